@@ -1,0 +1,24 @@
+{
+  "targets": [
+    {
+      "target_name": "posixkit",
+      "sources": [
+        "native/addon.cc",
+        "native/errors.cc",
+        "native/process.cc",
+        "native/fork.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_DISABLE_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "_GNU_SOURCE"
+      ],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden", "-O2"],
+      "cflags_cc": ["-std=c++17", "-fno-exceptions", "-fno-rtti"],
+      "cflags!": ["-fno-omit-frame-pointer"],
+      "conditions": [["OS!='linux'", { "type": "none" }]]
+    }
+  ]
+}

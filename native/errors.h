@@ -1,0 +1,69 @@
+// errno -> JS Error, argument checks, and the EINTR rule: the one place every
+// syscall family uses to report failure and to survive signals.
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+#include <ctime>
+
+namespace posixkit {
+
+// "ECHILD", or nullptr for an errno this table does not know.
+const char* ErrnoName(int err);
+
+// Builds the Error for a failed syscall: code 'ECHILD', errno -10,
+// syscall 'waitpid', message "ECHILD: no child processes, waitpid".
+// lib/errors.ts registers a factory so the object is a posixkit OSError
+// subclass; before that a plain Error with the same fields is built.
+Napi::Value MakeErrnoError(Napi::Env env, int err, const char* syscall,
+                           const char* path = nullptr);
+
+// Throws MakeErrnoError(...) and returns undefined, for `return Throw...;`.
+Napi::Value ThrowErrno(Napi::Env env, int err, const char* syscall,
+                       const char* path = nullptr);
+
+// Node-style argument errors (code ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE).
+Napi::Value ThrowTypeError(Napi::Env env, const char* name, const char* expected);
+Napi::Value ThrowRangeError(Napi::Env env, const char* name, const char* range);
+
+// Argument readers. Each returns false after throwing when the argument is
+// missing, of the wrong type, not an integer or out of [min, max]; the
+// caller then returns at once. Bad input never crashes the process.
+bool ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name,
+            int64_t min, int64_t max, int64_t* out);
+bool ArgFd(const Napi::CallbackInfo& info, size_t i, int* out);
+bool ArgInt32(const Napi::CallbackInfo& info, size_t i, const char* name, int32_t* out);
+bool ArgDouble(const Napi::CallbackInfo& info, size_t i, const char* name, double* out);
+bool ArgFunction(const Napi::CallbackInfo& info, size_t i, const char* name,
+                 Napi::Function* out);
+// Any ArrayBufferView (Buffer, Uint8Array, Int32Array...) as raw bytes.
+bool ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name,
+              uint8_t** data, size_t* len);
+bool ArgString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out);
+
+// ---- The EINTR rule (PEP 475) -------------------------------------------
+// Every blocking call that gets EINTR calls this before it retries. On the
+// main thread it runs the JS handlers of the signals that arrived; if one of
+// them threw, it returns false with that exception pending and the blocking
+// call must return at once (the exception propagates). Otherwise it returns
+// true and the call retries with its remaining timeout (see Deadline).
+bool RunSignalHandlersAfterEINTR(Napi::Env env);
+
+// A monotonic deadline so a retried wait sleeps only for what is left.
+class Deadline {
+ public:
+  // seconds < 0 means "no deadline" (block).
+  explicit Deadline(double seconds);
+  bool infinite() const { return infinite_; }
+  // Milliseconds left, rounded up, >= 0; -1 when infinite (poll/epoll_wait).
+  int RemainingMs() const;
+  // Time left as a timespec, zero when passed; only valid if !infinite().
+  struct timespec RemainingTimespec() const;
+  bool Expired() const;
+
+ private:
+  bool infinite_;
+  struct timespec end_;
+};
+
+}  // namespace posixkit

@@ -1,0 +1,405 @@
+// Process control: wait family, ids, kill, sessions, fds, exec.
+// One syscall per call; blocking calls follow the EINTR rule (errors.h).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "addon.h"
+#include "errors.h"
+
+namespace posixkit::process {
+
+using Napi::CallbackInfo;
+using Napi::Value;
+
+#define ENV info.Env()
+#define UNDEF info.Env().Undefined()
+
+static Napi::Array Pair(Napi::Env env, double a, double b) {
+  Napi::Array r = Napi::Array::New(env, 2);
+  r.Set(0u, Napi::Number::New(env, a));
+  r.Set(1u, Napi::Number::New(env, b));
+  return r;
+}
+
+// waitpid(pid, options) -> [pid, status]
+static Value JS_waitpid(const CallbackInfo& info) {
+  int32_t pid, options;
+  if (!ArgInt32(info, 0, "pid", &pid) || !ArgInt32(info, 1, "options", &options)) return UNDEF;
+  int status = 0;
+  for (;;) {
+    pid_t r = waitpid(pid, &status, options);
+    if (r >= 0) return Pair(ENV, r, r == 0 ? 0 : status);
+    if (errno != EINTR) return ThrowErrno(ENV, errno, "waitpid");
+    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
+  }
+}
+
+// The W* macros of <sys/wait.h>, so the decoding is libc's own.
+#define STATUS_FN(NAME, EXPR)                                   \
+  static Value JS_##NAME(const CallbackInfo& info) {            \
+    int32_t s;                                                  \
+    if (!ArgInt32(info, 0, "status", &s)) return UNDEF;         \
+    int status = s;                                             \
+    (void)status;                                               \
+    return EXPR;                                                \
+  }
+STATUS_FN(WIFEXITED, Napi::Boolean::New(ENV, WIFEXITED(status)))
+STATUS_FN(WEXITSTATUS, Napi::Number::New(ENV, WEXITSTATUS(status)))
+STATUS_FN(WIFSIGNALED, Napi::Boolean::New(ENV, WIFSIGNALED(status)))
+STATUS_FN(WTERMSIG, Napi::Number::New(ENV, WTERMSIG(status)))
+STATUS_FN(WIFSTOPPED, Napi::Boolean::New(ENV, WIFSTOPPED(status)))
+STATUS_FN(WSTOPSIG, Napi::Number::New(ENV, WSTOPSIG(status)))
+STATUS_FN(WIFCONTINUED, Napi::Boolean::New(ENV, WIFCONTINUED(status)))
+STATUS_FN(WCOREDUMP, Napi::Boolean::New(ENV, WCOREDUMP(status)))
+
+static Value JS_getpid(const CallbackInfo& info) { return Napi::Number::New(ENV, getpid()); }
+static Value JS_getppid(const CallbackInfo& info) { return Napi::Number::New(ENV, getppid()); }
+static Value JS_gettid(const CallbackInfo& info) {
+  return Napi::Number::New(ENV, static_cast<double>(syscall(SYS_gettid)));
+}
+
+static Value JS_kill(const CallbackInfo& info) {
+  int32_t pid, sig;
+  if (!ArgInt32(info, 0, "pid", &pid) || !ArgInt32(info, 1, "signal", &sig)) return UNDEF;
+  if (kill(pid, sig) < 0) return ThrowErrno(ENV, errno, "kill");
+  return UNDEF;
+}
+
+static Value JS_killpg(const CallbackInfo& info) {
+  int32_t pgid, sig;
+  if (!ArgInt32(info, 0, "pgid", &pgid) || !ArgInt32(info, 1, "signal", &sig)) return UNDEF;
+  if (killpg(pgid, sig) < 0) return ThrowErrno(ENV, errno, "killpg");
+  return UNDEF;
+}
+
+static Value JS_setsid(const CallbackInfo& info) {
+  pid_t r = setsid();
+  if (r < 0) return ThrowErrno(ENV, errno, "setsid");
+  return Napi::Number::New(ENV, r);
+}
+
+static Value JS_getsid(const CallbackInfo& info) {
+  int32_t pid;
+  if (!ArgInt32(info, 0, "pid", &pid)) return UNDEF;
+  pid_t r = getsid(pid);
+  if (r < 0) return ThrowErrno(ENV, errno, "getsid");
+  return Napi::Number::New(ENV, r);
+}
+
+static Value JS_setpgid(const CallbackInfo& info) {
+  int32_t pid, pgid;
+  if (!ArgInt32(info, 0, "pid", &pid) || !ArgInt32(info, 1, "pgid", &pgid)) return UNDEF;
+  if (setpgid(pid, pgid) < 0) return ThrowErrno(ENV, errno, "setpgid");
+  return UNDEF;
+}
+
+static Value JS_getpgid(const CallbackInfo& info) {
+  int32_t pid;
+  if (!ArgInt32(info, 0, "pid", &pid)) return UNDEF;
+  pid_t r = getpgid(pid);
+  if (r < 0) return ThrowErrno(ENV, errno, "getpgid");
+  return Napi::Number::New(ENV, r);
+}
+
+static Value JS_getpgrp(const CallbackInfo& info) { return Napi::Number::New(ENV, getpgrp()); }
+
+// nice(2) may legitimately return -1, so errno is the only failure signal.
+static Value JS_nice(const CallbackInfo& info) {
+  int32_t inc;
+  if (!ArgInt32(info, 0, "increment", &inc)) return UNDEF;
+  errno = 0;
+  int r = nice(inc);
+  if (r == -1 && errno != 0) return ThrowErrno(ENV, errno, "nice");
+  return Napi::Number::New(ENV, r);
+}
+
+// pipe() -> [r, w], both O_CLOEXEC (PEP 446), optional extra flags (O_NONBLOCK).
+static Value JS_pipe2(const CallbackInfo& info) {
+  int32_t flags;
+  if (!ArgInt32(info, 0, "flags", &flags)) return UNDEF;
+  int fds[2];
+  if (pipe2(fds, flags) < 0) return ThrowErrno(ENV, errno, "pipe");
+  return Pair(ENV, fds[0], fds[1]);
+}
+
+// read(fd, buffer) -> bytes read into the caller's buffer.
+static Value JS_read(const CallbackInfo& info) {
+  int fd;
+  uint8_t* buf;
+  size_t len;
+  if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "buffer", &buf, &len)) return UNDEF;
+  for (;;) {
+    ssize_t n = read(fd, buf, len);
+    if (n >= 0) return Napi::Number::New(ENV, static_cast<double>(n));
+    if (errno != EINTR) return ThrowErrno(ENV, errno, "read");
+    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
+  }
+}
+
+// write(fd, data) -> bytes written (one write(2); may be partial, as in C).
+static Value JS_write(const CallbackInfo& info) {
+  int fd;
+  uint8_t* buf;
+  size_t len;
+  if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len)) return UNDEF;
+  for (;;) {
+    ssize_t n = write(fd, buf, len);
+    if (n >= 0) return Napi::Number::New(ENV, static_cast<double>(n));
+    if (errno != EINTR) return ThrowErrno(ENV, errno, "write");
+    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
+  }
+}
+
+// close(2) is never retried: on Linux the fd is gone even after EINTR.
+static Value JS_close(const CallbackInfo& info) {
+  int fd;
+  if (!ArgFd(info, 0, &fd)) return UNDEF;
+  if (close(fd) < 0 && errno != EINTR) return ThrowErrno(ENV, errno, "close");
+  return UNDEF;
+}
+
+static Value JS_dup(const CallbackInfo& info) {
+  int fd;
+  if (!ArgFd(info, 0, &fd)) return UNDEF;
+  int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (r < 0) return ThrowErrno(ENV, errno, "dup");
+  return Napi::Number::New(ENV, r);
+}
+
+// dup2(fd, fd2, inheritable): dup2 keeps fd2 inheritable, dup3 makes it CLOEXEC.
+static Value JS_dup2(const CallbackInfo& info) {
+  int fd, fd2;
+  if (!ArgFd(info, 0, &fd)) return UNDEF;
+  int64_t v;
+  if (!ArgInt(info, 1, "fd2", 0, INT32_MAX, &v)) return UNDEF;
+  fd2 = static_cast<int>(v);
+  bool inheritable = info.Length() < 3 || info[2].ToBoolean().Value();
+  int r;
+  do {
+    r = (inheritable || fd == fd2) ? dup2(fd, fd2) : dup3(fd, fd2, O_CLOEXEC);
+  } while (r < 0 && errno == EINTR);  // dup2 EINTR is only a race with close; no handler needed
+  if (r < 0) return ThrowErrno(ENV, errno, "dup2");
+  return Napi::Number::New(ENV, r);
+}
+
+static Value JS_get_blocking(const CallbackInfo& info) {
+  int fd;
+  if (!ArgFd(info, 0, &fd)) return UNDEF;
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) return ThrowErrno(ENV, errno, "fcntl");
+  return Napi::Boolean::New(ENV, !(fl & O_NONBLOCK));
+}
+
+static Value JS_set_blocking(const CallbackInfo& info) {
+  int fd;
+  if (!ArgFd(info, 0, &fd)) return UNDEF;
+  bool blocking = info.Length() > 1 && info[1].ToBoolean().Value();
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) return ThrowErrno(ENV, errno, "fcntl");
+  int nfl = blocking ? (fl & ~O_NONBLOCK) : (fl | O_NONBLOCK);
+  if (nfl != fl && fcntl(fd, F_SETFL, nfl) < 0) return ThrowErrno(ENV, errno, "fcntl");
+  return UNDEF;
+}
+
+static Value JS_get_inheritable(const CallbackInfo& info) {
+  int fd;
+  if (!ArgFd(info, 0, &fd)) return UNDEF;
+  int fl = fcntl(fd, F_GETFD);
+  if (fl < 0) return ThrowErrno(ENV, errno, "fcntl");
+  return Napi::Boolean::New(ENV, !(fl & FD_CLOEXEC));
+}
+
+static Value JS_set_inheritable(const CallbackInfo& info) {
+  int fd;
+  if (!ArgFd(info, 0, &fd)) return UNDEF;
+  bool inheritable = info.Length() > 1 && info[1].ToBoolean().Value();
+  int fl = fcntl(fd, F_GETFD);
+  if (fl < 0) return ThrowErrno(ENV, errno, "fcntl");
+  int nfl = inheritable ? (fl & ~FD_CLOEXEC) : (fl | FD_CLOEXEC);
+  if (fcntl(fd, F_SETFD, nfl) < 0) return ThrowErrno(ENV, errno, "fcntl");
+  return UNDEF;
+}
+
+static bool ArgStringArray(const CallbackInfo& info, size_t i, const char* name,
+                           std::vector<std::string>* out) {
+  if (i >= info.Length() || !info[i].IsArray()) {
+    ThrowTypeError(info.Env(), name, "an array of strings");
+    return false;
+  }
+  Napi::Array a = info[i].As<Napi::Array>();
+  for (uint32_t k = 0; k < a.Length(); k++) {
+    Napi::Value v = a.Get(k);
+    if (!v.IsString()) {
+      ThrowTypeError(info.Env(), name, "an array of strings");
+      return false;
+    }
+    std::string s = v.As<Napi::String>().Utf8Value();
+    if (s.find('\0') != std::string::npos) {
+      ThrowTypeError(info.Env(), name, "an array of strings without null bytes");
+      return false;
+    }
+    out->push_back(std::move(s));
+  }
+  return true;
+}
+
+// execve(path, argv, envp). On success it does not return.
+// NOTE: Node ignores SIGPIPE, and an ignored disposition survives execve; a
+// program exec'd from Node would then never die of SIGPIPE. Like libuv's
+// uv_spawn we reset it (unless the caller asked to keep it), and we clear the
+// signal mask, which execve also keeps.
+static Value JS_execve(const CallbackInfo& info) {
+  std::string path;
+  std::vector<std::string> args, envs;
+  if (!ArgString(info, 0, "path", &path) || !ArgStringArray(info, 1, "args", &args) ||
+      !ArgStringArray(info, 2, "env", &envs))
+    return UNDEF;
+  bool reset_sigpipe = info.Length() < 4 || info[3].ToBoolean().Value();
+  std::vector<char*> argv, envp;
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  for (auto& s : envs) envp.push_back(s.data());
+  envp.push_back(nullptr);
+
+  struct sigaction old_pipe;
+  sigaction(SIGPIPE, nullptr, &old_pipe);
+  if (reset_sigpipe && old_pipe.sa_handler == SIG_IGN) signal(SIGPIPE, SIG_DFL);
+  sigset_t empty, old_mask;
+  sigemptyset(&empty);
+  pthread_sigmask(SIG_SETMASK, &empty, &old_mask);
+  execve(path.c_str(), argv.data(), envp.data());
+  int err = errno;
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  sigaction(SIGPIPE, &old_pipe, nullptr);
+  return ThrowErrno(ENV, err, "execve", path.c_str());
+}
+
+// _exit(2): no atexit handlers, no stdio flush, no Node teardown.
+static Value JS__exit(const CallbackInfo& info) {
+  int32_t code;
+  if (!ArgInt32(info, 0, "status", &code)) return UNDEF;
+  _exit(code & 0xff);
+}
+
+// ---- waitpidAsync: pidfd_open + uv_poll, no thread, no polling ------------
+
+struct PidWatch {
+  uv_poll_t poll;
+  int pidfd;
+  pid_t pid;
+  napi_env env;
+  Napi::FunctionReference callback;
+  Napi::AsyncContext* context;
+  bool closing = false;
+};
+
+static void OnWatchClosed(uv_handle_t* h);
+
+// A worker thread that ends with a watch pending must not leave an open
+// handle on its loop (Node aborts on uv_loop_close with live handles).
+static void OnEnvTeardown(void* arg) {
+  auto* w = static_cast<PidWatch*>(arg);
+  if (w->closing) return;
+  w->closing = true;
+  w->callback.Reset();
+  uv_poll_stop(&w->poll);
+  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnWatchClosed);
+}
+
+static void OnWatchClosed(uv_handle_t* h) {
+  auto* w = static_cast<PidWatch*>(h->data);
+  close(w->pidfd);
+  napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
+  delete w->context;
+  delete w;
+}
+
+static void OnPidfdReadable(uv_poll_t* handle, int status, int events) {
+  auto* w = static_cast<PidWatch*>(handle->data);
+  int wstatus = 0, err = 0;
+  pid_t r;
+  if (status < 0) {
+    err = -status;
+    r = -1;
+  } else {
+    do r = waitpid(w->pid, &wstatus, WNOHANG); while (r < 0 && errno == EINTR);
+    if (r == 0) return;  // readable before the zombie is reapable: wait again
+    if (r < 0) err = errno;
+  }
+  uv_poll_stop(handle);
+  Napi::Env env(w->env);
+  Napi::HandleScope scope(env);
+  Napi::Value e = err ? MakeErrnoError(env, err, "waitpid") : env.Null();
+  w->callback.MakeCallback(env.Global(),
+                           {e, Napi::Number::New(env, r), Napi::Number::New(env, wstatus)},
+                           *w->context);
+  w->callback.Reset();
+  w->closing = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(handle), OnWatchClosed);
+}
+
+// waitpidWatch(pid, callback(err, pid, status), ref)
+static Value JS_waitpid_watch(const CallbackInfo& info) {
+  int64_t pid;
+  Napi::Function cb;
+  if (!ArgInt(info, 0, "pid", 1, INT32_MAX, &pid) || !ArgFunction(info, 1, "callback", &cb))
+    return UNDEF;
+  bool ref = info.Length() < 3 || info[2].ToBoolean().Value();
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
+  if (pidfd < 0) return ThrowErrno(ENV, errno, "pidfd_open");
+  fcntl(pidfd, F_SETFD, FD_CLOEXEC);  // pidfd_open sets it already; be explicit
+  auto* w = new PidWatch();
+  w->pidfd = pidfd;
+  w->pid = static_cast<pid_t>(pid);
+  w->env = ENV;
+  w->callback = Napi::Persistent(cb);
+  w->context = new Napi::AsyncContext(ENV, "posixkit.waitpidAsync");
+  AddonData* data = GetData(ENV);
+  int rc = uv_poll_init(data->loop, &w->poll, pidfd);
+  if (rc < 0) {
+    close(pidfd);
+    delete w->context;
+    delete w;
+    return ThrowErrno(ENV, -rc, "uv_poll_init");
+  }
+  w->poll.data = w;
+  uv_poll_start(&w->poll, UV_READABLE, OnPidfdReadable);
+  napi_add_env_cleanup_hook(ENV, OnEnvTeardown, w);
+  if (!ref) uv_unref(reinterpret_cast<uv_handle_t*>(&w->poll));
+  return UNDEF;
+}
+
+#undef ENV
+#undef UNDEF
+
+}  // namespace posixkit::process
+
+namespace posixkit {
+
+void InitProcess(Napi::Env env, Napi::Object exports) {
+  using namespace process;
+#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
+  FN(waitpid); FN(WIFEXITED); FN(WEXITSTATUS); FN(WIFSIGNALED); FN(WTERMSIG);
+  FN(WIFSTOPPED); FN(WSTOPSIG); FN(WIFCONTINUED); FN(WCOREDUMP);
+  FN(getpid); FN(getppid); FN(gettid); FN(kill); FN(killpg); FN(setsid); FN(getsid);
+  FN(setpgid); FN(getpgid); FN(getpgrp); FN(nice); FN(pipe2); FN(read); FN(write);
+  FN(close); FN(dup); FN(dup2); FN(get_blocking); FN(set_blocking);
+  FN(get_inheritable); FN(set_inheritable); FN(execve); FN(_exit); FN(waitpid_watch);
+#undef FN
+  Napi::Object c = Napi::Object::New(env);
+#define K(name) c.Set(#name, Napi::Number::New(env, name))
+  K(WNOHANG); K(WUNTRACED); K(WCONTINUED); K(O_NONBLOCK); K(O_CLOEXEC);
+  K(EXIT_SUCCESS); K(EXIT_FAILURE); K(PRIO_PROCESS); K(PRIO_PGRP); K(PRIO_USER);
+#undef K
+  exports.Set("processConstants", c);
+}
+
+}  // namespace posixkit
