@@ -6,7 +6,11 @@
         "native/addon.cc",
         "native/errors.cc",
         "native/process.cc",
-        "native/fork.cc"
+        "native/fork.cc",
+        "native/signal.cc",
+        "native/select.cc",
+        "native/socket.cc",
+        "native/mman.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

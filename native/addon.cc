@@ -16,6 +16,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitErrors(env, exports);
   InitProcess(env, exports);
   InitFork(env, exports);
+  InitSignal(env, exports);
+  InitSelect(env, exports);
+  InitSocket(env, exports);
+  InitMman(env, exports);
   return exports;
 }
 

@@ -27,5 +27,9 @@ AddonData* GetData(Napi::Env env);
 void InitErrors(Napi::Env env, Napi::Object exports);
 void InitProcess(Napi::Env env, Napi::Object exports);
 void InitFork(Napi::Env env, Napi::Object exports);
+void InitSignal(Napi::Env env, Napi::Object exports);
+void InitSelect(Napi::Env env, Napi::Object exports);
+void InitSocket(Napi::Env env, Napi::Object exports);
+void InitMman(Napi::Env env, Napi::Object exports);
 
 }  // namespace posixkit

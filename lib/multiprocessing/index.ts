@@ -1,0 +1,2 @@
+// Placeholder: this module lands with its issue.
+export {};
