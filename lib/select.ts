@@ -182,6 +182,7 @@ async function readinessAsync<T extends unknown[] | [unknown[], unknown[], unkno
   if (fdsOf(result).size > 0 || timeoutSec === 0) return result;
   const deadline = timeoutSec < 0 ? Infinity : performance.now() + timeoutSec * 1000;
   const ep = new Epoll();
+  const edge = new Set<number>();
   try {
     for (const [fd, mask] of interest) {
       const r = native.epoll_ctl(ep.fileno(), EPOLL_CTL_ADD, fd, mask);
@@ -196,7 +197,10 @@ async function readinessAsync<T extends unknown[] | [unknown[], unknown[], unkno
       const seen = fdsOf(result);
       if (seen.size > 0 || woke.length === 0 || performance.now() >= deadline) return result;
       for (const [fd] of woke) {
-        if (!seen.has(fd)) native.epoll_ctl(ep.fileno(), EPOLL_CTL_MOD, fd, (interest.get(fd)! | EPOLLET) >>> 0);
+        // Once only: EPOLL_CTL_MOD re-evaluates readiness and queues a new event.
+        if (seen.has(fd) || edge.has(fd)) continue;
+        edge.add(fd);
+        native.epoll_ctl(ep.fileno(), EPOLL_CTL_MOD, fd, (interest.get(fd)! | EPOLLET) >>> 0);
       }
     }
   } finally {
