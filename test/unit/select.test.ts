@@ -2,7 +2,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as os from '../../lib/os';
 import * as select from '../../lib/select';
-import { fdCount } from '../helpers/proc';
+import { constants } from 'node:os';
+import { fdCount, runInChild, sleepSync, waitWithTimeout } from '../helpers/proc';
+
+const SIGUSR2 = constants.signals.SIGUSR2;
 
 let opened: number[] = [];
 let fdsBefore = 0;
@@ -178,4 +181,42 @@ describe('selectAsync', () => {
     const used = process.cpuUsage(cpu);
     expect((used.user + used.system) / 1000).toBeLessThan(150);  // a spin would burn the whole 300 ms
   });
+});
+
+describe('the EINTR rule (PEP 475) with signals from another process', () => {
+  // Node's own SIGUSR2 handler (libuv) makes the waits return EINTR; posixkit
+  // must retry with what is left of the timeout. test/eintr/select.cases.ts
+  // covers the same calls with posixkit's signal handlers.
+  const waits: Array<[string, (r: number) => unknown, unknown]> = [
+    ['select', (r) => select.select([r], [], [], 0.3), [[], [], []]],
+    ['poll', (r) => { const p = select.poll(); p.register(r, select.POLLIN); return p.poll(300); }, []],
+    ['epoll', (r) => { using ep = select.epoll(); ep.register(r, select.EPOLLIN); return ep.poll(0.3); }, []],
+  ];
+  for (const [name, wait, empty] of waits) {
+    it(`${name}: interrupted every 30 ms, still waits its full timeout and no longer`, async () => {
+      let seen = 0;
+      const onSig = () => { seen++; };
+      process.on('SIGUSR2', onSig);
+      const [r] = pipe();
+      const parent = process.pid;
+      const pid = runInChild(() => {
+        for (let i = 0; i < 12; i++) {
+          sleepSync(30);
+          os.kill(parent, SIGUSR2);
+        }
+        return 0;
+      });
+      sleepSync(20);
+      const t = performance.now();
+      const res = wait(r);
+      const took = performance.now() - t;
+      expect(waitWithTimeout(pid).status).toBe(0);
+      await new Promise((res2) => setTimeout(res2, 50));
+      process.off('SIGUSR2', onSig);
+      expect(res).toEqual(empty);
+      expect(seen).toBeGreaterThan(0);
+      expect(took).toBeGreaterThanOrEqual(290);
+      expect(took).toBeLessThan(650);  // restarting from zero on each EINTR would end after 660 ms or more
+    });
+  }
 });
