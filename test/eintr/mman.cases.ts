@@ -6,6 +6,11 @@ import { Event, Lock, Semaphore } from '../../lib/multiprocessing/synchronize';
 import { runInChild, sleepSync, waitWithTimeout } from '../helpers/proc';
 import type { EintrCall, EintrCase } from './types';
 
+// The shared heap keeps one memfd per arena for the life of the process (as
+// Python's multiprocessing.heap keeps its arena fds); make the first arena
+// now so the harness's fd count before prepare() already includes it.
+new Lock();
+
 function reap(pid: number): void {
   try { os.kill(pid, 9); } catch { /* already gone */ }
   waitWithTimeout(pid, 5000);
