@@ -147,7 +147,7 @@ function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, of
 }
 
 function selectArgs(rlist: unknown, wlist: unknown, xlist: unknown, timeout: unknown, owned: boolean): SelectArgs {
-  const shared = !owned && selectDepth === 0;
+  const shared = !owned;
   const a: SelectArgs = {
     fds: shared ? fdScratch : new Int32Array(64), out: outScratch, len: [0, 0, 0], items: [null, null, null], t: -1,
   };
@@ -167,13 +167,7 @@ function selectArgs(rlist: unknown, wlist: unknown, xlist: unknown, timeout: unk
 
 function selectOnce<R, W, X>(a: SelectArgs, timeoutSec: number, seen?: Set<number>): [R[], W[], X[]] {
   const [nr, nw, nx] = a.len;
-  let k: number;
-  selectDepth++;
-  try {
-    k = native.select(a.fds, nr, nw, nx, timeoutSec, a.out);
-  } finally {
-    selectDepth--;
-  }
+  const k = native.select(a.fds, nr, nw, nx, timeoutSec, a.out);
   // out[] is sorted (r, then w, then x): one monomorphic loop per list.
   const { fds, items, out } = a;
   const rs = pick(fds, items[0], out, 0, k, 0, nr);
@@ -203,8 +197,16 @@ function pick(fds: Int32Array, items: unknown[] | null, out: Int32Array, j: numb
 export function select<R = FileLike, W = FileLike, X = FileLike>(
   rlist: Iterable<R>, wlist: Iterable<W>, xlist: Iterable<X>, timeout?: number | null,
 ): [R[], W[], X[]] {
-  const a = selectArgs(rlist, wlist, xlist, timeout, false);
-  return selectOnce<R, W, X>(a, a.t);
+  // The shared tables serve the outermost call only: a fileno() or a signal
+  // handler may call select() again while this one is using them.
+  const owned = selectDepth > 0;
+  selectDepth++;
+  try {
+    const a = selectArgs(rlist, wlist, xlist, timeout, owned);
+    return selectOnce<R, W, X>(a, a.t);
+  } finally {
+    selectDepth--;
+  }
 }
 
 /**
