@@ -154,9 +154,9 @@ describe('select(): readiness', () => {
     const [r2, w2] = pipe();
     os.write(w, 'x');
     const inner: unknown[] = [];
-    const reentrant = { fileno: () => { inner.push(select.select([r2], [w2], [], 0)); return r; } };
-    const [rs, ws] = select.select([r2, reentrant], [w], [], 0);
-    expect(rs).toEqual([reentrant]);
+    const reentrant = { fileno: () => { inner.push(select.select([r2, r2], [w2], [], 0)); return r2; } };
+    const [rs, ws] = select.select([r, reentrant], [w], [], 0);
+    expect(rs).toEqual([r]);  // the nested call must not overwrite the outer call's fd table
     expect(ws).toEqual([w]);
     expect(inner).toEqual([[[], [w2], []]]);
   });
