@@ -9,7 +9,7 @@ import { family } from './native';
 import { close as osClose } from './os';
 
 interface SelectNative {
-  select(r: Int32Array, w: Int32Array, x: Int32Array, timeoutSec: number, ready: Uint8Array): number;
+  select(fds: Int32Array, nr: number, nw: number, nx: number, timeoutSec: number, out: Int32Array): number;
   poll(table: Int32Array, nfds: number, timeoutSec: number): number;
   epoll_create1(flags: number): number;
   epoll_ctl(epfd: number, op: number, fd: number, events: number): number;
@@ -80,57 +80,112 @@ function blockingSeconds(value: unknown, name: string, scale = 1): number {
 
 // ---- select ---------------------------------------------------------------
 
-function snapshot(list: unknown, name: string): unknown[] {
+// One fd table for the three lists (r, then w, then x) and one for the
+// answer (indices into that table), reused across calls: a select() over
+// plain fds allocates only its result arrays. A call nested inside another
+// (a signal handler run on EINTR) gets fresh tables.
+let fdScratch: Int32Array = new Int32Array(1024);
+let outScratch: Int32Array = new Int32Array(1024);
+let selectDepth = 0;
+
+interface SelectArgs {
+  fds: Int32Array;
+  out: Int32Array;
+  /** Per list: its length and the snapshot of its objects (null when all are plain fds). */
+  len: [number, number, number];
+  items: [unknown[] | null, unknown[] | null, unknown[] | null];
+  t: number;
+}
+
+function fdRangeError(fd: number): RangeError {
+  return Object.assign(new RangeError(`filedescriptor out of range in select(): ${fd} >= FD_SETSIZE (${FD_SETSIZE})`),
+    { code: 'ERR_OUT_OF_RANGE' });
+}
+
+function room(a: SelectArgs, need: number): void {
+  if (need <= a.fds.length) return;
+  const fds = new Int32Array(need * 2);
+  fds.set(a.fds);
+  a.fds = fds;
+}
+
+// Appends one list's fds to a.fds at `off`; returns the new offset.
+function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, off: number): number {
+  if (Array.isArray(list)) {
+    // Fast path: plain fds run no user code, so the array cannot change under us.
+    room(a, off + list.length);
+    const fds = a.fds;
+    let i = 0;
+    for (; i < list.length; i++) {
+      const v = list[i];
+      if (typeof v !== 'number' || (v | 0) !== v || v < 0 || v >= FD_SETSIZE) break;
+      fds[off + i] = v;
+    }
+    if (i === list.length) {
+      a.len[which] = i;
+      return off + i;
+    }
+  }
   // A copy first, as PySequence_Fast does: a fileno() that mutates the
   // caller's list cannot make us read past its end (CPython issue 16230).
-  if (Array.isArray(list)) return list.slice();
-  if (list !== null && typeof list === 'object' && typeof (list as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    return Array.from(list as Iterable<unknown>);
+  let items: unknown[];
+  if (Array.isArray(list)) items = list.slice();
+  else if (list !== null && typeof list === 'object' && typeof (list as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    items = Array.from(list as Iterable<unknown>);
+  } else {
+    throw invalidArgType(name, 'an array or iterable of fds or objects with fileno()', list);
   }
-  throw invalidArgType(name, 'an array or iterable of fds or objects with fileno()', list);
-}
-
-function selectFds(items: unknown[], name: string): Int32Array {
-  const fds = new Int32Array(items.length);
+  room(a, off + items.length);
   for (let i = 0; i < items.length; i++) {
     const fd = toFd(items[i], `${name}[${i}]`);
-    if (fd >= FD_SETSIZE) {
-      throw Object.assign(new RangeError(`filedescriptor out of range in select(): ${fd} >= FD_SETSIZE (${FD_SETSIZE})`),
-        { code: 'ERR_OUT_OF_RANGE' });
-    }
-    fds[i] = fd;
+    if (fd >= FD_SETSIZE) throw fdRangeError(fd);
+    a.fds[off + i] = fd;
   }
-  return fds;
+  a.items[which] = items;
+  a.len[which] = items.length;
+  return off + items.length;
 }
 
-let readyScratch = new Uint8Array(64);
-
-function selectArgs(rlist: unknown, wlist: unknown, xlist: unknown, timeout: unknown) {
-  const r = snapshot(rlist, 'rlist');
-  const w = snapshot(wlist, 'wlist');
-  const x = snapshot(xlist, 'xlist');
-  let t = -1;
+function selectArgs(rlist: unknown, wlist: unknown, xlist: unknown, timeout: unknown, owned: boolean): SelectArgs {
+  const shared = !owned;
+  const a: SelectArgs = {
+    fds: shared ? fdScratch : new Int32Array(64), out: outScratch, len: [0, 0, 0], items: [null, null, null], t: -1,
+  };
+  let off = gather(a, 0, rlist, 'rlist', 0);
+  off = gather(a, 1, wlist, 'wlist', off);
+  off = gather(a, 2, xlist, 'xlist', off);
+  if (shared) fdScratch = a.fds;
+  if (!shared || off > outScratch.length) a.out = new Int32Array(Math.max(off, 64));
+  if (shared) outScratch = a.out;
   if (timeout !== undefined && timeout !== null) {
     if (typeof timeout !== 'number') throw invalidArgType('timeout', 'of type number', timeout);
     if (!(timeout >= 0)) throw outOfRange('timeout', 'non-negative', timeout);
-    t = blockingSeconds(timeout, 'timeout');
+    a.t = blockingSeconds(timeout, 'timeout');
   }
-  return { r, w, x, rf: selectFds(r, 'rlist'), wf: selectFds(w, 'wlist'), xf: selectFds(x, 'xlist'), t };
+  return a;
 }
 
-function selectOnce<R, W, X>(a: ReturnType<typeof selectArgs>, timeoutSec: number): [R[], W[], X[]] {
-  const total = a.r.length + a.w.length + a.x.length;
-  if (readyScratch.length < total) readyScratch = new Uint8Array(total * 2);
-  const ready = readyScratch;  // a handler run on EINTR may swap the scratch
-  const n = native.select(a.rf, a.wf, a.xf, timeoutSec, ready);
-  const out: [R[], W[], X[]] = [[], [], []];
-  if (n > 0) {
-    let k = 0;
-    for (const item of a.r) if (ready[k++]) out[0].push(item as R);
-    for (const item of a.w) if (ready[k++]) out[1].push(item as W);
-    for (const item of a.x) if (ready[k++]) out[2].push(item as X);
+function selectOnce<R, W, X>(a: SelectArgs, timeoutSec: number, seen?: Set<number>): [R[], W[], X[]] {
+  const [nr, nw, nx] = a.len;
+  const k = native.select(a.fds, nr, nw, nx, timeoutSec, a.out);
+  // out[] is sorted (r, then w, then x): one monomorphic loop per list.
+  const { fds, items, out } = a;
+  const rs = pick(fds, items[0], out, 0, k, 0, nr);
+  const ws = pick(fds, items[1], out, rs.length, k, nr, nr + nw);
+  const xs = pick(fds, items[2], out, rs.length + ws.length, k, nr + nw, nr + nw + nx);
+  if (seen) for (let j = 0; j < k; j++) seen.add(fds[out[j]]);
+  return [rs, ws, xs] as [R[], W[], X[]];
+}
+
+function pick(fds: Int32Array, items: unknown[] | null, out: Int32Array, j: number, k: number, lo: number,
+  hi: number): unknown[] {
+  const res: unknown[] = [];
+  for (; j < k; j++) {
+    const idx = out[j];
+    if (idx >= hi) break;
+    res.push(items === null ? fds[idx] : items[idx - lo]);
   }
-  return out;
+  return res;
 }
 
 /**
@@ -142,8 +197,16 @@ function selectOnce<R, W, X>(a: ReturnType<typeof selectArgs>, timeoutSec: numbe
 export function select<R = FileLike, W = FileLike, X = FileLike>(
   rlist: Iterable<R>, wlist: Iterable<W>, xlist: Iterable<X>, timeout?: number | null,
 ): [R[], W[], X[]] {
-  const a = selectArgs(rlist, wlist, xlist, timeout);
-  return selectOnce<R, W, X>(a, a.t);
+  // The shared tables serve the outermost call only: a fileno() or a signal
+  // handler may call select() again while this one is using them.
+  const owned = selectDepth > 0;
+  selectDepth++;
+  try {
+    const a = selectArgs(rlist, wlist, xlist, timeout, owned);
+    return selectOnce<R, W, X>(a, a.t);
+  } finally {
+    selectDepth--;
+  }
 }
 
 /**
@@ -154,19 +217,20 @@ export function select<R = FileLike, W = FileLike, X = FileLike>(
 export function selectAsync<R = FileLike, W = FileLike, X = FileLike>(
   rlist: Iterable<R>, wlist: Iterable<W>, xlist: Iterable<X>, timeout?: number | null,
 ): Promise<[R[], W[], X[]]> {
-  let a: ReturnType<typeof selectArgs>;
+  let a: SelectArgs;
   try {
-    a = selectArgs(rlist, wlist, xlist, timeout);
+    a = selectArgs(rlist, wlist, xlist, timeout, true);
   } catch (e) {
     return Promise.reject(e);
   }
   const interest = new Map<number, number>();
-  const add = (fds: Int32Array, mask: number) => {
-    for (const fd of fds) interest.set(fd, (interest.get(fd) ?? 0) | mask);
-  };
-  add(a.rf, EPOLLIN); add(a.wf, EPOLLOUT); add(a.xf, EPOLLPRI);
-  return readinessAsync(interest, a.t, () => selectOnce<R, W, X>(a, 0),
-    (res) => { const s = new Set<number>(); for (const [i, l] of res.entries()) for (const o of l) s.add(toFd(o, ['r', 'w', 'x'][i])); return s; });
+  const [nr, nw, nx] = a.len;
+  for (let i = 0; i < nr + nw + nx; i++) {
+    const mask = i < nr ? EPOLLIN : i < nr + nw ? EPOLLOUT : EPOLLPRI;
+    interest.set(a.fds[i], (interest.get(a.fds[i]) ?? 0) | mask);
+  }
+  let seen = new Set<number>();
+  return readinessAsync(interest, a.t, () => selectOnce<R, W, X>(a, 0, (seen = new Set())), () => seen);
 }
 
 // ---- the async engine of selectAsync and Poll.pollAsync ------------------
