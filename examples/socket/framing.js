@@ -15,12 +15,6 @@ function recvExactly(sock, n) {
   return buf;
 }
 
-function sendFrame(sock, payload) {
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(payload.length);
-  sock.sendmsg([head, payload]); // one syscall for both parts (may be partial for big payloads:)
-}
-
 /** Sends a frame completely: header then payload with sendall. */
 function sendFrameAll(sock, payload) {
   const head = Buffer.alloc(4);
@@ -37,4 +31,4 @@ function recvFrame(sock) {
   return recvExactly(sock, head.readUInt32BE(0));
 }
 
-module.exports = { recvExactly, sendFrame, sendFrameAll, recvFrame };
+module.exports = { recvExactly, sendFrameAll, recvFrame };
