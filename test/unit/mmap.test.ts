@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as os from '../../lib/os';
 import {
-  attachShared, futex_wait, futex_wake, MAP_PRIVATE, MAP_SHARED, mmap, PAGESIZE, PROT_READ, SharedMemory,
+  _setShmNameGenerator, attachShared, futex_wait, futex_wake, MAP_PRIVATE, MAP_SHARED, mmap, PAGESIZE, PROT_READ, SharedMemory,
 } from '../../lib/mmap';
 import { binding } from '../../lib/native';
 import { fdCount, forkRun, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
@@ -49,7 +49,8 @@ describe('mmap: validation and errors', () => {
     const [r, w] = os.pipe();
     os.close(w);
     os.close(r);
-    expect(() => mmap(r, 4096)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'mmap', errno: -9 }));
+    // like Python, the fd is fstat'ed first (to refuse a mapping past the end of a file)
+    expect(() => mmap(r, 4096)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fstat', errno: -9 }));
     const file = path.join(dir, 'ro');
     writeFileSync(file, Buffer.alloc(4096));
     const fd = openSync(file, 'r');
@@ -161,6 +162,32 @@ describe('mmap: files', () => {
       expect(() => m.share()).toThrow(expect.objectContaining({ code: 'ERR_MMAP_NOT_SHAREABLE' }));
       using m2 = mmap(fd, PAGESIZE, { offset: PAGESIZE });
       expect(Buffer.from(m2.buffer).toString('utf8', 0, 6)).toBe('second');
+      using whole = mmap(fd, 0); // 0: the whole file, as in Python
+      expect(whole.length).toBe(2 * PAGESIZE);
+    } finally {
+      closeSync(fd); // the mapping does not own a file's fd
+    }
+  });
+
+  it('refuses to map past the end of a file (a touch there would be SIGBUS)', () => {
+    const file = path.join(dir, 'small');
+    writeFileSync(file, 'abc');
+    const fd = openSync(file, 'r+');
+    try {
+      expect(() => mmap(fd, 4)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      expect(() => mmap(fd, 2 * PAGESIZE)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      expect(() => mmap(fd, 10, { offset: PAGESIZE })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      using m = mmap(fd, 0);
+      expect(m.length).toBe(3);
+      expect(Buffer.from(m.buffer).toString()).toBe('abc');
+      const empty = path.join(dir, 'empty');
+      writeFileSync(empty, '');
+      const efd = openSync(empty, 'r+');
+      try {
+        expect(() => mmap(efd, 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      } finally {
+        closeSync(efd);
+      }
     } finally {
       closeSync(fd); // the mapping does not own a file's fd
     }
@@ -307,6 +334,27 @@ describe('SharedMemory', () => {
     expect(view.length).toBe(0);
     expect(s.closed).toBe(true);
     expect(() => s.mmap).toThrow(expect.objectContaining({ code: 'EBADF' }));
+  });
+
+  it('a generated name that already exists is retried with a new one (SHM-05)', () => {
+    const taken = create(64);
+    const fresh = `psm_${process.pid.toString(16).padStart(8, '0').slice(-8)}`;
+    const names = [`/${taken.name}`, `/${fresh}`];
+    let calls = 0;
+    _setShmNameGenerator(() => names[Math.min(calls++, 1)]);
+    try {
+      const s = new SharedMemory({ create: true, size: 64 });
+      shmNames.add(s.name);
+      made.push(s);
+      expect(calls).toBe(2);
+      expect(s.name).toBe(fresh);
+      // a name that always collides ends in FileExistsError, not a endless loop
+      calls = 0;
+      _setShmNameGenerator(() => `/${taken.name}`);
+      expect(() => new SharedMemory({ create: true, size: 64 })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    } finally {
+      _setShmNameGenerator(null);
+    }
   });
 
   it('a forked child attaches by name and writes (SHM-07)', () => {
