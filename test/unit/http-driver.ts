@@ -79,3 +79,16 @@ export function fakeClock(start = 1_700_000_000_000): { now: () => number; advan
   let t = start;
   return { now: () => t, advance: (ms) => { t += ms; } };
 }
+
+/** mulberry32: a tiny seeded PRNG, so a failure replays exactly. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
