@@ -19,12 +19,17 @@ export class LineReader {
   #buf: number[] = [];
   #iac: 0 | 1 | 2 | 3 = 0; // 0 data, 1 after IAC, 2 option byte pending, 3 inside SB
   #over = false;
+  #skipLf = false;
   #events: LineEvent[] = [];
   constructor(private readonly maxLine = 4096) {}
 
   feed(bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes[i];
+      if (this.#skipLf) {
+        this.#skipLf = false;
+        if (b === 0x0a) continue;
+      }
       if (this.#iac === 1) {
         this.#iac = 0;
         if (b === IAC) this.#push(IAC);
@@ -45,6 +50,15 @@ export class LineReader {
         continue;
       }
       this.#push(b);
+    }
+    // ftplib sends ABOR's CRLF with MSG_OOB: without SO_OOBINLINE on the
+    // control socket the urgent byte (the LF) never arrives. A pending
+    // 'ABOR<CR>' at the end of a read is taken as complete; a late LF is dropped.
+    if (this.#buf.length === 5 && this.#buf[4] === 0x0d && !this.#over &&
+        Buffer.from(this.#buf.slice(0, 4)).toString('latin1').toUpperCase() === 'ABOR') {
+      this.#buf = [];
+      this.#skipLf = true;
+      this.#events.push({ kind: 'line', line: 'ABOR' });
     }
   }
 

@@ -69,13 +69,13 @@ describe('ftp: before login', () => {
     const s = createSession(core, { peerAddress: '127.0.0.1', localAddress: '127.0.0.1' });
     s.takeOutput();
     s.feed(Buffer.from('USER bob\r\nPASS bad\r\nNOOP\r\n'));
-    expect(Buffer.concat(s.takeOutput()).toString()).toBe('331 Please specify the password.\r\n');
+    expect(Buffer.concat(s.takeOutput()!).toString()).toBe('331 Please specify the password.\r\n');
     const [a] = s.takeActions();
     expect(a).toMatchObject({ kind: 'delay', ms: 1000 });
     expect(s.takeOutput()).toBeNull();
     expect(s.complete(a.id + 100, { ok: true })).toBe(false);
     expect(s.complete(a.id, { ok: true })).toBe(true);
-    expect(Buffer.concat(s.takeOutput()).toString()).toBe('530 Login incorrect.\r\n200 NOOP ok.\r\n');
+    expect(Buffer.concat(s.takeOutput()!).toString()).toBe('530 Login incorrect.\r\n200 NOOP ok.\r\n');
   });
   it('USER after login resets it', () => {
     const d = new MemDriver({ root });
@@ -314,6 +314,13 @@ describe('ftp: limits, timeouts, framing', () => {
     const r = new LineReader(10);
     r.feed(Buffer.from([0x41, 0xff, 0xff, 0x42, 0xff, 0xfb, 0x01, 0x43, 0x0d, 0x0a]));
     expect(r.next()).toEqual({ kind: 'line', line: Buffer.from([0x41, 0xff, 0x42, 0x43]).toString('utf8') });
+    // ABOR whose LF was sent as urgent data and lost (no SO_OOBINLINE): taken at the CR, late LF dropped.
+    const ab = new LineReader();
+    ab.feed(Buffer.from('abor\r'));
+    expect(ab.next()).toEqual({ kind: 'line', line: 'ABOR' });
+    ab.feed(Buffer.from('\nNOOP\r\n'));
+    expect(ab.next()).toEqual({ kind: 'line', line: 'NOOP' });
+    expect(ab.next()).toBeNull();
     expect(parsePort('10,0,0,1,4,1')).toEqual({ host: '10.0.0.1', port: 1025, family: 4 });
     expect(parsePort('10,0,0,1,4')).toBeNull();
     expect(parseEprt('|2|::1|6275|')).toEqual({ host: '::1', port: 6275, family: 6 });
