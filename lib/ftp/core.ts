@@ -93,7 +93,7 @@ export class FtpSession {
         return this.#shutdown();
       }
       // ABOR jumps the queue: it is how a client interrupts the transfer the queue waits on.
-      if (this.#waiting && parseCommand(ev.line).verb === 'ABOR') { this.#abor(); continue; }
+      if (this.#transfer && !this.#transfer.aborted && parseCommand(ev.line).verb === 'ABOR') { this.#abor(); continue; }
       if (this.#queue.length >= MAX_QUEUED * 4) {
         this.#reply(421, 'Too many pending commands.');
         return this.#shutdown();
@@ -407,8 +407,7 @@ export class FtpSession {
   }
 
   #abor(): void {
-    const t = this.#transfer;
-    if (!t || t.aborted) return; // a delay or listen is short; its reply comes, ABOR is moot
+    const t = this.#transfer!;
     t.aborted = true;
     this.#action({ kind: 'abort', id: this.#nextId++, target: t.id });
   }

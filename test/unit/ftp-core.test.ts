@@ -265,6 +265,14 @@ describe('ftp: data connections', () => {
     expect(d.actions.some((a) => a.kind === 'abort')).toBe(true);
     expect(d.code('NOOP')).toBe(200);
   });
+  it('ABOR while only a login delay is pending is answered after it (one reply per command)', () => {
+    const s = createSession(new FtpCore(users()), { peerAddress: '127.0.0.1', localAddress: '127.0.0.1' });
+    s.takeOutput();
+    s.feed(Buffer.from('USER bob\r\nPASS bad\r\nABOR\r\n'));
+    const [a] = s.takeActions();
+    s.complete(a.id, { ok: true });
+    expect(Buffer.concat(s.takeOutput()!).toString()).toBe('331 Please specify the password.\r\n530 Login incorrect.\r\n530 Please login with USER and PASS.\r\n');
+  });
   it('QUIT during a transfer: the transfer completes (226), then 221', () => {
     const d = new MemDriver({ root }, { hold: true });
     login(d);
