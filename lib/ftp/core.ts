@@ -99,8 +99,8 @@ export class FtpSession {
         return this.#shutdown();
       }
       this.#queue.push(ev.line);
+      this.#run();
     }
-    this.#run();
   }
 
   onEof(): void {

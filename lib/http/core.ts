@@ -119,6 +119,13 @@ export class HttpConnection {
   feed(chunk: Uint8Array): void {
     if (this.#closing || chunk.length === 0) return; // lingering: input is drained and dropped
     this.#in = this.#in.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#in, chunk]);
+    // A driver that keeps feeding while wantsRead is false (a client pipelining without reading
+    // its responses) would grow this buffer without bound: cut the connection instead.
+    const lim = this.#core.limits;
+    if (this.#in.length > 4 * (lim.maxHeadBytes + lim.maxBody)) {
+      this.close();
+      return;
+    }
     if (this.#headStart === null && this.#pending === null) this.#headStart = this.#core.cfg.clock();
     this.#process();
   }

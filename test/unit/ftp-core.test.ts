@@ -308,6 +308,13 @@ describe('ftp: limits, timeouts, framing', () => {
     expect(d.takeReplies().map((r) => r.raw)).toEqual(['421 Timeout.\r\n']);
     expect(d.session.wantsClose).toBe(true);
   });
+  it('200 pipelined commands in one write are all answered in order', () => {
+    const d = new MemDriver({ root });
+    login(d);
+    const rs = d.send('NOOP\r\n'.repeat(200));
+    expect(rs.length).toBe(200);
+    expect(rs.every((r) => r.code === 200)).toBe(true);
+  });
   it('bare LF lines, lower-case verbs, spaces inside names, CRLF injection stays two commands', () => {
     fs.writeFileSync(path.join(root, 'with space.txt'), 'sp');
     const d = new MemDriver({ root });

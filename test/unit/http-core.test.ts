@@ -260,6 +260,13 @@ describe('http core: persistence, pipelining, 100-continue (H-10..H-12)', () => 
     expect(rs.map((r) => r.status)).toEqual([200, 200]);
     expect(rs[1].body.toString()).toBe('hello\n');
   });
+  it('a client that pipelines without reading is cut off at a bounded buffer', () => {
+    const c = conn({ limits: { maxBody: 1000, maxHeadBytes: 1000 } });
+    const req = Buffer.from(get('/big.bin'));
+    for (let i = 0; i < 1000 && !c.wantsClose; i++) c.feed(req);
+    expect(c.wantsClose).toBe(true);
+    expect(c.takeOutput()).toBeNull();
+  });
   it('byte-at-a-time delivery', () => {
     const c = conn();
     const req = get('/a.txt') + get('/style.css');
