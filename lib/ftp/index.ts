@@ -16,3 +16,5 @@ export { virtualPath } from './files';
 export function tooManyClients(): Buffer {
   return formatReply(421, 'Too many users, try again later.');
 }
+export { FtpClient, FtpError } from './client';
+export type { FtpReply } from './client';
