@@ -191,7 +191,8 @@ export function getsignal(signalnum: number): Handler {
 
 /**
  * pause(2): sleeps until a signal is handled; returns after the JS handler
- * ran, or throws what it threw. Handlers already recorded run first.
+ * ran, or throws what it threw. If a signal already arrived whose JS handler
+ * has not run yet, that handler runs and pause returns without sleeping.
  */
 export function pause(): void {
   if (!isMainThread) {
