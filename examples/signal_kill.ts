@@ -6,12 +6,16 @@ import * as os from 'posixkit/os';
 import * as signal from 'posixkit/signal';
 
 // Installed before fork: the child inherits the handlers.
-signal.signal(signal.SIGUSR2, () => console.log(`child ${os.getpid()}: SIGUSR2 from my parent`));
+let told = false;
+signal.signal(signal.SIGUSR2, () => {
+  told = true;
+  console.log(`child ${os.getpid()}: SIGUSR2 from my parent`);
+});
 signal.signal(signal.SIGHUP, () => console.log(`parent ${os.getpid()}: SIGHUP from my child`));
 
 const pid = os.fork();
 if (pid === 0) {
-  signal.pause();
+  while (!told) signal.pause(); // returns once a handler ran
   os.kill(os.getppid(), signal.SIGHUP);
   os._exit(0);
 }

@@ -119,24 +119,30 @@ function kindToHandler(sig: number, kind: number): Handler {
 /**
  * Runs the JS handlers of the recorded signals, once per delivery, lowest
  * signal first. Called from the event loop and by blocking calls after
- * EINTR. If a handler throws, the calls not made yet stay pending (the event
- * loop makes them later) and the error propagates.
+ * EINTR. Signals that arrive while handlers run are handled too before it
+ * returns: a blocking call re-entered with one still recorded would sleep
+ * without running its handler. If a handler throws, the calls not made yet
+ * stay pending (the event loop makes them later) and the error propagates.
  */
 function dispatch(): void {
-  const pending = native.take_pending();
-  for (let i = 0; i < pending.length; i += 2) {
-    const sig = pending[i];
-    let count = pending[i + 1];
-    while (count > 0) {
-      const h = handlers.get(sig);
-      if (h === undefined) break; // now SIG_DFL/SIG_IGN: nothing to run
-      count--;
-      try {
-        h(sig);
-      } catch (e) {
-        if (count > 0) native.add_pending(sig, count);
-        for (let j = i + 2; j < pending.length; j += 2) native.add_pending(pending[j], pending[j + 1]);
-        throw e;
+  // Bounded, so a signal flood cannot keep a blocking call from its syscall.
+  for (let round = 0; round < 100; round++) {
+    const pending = native.take_pending();
+    if (pending.length === 0) return;
+    for (let i = 0; i < pending.length; i += 2) {
+      const sig = pending[i];
+      let count = pending[i + 1];
+      while (count > 0) {
+        const h = handlers.get(sig);
+        if (h === undefined) break; // now SIG_DFL/SIG_IGN: nothing to run
+        count--;
+        try {
+          h(sig);
+        } catch (e) {
+          if (count > 0) native.add_pending(sig, count);
+          for (let j = i + 2; j < pending.length; j += 2) native.add_pending(pending[j], pending[j + 1]);
+          throw e;
+        }
       }
     }
   }
@@ -185,7 +191,8 @@ export function getsignal(signalnum: number): Handler {
 
 /**
  * pause(2): sleeps until a signal is handled; returns after the JS handler
- * ran, or throws what it threw. Handlers already recorded run first.
+ * ran, or throws what it threw. If a signal already arrived whose JS handler
+ * has not run yet, that handler runs and pause returns without sleeping.
  */
 export function pause(): void {
   if (!isMainThread) {

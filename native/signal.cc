@@ -7,9 +7,10 @@
 //    event loop with uv_async_send (documented async-signal-safe by libuv).
 //  - Node always has other threads (V8 platform, libuv pool) that do not
 //    block signals, so a process-directed signal may run OnSignal there. It
-//    then forwards the signal to the main thread with tgkill and records
+//    then forwards the signal to the main thread (rt_tgsigqueueinfo) and records
 //    nothing, so a main thread blocked in pause()/read() gets its EINTR and
-//    each signal is counted exactly once, on the main thread.
+//    each signal is counted exactly once, on the main thread. That thread
+//    keeps the signal blocked afterwards, so the next ones skip the detour.
 //  - Installed without SA_RESTART: blocking calls return EINTR and run the
 //    JS handlers through RunSignalHandlersAfterEINTR (errors.cc), which calls
 //    the dispatcher lib/signal.ts registered; idle, the async wake-up calls
@@ -24,6 +25,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -68,13 +70,21 @@ static void ResetCountsIfForked(pid_t pid) {
   g_count_pid.store(pid, std::memory_order_relaxed);
 }
 
-static void OnSignal(int signo, siginfo_t*, void*) {
+static void OnSignal(int signo, siginfo_t* info, void* context) {
   int saved_errno = errno;
   pid_t pid = Getpid();
   if (Gettid() != pid) {
-    // Not the main thread: let the main thread take it (it is pending there
-    // until the main thread unblocks it, which keeps signalfd users working).
-    syscall(SYS_tgkill, pid, pid, signo);
+    // Not the main thread: let the main thread take it (it stays pending
+    // there while the main thread blocks it, which keeps signalfd working).
+    // rt_tgsigqueueinfo keeps the sender's si_pid/si_uid for a signalfd
+    // reader; from another thread the kernel only accepts a negative si_code.
+    siginfo_t fwd = *info;
+    if (fwd.si_code >= 0 || fwd.si_code == SI_TKILL) fwd.si_code = SI_QUEUE;
+    if (syscall(SYS_rt_tgsigqueueinfo, pid, pid, signo, &fwd) < 0)
+      syscall(SYS_tgkill, pid, pid, signo);
+    // And keep it blocked on this thread once the handler returns, so later
+    // deliveries go straight to the main thread (or wait in the process queue).
+    sigaddset(&static_cast<ucontext_t*>(context)->uc_sigmask, signo);
     g_forwarded.fetch_add(1, std::memory_order_relaxed);
     errno = saved_errno;
     return;
@@ -376,13 +386,15 @@ static Value JS__stats(const CallbackInfo& info) {
 
 // ---- pause, alarm, raise, itimers --------------------------------------------
 
-// pause(2) always ends with EINTR once a handler ran. Handlers recorded
-// before the call run first (Python would have run them already), then it
-// waits for the next signal, as in C.
+// pause(2) always ends with EINTR once a handler ran. A signal that arrived
+// before the call but whose JS handler has not run yet (JS was busy) counts:
+// its handler runs and pause returns without sleeping. In Python that
+// handler would already have run and pause would sleep; here the gap between
+// a signal and its JS handler is far wider, and sleeping through a signal
+// that was just handled turns `while (!done) pause()` into a lost wake-up.
 static Value JS_pause(const CallbackInfo& info) {
   if (!RequireMain(ENV, "pause()")) return UNDEF;
-  if (AnyPending() && !RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
-  pause();
+  if (!AnyPending()) pause();
   RunSignalHandlersAfterEINTR(ENV);  // a throw stays pending and propagates
   return UNDEF;
 }
