@@ -410,6 +410,17 @@ interface Waiter {
 }
 
 
+// An epoll object dropped without close() gives its fd back when collected,
+// as CPython's epoll does on dealloc. Not for fromfd() objects: their fd may
+// be shared with the object it came from.
+const unclosed = new FinalizationRegistry<number>((fd) => {
+  try {
+    osClose(fd);
+  } catch {
+    // already gone
+  }
+});
+
 /**
  * An epoll(7) instance, Python's select.epoll. Created close-on-exec. After
  * close() every method throws an EBADF-coded OSError and the old fd number
@@ -433,6 +444,7 @@ export class Epoll implements Disposable {
     if (sizehint === 0 || sizehint < -1) throw outOfRange('sizehint', '-1 or > 0', sizehint);
     validateInteger(flags, 'flags', INT32_MIN, INT32_MAX);
     this.#fd = native.epoll_create1(flags);
+    unclosed.register(this, this.#fd, this);
   }
 
   /** Wraps an existing epoll fd (it now belongs to this object). */
@@ -459,6 +471,7 @@ export class Epoll implements Disposable {
     if (this.#fd < 0) return;
     const fd = this.#fd;
     this.#fd = -1;
+    unclosed.unregister(this);
     if (this.#watch) {
       native.fd_watch_close(this.#watch);  // stop libuv watching before the fd goes
       this.#watch = null;

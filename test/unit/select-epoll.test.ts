@@ -516,3 +516,18 @@ describe('epoll with socketpairs (IO-07, IO-28, IO-29)', () => {
     }
   });
 });
+
+describe('epoll objects and the garbage collector', () => {
+  it('an epoll object dropped without close() gives its fd back', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc, 'vitest runs with --expose-gc').toBeTypeOf('function');
+    const before = fdCount();
+    (() => { for (let i = 0; i < 20; i++) select.epoll(); })();
+    expect(fdCount()).toBe(before + 20);
+    for (let i = 0; i < 20 && fdCount() > before; i++) {
+      gc!();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(fdCount()).toBe(before);
+  });
+});
