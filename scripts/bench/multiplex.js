@@ -349,14 +349,20 @@ function main() {
     fs.writeFileSync(path.join(tmp, 'multiplex.py'), PY_SOURCE);
     execFileSync('gcc', ['-O2', '-o', path.join(tmp, 'multiplex_c'), path.join(tmp, 'multiplex.c')], { stdio: 'inherit' });
     const results = Object.fromEntries(SERIES.map((s) => [s.key, {}]));
-    for (const n of sizes) {
-      for (const s of SERIES) {
-        if (s.key.endsWith('select') && n > 1000) continue;
-        results[s.key][n] = runTrial(s.key, n, quick, tmp);
-        process.stderr.write(`  ${s.label.padEnd(24)} N=${String(n).padStart(5)}: ${fmt(results[s.key][n])} µs/round\n`);
+    // The machine is shared: every trial runs in two passes, interleaved with
+    // the others, and keeps its better figure.
+    const passes = quick ? 1 : 2;
+    for (let pass = 0; pass < passes; pass++) {
+      for (const n of sizes) {
+        for (const s of SERIES) {
+          if (s.key.endsWith('select') && n > 1000) continue;
+          const us = runTrial(s.key, n, quick, tmp);
+          results[s.key][n] = Math.min(results[s.key][n] ?? Infinity, us);
+          process.stderr.write(`  pass ${pass + 1} ${s.label.padEnd(24)} N=${String(n).padStart(5)}: ${fmt(us)} µs/round\n`);
+        }
       }
     }
-    console.log(`\nmultiplex: µs per round (one wait + collecting the 100 ready fds; the reads are not timed), best of 3 runs, node ${process.version}, ${osm.cpus().length} cpus`);
+    console.log(`\nmultiplex: µs per round (one wait + collecting the 100 ready fds; the reads are not timed), best of 2 processes x 3 runs, node ${process.version}, ${osm.cpus().length} cpus`);
     console.log(table(results, sizes));
     const c = results['c-epoll'][10000], pk = results['pk-pollInto'][10000], pkObj = results['pk-epoll'][10000];
     console.log(`\nat N=10,000: posixkit epoll.pollInto / C epoll = ${(pk / c).toFixed(2)}x, epoll.poll / C = ${(pkObj / c).toFixed(2)}x`);
