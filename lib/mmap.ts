@@ -12,11 +12,11 @@ import {
 } from './errors';
 import { family } from './native';
 
-type Handle = { readonly __mapping: unique symbol };
+type Handle = { readonly buffer: ArrayBuffer };
 
 interface MmanNative {
-  mmap(fd: number, length: number, prot: number, flags: number, offset: number): [Handle, ArrayBuffer];
-  munmap(handle: Handle, buffer: ArrayBuffer): boolean;
+  mmap(fd: number, length: number, prot: number, flags: number, offset: number): Handle;
+  munmap(handle: Handle): boolean;
   msync(handle: Handle, offset: number, length: number, flags: number): void;
   memfd_create(name: string, flags: number): number;
   shm_open(name: string, flags: number, mode: number): number;
@@ -91,9 +91,9 @@ export class MemoryMap implements Disposable {
   #ownsFd: boolean;
 
   /** @internal use mmap(). */
-  constructor(handle: Handle, buffer: ArrayBuffer, length: number, fd: number, ownsFd: boolean) {
+  constructor(handle: Handle, length: number, fd: number, ownsFd: boolean) {
     this.#handle = handle;
-    this.#buffer = buffer;
+    this.#buffer = handle.buffer;
     this.#length = length;
     this.#fd = fd;
     this.#ownsFd = ownsFd;
@@ -154,7 +154,7 @@ export class MemoryMap implements Disposable {
     const handle = this.#handle;
     if (!handle) return;
     this.#handle = null;
-    native.munmap(handle, this.#buffer);
+    native.munmap(handle);
     if (this.#ownsFd && this.#fd >= 0) {
       fdReaper.unregister(this);
       native.close(this.#fd);
@@ -208,19 +208,19 @@ export function mmap(fd: FileLike | -1, length: number, options: MmapOptions = {
     } else if (length === 0) {
       throw outOfRange('length', '> 0 (0 means "the whole file" for regular files only)', length);
     }
-    const [handle, buffer] = native.mmap(f, length, prot, flags, offset);
-    return new MemoryMap(handle, buffer, length, f, false);
+    const handle = native.mmap(f, length, prot, flags, offset);
+    return new MemoryMap(handle, length, f, false);
   }
   if (offset !== 0) throw outOfRange('options.offset', '0 for anonymous memory', offset);
   if ((flags & MAP_SHARED) === 0) {
-    const [handle, buffer] = native.mmap(-1, length, prot, flags | MAP_ANONYMOUS, 0);
-    return new MemoryMap(handle, buffer, length, -1, false);
+    const handle = native.mmap(-1, length, prot, flags | MAP_ANONYMOUS, 0);
+    return new MemoryMap(handle, length, -1, false);
   }
   const memfd = native.memfd_create('posixkit', K.MFD_CLOEXEC);
   try {
     native.mman_ftruncate(memfd, length);
-    const [handle, buffer] = native.mmap(memfd, length, prot, flags & ~MAP_ANONYMOUS, 0);
-    return new MemoryMap(handle, buffer, length, memfd, true);
+    const handle = native.mmap(memfd, length, prot, flags & ~MAP_ANONYMOUS, 0);
+    return new MemoryMap(handle, length, memfd, true);
   } catch (e) {
     native.close(memfd);
     throw e;
@@ -246,8 +246,8 @@ export function attachShared(desc: SharedMapping): MemoryMap {
     throw mappingClosed('attachShared');
   }
   if (st[1] !== desc.ino || st[2] !== desc.dev) throw mappingClosed('attachShared');
-  const [handle, buffer] = native.mmap(fd, length, PROT_READ | PROT_WRITE, MAP_SHARED, desc.offset ?? 0);
-  return new MemoryMap(handle, buffer, length, fd, false);
+  const handle = native.mmap(fd, length, PROT_READ | PROT_WRITE, MAP_SHARED, desc.offset ?? 0);
+  return new MemoryMap(handle, length, fd, false);
 }
 
 // ---- futex ----------------------------------------------------------------
@@ -373,8 +373,8 @@ export class SharedMemory implements Disposable {
         // mmap of length 0 is EINVAL; Python fails the same way on an empty segment.
         throw errnoError(K.EINVAL, 'mmap');
       }
-      const [handle, buffer] = native.mmap(fd, this.#size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-      this.#map = new MemoryMap(handle, buffer, this.#size, fd, true);
+      const handle = native.mmap(fd, this.#size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+      this.#map = new MemoryMap(handle, this.#size, fd, true);
     } catch (e) {
       native.close(fd);
       if (create) {

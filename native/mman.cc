@@ -1,11 +1,11 @@
 // Memory mappings, POSIX shared memory and futexes.
 //
-// A mapping reaches JS as two things: an opaque handle (a napi External the
-// JS side cannot turn into an address) and an external ArrayBuffer over the
-// pages. munmap detaches that ArrayBuffer first, so every view of it (typed
-// arrays, Buffers) becomes zero-length and no JS code can touch unmapped
-// memory. The pages stay mapped while either the handle or the buffer is
-// alive and close() was not called; the last finalizer unmaps.
+// A mapping reaches JS as an opaque handle object (napi_wrap'ed; the address
+// never becomes a JS value) whose read-only `buffer` property is an external
+// ArrayBuffer over the pages. munmap detaches that ArrayBuffer first, so
+// every view of it (typed arrays, Buffers) becomes zero-length and no JS code
+// can touch unmapped memory. The handle holds the buffer; the pages stay
+// mapped until close() or until both are collected.
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
@@ -64,16 +64,18 @@ static void FinalizeBuffer(napi_env, void*, void* hint) { Release(static_cast<Ma
 
 // The Mapping behind a handle, or nullptr after throwing.
 static Mapping* ArgMapping(const CallbackInfo& info, size_t i) {
-  if (i < info.Length() && info[i].IsExternal()) {
-    auto* m = static_cast<Mapping*>(info[i].As<Napi::External<void>>().Data());
+  void* data = nullptr;
+  if (i < info.Length() && info[i].IsObject() && napi_unwrap(info.Env(), info[i], &data) == napi_ok) {
+    auto* m = static_cast<Mapping*>(data);
     std::lock_guard<std::mutex> g(registry_mu);
+    // Something another addon wrapped is not ours: never dereference it.
     if (registry.count(m)) return m;
   }
   ThrowTypeError(info.Env(), "handle", "a mapping handle returned by mmap()");
   return nullptr;
 }
 
-// mmap(fd, length, prot, flags, offset) -> [handle, ArrayBuffer]
+// mmap(fd, length, prot, flags, offset) -> handle, with handle.buffer the pages
 static Value JS_mmap(const CallbackInfo& info) {
   int64_t fd, length, prot, flags, offset;
   if (!ArgInt(info, 0, "fd", -1, INT32_MAX, &fd) ||
@@ -90,44 +92,49 @@ static Value JS_mmap(const CallbackInfo& info) {
     std::lock_guard<std::mutex> g(registry_mu);
     registry.insert(m);
   }
-  napi_value handle, buffer;
-  if (napi_create_external(ENV, m, FinalizeHandle, nullptr, &handle) != napi_ok) {
+  napi_env env = ENV;
+  napi_value buffer, handle;
+  if (napi_create_external_arraybuffer(env, addr, m->len, FinalizeBuffer, m, &buffer) != napi_ok) {
+    // NOTE: runtimes with the V8 sandbox refuse external buffers.
     Release(m);
     Release(m);
-    return ThrowErrno(ENV, ENOMEM, "mmap");
-  }
-  if (napi_create_external_arraybuffer(ENV, addr, m->len, FinalizeBuffer, m, &buffer) != napi_ok) {
-    // NOTE: runtimes with the V8 sandbox refuse external buffers; the
-    // handle's finalizer still unmaps once it is collected.
-    Release(m);
-    Unmap(m);
     Napi::Error::New(ENV, "mmap: this runtime does not allow external ArrayBuffers")
         .ThrowAsJavaScriptException();
     return UNDEF;
   }
-  Napi::Array r = Napi::Array::New(ENV, 2);
-  r.Set(0u, Napi::Value(ENV, handle));
-  r.Set(1u, Napi::Value(ENV, buffer));
-  return r;
+  napi_property_descriptor prop = {"buffer", nullptr, nullptr, nullptr, nullptr, buffer, napi_enumerable, nullptr};
+  if (napi_create_object(env, &handle) != napi_ok ||
+      napi_define_properties(env, handle, 1, &prop) != napi_ok ||
+      napi_wrap(env, handle, m, FinalizeHandle, nullptr, nullptr) != napi_ok) {
+    // The buffer's finalizer will drop its reference; drop the handle's.
+    Unmap(m);
+    Release(m);
+    return ThrowErrno(ENV, ENOMEM, "mmap");
+  }
+  return Napi::Value(env, handle);
 }
 
-// munmap(handle, buffer): detaches the buffer (every view of it) and unmaps.
+// munmap(handle): detaches handle.buffer (every view of it) and unmaps.
 // Returns false when the mapping was already closed.
 static Value JS_munmap(const CallbackInfo& info) {
   Mapping* m = ArgMapping(info, 0);
   if (!m) return UNDEF;
   if (m->unmapped.load()) return Napi::Boolean::New(ENV, false);
-  if (info.Length() > 1 && info[1].IsArrayBuffer()) {
-    napi_value ab = info[1];
-    void* data = nullptr;
-    size_t len = 0;
-    napi_get_arraybuffer_info(ENV, ab, &data, &len);
-    // Only ever detach the buffer of this very mapping.
-    if (data == m->addr && napi_detach_arraybuffer(ENV, ab) != napi_ok) {
-      Napi::Error::New(ENV, "munmap: cannot detach the mapping's ArrayBuffer")
-          .ThrowAsJavaScriptException();
-      return UNDEF;
-    }
+  napi_value ab;
+  void* data = nullptr;
+  size_t len = 0;
+  bool is_ab = false;
+  // `buffer` is read-only and non-configurable, so this is the mapping's own
+  // ArrayBuffer (already detached only if someone transferred it away).
+  if (napi_get_named_property(ENV, info[0], "buffer", &ab) != napi_ok ||
+      napi_is_arraybuffer(ENV, ab, &is_ab) != napi_ok || !is_ab ||
+      napi_get_arraybuffer_info(ENV, ab, &data, &len) != napi_ok) {
+    return ThrowTypeError(ENV, "handle", "a mapping handle returned by mmap()");
+  }
+  if (data == m->addr && napi_detach_arraybuffer(ENV, ab) != napi_ok) {
+    Napi::Error::New(ENV, "munmap: cannot detach the mapping's ArrayBuffer")
+        .ThrowAsJavaScriptException();
+    return UNDEF;
   }
   Unmap(m);
   return Napi::Boolean::New(ENV, true);

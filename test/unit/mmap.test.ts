@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as os from '../../lib/os';
 import {
-  _setShmNameGenerator, attachShared, futex_wait, futex_wake, MAP_PRIVATE, MAP_SHARED, mmap, PAGESIZE, PROT_READ, SharedMemory,
+  _setShmNameGenerator, attachShared, futex_wait, futex_wake, MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, mmap, PAGESIZE, PROT_READ,
+  PROT_WRITE, SharedMemory,
 } from '../../lib/mmap';
 import { binding } from '../../lib/native';
 import { fdCount, forkRun, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
@@ -65,7 +66,16 @@ describe('mmap: validation and errors', () => {
 
   it('the native layer refuses a foreign handle instead of crashing', () => {
     const native = binding as Record<string, (...a: unknown[]) => unknown>;
-    expect(() => native.munmap({}, new ArrayBuffer(8))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => native.munmap({ buffer: new ArrayBuffer(8) })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => native.munmap(undefined)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    // the handle's buffer cannot be swapped for another one (which munmap would then miss)
+    const handle = native.mmap(-1, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, 0) as unknown as { buffer: ArrayBuffer };
+    const ab = handle.buffer;
+    expect(() => Object.defineProperty(handle, 'buffer', { value: new ArrayBuffer(8) })).toThrow(TypeError);
+    expect(() => { 'use strict'; (handle as { buffer: ArrayBuffer }).buffer = new ArrayBuffer(8); }).toThrow(TypeError);
+    expect(native.munmap(handle)).toBe(true);
+    expect(ab.byteLength).toBe(0);
+    expect(native.munmap(handle)).toBe(false);
     expect(() => native.msync(null, 0, 0, 0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => native.futex_wait(new Uint32Array(1), 0, 0, 0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => native.futex_wake(new Int32Array(1), 1, 1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
