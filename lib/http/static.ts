@@ -28,15 +28,13 @@ export type DecodedPath =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/**
- * Percent-decodes a raw path exactly once and splits it into segments.
- * Refused (400): encoded '/' or '\', any backslash, NUL, invalid or overlong
- * UTF-8 (%c0%ae), and '..' that would climb above the root. '.' and empty
- * segments vanish ('//x' is '/x'); 'a/../b' is 'b'.
- */
-export function decodePath(rawPath: string): DecodedPath {
-  if (rawPath[0] !== '/') return { ok: false, status: 400, reason: 'Path must start with /' };
-  if (/%(2f|5c)/i.test(rawPath)) return { ok: false, status: 400, reason: 'Encoded slash in path' };
+type Refusal = { ok: false; status: number; reason: string };
+
+function checkAscii(rawPath: string): string | Refusal {
+  return /^[\x21-\x7e]*$/.test(rawPath) ? rawPath : { ok: false, status: 400, reason: 'Invalid character in path' };
+}
+
+function percentDecode(rawPath: string): string | Refusal {
   const bytes: number[] = [];
   for (let i = 0; i < rawPath.length; i++) {
     const c = rawPath.charCodeAt(i);
@@ -53,12 +51,25 @@ export function decodePath(rawPath: string): DecodedPath {
       bytes.push(c);
     }
   }
-  let decoded: string;
   try {
-    decoded = utf8.decode(new Uint8Array(bytes));
+    return utf8.decode(new Uint8Array(bytes));
   } catch {
     return { ok: false, status: 400, reason: 'Invalid UTF-8 in path' };
   }
+}
+
+/**
+ * Percent-decodes a raw path exactly once and splits it into segments.
+ * Refused (400): encoded '/' or '\', any backslash, NUL, invalid or overlong
+ * UTF-8 (%c0%ae), and '..' that would climb above the root. '.' and empty
+ * segments vanish ('//x' is '/x'); 'a/../b' is 'b'.
+ */
+export function decodePath(rawPath: string): DecodedPath {
+  if (rawPath[0] !== '/') return { ok: false, status: 400, reason: 'Path must start with /' };
+  if (/%(2f|5c)/i.test(rawPath)) return { ok: false, status: 400, reason: 'Encoded slash in path' };
+  // Without '%' the path is its own decoding (the request line allows visible ASCII only).
+  const decoded = rawPath.includes('%') ? percentDecode(rawPath) : checkAscii(rawPath);
+  if (typeof decoded !== 'string') return decoded;
   if (decoded.includes('\0')) return { ok: false, status: 400, reason: 'NUL in path' };
   if (decoded.includes('\\')) return { ok: false, status: 400, reason: 'Backslash in path' };
   const segments: string[] = [];
@@ -99,20 +110,20 @@ export interface StaticOptions {
 export function openStatic(jail: Jail, p: Extract<DecodedPath, { ok: true }>, opts: StaticOptions): StaticResult {
   const r = jail.resolve(p.segments);
   if (!r.ok) return { kind: 'error', ...statusOf(r.error) };
-  let segments = p.segments;
+  let target = r;
   if (r.stat.isDirectory()) {
-    if (!p.trailingSlash && segments.length > 0) return { kind: 'redirect', path: p.path + '/' };
-    segments = [...segments, opts.index];
-    const idx = jail.resolve(segments);
+    if (!p.trailingSlash && p.segments.length > 0) return { kind: 'redirect', path: p.path + '/' };
+    const idx = jail.resolve([...p.segments, opts.index]);
     if (!idx.ok) {
       const e = statusOf(idx.error);
       // A directory without an index is forbidden (no listings), as nginx without autoindex.
       return { kind: 'error', ...(e.status === 404 ? { status: 403, reason: 'Directory listing is disabled' } : e) };
     }
+    target = idx;
   } else if (p.trailingSlash) {
     return { kind: 'error', status: 404, reason: 'Not found' };
   }
-  const o = jail.openRead(segments);
+  const o = jail.openResolved(target);
   if (!o.ok) return { kind: 'error', ...statusOf(o.error === 'EISDIR' ? 'EACCES' : o.error) };
   const { fd, stat, real } = o.file;
   if (!(stat.mode & 0o444)) {
