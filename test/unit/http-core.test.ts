@@ -138,6 +138,11 @@ describe('http core: errors (CONFORMANCE H-01..H-08)', () => {
       if (status === 405) expect(r.headers.allow).toBe('GET, HEAD');
     });
   }
+  it('a file without read permission bits -> 403, even for root', () => {
+    fs.writeFileSync(path.join(root, 'locked.txt'), 'x');
+    fs.chmodSync(path.join(root, 'locked.txt'), 0);
+    expect(one(get('/locked.txt')).r.status).toBe(403);
+  });
   it('405 on a route lists the route methods', () => {
     expect(one('DELETE /api/echo HTTP/1.1\r\nHost: x\r\n\r\n').r.headers.allow).toBe('POST');
     expect(one('PUT /api/time HTTP/1.1\r\nHost: x\r\n\r\n').r.headers.allow).toBe('GET, HEAD');
