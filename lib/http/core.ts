@@ -30,6 +30,8 @@ export interface HttpConfig {
   /** Suggested time to drain input after an error response before closing (lingering close). Default 2 s. */
   lingerMs?: number;
   index?: string;
+  /** HTML listings for directories without an index (default false: 403, as nginx without autoindex). */
+  autoindex?: boolean;
   serverName?: string;
   /** Clock for deadlines and Date headers; tests inject a fake one. */
   clock?: () => number;
@@ -68,6 +70,7 @@ export class HttpCore {
       smallFileBytes: config.smallFileBytes ?? 64 * 1024,
       lingerMs: config.lingerMs ?? 2000,
       index: config.index ?? 'index.html',
+      autoindex: config.autoindex ?? false,
       serverName: config.serverName ?? 'posixkit',
       clock: config.clock ?? Date.now,
       log: config.log,
@@ -349,7 +352,10 @@ export class HttpConnection {
     const c = this.#core;
     const p = decodePath(head.rawPath);
     if (!p.ok) return this.#error(p.status, p.reason, head.minor, close, log);
-    const r = openStatic(c.jail!, p, { index: c.cfg.index });
+    const r = openStatic(c.jail!, p, { index: c.cfg.index, autoindex: c.cfg.autoindex });
+    if (r.kind === 'listing') {
+      return this.#respond(200, [['Content-Type', 'text/html; charset=utf-8']], r.html, head, close, log);
+    }
     if (r.kind === 'redirect') {
       const location = encodePath(r.path) + (head.query ? '?' + head.query : '');
       return this.#respond(301, [['Location', location], ['Content-Type', 'text/html; charset=utf-8']],

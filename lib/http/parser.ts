@@ -80,6 +80,8 @@ export function parseHead(buf: Uint8Array, limits: HttpLimits = DEFAULT_LIMITS):
     else break;
   }
   if (pos === buf.length || (buf.length - pos === 1 && buf[pos] === CR)) return { kind: 'incomplete' };
+  const fast = completeHead(buf, pos, limits);
+  if (fast) return fast;
   const lines: string[] = [];
   const start = pos;
   for (;;) {
@@ -126,6 +128,40 @@ export function parseHead(buf: Uint8Array, limits: HttpLimits = DEFAULT_LIMITS):
     }
     lines.push(line);
   }
+  return parseLines(lines, pos);
+}
+
+/**
+ * The common case in one pass: the whole head is buffered and within the
+ * limits. Finds its end with native indexOf, converts it to a string once and
+ * splits it. Returns null to let the line-by-line scan above decide (an
+ * incomplete head, or one that breaks a limit and needs the exact status).
+ */
+function completeHead(buf: Uint8Array, pos: number, limits: HttpLimits): HeadResult | null {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  let end = -1;
+  for (let search = pos; ;) {
+    const lf = b.indexOf(LF, search);
+    if (lf < 0 || lf - pos > limits.maxHeadBytes) return null;
+    if (b[lf + 1] === LF) { end = lf + 2; break; }
+    if (b[lf + 1] === CR && b[lf + 2] === LF) { end = lf + 3; break; }
+    search = lf + 1;
+  }
+  if (end - pos > limits.maxHeadBytes) return null;
+  const text = b.toString('latin1', pos, end);
+  const lines = text.split('\n');
+  lines.length -= 2; // the empty line and what follows the final LF
+  if (lines.length - 1 > limits.maxHeaders) return null;
+  for (let i = 0; i < lines.length; i++) {
+    let l = lines[i];
+    if (l.endsWith('\r')) lines[i] = l = l.slice(0, -1);
+    if (l.length > (i === 0 ? limits.maxRequestLine : limits.maxHeaderLine) || l === '') return null;
+    if (l.includes('\r')) return { kind: 'error', status: 400, reason: 'Bare CR in request head' };
+  }
+  return parseLines(lines, end);
+}
+
+function parseLines(lines: string[], consumed: number): HeadResult {
   const r = parseRequestLine(lines[0]);
   if ('status' in r) return { kind: 'error', status: r.status, reason: r.reason };
   const headers: Array<[string, string]> = [];
@@ -141,7 +177,7 @@ export function parseHead(buf: Uint8Array, limits: HttpLimits = DEFAULT_LIMITS):
     if (!FIELD_VALUE.test(value)) return { kind: 'error', status: 400, reason: 'Invalid header value' };
     headers.push([name.toLowerCase(), value]);
   }
-  return { kind: 'head', head: { ...r, headers }, consumed: pos };
+  return { kind: 'head', head: { ...r, headers }, consumed };
 }
 
 type LineResult = Omit<RequestHead, 'headers'> | { status: number; reason: string };

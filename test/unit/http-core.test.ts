@@ -138,6 +138,32 @@ describe('http core: errors (CONFORMANCE H-01..H-08)', () => {
       if (status === 405) expect(r.headers.allow).toBe('GET, HEAD');
     });
   }
+  it('a file without read permission bits -> 403, even for root', () => {
+    fs.writeFileSync(path.join(root, 'locked.txt'), 'x');
+    fs.chmodSync(path.join(root, 'locked.txt'), 0);
+    expect(one(get('/locked.txt')).r.status).toBe(403);
+  });
+  it('autoindex: escaped names, encoded hrefs; no dot-files, non-UTF-8 names or escaping symlinks', () => {
+    const d = path.join(root, 'listing');
+    fs.mkdirSync(path.join(d, 'sub2'), { recursive: true });
+    fs.writeFileSync(path.join(d, '<b>&.txt'), 'x');
+    fs.writeFileSync(path.join(d, 'sp ace'), 'x');
+    fs.writeFileSync(path.join(d, '.hidden'), 'x');
+    fs.writeFileSync(Buffer.concat([Buffer.from(d + '/bad'), Buffer.from([0xff, 0xfe])]), 'raw');
+    fs.symlinkSync('/etc', path.join(d, 'out'));
+    expect(one(get('/listing/')).r.status).toBe(403);
+    const r = one(get('/listing/'), { autoindex: true }).r;
+    const html = r.body.toString();
+    expect(r.status).toBe(200);
+    expect(html).toContain('<a href="%3Cb%3E%26.txt">&#60;b&#62;&#38;.txt</a>');
+    expect(html).toContain('<a href="sp%20ace">sp ace</a>');
+    expect(html).toContain('<a href="sub2/">sub2/</a>');
+    expect(html).not.toContain('bad');
+    expect(html).not.toContain('hidden');
+    expect(html).not.toContain('"out');
+    const raw = one(get('/listing/bad%FF%FE'), { autoindex: true }).r;
+    expect(raw.status).toBe(400); // not UTF-8: refused by the path decoder, never served by accident
+  });
   it('405 on a route lists the route methods', () => {
     expect(one('DELETE /api/echo HTTP/1.1\r\nHost: x\r\n\r\n').r.headers.allow).toBe('POST');
     expect(one('PUT /api/time HTTP/1.1\r\nHost: x\r\n\r\n').r.headers.allow).toBe('GET, HEAD');
