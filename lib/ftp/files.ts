@@ -14,12 +14,15 @@ export type VPath = { ok: true; segments: string[]; path: string } | { ok: false
 /**
  * Resolves an FTP path argument against the current directory, lexically:
  * '/../etc' is '/etc' under the root, as in a chroot. NUL, backslash and
- * overlong arguments are refused; dot-names too when `noDotfiles` is set.
+ * control characters and overlong arguments are refused; dot-names too when
+ * `noDotfiles` is set.
  */
 export function virtualPath(cwd: string, arg: string, noDotfiles: boolean): VPath {
   if (arg.length > MAX_PATH_ARG) return { ok: false, code: 553 };
   if (arg.includes('\0')) return { ok: false, code: 501 };
   if (arg.includes('\\')) return { ok: false, code: 550 };
+  // Control characters (a bare CR, ESC sequences) never make a file name: they would reach listings and logs.
+  if (/[\x01-\x1f\x7f]/.test(arg)) return { ok: false, code: 553 };
   const segments: string[] = [];
   const full = arg.startsWith('/') ? arg : cwd + '/' + arg;
   for (const seg of full.split('/')) {

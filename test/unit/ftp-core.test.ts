@@ -157,7 +157,7 @@ describe('ftp: write permission and uploads', () => {
 
 describe('ftp: the jail', () => {
   const vectors = ['../secret', '../../etc/passwd', '/../secret', '/../../secret', '....//secret', 'pub/../../secret',
-    '..\\secret', 'link', 'outdir/f', 'outdir', '/outdir/f', '%2e%2e/secret', 'pub/../link', `${'a/'.repeat(600)}x`];
+    '..\\secret', 'a\rb', 'x\x1b[2J', 'link', 'outdir/f', 'outdir', '/outdir/f', '%2e%2e/secret', 'pub/../link', `${'a/'.repeat(600)}x`];
   it('RETR/SIZE/MDTM/LIST/NLST/CWD/STOR/DELE refuse every vector, never outside bytes', () => {
     const d = new MemDriver(users());
     login(d, 'bob', 'pw');
@@ -178,6 +178,9 @@ describe('ftp: the jail', () => {
     expect(fs.readFileSync(path.join(base, 'secret'), 'utf8')).toBe(CANARY);
     expect(fs.readFileSync(path.join(base, 'outside', 'f'), 'utf8')).toBe(CANARY);
     expect(fs.readdirSync(base).sort()).toEqual(['outside', 'root', 'secret']);
+    expect(fs.readdirSync(root).filter((n) => /[\x00-\x1f]/.test(n))).toEqual([]);
+    d.code('EPSV');
+    expect(d.code('STOR a\rb')).toBe(553);
   });
   it('CWD .. at / stays at /; a symlink inside the root works', () => {
     const d = new MemDriver({ root });
