@@ -8,7 +8,7 @@ import {
   bodyFraming, checkHost, ChunkedDecoder, DEFAULT_LIMITS, Framing, header, headerValues, HttpLimits,
   parseHead, RequestHead,
 } from './parser';
-import { buildHead, encodePath, errorBody, httpDate, parseHttpDate } from './response';
+import { buildHead, encodePath, errorBody, escapeControls, httpDate, parseHttpDate, parseRange } from './response';
 import { RouteHandler, Router } from './routes';
 import { decodePath, openStatic } from './static';
 
@@ -235,7 +235,14 @@ export class HttpConnection {
       }
       this.#in = this.#in.subarray(r.consumed);
       this.#headStart = this.#in.length > 0 ? this.#core.cfg.clock() : null;
-      this.#onHead(r.head);
+      try {
+        this.#onHead(r.head);
+      } catch {
+        // Last resort, so feed() never throws: a fixed 500 that depends on nothing configurable.
+        this.#out.push(Buffer.from('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', 'latin1'));
+        this.#closing = true;
+        this.#pending = null;
+      }
     }
   }
 
@@ -471,24 +478,3 @@ export class HttpConnection {
 }
 
 type LogBase = { method: string; target: string };
-
-/** Escapes control and non-ASCII bytes so a log line cannot be forged (H-17). */
-export function escapeControls(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f-\uffff]/g, (ch) => '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0'));
-}
-
-/** One `bytes=` range (RFC 9110 §14.1.2); null means "ignore Range" (malformed or several ranges). */
-export function parseRange(value: string, size: number): { start: number; end: number } | 'unsatisfiable' | null {
-  const m = /^bytes=(\d{0,15})-(\d{0,15})$/.exec(value.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return null;
-  if (m[1] === '') {
-    const n = Number(m[2]);
-    if (n === 0 || size === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - n), end: size - 1 };
-  }
-  const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (m[2] !== '' && Number(m[2]) < start) return null;
-  if (start >= size) return 'unsatisfiable';
-  return { start, end };
-}

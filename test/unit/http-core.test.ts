@@ -88,6 +88,8 @@ describe('http core: happy path', () => {
       .get('/boom', () => { throw new Error('x'); })
       .get('/inject', () => ({ body: 'x', headers: [['X-A', 'a\r\nSet-Cookie: evil=1']] }));
     expect(one(get('/boom'), { routes }).r.status).toBe(500);
+    expect(() => new Router().add('GET\r\nX: y', '/x', () => ({}))).toThrow(TypeError);
+    expect(() => new Router().get('x', () => ({}))).toThrow(TypeError);
     const { r } = one(get('/inject'), { routes });
     expect(r.status).toBe(500);
     expect(r.names).not.toContain('set-cookie');
