@@ -112,3 +112,33 @@ f.quit()
     expect([noop, size]).toEqual(['200', 6]);
   });
 });
+
+const hasLftp = fs.existsSync('/usr/bin/lftp');
+describe.skipIf(!hasLftp)('ftp session with lftp (installed by .ci/run)', () => {
+  it('FEAT before login, ls, get, put, nlist, quit (anonymous and user)', async () => {
+    const dl = path.join(base, 'lftp-dl');
+    fs.mkdirSync(dl, { recursive: true });
+    const anon = await run('lftp', ['-c', [
+      'set net:max-retries 1; set net:timeout 5; set cmd:fail-exit yes',
+      `open -p ${srv.port} 127.0.0.1`, 'ls pub', `get pub/big.bin -o ${dl}/big.bin`, 'nlist', 'quit'].join('; ')]);
+    expect(anon.stderr).toBe('');
+    expect(anon.code).toBe(0);
+    const out = anon.stdout.toString();
+    expect(out).toMatch(/big\.bin/);
+    expect(out).toMatch(/^hello\.txt$/m);
+    expect(sha(fs.readFileSync(path.join(dl, 'big.bin')))).toBe(sha(big));
+    fs.writeFileSync(path.join(dl, 'put.txt'), 'from lftp\n');
+    const user = await run('lftp', ['-c', [
+      'set net:max-retries 1; set net:timeout 5; set cmd:fail-exit yes; set ftp:ssl-allow no',
+      `open -u alice,pw -p ${srv.port} 127.0.0.1`, `put ${dl}/put.txt -o pub/put.txt`, 'quit'].join('; ')]);
+    expect([user.code, user.stderr]).toEqual([0, '']);
+    expect(fs.readFileSync(path.join(root, 'pub', 'put.txt'), 'utf8')).toBe('from lftp\n');
+  });
+  it('lftp with TLS allowed: AUTH TLS is refused and lftp goes on in clear', async () => {
+    const r = await run('lftp', ['-c', [
+      'set net:max-retries 1; set net:timeout 5; set cmd:fail-exit yes; set ftp:ssl-allow yes; set ftp:ssl-force no',
+      `open -u alice,pw -p ${srv.port} 127.0.0.1`, 'cls -1 /', 'quit'].join('; ')]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout.toString()).toContain('hello.txt');
+  });
+});
