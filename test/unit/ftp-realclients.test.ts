@@ -56,6 +56,11 @@ describe('ftp session with curl', () => {
     const bad = await run('curl', ['-s', `ftp://alice:nope@127.0.0.1:${srv.port}/`]);
     expect(bad.code).toBe(67); // CURLE_LOGIN_DENIED
   });
+  it('curl --ftp-create-dirs uploads into a new directory (CWD 550, MKD, CWD)', async () => {
+    const up = await run('curl', ['-s', '--ftp-create-dirs', '-T', path.join(base, 'local.bin'), `ftp://alice:pw@127.0.0.1:${srv.port}/pub/sub/new/x.bin`]);
+    expect(up.code).toBe(0);
+    expect(fs.statSync(path.join(root, 'pub', 'sub', 'new', 'x.bin')).size).toBe(100_001);
+  });
   it('active mode (curl -P -) connects back to the client', async () => {
     const g = await run('curl', ['-s', '-P', '127.0.0.1', `${url}/hello.txt`]);
     expect([g.code, g.stdout.toString()]).toEqual([0, 'hello\n']);
