@@ -362,6 +362,37 @@ describe('ftp: limits, timeouts, framing', () => {
     expect(rs.length).toBe(200);
     expect(rs.every((r) => r.code === 200)).toBe(true);
   });
+  it('listings are capped (maxListEntries) and LIST -R does not recurse', () => {
+    fs.mkdirSync(path.join(root, 'many', 'deep'), { recursive: true });
+    for (let i = 0; i < 30; i++) fs.writeFileSync(path.join(root, 'many', `f${String(i).padStart(2, '0')}`), '');
+    fs.writeFileSync(path.join(root, 'many', 'deep', 'inner'), '');
+    const d = new MemDriver({ root, maxListEntries: 10 });
+    login(d);
+    d.code('EPSV');
+    expect(d.code('NLST many')).toBe(226);
+    expect(allText(d).split('\r\n').filter(Boolean).length).toBe(10);
+    const d2 = new MemDriver({ root });
+    login(d2);
+    d2.code('EPSV');
+    expect(d2.code('LIST -R many')).toBe(226);
+    expect(allText(d2)).not.toContain('inner');
+    expect(allText(d2).split('\r\n').filter(Boolean).length).toBe(31);
+  });
+  it('UTF-8 names round-trip through STOR, NLST, SIZE and RETR', () => {
+    const d = new MemDriver(users());
+    login(d, 'bob', 'pw');
+    d.uploads.push(Buffer.from('ünï'));
+    d.code('EPSV');
+    expect(d.code('STOR héllo wörld ✓.txt')).toBe(226);
+    expect(fs.readFileSync(path.join(root, 'héllo wörld ✓.txt'), 'utf8')).toBe('ünï');
+    d.code('EPSV');
+    d.code('NLST');
+    expect(d.transfers.at(-1)!.toString('utf8')).toContain('héllo wörld ✓.txt\r\n');
+    expect(d.cmd('SIZE héllo wörld ✓.txt')[0].raw).toBe('213 6\r\n');
+    d.code('EPSV');
+    expect(d.code('RETR héllo wörld ✓.txt')).toBe(226);
+    expect(d.transfers.at(-1)!.toString('utf8')).toBe('ünï');
+  });
   it('bare LF lines, lower-case verbs, spaces inside names, CRLF injection stays two commands', () => {
     fs.writeFileSync(path.join(root, 'with space.txt'), 'sp');
     const d = new MemDriver({ root });
