@@ -9,4 +9,5 @@ export type { HttpLimits, RequestHead, HeadResult, Framing } from './parser';
 export { buildHead, errorBody, escapeControls, escapeHtml, parseRange, httpDate, parseHttpDate, STATUS_TEXT, HeaderInjectionError } from './response';
 export { Router, demoRoutes } from './routes';
 export type { RouteHandler, RouteRequest, RouteResponse } from './routes';
-export { decodePath, openStatic, contentType, CONTENT_TYPES } from './static';
+export { decodePath, openStatic, contentType, CONTENT_TYPES, FileCache, listingPage } from './static';
+export type { CachedFile } from './static';

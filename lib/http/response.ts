@@ -27,8 +27,12 @@ export function checkHeader(name: string, value: string): void {
 
 /** `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate, RFC 9110 §5.6.7). */
 export function httpDate(ms: number): string {
-  return new Date(ms).toUTCString();
+  // One-entry memo: a hot file's Last-Modified is formatted once, not per request.
+  if (ms !== lastDateMs) { lastDateMs = ms; lastDate = new Date(ms).toUTCString(); }
+  return lastDate;
 }
+let lastDateMs = NaN;
+let lastDate = '';
 
 let dateCacheSec = -1;
 let dateCache = '';
