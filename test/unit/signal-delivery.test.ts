@@ -144,6 +144,57 @@ describe('the EINTR rule with handlers that return (PEP 475, SIG-13)', () => {
   });
 });
 
+describe('pause', () => {
+  it('returns at once, after running it, when a handler is still pending', () => {
+    let calls = 0;
+    signal.signal(SIGUSR2, () => { calls++; });
+    os.kill(os.getpid(), SIGUSR2); // recorded; its JS handler waits for a dispatch point
+    expect(calls).toBe(0);
+    const t = performance.now();
+    signal.pause();
+    expect(calls).toBe(1);
+    expect(performance.now() - t).toBeLessThan(500);
+  });
+
+  it('a signal from another process wakes it (while (!done) pause())', () => {
+    let done = false;
+    signal.signal(SIGHUP, () => { done = true; });
+    const ppid = os.getpid();
+    const pid = runInChild(() => { sleepSync(100); os.kill(ppid, SIGHUP); return 0; });
+    const end = Date.now() + 5000;
+    while (!done && Date.now() < end) signal.pause();
+    expect(done).toBe(true);
+    expect(waitWithTimeout(pid).status).toBe(0);
+  });
+});
+
+describe('Node\'s own handlers do not interrupt posixkit calls (LU-14)', () => {
+  it('with only process.on(\'SIGUSR2\'), a blocking read completes (libuv uses SA_RESTART)', async () => {
+    let heard = 0;
+    const listener = (): void => { heard++; };
+    process.on('SIGUSR2', listener);
+    const [r, w] = os.pipe();
+    const ppid = os.getpid();
+    const pid = runInChild(() => {
+      os.close(r);
+      for (let i = 0; i < 5; i++) { sleepSync(30); os.kill(ppid, SIGUSR2); }
+      sleepSync(50);
+      os.write(w, 'done');
+      return 0;
+    });
+    os.close(w);
+    try {
+      expect(signal.getsignal(SIGUSR2)).toBeNull();
+      expect(os.read(r, 10).toString()).toBe('done');
+      expect(await until(() => heard >= 1)).toBe(true);
+    } finally {
+      os.close(r);
+      process.off('SIGUSR2', listener);
+      expect(waitWithTimeout(pid).status).toBe(0);
+    }
+  });
+});
+
 describe('SIGCHLD', () => {
   it('SIG_IGN: the kernel reaps, no Z state, waitpid fails with ECHILD (OS-10)', () => {
     expect(signal.signal(SIGCHLD, SIG_IGN)).toBe(SIG_DFL);
