@@ -1,8 +1,377 @@
-// Placeholder: the mman family lands with its issue.
+// Memory mappings, POSIX shared memory and futexes.
+//
+// A mapping reaches JS as an opaque handle object (napi_wrap'ed; the address
+// never becomes a JS value) whose read-only `buffer` property is an external
+// ArrayBuffer over the pages. munmap detaches that ArrayBuffer first, so
+// every view of it (typed arrays, Buffers) becomes zero-length and no JS code
+// can touch unmapped memory. The handle holds the buffer; the pages stay
+// mapped until close() or until both are collected.
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
 #include "addon.h"
+#include "errors.h"
+
+namespace posixkit::mman {
+
+using Napi::CallbackInfo;
+using Napi::Value;
+
+#define ENV info.Env()
+#define UNDEF info.Env().Undefined()
+
+struct Mapping {
+  void* addr;
+  size_t len;
+  std::atomic<int> refs{2};  // the handle and the ArrayBuffer
+  std::atomic<bool> unmapped{false};
+};
+
+// Live mappings of this process. A handle is checked against it before use,
+// so a foreign External passed to munmap/msync is refused, not dereferenced.
+// Process-wide (not per env) because addresses are: a worker thread's handle
+// is as valid as the main thread's.
+static std::mutex registry_mu;
+static std::unordered_set<Mapping*> registry;
+
+static void Unmap(Mapping* m) {
+  if (!m->unmapped.exchange(true)) munmap(m->addr, m->len);
+}
+
+static void Release(Mapping* m) {
+  if (m->refs.fetch_sub(1) != 1) return;
+  {
+    std::lock_guard<std::mutex> g(registry_mu);
+    registry.erase(m);
+  }
+  Unmap(m);
+  delete m;
+}
+
+static void FinalizeHandle(napi_env, void* data, void*) { Release(static_cast<Mapping*>(data)); }
+static void FinalizeBuffer(napi_env, void*, void* hint) { Release(static_cast<Mapping*>(hint)); }
+
+// The Mapping behind a handle, or nullptr after throwing.
+static Mapping* ArgMapping(const CallbackInfo& info, size_t i) {
+  void* data = nullptr;
+  if (i < info.Length() && info[i].IsObject() && napi_unwrap(info.Env(), info[i], &data) == napi_ok) {
+    auto* m = static_cast<Mapping*>(data);
+    std::lock_guard<std::mutex> g(registry_mu);
+    // Something another addon wrapped is not ours: never dereference it.
+    if (registry.count(m)) return m;
+  }
+  ThrowTypeError(info.Env(), "handle", "a mapping handle returned by mmap()");
+  return nullptr;
+}
+
+// mmap(fd, length, prot, flags, offset) -> handle, with handle.buffer the pages
+static Value JS_mmap(const CallbackInfo& info) {
+  int64_t fd, length, prot, flags, offset;
+  if (!ArgInt(info, 0, "fd", -1, INT32_MAX, &fd) ||
+      !ArgInt(info, 1, "length", 1, INT64_C(1) << 46, &length) ||
+      !ArgInt(info, 2, "prot", 0, INT32_MAX, &prot) ||
+      !ArgInt(info, 3, "flags", 0, INT32_MAX, &flags) ||
+      !ArgInt(info, 4, "offset", 0, INT64_C(1) << 52, &offset))
+    return UNDEF;
+  void* addr = mmap(nullptr, static_cast<size_t>(length), static_cast<int>(prot),
+                    static_cast<int>(flags), static_cast<int>(fd), static_cast<off_t>(offset));
+  if (addr == MAP_FAILED) return ThrowErrno(ENV, errno, "mmap");
+  auto* m = new Mapping{addr, static_cast<size_t>(length)};
+  {
+    std::lock_guard<std::mutex> g(registry_mu);
+    registry.insert(m);
+  }
+  napi_env env = ENV;
+  napi_value buffer, handle;
+  if (napi_create_external_arraybuffer(env, addr, m->len, FinalizeBuffer, m, &buffer) != napi_ok) {
+    // NOTE: runtimes with the V8 sandbox refuse external buffers.
+    Release(m);
+    Release(m);
+    Napi::Error::New(ENV, "mmap: this runtime does not allow external ArrayBuffers")
+        .ThrowAsJavaScriptException();
+    return UNDEF;
+  }
+  napi_property_descriptor prop = {"buffer", nullptr, nullptr, nullptr, nullptr, buffer, napi_enumerable, nullptr};
+  if (napi_create_object(env, &handle) != napi_ok ||
+      napi_define_properties(env, handle, 1, &prop) != napi_ok ||
+      napi_wrap(env, handle, m, FinalizeHandle, nullptr, nullptr) != napi_ok) {
+    // The buffer's finalizer will drop its reference; drop the handle's.
+    Unmap(m);
+    Release(m);
+    return ThrowErrno(ENV, ENOMEM, "mmap");
+  }
+  return Napi::Value(env, handle);
+}
+
+// munmap(handle): detaches handle.buffer (every view of it) and unmaps.
+// Returns false when the mapping was already closed.
+static Value JS_munmap(const CallbackInfo& info) {
+  Mapping* m = ArgMapping(info, 0);
+  if (!m) return UNDEF;
+  if (m->unmapped.load()) return Napi::Boolean::New(ENV, false);
+  napi_value ab;
+  void* data = nullptr;
+  size_t len = 0;
+  bool is_ab = false;
+  // `buffer` is read-only and non-configurable, so this is the mapping's own
+  // ArrayBuffer (already detached only if someone transferred it away).
+  if (napi_get_named_property(ENV, info[0], "buffer", &ab) != napi_ok ||
+      napi_is_arraybuffer(ENV, ab, &is_ab) != napi_ok || !is_ab ||
+      napi_get_arraybuffer_info(ENV, ab, &data, &len) != napi_ok) {
+    return ThrowTypeError(ENV, "handle", "a mapping handle returned by mmap()");
+  }
+  if (data == m->addr && napi_detach_arraybuffer(ENV, ab) != napi_ok) {
+    Napi::Error::New(ENV, "munmap: cannot detach the mapping's ArrayBuffer")
+        .ThrowAsJavaScriptException();
+    return UNDEF;
+  }
+  Unmap(m);
+  return Napi::Boolean::New(ENV, true);
+}
+
+// msync(handle, offset, length, flags)
+static Value JS_msync(const CallbackInfo& info) {
+  Mapping* m = ArgMapping(info, 0);
+  int64_t offset, length, flags;
+  if (!m || !ArgInt(info, 1, "offset", 0, INT64_C(1) << 52, &offset) ||
+      !ArgInt(info, 2, "length", 0, INT64_C(1) << 52, &length) ||
+      !ArgInt(info, 3, "flags", 0, INT32_MAX, &flags))
+    return UNDEF;
+  if (m->unmapped.load()) return ThrowErrno(ENV, EBADF, "msync");
+  if (static_cast<uint64_t>(offset) + static_cast<uint64_t>(length) > m->len)
+    return ThrowRangeError(ENV, "offset + length", "<= the mapping's length");
+  if (msync(static_cast<uint8_t*>(m->addr) + offset, static_cast<size_t>(length),
+            static_cast<int>(flags)) < 0)
+    return ThrowErrno(ENV, errno, "msync");
+  return UNDEF;
+}
+
+static Value JS_memfd_create(const CallbackInfo& info) {
+  std::string name;
+  int64_t flags;
+  if (!ArgString(info, 0, "name", &name) || !ArgInt(info, 1, "flags", 0, UINT32_MAX, &flags))
+    return UNDEF;
+  int fd = memfd_create(name.c_str(), static_cast<unsigned>(flags));
+  if (fd < 0) return ThrowErrno(ENV, errno, "memfd_create");
+  return Napi::Number::New(ENV, fd);
+}
+
+static Value JS_shm_open(const CallbackInfo& info) {
+  std::string name;
+  int32_t oflag, mode;
+  if (!ArgString(info, 0, "name", &name) || !ArgInt32(info, 1, "flags", &oflag) ||
+      !ArgInt32(info, 2, "mode", &mode))
+    return UNDEF;
+  if (name.find('\0') != std::string::npos)
+    return ThrowTypeError(ENV, "name", "a string without null bytes");
+  int fd = shm_open(name.c_str(), oflag | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0) return ThrowErrno(ENV, errno, "shm_open", name.c_str());
+  return Napi::Number::New(ENV, fd);
+}
+
+static Value JS_shm_unlink(const CallbackInfo& info) {
+  std::string name;
+  if (!ArgString(info, 0, "name", &name)) return UNDEF;
+  if (name.find('\0') != std::string::npos)
+    return ThrowTypeError(ENV, "name", "a string without null bytes");
+  if (shm_unlink(name.c_str()) < 0) return ThrowErrno(ENV, errno, "shm_unlink", name.c_str());
+  return UNDEF;
+}
+
+static Value JS_mman_ftruncate(const CallbackInfo& info) {
+  int fd;
+  int64_t length;
+  if (!ArgFd(info, 0, &fd) || !ArgInt(info, 1, "length", 0, INT64_C(1) << 52, &length)) return UNDEF;
+  for (;;) {
+    if (ftruncate(fd, static_cast<off_t>(length)) == 0) return UNDEF;
+    if (errno != EINTR) return ThrowErrno(ENV, errno, "ftruncate");
+    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
+  }
+}
+
+// mman_fstat(fd) -> [size, ino, dev, mode]: what SharedMemory needs (the
+// size) and what a worker checks before mapping an fd number it was given.
+static Value JS_mman_fstat(const CallbackInfo& info) {
+  int fd;
+  if (!ArgFd(info, 0, &fd)) return UNDEF;
+  struct stat st;
+  if (fstat(fd, &st) < 0) return ThrowErrno(ENV, errno, "fstat");
+  Napi::Array r = Napi::Array::New(ENV, 4);
+  r.Set(0u, Napi::Number::New(ENV, static_cast<double>(st.st_size)));
+  r.Set(1u, Napi::Number::New(ENV, static_cast<double>(st.st_ino)));
+  r.Set(2u, Napi::Number::New(ENV, static_cast<double>(st.st_dev)));
+  r.Set(3u, Napi::Number::New(ENV, static_cast<double>(st.st_mode)));
+  return r;
+}
+
+// futex_wait / futex_wake sit on the contended path of every lock hand-off,
+// so they read their arguments with the raw N-API calls (one
+// napi_get_typedarray_info, no wrapper objects): each N-API round trip is a
+// measurable share of a futex syscall. Every check is still made.
+
+// The int32 word `index` of an Int32Array, or nullptr after throwing.
+static int32_t* FutexWord(napi_env env, napi_value* argv, size_t argc) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  bool is_ta = false;
+  if (argc < 1 || napi_is_typedarray(env, argv[0], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[0], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_int32_array) {
+    ThrowTypeError(Napi::Env(env), "view", "an instance of Int32Array");
+    return nullptr;
+  }
+  double index;
+  napi_valuetype vt = napi_undefined;
+  if (argc < 2 || napi_typeof(env, argv[1], &vt) != napi_ok || vt != napi_number) {
+    ThrowTypeError(Napi::Env(env), "index", "of type number");
+    return nullptr;
+  }
+  napi_get_value_double(env, argv[1], &index);
+  // A detached view has length 0, so every index is out of range.
+  if (!(index >= 0 && index < static_cast<double>(length)) || index != static_cast<double>(static_cast<int64_t>(index))) {
+    std::string r = length ? ">= 0 && <= " + std::to_string(length - 1) + " (an integer)" : "a valid index (the view is empty)";
+    ThrowRangeError(Napi::Env(env), "index", r.c_str());
+    return nullptr;
+  }
+  return static_cast<int32_t*>(data) + static_cast<size_t>(index);
+}
+
+// An int32 argument (a number that is an integer in range), or false after throwing.
+static bool Int32Arg(napi_env env, napi_value* argv, size_t argc, size_t i, const char* name,
+                     int64_t min, int64_t max, int64_t* out) {
+  napi_valuetype vt = napi_undefined;
+  if (i >= argc || napi_typeof(env, argv[i], &vt) != napi_ok || vt != napi_number) {
+    ThrowTypeError(Napi::Env(env), name, "of type number");
+    return false;
+  }
+  double v;
+  napi_get_value_double(env, argv[i], &v);
+  if (!(v >= static_cast<double>(min) && v <= static_cast<double>(max)) ||
+      v != static_cast<double>(static_cast<int64_t>(v))) {
+    std::string r = "an integer >= " + std::to_string(min) + " && <= " + std::to_string(max);
+    ThrowRangeError(Napi::Env(env), name, r.c_str());
+    return false;
+  }
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+static napi_value Int(napi_env env, int64_t v) {
+  napi_value r;
+  napi_create_int64(env, v, &r);
+  return r;
+}
+
+// futex_wait(view, index, expected, timeoutSeconds | undefined)
+//   -> 0 (woken), -EAGAIN (the word was not `expected`), -ETIMEDOUT.
+// Not FUTEX_PRIVATE_FLAG: the word lives in memory shared between
+// processes, and the kernel keys shared futexes by (inode, offset), which is
+// also what makes two mappings of one memfd in one process meet.
+static napi_value JS_futex_wait(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  int32_t* word = FutexWord(env, argv, argc);
+  int64_t expected;
+  if (!word || !Int32Arg(env, argv, argc, 2, "expected", INT32_MIN, INT32_MAX, &expected)) return nullptr;
+  double timeout = -1;
+  napi_valuetype vt = napi_undefined;
+  if (argc > 3) napi_typeof(env, argv[3], &vt);
+  if (vt != napi_undefined && vt != napi_null) {
+    if (vt != napi_number) {
+      ThrowTypeError(Napi::Env(env), "timeout", "of type number");
+      return nullptr;
+    }
+    napi_get_value_double(env, argv[3], &timeout);
+    if (!(timeout >= 0)) {
+      ThrowRangeError(Napi::Env(env), "timeout", ">= 0");
+      return nullptr;
+    }
+  }
+  Deadline deadline(timeout);
+  for (;;) {
+    struct timespec ts, *tp = nullptr;
+    // FUTEX_WAIT's timeout is relative: recompute what is left each time.
+    if (!deadline.infinite()) {
+      ts = deadline.RemainingTimespec();
+      tp = &ts;
+    }
+    long r = syscall(SYS_futex, word, FUTEX_WAIT, static_cast<int>(expected), tp, nullptr, 0);
+    if (r == 0) return Int(env, 0);
+    int err = errno;
+    if (err == EAGAIN || err == ETIMEDOUT) return Int(env, -err);
+    if (err != EINTR) {
+      ThrowErrno(Napi::Env(env), err, "futex");
+      return nullptr;
+    }
+    if (!RunSignalHandlersAfterEINTR(Napi::Env(env))) return nullptr;
+    if (deadline.Expired()) return Int(env, -ETIMEDOUT);
+  }
+}
+
+// futex_wake(view, index, count) -> number of waiters woken
+static napi_value JS_futex_wake(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  int32_t* word = FutexWord(env, argv, argc);
+  int64_t count;
+  if (!word || !Int32Arg(env, argv, argc, 2, "count", 0, INT32_MAX, &count)) return nullptr;
+  long r = syscall(SYS_futex, word, FUTEX_WAKE, static_cast<int>(count), nullptr, nullptr, 0);
+  if (r < 0) {
+    ThrowErrno(Napi::Env(env), errno, "futex");
+    return nullptr;
+  }
+  return Int(env, r);
+}
+
+#undef ENV
+#undef UNDEF
+
+}  // namespace posixkit::mman
 
 namespace posixkit {
 
-void InitMman(Napi::Env env, Napi::Object exports) {}
+void InitMman(Napi::Env env, Napi::Object exports) {
+  using namespace mman;
+#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
+  FN(mmap); FN(munmap); FN(msync); FN(memfd_create); FN(shm_open); FN(shm_unlink);
+  FN(mman_ftruncate); FN(mman_fstat);
+#undef FN
+  napi_value fn;
+  napi_create_function(env, "futex_wait", NAPI_AUTO_LENGTH, JS_futex_wait, nullptr, &fn);
+  exports.Set("futex_wait", Napi::Value(env, fn));
+  napi_create_function(env, "futex_wake", NAPI_AUTO_LENGTH, JS_futex_wake, nullptr, &fn);
+  exports.Set("futex_wake", Napi::Value(env, fn));
+  Napi::Object c = Napi::Object::New(env);
+#define K(name) c.Set(#name, Napi::Number::New(env, name))
+  K(PROT_NONE); K(PROT_READ); K(PROT_WRITE); K(PROT_EXEC);
+  K(MAP_SHARED); K(MAP_PRIVATE); K(MAP_ANONYMOUS);
+#ifdef MAP_POPULATE
+  K(MAP_POPULATE);
+#endif
+#ifdef MAP_NORESERVE
+  K(MAP_NORESERVE);
+#endif
+  K(MS_ASYNC); K(MS_SYNC); K(MS_INVALIDATE);
+  K(MFD_CLOEXEC);
+  K(O_RDONLY); K(O_RDWR); K(O_CREAT); K(O_EXCL);
+  K(EAGAIN); K(ETIMEDOUT); K(EBADF); K(EINVAL);
+#undef K
+  c.Set("PAGESIZE", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
+  exports.Set("mmanConstants", c);
+}
 
 }  // namespace posixkit
