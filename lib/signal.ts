@@ -14,6 +14,7 @@ interface SignalNative {
   signal(signum: number, mode: number): number;
   getsignal(signum: number): number;
   has_saved(signum: number): boolean;
+  siginterrupt(signum: number, flag: boolean): void;
   take_pending(): number[];
   add_pending(signum: number, count: number): void;
   after_fork_child(): void;
@@ -187,6 +188,21 @@ export function signal(signalnum: number, handler: Handler): Handler {
 export function getsignal(signalnum: number): Handler {
   const sig = validateSignum(signalnum);
   return kindToHandler(sig, native.getsignal(sig));
+}
+
+/**
+ * Python's signal.siginterrupt: with `flag` false, system calls interrupted
+ * by `signalnum` are restarted by the kernel (SA_RESTART) instead of running
+ * the JS handler inside them; the handler then runs from the event loop.
+ * True (posixkit's default) makes them fail with EINTR and apply the EINTR rule.
+ */
+export function siginterrupt(signalnum: number, flag: boolean): void {
+  const sig = validateSignum(signalnum);
+  if (typeof flag !== 'boolean') throw invalidArgType('flag', 'of type boolean', flag);
+  if (!isMainThread) {
+    throw codedError('ERR_SIGNAL_NOT_MAIN_THREAD', 'siginterrupt() only works in the main thread');
+  }
+  native.siginterrupt(sig, flag);
 }
 
 /**

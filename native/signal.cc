@@ -107,6 +107,7 @@ static bool g_ours[kMax];                 // a JS handler is the intended dispos
 static int g_ours_count = 0;
 static struct sigaction g_saved[kMax];    // the foreign handler we replaced
 static bool g_has_saved[kMax];
+static bool g_restart[kMax];              // siginterrupt(sig, false): SA_RESTART
 
 static bool IsOurs(const struct sigaction& sa) {
   return (sa.sa_flags & SA_SIGINFO) && sa.sa_sigaction == OnSignal;
@@ -139,7 +140,7 @@ static int InstallOurs(int signo, const struct sigaction& cur) {
   sa.sa_sigaction = OnSignal;
   // No SA_RESTART (blocking calls must see EINTR); every signal blocked while
   // OnSignal runs, so it never nests and the fork reset stays consistent.
-  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | (g_restart[signo] ? SA_RESTART : 0);
   sigfillset(&sa.sa_mask);
   bool was_libuv = IsLibuv(cur);
   // Chain before the switch so no delivery in between misses libuv.
@@ -326,6 +327,22 @@ static Value JS_getsignal(const CallbackInfo& info) {
   Kind k = KindOf(cur);
   if (k == kOurs && !g_ours[signo]) k = kForeign;
   return Napi::Number::New(ENV, k);
+}
+
+// siginterrupt(sig, flag): flag false sets SA_RESTART, so the kernel
+// restarts interrupted calls and the JS handler waits for the event loop.
+static Value JS_siginterrupt(const CallbackInfo& info) {
+  int signo;
+  if (!ArgSignum(info, 0, &signo)) return UNDEF;
+  bool interrupt = info.Length() > 1 && info[1].ToBoolean().Value();
+  if (!RequireMain(ENV, "siginterrupt()")) return UNDEF;
+  struct sigaction cur;
+  if (sigaction(signo, nullptr, &cur) < 0) return ThrowErrno(ENV, errno, "sigaction");
+  if (interrupt) cur.sa_flags &= ~SA_RESTART;
+  else cur.sa_flags |= SA_RESTART;
+  if (sigaction(signo, &cur, nullptr) < 0) return ThrowErrno(ENV, errno, "sigaction");
+  g_restart[signo] = !interrupt;
+  return UNDEF;
 }
 
 static Value JS_has_saved(const CallbackInfo& info) {
@@ -589,7 +606,7 @@ void InitSignal(Napi::Env env, Napi::Object exports) {
   using namespace sig;
   Napi::Object f = Napi::Object::New(env);
 #define FN(name) f.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(signal); FN(getsignal); FN(has_saved); FN(take_pending); FN(add_pending);
+  FN(signal); FN(getsignal); FN(has_saved); FN(siginterrupt); FN(take_pending); FN(add_pending);
   FN(after_fork_child); FN(_stats); FN(pause); FN(alarm); FN(raise_signal);
   FN(setitimer); FN(getitimer); FN(strsignal); FN(valid_signals); FN(sigpending);
   FN(pthread_sigmask); FN(signalfd); FN(signalfd_read);

@@ -195,6 +195,40 @@ describe('Node\'s own handlers do not interrupt posixkit calls (LU-14)', () => {
   });
 });
 
+describe('siginterrupt (SIG-13)', () => {
+  it('siginterrupt(sig, false): the read is restarted, the handler waits for the event loop', async () => {
+    const [r, w] = os.pipe();
+    const pid = runInChild(() => { os.close(r); sleepSync(300); os.write(w, 'after'); return 0; });
+    // w stays open here, so the second read blocks instead of seeing EOF.
+    let calls = 0;
+    try {
+      signal.signal(SIGALRM, () => { calls++; });
+      signal.siginterrupt(SIGALRM, false);
+      signal.setitimer(signal.ITIMER_REAL, 0.05);
+      expect(os.read(r, 10).toString()).toBe('after');
+      expect(calls).toBe(0); // not run inside the read
+      expect(await until(() => calls === 1)).toBe(true);
+      // And back: interrupted again, handler inside the call.
+      signal.siginterrupt(SIGALRM, true);
+      signal.setitimer(signal.ITIMER_REAL, 0.05);
+      const boom = new Error('inside');
+      signal.signal(SIGALRM, () => { throw boom; });
+      expect(() => os.read(r, 10)).toThrow(boom);
+    } finally {
+      signal.signal(SIGALRM, SIG_IGN);
+      os.close(r);
+      os.close(w);
+      expect(waitWithTimeout(pid).status).toBe(0);
+    }
+  });
+
+  it('validates its arguments', () => {
+    expect(() => signal.siginterrupt(SIGALRM, 0 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => signal.siginterrupt(0, true)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => signal.siginterrupt(signal.SIGKILL, true)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  });
+});
+
 describe('SIGCHLD', () => {
   it('SIG_IGN: the kernel reaps, no Z state, waitpid fails with ECHILD (OS-10)', () => {
     expect(signal.signal(SIGCHLD, SIG_IGN)).toBe(SIG_DFL);
