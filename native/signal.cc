@@ -133,8 +133,11 @@ static void SetOurs(int signo, bool on) {
   g_ours_count += on ? 1 : -1;
 }
 
-// Installs OnSignal; `cur` is the disposition it replaces. Returns 0 or errno.
-static int InstallOurs(int signo, const struct sigaction& cur) {
+// Installs OnSignal; `cur` is the disposition it replaces. `save`: keep a
+// foreign `cur` for signal(sig, null). Only signal() saves: what Reassert
+// replaces is libuv's transient handler, not what the user displaced (Node's
+// SIGINT handler must stay the one null restores). Returns 0 or errno.
+static int InstallOurs(int signo, const struct sigaction& cur, bool save) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = OnSignal;
@@ -146,7 +149,7 @@ static int InstallOurs(int signo, const struct sigaction& cur) {
   // Chain before the switch so no delivery in between misses libuv.
   if (was_libuv) g_chain[signo].store(true);
   if (sigaction(signo, &sa, nullptr) < 0) return errno;
-  if (KindOf(cur) == kForeign) {
+  if (save && KindOf(cur) == kForeign) {
     g_saved[signo] = cur;
     g_has_saved[signo] = true;
   }
@@ -167,7 +170,7 @@ static void Reassert() {
     if (sigaction(s, nullptr, &cur) < 0 || IsOurs(cur)) continue;
     if (IsLibuv(cur) || KindOf(cur) == kDefault) {
       g_chain[s].store(IsLibuv(cur));
-      if (InstallOurs(s, cur) == 0) continue;
+      if (InstallOurs(s, cur, false) == 0) continue;
     }
     SetOurs(s, false);
   }
@@ -294,7 +297,7 @@ static Value JS_signal(const CallbackInfo& info) {
   Kind prev = KindOf(cur);
   if (prev == kOurs && !g_ours[signo]) prev = kForeign;
   if (mode == kOurs) {
-    if (int err = InstallOurs(signo, cur)) return ThrowErrno(ENV, err, "sigaction");
+    if (int err = InstallOurs(signo, cur, true)) return ThrowErrno(ENV, err, "sigaction");
     SetOurs(signo, true);
   } else {
     struct sigaction sa;
