@@ -28,6 +28,7 @@ interface SignalNative {
   valid_signals(): number[];
   sigpending(): number[];
   pthread_sigmask(how: number, signals: number[]): number[];
+  sigtimedwait(signals: number[], timeout: number): SigwaitInfo | null;
   signalfd(fd: number, signals: number[], flags: number): number;
   signalfd_read(fd: number, max: number): SigInfo[];
 }
@@ -290,6 +291,32 @@ export function pthread_sigmask(how: number, mask: Iterable<number>): Set<number
     throw outOfRange('how', 'SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK', how);
   }
   return new Set(native.pthread_sigmask(how, toSignalArray(mask)));
+}
+
+/** What sigwaitinfo/sigtimedwait return (Python's struct_siginfo fields). */
+export interface SigwaitInfo {
+  si_signo: number; si_code: number; si_errno: number; si_pid: number; si_uid: number;
+  si_status: number; si_band: number;
+}
+
+/**
+ * sigwaitinfo(2): waits until one of `sigset` is pending and takes it
+ * (it is not delivered). Block the signals first with pthread_sigmask.
+ * Other signals' handlers run meanwhile (EINTR rule).
+ */
+export function sigwaitinfo(sigset: Iterable<number>): SigwaitInfo {
+  return native.sigtimedwait(toSignalArray(sigset), -1)!;
+}
+
+/** sigtimedwait(2): as sigwaitinfo, or null once `timeout` seconds passed. */
+export function sigtimedwait(sigset: Iterable<number>, timeout: number): SigwaitInfo | null {
+  const list = toSignalArray(sigset);
+  return native.sigtimedwait(list, validateSeconds(timeout, 'timeout'));
+}
+
+/** sigwait(3): as sigwaitinfo, returning the signal number. */
+export function sigwait(sigset: Iterable<number>): number {
+  return sigwaitinfo(sigset).si_signo;
 }
 
 /** One record read from a signalfd (struct signalfd_siginfo). */

@@ -556,6 +556,46 @@ static Value JS_pthread_sigmask(const CallbackInfo& info) {
   return prev;
 }
 
+// ---- sigwait family ------------------------------------------------------------
+
+static Napi::Object SiginfoObject(Napi::Env env, const siginfo_t& si) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("si_signo", Napi::Number::New(env, si.si_signo));
+  o.Set("si_code", Napi::Number::New(env, si.si_code));
+  o.Set("si_errno", Napi::Number::New(env, si.si_errno));
+  o.Set("si_pid", Napi::Number::New(env, si.si_pid));
+  o.Set("si_uid", Napi::Number::New(env, si.si_uid));
+  o.Set("si_status", Napi::Number::New(env, si.si_status));
+  o.Set("si_band", Napi::Number::New(env, static_cast<double>(si.si_band)));
+  return o;
+}
+
+// sigtimedwait(signals, timeout) with timeout < 0 meaning none (sigwaitinfo).
+// Returns the siginfo, or null when the timeout passed. EINTR (a signal
+// outside the set ran its handler): the EINTR rule, with the time left.
+// glibc's sigwait() retries EINTR itself, so no JS handler could run: the
+// TS sigwait() uses this too.
+static Value JS_sigtimedwait(const CallbackInfo& info) {
+  sigset_t set;
+  double timeout;
+  if (!ArgSigset(info, 0, &set) || !ArgDouble(info, 1, "timeout", &timeout)) return UNDEF;
+  Deadline deadline(timeout);
+  siginfo_t si;
+  for (;;) {
+    int r;
+    if (deadline.infinite()) {
+      r = sigwaitinfo(&set, &si);
+    } else {
+      struct timespec ts = deadline.RemainingTimespec();
+      r = sigtimedwait(&set, &si, &ts);
+    }
+    if (r >= 0) return SiginfoObject(ENV, si);
+    if (errno == EAGAIN) return ENV.Null();
+    if (errno != EINTR) return ThrowErrno(ENV, errno, deadline.infinite() ? "sigwaitinfo" : "sigtimedwait");
+    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
+  }
+}
+
 // ---- signalfd ------------------------------------------------------------------
 
 static Value JS_signalfd(const CallbackInfo& info) {
@@ -612,7 +652,7 @@ void InitSignal(Napi::Env env, Napi::Object exports) {
   FN(signal); FN(getsignal); FN(has_saved); FN(siginterrupt); FN(take_pending); FN(add_pending);
   FN(after_fork_child); FN(_stats); FN(pause); FN(alarm); FN(raise_signal);
   FN(setitimer); FN(getitimer); FN(strsignal); FN(valid_signals); FN(sigpending);
-  FN(pthread_sigmask); FN(signalfd); FN(signalfd_read);
+  FN(pthread_sigmask); FN(sigtimedwait); FN(signalfd); FN(signalfd_read);
 #undef FN
   exports.Set("signal", f);
   Napi::Object c = Napi::Object::New(env);
