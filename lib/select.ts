@@ -4,7 +4,7 @@
 // zero timeout to build the answer; see docs/api/select.md).
 import { errno, errnoError, FileLike, invalidArgType, OSError, outOfRange, toFd, validateInteger } from './errors';
 import { Epoll } from './select/epoll';
-import { blockingSeconds, K, native } from './select/native';
+import { blockingSeconds, K, native, sysPoll, sysSelect } from './select/native';
 
 export { Epoll, epoll } from './select/epoll';
 
@@ -138,7 +138,7 @@ function selectArgs(rlist: unknown, wlist: unknown, xlist: unknown, timeout: unk
 
 function selectOnce<R, W, X>(a: SelectArgs, timeoutSec: number, seen?: Set<number>): [R[], W[], X[]] {
   const [nr, nw, nx] = a.len;
-  const k = native.select(a.fds, nr, nw, nx, timeoutSec, a.out);
+  const k = sysSelect(a.fds, nr, nw, nx, timeoutSec, a.out);
   // out[] is sorted (r, then w, then x): one monomorphic loop per list.
   const { fds, items, out } = a;
   const rs = pick(fds, items[0], out, 0, k, 0, nr);
@@ -324,7 +324,7 @@ export class Poll {
     this.#busy++;
     let count: number;
     try {
-      count = native.poll(table, n, timeoutSec);
+      count = sysPoll(table, n, timeoutSec);
     } finally {
       this.#busy--;
     }

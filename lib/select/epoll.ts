@@ -2,7 +2,7 @@
 // zero-allocation pollInto, and pollAsync on a libuv watch of the epoll fd.
 import { errno, errnoError, FileLike, INT32_MAX, INT32_MIN, outOfRange, toFd, validateInteger } from '../errors';
 import { close as osClose } from '../os';
-import { blockingSeconds, K, native } from './native';
+import { blockingSeconds, K, native, sysEpollWait } from './native';
 
 const { EBADF } = errno;
 const EPOLL_CTL_ADD = K.EPOLL_CTL_ADD;
@@ -134,7 +134,7 @@ export class Epoll implements Disposable {
     const ep = this.#open('epoll_wait');
     if (this.#buf.length < 2 * max) this.#buf = new Int32Array(2 * max);
     const buf = this.#buf;
-    const n = native.epoll_wait(ep, buf, max, timeoutSec);
+    const n = sysEpollWait(ep, buf, max, timeoutSec);
     if (n < 0) throw errnoError(-n, 'epoll_wait');
     const out: [number, number][] = new Array(n);
     for (let i = 0; i < n; i++) out[i] = [buf[2 * i], buf[2 * i + 1] >>> 0];
@@ -158,7 +158,7 @@ export class Epoll implements Disposable {
    */
   pollInto(events: Int32Array, timeout: number = -1): number {
     if (this.#fd < 0) throw errnoError(EBADF, 'epoll_wait');
-    return native.epoll_wait(this.#fd, events, events.length >> 1, timeout);
+    return sysEpollWait(this.#fd, events, events.length >> 1, timeout);
   }
 
   /**
