@@ -228,6 +228,7 @@ struct FdWatch {
   Napi::FunctionReference callback;
   Napi::AsyncContext* context = nullptr;
   bool active = false, closing = false, closed = false, external_gone = false;
+  bool env_gone = false;  // the env ran its cleanup hooks (worker teardown)
 };
 
 static void OnWatchClosed(uv_handle_t* h);
@@ -236,20 +237,26 @@ static void CloseWatch(FdWatch* w) {
   if (w->closing) return;
   w->closing = true;
   w->callback.Reset();
+  delete w->context;  // while the env is still alive (napi_async_destroy)
+  w->context = nullptr;
   // uv_poll_stop removes the fd from libuv's epoll set at once, so the
   // caller may close the fd right after this returns.
   uv_poll_stop(&w->poll);
   uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnWatchClosed);
 }
 
-static void OnEnvTeardown(void* arg) { CloseWatch(static_cast<FdWatch*>(arg)); }
+// NOTE: at env teardown the close callback runs after the env is gone, so
+// it must not call napi_remove_env_cleanup_hook (a hook that ran is removed).
+static void OnEnvTeardown(void* arg) {
+  auto* w = static_cast<FdWatch*>(arg);
+  w->env_gone = true;
+  CloseWatch(w);
+}
 
 static void OnWatchClosed(uv_handle_t* h) {
   auto* w = static_cast<FdWatch*>(h->data);
   w->closed = true;
-  napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
-  delete w->context;
-  w->context = nullptr;
+  if (!w->env_gone) napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
   if (w->external_gone) delete w;
 }
 

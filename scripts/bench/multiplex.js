@@ -349,9 +349,9 @@ function main() {
     fs.writeFileSync(path.join(tmp, 'multiplex.py'), PY_SOURCE);
     execFileSync('gcc', ['-O2', '-o', path.join(tmp, 'multiplex_c'), path.join(tmp, 'multiplex.c')], { stdio: 'inherit' });
     const results = Object.fromEntries(SERIES.map((s) => [s.key, {}]));
-    // The machine is shared: every trial runs in two passes, interleaved with
+    // The machine is shared: every trial runs in three passes, interleaved with
     // the others, and keeps its better figure.
-    const passes = quick ? 1 : 2;
+    const passes = quick ? 1 : 3;
     for (let pass = 0; pass < passes; pass++) {
       for (const n of sizes) {
         for (const s of SERIES) {
@@ -362,7 +362,7 @@ function main() {
         }
       }
     }
-    console.log(`\nmultiplex: µs per round (one wait + collecting the 100 ready fds; the reads are not timed), best of 2 processes x 3 runs, node ${process.version}, ${osm.cpus().length} cpus`);
+    console.log(`\nmultiplex: µs per round (one wait + collecting the 100 ready fds; the reads are not timed), best of 3 processes x 3 runs, node ${process.version}, ${osm.cpus().length} cpus`);
     console.log(table(results, sizes));
     const c = results['c-epoll'][10000], pk = results['pk-pollInto'][10000], pkObj = results['pk-epoll'][10000];
     console.log(`\nat N=10,000: posixkit epoll.pollInto / C epoll = ${(pk / c).toFixed(2)}x, epoll.poll / C = ${(pkObj / c).toFixed(2)}x`);

@@ -531,3 +531,33 @@ describe('epoll objects and the garbage collector', () => {
     expect(fdCount()).toBe(before);
   });
 });
+
+describe('epoll in a worker thread', () => {
+  it('pollAsync works on the worker loop, and a worker ending with a pending pollAsync exits cleanly', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const path = await import('node:path');
+    const { ROOT } = await import('../helpers/proc');
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      const select = require(${JSON.stringify(path.join(ROOT, 'dist/select.js'))});
+      const os = require(${JSON.stringify(path.join(ROOT, 'dist/os.js'))});
+      (async () => {
+        const [r, w] = os.pipe();
+        const ep = select.epoll();
+        ep.register(r, select.EPOLLIN);
+        setTimeout(() => os.write(w, 'x'), 30);
+        const got = await ep.pollAsync(5);
+        parentPort.postMessage({ ok: JSON.stringify(got) === JSON.stringify([[r, select.EPOLLIN]]) });
+        os.read(r, 1);
+        ep.pollAsync();            // left pending: the env teardown must close its watcher
+        setTimeout(() => process.exit(0), 20);
+      })();`;
+    const worker = new Worker(code, { eval: true });
+    const msg = await new Promise<{ ok: boolean }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(msg.ok).toBe(true);
+    expect(await new Promise((resolve) => worker.once('exit', resolve))).toBe(0);
+  });
+});
