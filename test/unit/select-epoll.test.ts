@@ -547,17 +547,18 @@ describe('epoll in a worker thread', () => {
         ep.register(r, select.EPOLLIN);
         setTimeout(() => os.write(w, 'x'), 30);
         const got = await ep.pollAsync(5);
-        parentPort.postMessage({ ok: JSON.stringify(got) === JSON.stringify([[r, select.EPOLLIN]]) });
+        parentPort.postMessage({ ok: JSON.stringify(got) === JSON.stringify([[r, select.EPOLLIN]]), fds: [r, w, ep.fileno()] });
         os.read(r, 1);
         ep.pollAsync();            // left pending: the env teardown must close its watcher
         setTimeout(() => process.exit(0), 20);
       })();`;
     const worker = new Worker(code, { eval: true });
-    const msg = await new Promise<{ ok: boolean }>((resolve, reject) => {
+    const msg = await new Promise<{ ok: boolean; fds: number[] }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
     expect(msg.ok).toBe(true);
     expect(await new Promise((resolve) => worker.once('exit', resolve))).toBe(0);
+    for (const fd of msg.fds) os.close(fd);  // fds belong to the process; the worker left them open
   });
 });
