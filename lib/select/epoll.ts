@@ -177,11 +177,12 @@ export class Epoll implements Disposable {
     }
     if (now.length > 0 || t === 0) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
+      // Watch first: if libuv refuses, the promise rejects with nothing left behind.
+      if (!this.#watch) this.#watch = native.fd_watch_new(this.#fd, (err) => this.#onReadable(err));
+      native.fd_watch_start(this.#watch);
       const w: Waiter = { max, resolve, reject };
       if (t > 0) w.timer = setTimeout(() => this.#expire(w), Math.ceil(t * 1000));
       this.#waiters.push(w);
-      if (!this.#watch) this.#watch = native.fd_watch_new(this.#fd, (err) => this.#onReadable(err));
-      native.fd_watch_start(this.#watch);
     });
   }
 
