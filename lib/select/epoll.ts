@@ -156,9 +156,9 @@ export class Epoll implements Disposable {
    * events[2i+1] = mask). Returns the count, or -errno on a failed syscall
    * (never throws for an errno). timeout in seconds, negative blocks.
    */
-  pollInto(events: Int32Array, timeout: number = -1): number {
+  pollInto(events: Int32Array, timeout: number | null = -1): number {
     if (this.#fd < 0) throw errnoError(EBADF, 'epoll_wait');
-    return sysEpollWait(this.#fd, events, events.length >> 1, timeout);
+    return sysEpollWait(this.#fd, events, events.length >> 1, timeout ?? -1);
   }
 
   /**

@@ -306,8 +306,13 @@ describe('epoll.pollInto: the zero-allocation wait', () => {
     const pairs = [[evs[0], evs[1]], [evs[2], evs[3]]].sort((x, y) => x[0] - y[0]);
     expect(pairs).toEqual([[r, EPOLLIN], [r2, EPOLLIN]].sort((x, y) => x[0] - y[0]));
     expect(evs[4]).toBe(-7);  // nothing written past the count
-    // The buffer length bounds maxevents.
+    // The buffer length bounds maxevents; a view at an offset is written at its offset.
     expect(ep.pollInto(evs.subarray(0, 2), 0)).toBe(1);
+    const backing = new Int32Array(10).fill(-7);
+    expect(ep.pollInto(backing.subarray(4, 8), null)).toBe(2);
+    expect([...backing.subarray(0, 4)]).toEqual([-7, -7, -7, -7]);
+    expect(new Set([backing[4], backing[6]])).toEqual(new Set([r, r2]));
+    expect([backing[8], backing[9]]).toEqual([-7, -7]);
     // A timeout returns 0 after about the timeout.
     os.read(r, 1); os.read(r2, 1);
     const t = performance.now();
