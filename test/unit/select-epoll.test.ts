@@ -425,29 +425,39 @@ describe('epoll at scale and across processes', () => {
 
   function wokenChildren(exclusive: boolean): number {
     const [r, w] = pipe();
-    const [rr, rw] = pipe();  // the children report here
+    const [rr, rw] = pipe();  // the children report here: 'r' when registered, 'w' when woken
     const kids: number[] = [];
     for (let i = 0; i < 3; i++) {
       kids.push(runInChild(() => {
         const ep = select.epoll();
         ep.register(r, exclusive ? EPOLLIN | select.EPOLLEXCLUSIVE : EPOLLIN);
-        if (ep.poll(10).length > 0) os.write(rw, 'w');
-        sleepSync(2000);  // stay alive so no sibling is woken by our exit
+        os.write(rw, 'r');
+        if (ep.poll(20).length > 0) os.write(rw, 'w');
+        sleepSync(5000);  // stay alive so no sibling is woken by our exit
         return 0;
       }));
     }
-    sleepSync(400);  // let every child block in epoll_wait
+    // Wait until all three are registered (a loaded machine forks slowly),
+    // then give them time to block in epoll_wait before the one write.
+    let reports = '';
+    const p = select.poll();
+    p.register(rr, select.POLLIN);
+    const end = Date.now() + 15_000;
+    while ((reports.match(/r/g) ?? []).length < 3 && Date.now() < end) {
+      if (p.poll(100).length > 0) reports += os.read(rr, 16).toString();
+    }
+    sleepSync(300);
     os.write(w, 'x');
-    sleepSync(400);
+    sleepSync(500);
     os.set_blocking(rr, false);
-    let woken = 0;
-    try { woken = os.read(rr, 16).length; } catch { woken = 0; }
+    try { reports += os.read(rr, 16).toString(); } catch { /* nothing more */ }
     for (const pid of kids) {
       os.kill(pid, 9);
       waitWithTimeout(pid, 5000);
     }
     for (const fd of [r, w, rr, rw]) closeFd(fd);
-    return woken;
+    expect((reports.match(/r/g) ?? []).length).toBe(3);
+    return (reports.match(/w/g) ?? []).length;
   }
 
   it('EPOLLEXCLUSIVE wakes one of several waiting processes; without it all wake', () => {
