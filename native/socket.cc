@@ -142,7 +142,7 @@ static Value JS_accept(const CallbackInfo& info) {
   double timeout;
   if (!ArgFd(info, 0, &fd) || !ArgTimeout(info, 1, &timeout)) return UNDEF;
   SockAddr sa;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {
     sa.len = sizeof sa.ss;
     return static_cast<ssize_t>(accept4(fd, reinterpret_cast<sockaddr*>(&sa.ss), &sa.len, SOCK_CLOEXEC));
@@ -180,7 +180,7 @@ static Value JS_connect(const CallbackInfo& info) {
       !ArgSockaddr(info, 2, family, &sa, "connect") || !ArgTimeout(info, 3, &timeout))
     return UNDEF;
   bool ex = info.Length() > 4 && info[4].ToBoolean().Value();
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   int err = 0;
   if (connect(fd, reinterpret_cast<sockaddr*>(&sa.ss), sa.len) < 0) {
     err = errno;
@@ -224,7 +224,7 @@ static Value JS_recv(const CallbackInfo& info) {
   HeapBuf big;
   char* buf = Scratch(static_cast<size_t>(bufsize), &big);
   if (!buf) return ThrowErrno(ENV, ENOMEM, "malloc");
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl,
                        [&] { return recv(fd, buf, static_cast<size_t>(bufsize), flags); });
   if (r < 0) return Fail(ENV, r, "recv");
@@ -241,7 +241,7 @@ static Value JS_recv_into(const CallbackInfo& info) {
   if (!ArgFd(info, 0, &fd) || !ArgInto(info, 1, &buf, &len) || !ArgInt32(info, 3, "flags", &flags) ||
       !ArgTimeout(info, 4, &timeout))
     return UNDEF;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] { return recv(fd, buf, len, flags); });
   if (r < 0) return Fail(ENV, r, "recv_into");
   return Napi::Number::New(ENV, static_cast<double>(r));
@@ -277,7 +277,7 @@ static Value JS_recvfrom(const CallbackInfo& info) {
   char* buf = Scratch(static_cast<size_t>(bufsize), &big);
   if (!buf) return ThrowErrno(ENV, ENOMEM, "malloc");
   SockAddr sa;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {
     sa.len = sizeof sa.ss;
     return recvfrom(fd, buf, static_cast<size_t>(bufsize), flags, reinterpret_cast<sockaddr*>(&sa.ss),
@@ -300,7 +300,7 @@ static Value JS_recvfrom_into(const CallbackInfo& info) {
       !ArgTimeout(info, 4, &timeout))
     return UNDEF;
   SockAddr sa;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {
     sa.len = sizeof sa.ss;
     return recvfrom(fd, buf, len, flags, reinterpret_cast<sockaddr*>(&sa.ss), &sa.len);
@@ -323,7 +323,7 @@ static Value JS_send(const CallbackInfo& info) {
   if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len) ||
       !ArgInt32(info, 2, "flags", &flags) || !ArgTimeout(info, 3, &timeout))
     return UNDEF;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl,
                        [&] { return send(fd, buf, len, flags | MSG_NOSIGNAL); });
   if (r < 0) return Fail(ENV, r, "send");
@@ -361,7 +361,7 @@ static Value JS_sendall(const CallbackInfo& info) {
   if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len) ||
       !ArgInt32(info, 2, "flags", &flags) || !ArgTimeout(info, 3, &timeout))
     return UNDEF;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   size_t sent = 0;
   do {
     ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl,
@@ -389,7 +389,7 @@ static Value JS_sendto(const CallbackInfo& info) {
       !ArgInt32(info, 2, "flags", &flags) || !ArgInt32(info, 3, "family", &family) ||
       !ArgSockaddr(info, 4, family, &sa, "sendto") || !ArgTimeout(info, 5, &timeout))
     return UNDEF;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl, [&] {
     return sendto(fd, buf, len, flags | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&sa.ss), sa.len);
   });

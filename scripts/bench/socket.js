@@ -9,6 +9,7 @@
 //
 //   npm run build && node --single-threaded scripts/bench/socket.js
 //   SOCKET_BENCH_BYTES=268435456 SOCKET_BENCH_ROUNDS=20000 node --single-threaded scripts/bench/socket.js
+//   env: SOCKET_BENCH_BYTES, SOCKET_BENCH_ROUNDS, SOCKET_BENCH_TRIALS (3), SOCKET_BENCH_ONLY (test:transport,...)
 'use strict';
 const { execFileSync, fork: cpFork } = require('node:child_process');
 const fs = require('node:fs');
@@ -20,6 +21,8 @@ const CHUNK = 64 * 1024;
 const BYTES = Number(process.env.SOCKET_BENCH_BYTES || 1024 ** 3);
 const ROUNDS = Number(process.env.SOCKET_BENCH_ROUNDS || 100_000);
 const TRIALS = Number(process.env.SOCKET_BENCH_TRIALS || 3);
+// e.g. SOCKET_BENCH_ONLY=stream:unix,pingpong:tcp
+const ONLY = process.env.SOCKET_BENCH_ONLY ? process.env.SOCKET_BENCH_ONLY.split(',') : null;
 const dist = path.resolve(__dirname, '../../dist');
 
 function tmpPath(tag) {
@@ -161,6 +164,7 @@ function main() {
     `best of ${TRIALS} trials each; node ${process.version}, ${os.cpus().length} CPUs`);
   for (const test of ['stream', 'pingpong']) {
     for (const transport of ['unix', 'tcp']) {
+      if (ONLY && !ONLY.includes(`${test}:${transport}`)) continue;
       const best = {};
       for (const impl of impls) {
         best[impl] = Infinity;
