@@ -154,13 +154,16 @@ static Value JS_accept(const CallbackInfo& info) {
   return out;
 }
 
-// accept_raw(fd) -> new fd or -errno: one accept4 for event loops (EAGAIN
-// ends a drain and is not exceptional). The caller wraps the fd.
+// accept_raw(fd, flags) -> new fd or -errno: one accept4 for event loops
+// (EAGAIN ends a drain and is not exceptional). flags may add SOCK_NONBLOCK,
+// saving the fcntl an event loop would make next. The caller wraps the fd.
 static Value JS_accept_raw(const CallbackInfo& info) {
   int fd;
-  if (!ArgFd(info, 0, &fd)) return UNDEF;
+  int32_t flags;
+  if (!ArgFd(info, 0, &fd) || !ArgInt32(info, 1, "flags", &flags)) return UNDEF;
+  if (flags & ~SOCK_NONBLOCK) return ThrowRangeError(ENV, "flags", "0 or SOCK_NONBLOCK");
   for (;;) {
-    int r = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+    int r = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | flags);
     if (r >= 0) return Napi::Number::New(ENV, r);
     if (errno != EINTR) return Napi::Number::New(ENV, -errno);
     if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;

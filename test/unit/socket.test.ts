@@ -357,6 +357,15 @@ describe('edge cases', () => {
     sleepSync(10);
     const buf = Buffer.alloc(4);
     expect(a.recv_into_raw(buf)).toBe(2);
+    using c2 = socket.create_connection(srv.getsockname() as [string, number]);
+    sleepSync(10);
+    const fd = srv.accept_raw(socket.SOCK_NONBLOCK);
+    expect(fd).toBeGreaterThan(2);
+    expect(cloexec(fd)).toBe(true);
+    using w = new socket.Socket(undefined, undefined, undefined, fd);
+    expect(w.gettimeout()).toBe(0);
+    expect(w.getpeername()).toEqual(c2.getsockname());
+    expect(() => srv.accept_raw(12345)).toThrow(RangeError);
   });
 
   it('settimeout(t): idle accept and recv throw TimeoutError (an OSError) after about t (SK-08)', () => {
