@@ -161,14 +161,15 @@ function main() {
   const impls = ['c', 'posixkit', 'node'];
   const rows = [];
   console.log(`posixkit/socket benchmark: ${BYTES} bytes in ${CHUNK}-byte sends; ${ROUNDS} 1-byte round trips; ` +
-    `best of ${TRIALS} trials each; node ${process.version}, ${os.cpus().length} CPUs`);
+    `best of ${TRIALS} interleaved trials each; node ${process.version}, ${os.cpus().length} CPUs`);
   for (const test of ['stream', 'pingpong']) {
     for (const transport of ['unix', 'tcp']) {
       if (ONLY && !ONLY.includes(`${test}:${transport}`)) continue;
-      const best = {};
-      for (const impl of impls) {
-        best[impl] = Infinity;
-        for (let t = 0; t < TRIALS; t++) best[impl] = Math.min(best[impl], runTrial(impl, test, transport, bin));
+      // Trials interleave the implementations, so a burst of load from other
+      // processes on the machine does not hit one of them only.
+      const best = Object.fromEntries(impls.map((i) => [i, Infinity]));
+      for (let t = 0; t < TRIALS; t++) {
+        for (const impl of impls) best[impl] = Math.min(best[impl], runTrial(impl, test, transport, bin));
       }
       rows.push({ test, transport, ...best });
     }
