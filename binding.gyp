@@ -10,6 +10,9 @@
         "native/signal.cc",
         "native/select.cc",
         "native/socket.cc",
+        "native/socket_addr.cc",
+        "native/socket_msg.cc",
+        "native/socket_consts.cc",
         "native/mman.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

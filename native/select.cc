@@ -1,8 +1,407 @@
-// Placeholder: the select family lands with its issue.
+// IO multiplexing: select(2), poll(2), epoll(7), plus a libuv watcher on one
+// fd that the async forms use (the epoll fd itself, never the user's fds, so
+// nothing here competes with Node's own uv_poll watchers on a socket).
+//
+// Every wait follows the EINTR rule (errors.h): a Deadline so a retried wait
+// sleeps only for what is left, and RunSignalHandlersAfterEINTR between tries.
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
 #include "addon.h"
+#include "errors.h"
+
+namespace posixkit::multiplex {
+
+using Napi::CallbackInfo;
+using Napi::Value;
+
+#define ENV info.Env()
+#define UNDEF info.Env().Undefined()
+
+// An Int32Array argument (the fd lists, the pollfd table, the event buffer).
+static bool ArgInt32Array(const CallbackInfo& info, size_t i, const char* name, int32_t** data,
+                          size_t* len) {
+  if (i < info.Length() && info[i].IsTypedArray() &&
+      info[i].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+    Napi::Int32Array a = info[i].As<Napi::Int32Array>();
+    *data = a.Data();
+    *len = a.ElementLength();
+    return true;
+  }
+  ThrowTypeError(info.Env(), name, "an instance of Int32Array");
+  return false;
+}
+
+// Timeouts cross as seconds (a double, < 0 = block); NaN is refused.
+static bool ArgTimeout(const CallbackInfo& info, size_t i, double* out) {
+  return ArgDouble(info, i, "timeout", out);
+}
+
+// ---- select -----------------------------------------------------------------
+
+// select(rfds, wfds, xfds, timeoutSec, ready: Uint8Array) -> count
+// `ready` gets one byte per input entry (r, then w, then x): 1 when that
+// entry's fd is in the returned set. The TS layer maps bytes back to the
+// caller's objects, so the same objects come back in input order.
+static bool FillSet(int32_t* fds, size_t n, fd_set* set, int* maxfd, Napi::Env env) {
+  FD_ZERO(set);
+  for (size_t i = 0; i < n; i++) {
+    // NOTE: FD_SET past FD_SETSIZE writes outside the fd_set (glibc only
+    // checks with _FORTIFY_SOURCE); refuse before touching the set.
+    if (fds[i] < 0 || fds[i] >= FD_SETSIZE) {
+      ThrowRangeError(env, "fd", ">= 0 && < FD_SETSIZE (1024) for select()");
+      return false;
+    }
+    FD_SET(fds[i], set);
+    if (fds[i] > *maxfd) *maxfd = fds[i];
+  }
+  return true;
+}
+
+static Value JS_select(const CallbackInfo& info) {
+  int32_t *r, *w, *x;
+  size_t nr, nw, nx, nready;
+  uint8_t* ready;
+  double timeout;
+  if (!ArgInt32Array(info, 0, "rlist", &r, &nr) || !ArgInt32Array(info, 1, "wlist", &w, &nw) ||
+      !ArgInt32Array(info, 2, "xlist", &x, &nx) || !ArgTimeout(info, 3, &timeout) ||
+      !ArgBytes(info, 4, "ready", &ready, &nready))
+    return UNDEF;
+  if (nready < nr + nw + nx) return ThrowRangeError(ENV, "ready", "at least one byte per fd");
+  fd_set rs0, ws0, xs0, rs, ws, xs;
+  int maxfd = -1;
+  if (!FillSet(r, nr, &rs0, &maxfd, ENV) || !FillSet(w, nw, &ws0, &maxfd, ENV) ||
+      !FillSet(x, nx, &xs0, &maxfd, ENV))
+    return UNDEF;
+  Deadline deadline(timeout);
+  int n;
+  for (;;) {
+    // select() rewrites the sets (and, on Linux, the timeval): start afresh.
+    rs = rs0, ws = ws0, xs = xs0;
+    struct timeval tv, *tvp = nullptr;
+    if (!deadline.infinite()) {
+      struct timespec left = deadline.RemainingTimespec();
+      tv.tv_sec = left.tv_sec;
+      tv.tv_usec = (left.tv_nsec + 999) / 1000;  // round up: never return early
+      if (tv.tv_usec >= 1000000) tv.tv_sec += 1, tv.tv_usec -= 1000000;
+      tvp = &tv;
+    }
+    n = select(maxfd + 1, &rs, &ws, &xs, tvp);
+    if (n >= 0) break;
+    if (errno != EINTR) return ThrowErrno(ENV, errno, "select");
+    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < nr; i++) ready[k++] = n > 0 && FD_ISSET(r[i], &rs);
+  for (size_t i = 0; i < nw; i++) ready[k++] = n > 0 && FD_ISSET(w[i], &ws);
+  for (size_t i = 0; i < nx; i++) ready[k++] = n > 0 && FD_ISSET(x[i], &xs);
+  return Napi::Number::New(ENV, n);
+}
+
+// ---- poll -------------------------------------------------------------------
+
+// poll(table: Int32Array, nfds, timeoutSec) -> count
+// `table` is the caller's struct pollfd array itself: per entry one int32 fd,
+// then the 16-bit events and revents (the TS poll object writes them through
+// a Uint16Array over the same buffer). No copy, no rebuild per call.
+static_assert(sizeof(struct pollfd) == 8, "struct pollfd is {int, short, short}");
+
+static Value JS_poll(const CallbackInfo& info) {
+  int32_t* table;
+  size_t len;
+  int64_t nfds;
+  double timeout;
+  if (!ArgInt32Array(info, 0, "table", &table, &len) ||
+      !ArgInt(info, 1, "nfds", 0, static_cast<int64_t>(len / 2), &nfds) ||
+      !ArgTimeout(info, 2, &timeout))
+    return UNDEF;
+  auto* fds = reinterpret_cast<struct pollfd*>(table);
+  Deadline deadline(timeout);
+  for (;;) {
+    int n = poll(fds, static_cast<nfds_t>(nfds), deadline.RemainingMs());
+    if (n >= 0) return Napi::Number::New(ENV, n);
+    if (errno != EINTR) return ThrowErrno(ENV, errno, "poll");
+    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
+  }
+}
+
+// ---- epoll ------------------------------------------------------------------
+
+static Value JS_epoll_create1(const CallbackInfo& info) {
+  int32_t flags;
+  if (!ArgInt32(info, 0, "flags", &flags)) return UNDEF;
+  int fd = epoll_create1(flags | EPOLL_CLOEXEC);
+  if (fd < 0) return ThrowErrno(ENV, errno, "epoll_create1");
+  return Napi::Number::New(ENV, fd);
+}
+
+// epoll_ctl(epfd, op, fd, events) -> 0 or -errno (the TS layer names the op).
+static Value JS_epoll_ctl(const CallbackInfo& info) {
+  int epfd, fd;
+  int32_t op;
+  int64_t events;
+  if (!ArgInt(info, 0, "epfd", -1, INT32_MAX, &events)) return UNDEF;
+  epfd = static_cast<int>(events);
+  if (!ArgInt32(info, 1, "op", &op) || !ArgFd(info, 2, &fd) ||
+      !ArgInt(info, 3, "eventmask", INT32_MIN, UINT32_MAX, &events))
+    return UNDEF;
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = static_cast<uint32_t>(events);
+  ev.data.fd = fd;
+  int r = epoll_ctl(epfd, op, fd, &ev);
+  return Napi::Number::New(ENV, r < 0 ? -errno : 0);
+}
+
+// The kernel's struct epoll_event is packed on x86-64 and padded elsewhere,
+// so events land in a per-thread scratch array and are copied out as plain
+// fd/events pairs. NOTE: a signal handler run between EINTR retries may call
+// back in here on the same thread and grow the scratch; re-read data().
+static thread_local std::vector<struct epoll_event> t_scratch;
+
+// Returns >= 0 events, or -errno; sets *threw when a signal handler threw.
+static int WaitPairs(Napi::Env env, int epfd, int32_t* out, int maxevents, double timeout,
+                     bool* threw) {
+  Deadline deadline(timeout);
+  for (;;) {
+    if (t_scratch.size() < static_cast<size_t>(maxevents)) t_scratch.resize(maxevents);
+    struct epoll_event* evs = t_scratch.data();
+    int n = epoll_wait(epfd, evs, maxevents, deadline.RemainingMs());
+    if (n >= 0) {
+      for (int i = 0; i < n; i++) {
+        out[2 * i] = evs[i].data.fd;
+        out[2 * i + 1] = static_cast<int32_t>(evs[i].events);
+      }
+      return n;
+    }
+    if (errno != EINTR) return -errno;
+    if (!RunSignalHandlersAfterEINTR(env)) {
+      *threw = true;
+      return -EINTR;
+    }
+  }
+}
+
+// epoll_wait(epfd, out: Int32Array, maxevents, timeoutSec) -> count or -errno
+// The hot path of the event-loop servers: no allocation, no throw on errno.
+static Value JS_epoll_wait(const CallbackInfo& info) {
+  int64_t epfd, maxevents;
+  int32_t* out;
+  size_t len;
+  double timeout;
+  if (!ArgInt(info, 0, "epfd", -1, INT32_MAX, &epfd) ||
+      !ArgInt32Array(info, 1, "events", &out, &len) ||
+      !ArgInt(info, 2, "maxevents", 1, INT32_MAX, &maxevents) || !ArgTimeout(info, 3, &timeout))
+    return UNDEF;
+  if (static_cast<size_t>(maxevents) > len / 2)
+    return ThrowRangeError(ENV, "maxevents", "<= events.length / 2");
+  bool threw = false;
+  int n = WaitPairs(ENV, static_cast<int>(epfd), out, static_cast<int>(maxevents), timeout, &threw);
+  if (threw) return UNDEF;
+  return Napi::Number::New(ENV, n);
+}
+
+// ---- a libuv watcher on one fd (the async forms) ----------------------------
+
+// One uv_poll_t per watched fd (libuv allows one per fd and loop). Freed
+// when both the handle is closed and the JS External is collected.
+struct FdWatch {
+  uv_poll_t poll;
+  napi_env env;
+  Napi::FunctionReference callback;
+  Napi::AsyncContext* context = nullptr;
+  bool active = false, closing = false, closed = false, external_gone = false;
+};
+
+static void OnWatchClosed(uv_handle_t* h);
+
+static void CloseWatch(FdWatch* w) {
+  if (w->closing) return;
+  w->closing = true;
+  w->callback.Reset();
+  // uv_poll_stop removes the fd from libuv's epoll set at once, so the
+  // caller may close the fd right after this returns.
+  uv_poll_stop(&w->poll);
+  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnWatchClosed);
+}
+
+static void OnEnvTeardown(void* arg) { CloseWatch(static_cast<FdWatch*>(arg)); }
+
+static void OnWatchClosed(uv_handle_t* h) {
+  auto* w = static_cast<FdWatch*>(h->data);
+  w->closed = true;
+  napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
+  delete w->context;
+  w->context = nullptr;
+  if (w->external_gone) delete w;
+}
+
+static void OnExternalGone(Napi::Env, FdWatch* w) {
+  w->external_gone = true;
+  if (w->closed) delete w;
+  else CloseWatch(w);
+}
+
+static void OnReadable(uv_poll_t* handle, int status, int events) {
+  auto* w = static_cast<FdWatch*>(handle->data);
+  if (w->closing || w->callback.IsEmpty()) return;
+  Napi::Env env(w->env);
+  Napi::HandleScope scope(env);
+  Napi::Value err = status < 0 ? MakeErrnoError(env, -status, "uv_poll") : env.Null();
+  w->callback.MakeCallback(env.Global(), {err}, *w->context);
+}
+
+static FdWatch* GetWatch(const CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsExternal()) {
+    ThrowTypeError(info.Env(), "watch", "a watch handle");
+    return nullptr;
+  }
+  FdWatch* w = info[0].As<Napi::External<FdWatch>>().Data();
+  if (w->closing) {
+    ThrowErrno(info.Env(), EBADF, "uv_poll");
+    return nullptr;
+  }
+  return w;
+}
+
+// fd_watch_new(fd, callback(err)) -> handle; created stopped.
+static Value JS_fd_watch_new(const CallbackInfo& info) {
+  int fd;
+  Napi::Function cb;
+  if (!ArgFd(info, 0, &fd) || !ArgFunction(info, 1, "callback", &cb)) return UNDEF;
+  auto* w = new FdWatch();
+  int rc = uv_poll_init(GetData(ENV)->loop, &w->poll, fd);
+  if (rc < 0) {
+    delete w;
+    return ThrowErrno(ENV, -rc, "uv_poll_init");
+  }
+  w->poll.data = w;
+  w->env = ENV;
+  w->callback = Napi::Persistent(cb);
+  w->context = new Napi::AsyncContext(ENV, "posixkit.select");
+  napi_add_env_cleanup_hook(ENV, OnEnvTeardown, w);
+  return Napi::External<FdWatch>::New(ENV, w, OnExternalGone);
+}
+
+// Started = keeps the loop alive, as any pending IO does.
+static Value JS_fd_watch_start(const CallbackInfo& info) {
+  FdWatch* w = GetWatch(info);
+  if (!w) return UNDEF;
+  if (!w->active) {
+    int rc = uv_poll_start(&w->poll, UV_READABLE, OnReadable);
+    if (rc < 0) return ThrowErrno(ENV, -rc, "uv_poll_start");
+    w->active = true;
+  }
+  return UNDEF;
+}
+
+static Value JS_fd_watch_stop(const CallbackInfo& info) {
+  FdWatch* w = GetWatch(info);
+  if (!w) return UNDEF;
+  if (w->active) uv_poll_stop(&w->poll);
+  w->active = false;
+  return UNDEF;
+}
+
+static Value JS_fd_watch_close(const CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsExternal()) return ThrowTypeError(ENV, "watch", "a watch handle");
+  CloseWatch(info[0].As<Napi::External<FdWatch>>().Data());
+  return UNDEF;
+}
+
+#undef ENV
+#undef UNDEF
+
+}  // namespace posixkit::multiplex
 
 namespace posixkit {
 
-void InitSelect(Napi::Env env, Napi::Object exports) {}
+void InitSelect(Napi::Env env, Napi::Object exports) {
+  using namespace multiplex;
+#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
+  FN(select); FN(poll); FN(epoll_create1); FN(epoll_ctl); FN(epoll_wait);
+  FN(fd_watch_new); FN(fd_watch_start); FN(fd_watch_stop); FN(fd_watch_close);
+#undef FN
+  Napi::Object c = Napi::Object::New(env);
+#define K(name) c.Set(#name, Napi::Number::New(env, static_cast<double>(name)))
+  K(FD_SETSIZE); K(PIPE_BUF);
+  K(POLLIN); K(POLLPRI); K(POLLOUT); K(POLLERR); K(POLLHUP); K(POLLNVAL);
+#ifdef POLLRDNORM
+  K(POLLRDNORM);
+#endif
+#ifdef POLLRDBAND
+  K(POLLRDBAND);
+#endif
+#ifdef POLLWRNORM
+  K(POLLWRNORM);
+#endif
+#ifdef POLLWRBAND
+  K(POLLWRBAND);
+#endif
+#ifdef POLLMSG
+  K(POLLMSG);
+#endif
+#ifdef POLLRDHUP
+  K(POLLRDHUP);
+#endif
+  K(EPOLL_CLOEXEC); K(EPOLL_CTL_ADD); K(EPOLL_CTL_MOD); K(EPOLL_CTL_DEL);
+  // The EPOLL* flags are enum members in glibc's <sys/epoll.h>, each
+  // shadowed by a #define of the same name, so #ifdef works on them.
+#ifdef EPOLLIN
+  K(EPOLLIN);
+#endif
+#ifdef EPOLLPRI
+  K(EPOLLPRI);
+#endif
+#ifdef EPOLLOUT
+  K(EPOLLOUT);
+#endif
+#ifdef EPOLLRDNORM
+  K(EPOLLRDNORM);
+#endif
+#ifdef EPOLLRDBAND
+  K(EPOLLRDBAND);
+#endif
+#ifdef EPOLLWRNORM
+  K(EPOLLWRNORM);
+#endif
+#ifdef EPOLLWRBAND
+  K(EPOLLWRBAND);
+#endif
+#ifdef EPOLLMSG
+  K(EPOLLMSG);
+#endif
+#ifdef EPOLLERR
+  K(EPOLLERR);
+#endif
+#ifdef EPOLLHUP
+  K(EPOLLHUP);
+#endif
+#ifdef EPOLLRDHUP
+  K(EPOLLRDHUP);
+#endif
+#ifdef EPOLLEXCLUSIVE
+  K(EPOLLEXCLUSIVE);
+#endif
+#ifdef EPOLLWAKEUP
+  K(EPOLLWAKEUP);
+#endif
+#ifdef EPOLLONESHOT
+  K(EPOLLONESHOT);
+#endif
+#ifdef EPOLLET
+  // 1u << 31: exported unsigned (2147483648), as Python does.
+  K(EPOLLET);
+#endif
+#undef K
+  exports.Set("selectConstants", c);
+}
 
 }  // namespace posixkit

@@ -1,0 +1,96 @@
+// Shared memory for synchronization primitives and shared ctypes, in the
+// manner of Python's multiprocessing.heap: small blocks carved out of a few
+// memfd-backed MAP_SHARED arenas.
+//
+// - Forked children inherit the arenas (same pages), so a Lock made before
+//   fork() is the same lock in the child.
+// - The bump pointer lives inside the arena (word 0) and moves with
+//   Atomics.add, so a parent and its children allocating after a fork never
+//   hand out the same bytes.
+// - A worker thread maps an arena again from its memfd (attachShared), so a
+//   primitive crosses to a worker as a small plain descriptor.
+// Blocks are never freed (as a Lock in Python lives as long as anyone may
+// use it); each arena costs one fd, kept open so workers can map it.
+import { attachShared, MemoryMap, mmap, SharedMapping } from '../mmap';
+
+const ARENA_SIZE = 256 * 1024;
+const HEADER = 64; // word 0: bump pointer; rest keeps blocks cache-line apart from it
+
+interface Arena {
+  map: MemoryMap;
+  i32: Int32Array;
+  shared: SharedMapping | null;
+}
+
+/** A block of shared memory; `byteOffset` is relative to `map.buffer`. */
+export interface Block {
+  readonly map: MemoryMap;
+  readonly byteOffset: number;
+  readonly size: number;
+  readonly arena: Arena;
+}
+
+/** The plain-object form of a Block, for postMessage to a worker thread. */
+export interface SharedBlock {
+  mapping: SharedMapping;
+  byteOffset: number;
+  size: number;
+}
+
+const arenas: Arena[] = [];
+// Arenas of other threads mapped into this one, by inode.
+const attached = new Map<string, Arena>();
+
+function newArena(size: number): Arena {
+  const map = mmap(-1, size);
+  const i32 = new Int32Array(map.buffer, 0, HEADER / 4);
+  Atomics.store(i32, 0, HEADER);
+  return { map, i32, shared: null };
+}
+
+function tryCarve(arena: Arena, size: number, align: number): Block | null {
+  const need = Math.ceil(size / align) * align;
+  // Reserve need + align - 1 so any start can be aligned; the waste is small.
+  const start = Atomics.add(arena.i32, 0, need + align);
+  const aligned = Math.ceil(start / align) * align;
+  if (aligned + need > arena.map.length) return null;
+  return { map: arena.map, byteOffset: aligned, size, arena };
+}
+
+/** Allocates `size` bytes (zeroed, never freed) aligned to `align` (<= 64). */
+export function allocate(size: number, align = 8): Block {
+  if (size > ARENA_SIZE / 4) {
+    const arena = newArena(HEADER + Math.ceil(size / 4096) * 4096);
+    arenas.push(arena);
+    return tryCarve(arena, size, align)!;
+  }
+  for (let i = arenas.length - 1; i >= 0 && i >= arenas.length - 2; i--) {
+    const b = tryCarve(arenas[i], size, align);
+    if (b) return b;
+  }
+  const arena = newArena(ARENA_SIZE);
+  arenas.push(arena);
+  return tryCarve(arena, size, align)!;
+}
+
+export function shareBlock(b: Block): SharedBlock {
+  if (!b.arena.shared) b.arena.shared = b.map.share();
+  return { mapping: b.arena.shared, byteOffset: b.byteOffset, size: b.size };
+}
+
+/** The Block a SharedBlock describes, mapped into this thread (each arena once). */
+export function attachBlock(s: SharedBlock): Block {
+  const key = `${s.mapping.dev}:${s.mapping.ino}`;
+  let arena = attached.get(key);
+  if (!arena) {
+    const own = arenas.find((a) => a.shared && a.shared.ino === s.mapping.ino && a.shared.dev === s.mapping.dev);
+    if (own) {
+      arena = own;
+    } else {
+      const map = attachShared(s.mapping);
+      arena = { map, i32: new Int32Array(map.buffer, 0, HEADER / 4), shared: s.mapping };
+    }
+    attached.set(key, arena);
+  }
+  return { map: arena.map, byteOffset: s.byteOffset, size: s.size, arena };
+}

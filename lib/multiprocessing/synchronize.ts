@@ -1,0 +1,678 @@
+// Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier: the
+// multiprocessing synchronization primitives on int32 words in shared memory
+// (heap.ts). The uncontended paths are Atomics on those words; a contended
+// caller sleeps in the kernel with futex_wait, never by sleeping and polling.
+// They work across forked processes (the pages are inherited) and across
+// worker threads (the words cross as a descriptor, see threading.ts).
+import { isMainThread } from 'node:worker_threads';
+import { codedError, invalidArgType, outOfRange, validateInteger } from '../errors';
+import { family } from '../native';
+import { allocate, attachBlock, Block, shareBlock, SharedBlock } from './heap';
+
+interface SyncNative {
+  futex_wait(view: Int32Array, index: number, expected: number, timeout?: number): number;
+  futex_wake(view: Int32Array, index: number, count: number): number;
+  gettid(): number;
+  mmanConstants: Record<string, number>;
+}
+const native = family<SyncNative>();
+const ETIMEDOUT = -native.mmanConstants.ETIMEDOUT;
+const ALL = 0x7fffffff;
+
+// ---- errors ------------------------------------------------------------------
+
+/** Raised by release() of a lock that is not held (Python: ValueError / RuntimeError). */
+export function lockNotHeld(what: string): Error & { code: string } {
+  return codedError('ERR_LOCK_NOT_HELD', what);
+}
+
+/** Barrier.wait() on a broken or reset barrier (Python's threading.BrokenBarrierError). */
+export class BrokenBarrierError extends Error {
+  code = 'ERR_BROKEN_BARRIER';
+  constructor(message = 'the barrier is broken') {
+    super(message);
+  }
+  override get name(): string {
+    return 'BrokenBarrierError';
+  }
+}
+
+// ---- helpers -----------------------------------------------------------------
+
+/** Seconds -> an absolute deadline in ms; undefined/null = never. Negative = 0, as multiprocessing. */
+function deadlineOf(timeout: number | null | undefined): number {
+  if (timeout === undefined || timeout === null) return Infinity;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'of type number', timeout);
+  if (timeout === Infinity) return Infinity;
+  return performance.now() + Math.max(0, timeout) * 1000;
+}
+
+/** Seconds left until `deadline` (undefined = forever), or -1 when past. */
+function secondsLeft(deadline: number): number | undefined {
+  if (deadline === Infinity) return undefined;
+  const left = (deadline - performance.now()) / 1000;
+  return left > 0 ? left : -1;
+}
+
+// The calling thread's identity: pid plus kernel tid. The main thread's tid
+// is its pid (also in a forked child, where process.pid is refreshed); a
+// worker thread, which cannot fork, keeps its own tid for life.
+const workerTid = isMainThread ? 0 : native.gettid();
+function selfIds(): [number, number] {
+  const pid = process.pid;
+  return [pid, isMainThread ? pid : workerTid];
+}
+
+function words(block: Block, n: number): Int32Array {
+  return new Int32Array(block.map.buffer, block.byteOffset, n);
+}
+
+/** The plain-object form of a primitive, for a worker thread (see threading.Thread). */
+export interface SharedSync {
+  readonly __posixkit_sync: string;
+  block: SharedBlock;
+  extra?: unknown;
+}
+
+export const SHARE = Symbol.for('posixkit.share');
+
+export interface Shareable {
+  [SHARE](): SharedSync;
+}
+
+type Reviver = (block: Block, extra: unknown) => object;
+const revivers = new Map<string, Reviver>();
+
+/** @internal modules whose objects may cross to a worker register here. */
+export function registerReviver(kind: string, fn: Reviver): void {
+  revivers.set(kind, fn);
+}
+
+/** Is `x` a descriptor made by a primitive's [SHARE]()? */
+export function isSharedSync(x: unknown): x is SharedSync {
+  return x !== null && typeof x === 'object' && typeof (x as SharedSync).__posixkit_sync === 'string';
+}
+
+/** Rebuilds, in this thread, the primitive a [SHARE]() descriptor describes. */
+export function fromShared<T = unknown>(desc: SharedSync): T {
+  const revive = isSharedSync(desc) ? revivers.get(desc.__posixkit_sync) : undefined;
+  if (!revive) throw invalidArgType('desc', 'a shared primitive descriptor', desc);
+  return revive(attachBlock(desc.block), desc.extra) as T;
+}
+
+/** Something with acquire()/release() (Lock, RLock, Semaphore, Condition). */
+export interface Lockable {
+  acquire(block?: boolean, timeout?: number | null): boolean;
+  release(): void;
+}
+
+/**
+ * Python's `with lock:`. Acquires, runs fn, releases even if fn throws, and
+ * returns fn's result. (Or: `using _ = lock.hold();`.)
+ */
+export function withLock<T>(lock: Lockable, fn: () => T): T {
+  lock.acquire();
+  try {
+    return fn();
+  } finally {
+    lock.release();
+  }
+}
+
+function holder(lock: Lockable): Disposable {
+  lock.acquire();
+  let held = true;
+  return {
+    [Symbol.dispose]() {
+      if (held) {
+        held = false;
+        lock.release();
+      }
+    },
+  };
+}
+
+// ---- the futex mutex (Drepper, "Futexes Are Tricky", mutex 3) ------------------
+// word: 0 unlocked, 1 locked, 2 locked and maybe waiters.
+
+function mutexLockSlow(w: Int32Array, i: number, c: number, deadline: number): boolean {
+  if (c !== 2) c = Atomics.exchange(w, i, 2);
+  while (c !== 0) {
+    const left = secondsLeft(deadline);
+    if (left === -1) return false;
+    native.futex_wait(w, i, 2, left);
+    c = Atomics.exchange(w, i, 2);
+  }
+  return true;
+}
+
+function mutexLock(w: Int32Array, i: number, block: boolean, timeout: number | null | undefined): boolean {
+  const c = Atomics.compareExchange(w, i, 0, 1);
+  if (c === 0) return true;
+  if (!block) return false;
+  return mutexLockSlow(w, i, c, deadlineOf(timeout));
+}
+
+/** false if it was not locked. */
+function mutexUnlock(w: Int32Array, i: number): boolean {
+  const c = Atomics.compareExchange(w, i, 1, 0);
+  if (c === 1) return true;
+  if (c === 0) return false;
+  Atomics.store(w, i, 0);
+  native.futex_wake(w, i, 1);
+  return true;
+}
+
+// ---- Lock --------------------------------------------------------------------
+
+/**
+ * A non-recursive lock shared by processes and threads. Any process may
+ * release it (as multiprocessing.Lock, a semaphore underneath).
+ */
+export class Lock implements Lockable, Shareable {
+  readonly #w: Int32Array;
+  readonly #block: Block;
+
+  constructor(block?: Block) {
+    this.#block = block ?? allocate(4, 4);
+    this.#w = words(this.#block, 1);
+  }
+
+  /**
+   * Takes the lock. block=false: try once. timeout (seconds): give up after
+   * it. Returns whether the lock was taken.
+   */
+  acquire(block = true, timeout?: number | null): boolean {
+    const c = Atomics.compareExchange(this.#w, 0, 0, 1);
+    if (c === 0) return true;
+    if (!block) return false;
+    return mutexLockSlow(this.#w, 0, c, deadlineOf(timeout));
+  }
+
+  /** Releases; throws ERR_LOCK_NOT_HELD if the lock is not locked. */
+  release(): void {
+    if (!mutexUnlock(this.#w, 0)) throw lockNotHeld('release unlocked lock');
+  }
+
+  /** Is it held (by anyone)? */
+  locked(): boolean {
+    return Atomics.load(this.#w, 0) !== 0;
+  }
+
+  /** `using _ = lock.hold();` acquires now and releases at the end of the scope. */
+  hold(): Disposable {
+    return holder(this);
+  }
+
+  [SHARE](): SharedSync {
+    return { __posixkit_sync: 'Lock', block: shareBlock(this.#block) };
+  }
+
+  toString(): string {
+    return `<Lock(owner=${this.locked() ? 'held' : 'None'})>`;
+  }
+}
+registerReviver('Lock', (b) => new Lock(b));
+
+// ---- RLock -------------------------------------------------------------------
+// words: [mutex, owner pid, owner tid, count]
+
+/** A recursive lock: its owner (process and thread) may take it again; release as often. */
+export class RLock implements Lockable, Shareable {
+  readonly #w: Int32Array;
+  readonly #block: Block;
+
+  constructor(block?: Block) {
+    this.#block = block ?? allocate(16, 4);
+    this.#w = words(this.#block, 4);
+  }
+
+  acquire(block = true, timeout?: number | null): boolean {
+    const w = this.#w;
+    const [pid, tid] = selfIds();
+    if (Atomics.load(w, 1) === pid && Atomics.load(w, 2) === tid) {
+      Atomics.add(w, 3, 1);
+      return true;
+    }
+    if (!mutexLock(w, 0, block, timeout)) return false;
+    Atomics.store(w, 1, pid);
+    Atomics.store(w, 2, tid);
+    Atomics.store(w, 3, 1);
+    return true;
+  }
+
+  release(): void {
+    if (!this.isOwned()) throw lockNotHeld('cannot release un-acquired lock');
+    const w = this.#w;
+    if (Atomics.sub(w, 3, 1) > 1) return;
+    Atomics.store(w, 1, 0);
+    Atomics.store(w, 2, 0);
+    mutexUnlock(w, 0);
+  }
+
+  /** Held by the calling thread of this process? */
+  isOwned(): boolean {
+    const [pid, tid] = selfIds();
+    return Atomics.load(this.#w, 1) === pid && Atomics.load(this.#w, 2) === tid && Atomics.load(this.#w, 3) > 0;
+  }
+
+  /** @internal Condition.wait: release every level, return the count. */
+  _releaseSave(): number {
+    const w = this.#w;
+    const count = Atomics.load(w, 3);
+    Atomics.store(w, 3, 0);
+    Atomics.store(w, 1, 0);
+    Atomics.store(w, 2, 0);
+    mutexUnlock(w, 0);
+    return count;
+  }
+
+  /** @internal Condition.wait: take the lock back with its count. */
+  _acquireRestore(count: number): void {
+    const w = this.#w;
+    mutexLock(w, 0, true, undefined);
+    const [pid, tid] = selfIds();
+    Atomics.store(w, 1, pid);
+    Atomics.store(w, 2, tid);
+    Atomics.store(w, 3, count);
+  }
+
+  hold(): Disposable {
+    return holder(this);
+  }
+
+  [SHARE](): SharedSync {
+    return { __posixkit_sync: 'RLock', block: shareBlock(this.#block) };
+  }
+
+  toString(): string {
+    const w = this.#w;
+    const count = Atomics.load(w, 3);
+    return count ? `<RLock(${Atomics.load(w, 1)}:${Atomics.load(w, 2)}, ${count})>` : '<RLock(None, 0)>';
+  }
+}
+registerReviver('RLock', (b) => new RLock(b));
+
+// ---- Semaphore -----------------------------------------------------------------
+// words: [value, sleepers, max (BoundedSemaphore; 0 = unbounded)]
+
+function checkValue(value: unknown): number {
+  validateInteger(value, 'value', Number.MIN_SAFE_INTEGER, 0x7fffffff);
+  if ((value as number) < 0) throw outOfRange('value', '>= 0', value);
+  return value as number;
+}
+
+/** A counting semaphore shared by processes and threads. */
+export class Semaphore implements Lockable, Shareable {
+  protected readonly w: Int32Array;
+  readonly #block: Block;
+
+  constructor(value: number = 1, block?: Block) {
+    this.#block = block ?? allocate(12, 4);
+    this.w = words(this.#block, 3);
+    if (!block) Atomics.store(this.w, 0, checkValue(value));
+  }
+
+  /** Decrements, blocking while the value is 0 (up to `timeout` seconds). */
+  acquire(block = true, timeout?: number | null): boolean {
+    const w = this.w;
+    if (this.#tryDown()) return true;
+    if (!block) return false;
+    const deadline = deadlineOf(timeout);
+    Atomics.add(w, 1, 1);
+    try {
+      for (;;) {
+        const left = secondsLeft(deadline);
+        if (left === -1) return this.#tryDown();
+        native.futex_wait(w, 0, 0, left);
+        if (this.#tryDown()) return true;
+      }
+    } finally {
+      Atomics.sub(w, 1, 1);
+    }
+  }
+
+  #tryDown(): boolean {
+    const w = this.w;
+    let v = Atomics.load(w, 0);
+    while (v > 0) {
+      const seen = Atomics.compareExchange(w, 0, v, v - 1);
+      if (seen === v) return true;
+      v = seen;
+    }
+    return false;
+  }
+
+  /** Increments by n (default 1), waking up to n sleepers. */
+  release(n: number = 1): void {
+    validateInteger(n, 'n', 1, 0x7fffffff);
+    this.up(n);
+  }
+
+  protected up(n: number): void {
+    Atomics.add(this.w, 0, n);
+    // A sleeper counts itself before it sleeps and futex_wait re-checks the
+    // value in the kernel, so either it sees the new value or we see it.
+    if (Atomics.load(this.w, 1) > 0) native.futex_wake(this.w, 0, n);
+  }
+
+  /** multiprocessing's get_value(). */
+  getValue(): number {
+    return Atomics.load(this.w, 0);
+  }
+
+  hold(): Disposable {
+    return holder(this);
+  }
+
+  [SHARE](): SharedSync {
+    return { __posixkit_sync: this.constructor.name, block: shareBlock(this.#block) };
+  }
+
+  toString(): string {
+    return `<${this.constructor.name}(value=${this.getValue()})>`;
+  }
+}
+registerReviver('Semaphore', (b) => new Semaphore(0, b));
+
+/** A Semaphore whose release() past its initial value throws (ValueError in Python). */
+export class BoundedSemaphore extends Semaphore {
+  constructor(value: number = 1, block?: Block) {
+    super(value, block);
+    if (!block) Atomics.store(this.w, 2, value);
+  }
+
+  protected override up(n: number): void {
+    const w = this.w;
+    const max = Atomics.load(w, 2);
+    let v = Atomics.load(w, 0);
+    for (;;) {
+      if (v + n > max) throw codedError('ERR_SEMAPHORE_RELEASED_TOO_MANY', 'Semaphore released too many times');
+      const seen = Atomics.compareExchange(w, 0, v, v + n);
+      if (seen === v) break;
+      v = seen;
+    }
+    if (Atomics.load(w, 1) > 0) native.futex_wake(w, 0, n);
+  }
+}
+registerReviver('BoundedSemaphore', (b) => new BoundedSemaphore(0, b));
+
+// ---- Condition -----------------------------------------------------------------
+// word: [sequence]; notify bumps it and wakes sleepers on it.
+
+/** A condition variable over a Lock or RLock (a new RLock by default), shared by processes. */
+export class Condition implements Lockable, Shareable {
+  readonly #w: Int32Array;
+  readonly #block: Block;
+  readonly #lock: Lock | RLock;
+
+  constructor(lock?: Lock | RLock | null, block?: Block) {
+    if (lock !== undefined && lock !== null && !(lock instanceof Lock) && !(lock instanceof RLock)) {
+      throw invalidArgType('lock', 'a Lock or RLock', lock);
+    }
+    this.#lock = lock ?? new RLock();
+    this.#block = block ?? allocate(4, 4);
+    this.#w = words(this.#block, 1);
+  }
+
+  acquire(block = true, timeout?: number | null): boolean {
+    return this.#lock.acquire(block, timeout);
+  }
+
+  release(): void {
+    this.#lock.release();
+  }
+
+  hold(): Disposable {
+    return holder(this);
+  }
+
+  #checkHeld(what: string): void {
+    const lock = this.#lock;
+    const held = lock instanceof RLock ? lock.isOwned() : lock.locked();
+    if (!held) throw lockNotHeld(`cannot ${what} on un-acquired lock`);
+  }
+
+  /**
+   * Releases the lock, sleeps until notified (or `timeout` seconds), takes
+   * the lock back. Returns false on timeout. Like every condition variable
+   * it may wake without a notify: loop on your predicate (or use waitFor).
+   */
+  wait(timeout?: number | null): boolean {
+    this.#checkHeld('wait');
+    const deadline = deadlineOf(timeout);
+    const seq = Atomics.load(this.#w, 0);
+    const lock = this.#lock;
+    const saved = lock instanceof RLock ? lock._releaseSave() : (lock.release(), 1);
+    let r = 0;
+    try {
+      const left = secondsLeft(deadline);
+      r = left === -1 ? ETIMEDOUT : native.futex_wait(this.#w, 0, seq, left);
+    } finally {
+      if (lock instanceof RLock) lock._acquireRestore(saved);
+      else lock.acquire();
+    }
+    return r !== ETIMEDOUT;
+  }
+
+  /** Waits until predicate() is truthy or the timeout passes; returns the last predicate value. */
+  waitFor<T>(predicate: () => T, timeout?: number | null): T {
+    const deadline = deadlineOf(timeout);
+    let result = predicate();
+    while (!result) {
+      const left = secondsLeft(deadline);
+      if (left === -1) break;
+      this.wait(left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /** Wakes up to n waiters (the lock must be held). */
+  notify(n: number = 1): void {
+    this.#checkHeld('notify');
+    validateInteger(n, 'n', 0, Number.MAX_SAFE_INTEGER);
+    Atomics.add(this.#w, 0, 1);
+    if (n > 0) native.futex_wake(this.#w, 0, Math.min(n, ALL));
+  }
+
+  notifyAll(): void {
+    this.notify(ALL);
+  }
+
+  [SHARE](): SharedSync {
+    return {
+      __posixkit_sync: 'Condition',
+      block: shareBlock(this.#block),
+      extra: (this.#lock as unknown as Shareable)[SHARE](),
+    };
+  }
+
+  toString(): string {
+    return `<Condition(${this.#lock})>`;
+  }
+}
+registerReviver('Condition', (b, extra) => new Condition(fromShared<Lock | RLock>(extra as SharedSync), b));
+
+// ---- Event -----------------------------------------------------------------------
+// word: [flag]
+
+/** A flag processes can wait for: set() wakes every waiter. */
+export class Event implements Shareable {
+  readonly #w: Int32Array;
+  readonly #block: Block;
+
+  constructor(block?: Block) {
+    this.#block = block ?? allocate(4, 4);
+    this.#w = words(this.#block, 1);
+  }
+
+  isSet(): boolean {
+    return Atomics.load(this.#w, 0) === 1;
+  }
+
+  set(): void {
+    if (Atomics.exchange(this.#w, 0, 1) === 0) native.futex_wake(this.#w, 0, ALL);
+  }
+
+  clear(): void {
+    Atomics.store(this.#w, 0, 0);
+  }
+
+  /** Blocks until set (or `timeout` seconds); returns the flag (false on timeout). */
+  wait(timeout?: number | null): boolean {
+    if (Atomics.load(this.#w, 0) === 1) return true;
+    const deadline = deadlineOf(timeout);
+    for (;;) {
+      const left = secondsLeft(deadline);
+      if (left === -1) return Atomics.load(this.#w, 0) === 1;
+      native.futex_wait(this.#w, 0, 0, left);
+      if (Atomics.load(this.#w, 0) === 1) return true;
+    }
+  }
+
+  [SHARE](): SharedSync {
+    return { __posixkit_sync: 'Event', block: shareBlock(this.#block) };
+  }
+
+  toString(): string {
+    return `<Event(${this.isSet() ? 'set' : 'unset'})>`;
+  }
+}
+registerReviver('Event', (b) => new Event(b));
+
+// ---- Barrier -----------------------------------------------------------------------
+// words: [mutex, waiting, generation, broken, outcome bits, parties]. Waiters
+// sleep on the generation word; whoever ends a generation (the last arrival,
+// abort, reset, a timeout) bumps it and wakes them all. Bit (gen & 31) of the
+// outcome word says whether generation `gen` ended broken, so a waiter that
+// wakes late still learns how its own generation ended.
+
+/** A barrier for a fixed number of parties (processes or threads). */
+export class Barrier implements Shareable {
+  readonly #w: Int32Array;
+  readonly #block: Block;
+  readonly #action: (() => void) | null;
+  readonly #timeout: number | null;
+
+  /**
+   * parties: how many wait() calls release each other. action: run by the
+   * last arrival (in its own process) before the others are released.
+   * timeout: the default for wait().
+   */
+  constructor(parties: number, action?: (() => void) | null, timeout?: number | null, block?: Block) {
+    if (action !== undefined && action !== null && typeof action !== 'function') {
+      throw invalidArgType('action', 'of type function', action);
+    }
+    if (timeout !== undefined && timeout !== null && typeof timeout !== 'number') {
+      throw invalidArgType('timeout', 'of type number', timeout);
+    }
+    this.#action = action ?? null;
+    this.#timeout = timeout ?? null;
+    this.#block = block ?? allocate(24, 4);
+    this.#w = words(this.#block, 6);
+    if (!block) Atomics.store(this.#w, 5, validateInteger(parties, 'parties', 1, 0x7fffffff));
+  }
+
+  get parties(): number {
+    return Atomics.load(this.#w, 5);
+  }
+
+  /** How many are waiting now. */
+  get nWaiting(): number {
+    return Atomics.load(this.#w, 1);
+  }
+
+  get broken(): boolean {
+    return Atomics.load(this.#w, 3) === 1;
+  }
+
+  #lock(): void {
+    mutexLock(this.#w, 0, true, undefined);
+  }
+
+  #unlock(): void {
+    mutexUnlock(this.#w, 0);
+  }
+
+  // With the mutex held: end the current generation.
+  #endGeneration(broken: boolean): void {
+    const w = this.#w;
+    const g = Atomics.load(w, 2);
+    const bit = 1 << (g & 31);
+    const next = 1 << ((g + 1) & 31);
+    let bits = Atomics.load(w, 4) & ~next;
+    bits = broken ? bits | bit : bits & ~bit;
+    Atomics.store(w, 4, bits);
+    Atomics.store(w, 1, 0);
+    if (broken) Atomics.store(w, 3, 1);
+    Atomics.add(w, 2, 1);
+    native.futex_wake(w, 2, ALL);
+  }
+
+  /**
+   * Waits for all parties. Returns this caller's arrival index (0 ..
+   * parties-1). Throws BrokenBarrierError if the barrier is or becomes
+   * broken (abort, reset, a timeout of any waiter, a throwing action).
+   */
+  wait(timeout?: number | null): number {
+    const w = this.#w;
+    const deadline = deadlineOf(timeout === undefined ? this.#timeout : timeout);
+    this.#lock();
+    if (Atomics.load(w, 3) === 1) {
+      this.#unlock();
+      throw new BrokenBarrierError();
+    }
+    const g = Atomics.load(w, 2);
+    const index = Atomics.add(w, 1, 1);
+    if (index + 1 === Atomics.load(w, 5)) {
+      try {
+        this.#action?.();
+      } catch (e) {
+        this.#endGeneration(true);
+        this.#unlock();
+        throw e;
+      }
+      this.#endGeneration(false);
+      this.#unlock();
+      return index;
+    }
+    this.#unlock();
+    while (Atomics.load(w, 2) === g) {
+      const left = secondsLeft(deadline);
+      if (left === -1) {
+        this.#lock();
+        if (Atomics.load(w, 2) === g) this.#endGeneration(true);
+        this.#unlock();
+        break;
+      }
+      native.futex_wait(w, 2, g, left);
+    }
+    if (Atomics.load(w, 4) & (1 << (g & 31))) throw new BrokenBarrierError();
+    return index;
+  }
+
+  /** Back to the initial state; current waiters get BrokenBarrierError. */
+  reset(): void {
+    this.#lock();
+    if (Atomics.load(this.#w, 1) > 0) this.#endGeneration(true);
+    Atomics.store(this.#w, 3, 0);
+    this.#unlock();
+  }
+
+  /** Breaks the barrier: current and future wait() calls throw until reset(). */
+  abort(): void {
+    this.#lock();
+    this.#endGeneration(true);
+    this.#unlock();
+  }
+
+  [SHARE](): SharedSync {
+    return { __posixkit_sync: 'Barrier', block: shareBlock(this.#block), extra: { timeout: this.#timeout } };
+  }
+
+  toString(): string {
+    return `<Barrier(waiters=${this.nWaiting}/${this.parties}${this.broken ? ', broken' : ''})>`;
+  }
+}
+registerReviver('Barrier', (b, extra) => new Barrier(0, null, (extra as { timeout: number | null }).timeout, b));

@@ -1,0 +1,79 @@
+// Internal to the socket family (socket.cc, socket_addr.cc, socket_name.cc):
+// sockaddr conversion both ways and the wait-for-readiness helper.
+#pragma once
+#include <napi.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "errors.h"
+
+namespace posixkit::sock {
+
+struct SockAddr {
+  struct sockaddr_storage ss;
+  socklen_t len;
+};
+
+// Reads a Python-shaped address for `family` from info[i] into *out:
+// AF_INET [host, port]; AF_INET6 [host, port, flowinfo?, scope_id?];
+// AF_UNIX a string or bytes (abstract when the first byte is NUL).
+// Host names are resolved with getaddrinfo (blocking, as in CPython).
+// Returns false with an exception pending.
+bool ArgSockaddr(const Napi::CallbackInfo& info, size_t i, int family, SockAddr* out,
+                 const char* syscall);
+
+// The JS value for a kernel sockaddr (null when len is 0).
+Napi::Value MakeSockaddr(Napi::Env env, const struct sockaddr* sa, socklen_t len);
+
+// Sentinel result: a JS signal handler threw; its exception is pending.
+inline constexpr ssize_t kThrown = -100000;
+
+// Waits for `events` until the deadline. 0 = ready, -ETIMEDOUT, -errno or kThrown.
+inline ssize_t WaitFd(Napi::Env env, int fd, short events, const Deadline& dl) {
+  for (;;) {
+    struct pollfd p = {fd, events, 0};
+    int r = poll(&p, 1, dl.RemainingMs());
+    if (r > 0) return 0;  // POLLERR/POLLHUP too: the syscall reports them
+    if (r == 0) return -ETIMEDOUT;
+    if (errno != EINTR) return -errno;
+    if (!RunSignalHandlersAfterEINTR(env)) return kThrown;
+  }
+}
+
+// The retry loop every blocking socket call shares. `op` makes one syscall
+// and returns >= 0 or -1 with errno. Returns the result, -errno or kThrown.
+// NOTE: unlike CPython, the call is tried before polling: when data is ready
+// (the common case) this saves the poll syscall; the outcome is the same.
+template <typename Op>
+inline ssize_t SockCall(Napi::Env env, int fd, double timeout, short events, const Deadline& dl,
+                        Op op) {
+  for (;;) {
+    ssize_t r = op();
+    if (r >= 0) return r;
+    int err = errno;
+    if (err == EINTR) {
+      if (!RunSignalHandlersAfterEINTR(env)) return kThrown;
+      continue;
+    }
+    if ((err == EAGAIN || err == EWOULDBLOCK) && timeout > 0) {
+      ssize_t w = WaitFd(env, fd, events, dl);
+      if (w < 0) return w;
+      continue;
+    }
+    return -err;
+  }
+}
+
+// Turns a SockCall result into a thrown error; returns undefined.
+inline Napi::Value Fail(Napi::Env env, ssize_t r, const char* syscall) {
+  if (r == kThrown) return env.Undefined();
+  return ThrowErrno(env, static_cast<int>(-r), syscall);
+}
+
+void InitSocketMsg(Napi::Env env, Napi::Object exports);
+void InitSocketNames(Napi::Env env, Napi::Object exports);
+void InitSocketConstants(Napi::Env env, Napi::Object exports);
+
+}  // namespace posixkit::sock

@@ -1,0 +1,173 @@
+// sendmsg/recvmsg with ancillary data (SCM_RIGHTS fd passing rides on these).
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "addon.h"
+#include "errors.h"
+#include "socket.h"
+
+namespace posixkit::sock {
+
+using Napi::CallbackInfo;
+using Napi::Value;
+
+#define ENV info.Env()
+#define UNDEF info.Env().Undefined()
+
+static bool ViewBytes(Napi::Value v, uint8_t** data, size_t* len) {
+  if (!v.IsTypedArray()) return false;
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  *data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  *len = ta.ByteLength();
+  return true;
+}
+
+// sendmsg(fd, buffers, ancdata, flags, family, address|null, timeout) -> bytes
+// buffers: ArrayBufferView[]; ancdata: [level, type, bytes][].
+static Value JS_sendmsg(const CallbackInfo& info) {
+  int fd;
+  int32_t flags, family;
+  double timeout;
+  if (!ArgFd(info, 0, &fd)) return UNDEF;
+  if (info.Length() < 3 || !info[1].IsArray() || !info[2].IsArray())
+    return ThrowTypeError(ENV, "buffers", "an array of bytes-like objects");
+  if (!ArgInt32(info, 3, "flags", &flags) || !ArgInt32(info, 4, "family", &family) ||
+      !ArgDouble(info, 6, "timeout", &timeout))
+    return UNDEF;
+  Napi::Array bufs = info[1].As<Napi::Array>();
+  std::vector<struct iovec> iov(bufs.Length());
+  for (uint32_t k = 0; k < bufs.Length(); k++) {
+    uint8_t* d;
+    size_t n;
+    if (!ViewBytes(bufs.Get(k), &d, &n))
+      return ThrowTypeError(ENV, "buffers", "an array of bytes-like objects");
+    iov[k].iov_base = d;
+    iov[k].iov_len = n;
+  }
+  Napi::Array anc = info[2].As<Napi::Array>();
+  size_t space = 0;
+  for (uint32_t k = 0; k < anc.Length(); k++) {
+    Napi::Value item = anc.Get(k);
+    uint8_t* d;
+    size_t n;
+    if (!item.IsArray() || item.As<Napi::Array>().Length() != 3 ||
+        !item.As<Napi::Array>().Get(0u).IsNumber() || !item.As<Napi::Array>().Get(1u).IsNumber() ||
+        !ViewBytes(item.As<Napi::Array>().Get(2u), &d, &n))
+      return ThrowTypeError(ENV, "ancdata", "an array of [level, type, bytes]");
+    space += CMSG_SPACE(n);
+  }
+  std::vector<char> control(space);
+  struct msghdr msg = {};
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = iov.size();
+  if (space) {
+    msg.msg_control = control.data();
+    msg.msg_controllen = space;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    for (uint32_t k = 0; k < anc.Length(); k++) {
+      Napi::Array item = anc.Get(k).As<Napi::Array>();
+      uint8_t* d;
+      size_t n;
+      ViewBytes(item.Get(2u), &d, &n);
+      c->cmsg_level = item.Get(0u).As<Napi::Number>().Int32Value();
+      c->cmsg_type = item.Get(1u).As<Napi::Number>().Int32Value();
+      c->cmsg_len = CMSG_LEN(n);
+      memcpy(CMSG_DATA(c), d, n);
+      c = CMSG_NXTHDR(&msg, c);
+    }
+  }
+  SockAddr sa;
+  if (info.Length() > 5 && !info[5].IsNull() && !info[5].IsUndefined()) {
+    if (!ArgSockaddr(info, 5, family, &sa, "sendmsg")) return UNDEF;
+    msg.msg_name = &sa.ss;
+    msg.msg_namelen = sa.len;
+  }
+  Deadline dl(timeout);
+  ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl,
+                       [&] { return sendmsg(fd, &msg, flags | MSG_NOSIGNAL); });
+  if (r < 0) return Fail(ENV, r, "sendmsg");
+  return Napi::Number::New(ENV, static_cast<double>(r));
+}
+
+// recvmsg(fd, bufsize, ancbufsize, flags, timeout) -> [data, ancdata, msg_flags, address]
+// MSG_CMSG_CLOEXEC is always added: received fds are born close-on-exec. When
+// the control buffer is too small the kernel sets MSG_CTRUNC and closes the
+// fds that did not fit, so nothing leaks; the ones that fit are reported.
+static Value JS_recvmsg(const CallbackInfo& info) {
+  int fd;
+  int64_t bufsize, ancbufsize;
+  int32_t flags;
+  double timeout;
+  if (!ArgFd(info, 0, &fd) || !ArgInt(info, 1, "bufsize", 0, INT32_MAX, &bufsize) ||
+      !ArgInt(info, 2, "ancbufsize", 0, 1 << 20, &ancbufsize) ||
+      !ArgInt32(info, 3, "flags", &flags) || !ArgDouble(info, 4, "timeout", &timeout))
+    return UNDEF;
+  std::vector<char> data(static_cast<size_t>(bufsize));
+  // Aligned for struct cmsghdr.
+  std::vector<struct cmsghdr> control((static_cast<size_t>(ancbufsize) + sizeof(cmsghdr) - 1) / sizeof(cmsghdr));
+  struct iovec iov = {data.data(), data.size()};
+  SockAddr sa;
+  struct msghdr msg = {};
+  Deadline dl(timeout);
+  ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {
+    msg = {};
+    msg.msg_name = &sa.ss;
+    msg.msg_namelen = sizeof sa.ss;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ancbufsize ? control.data() : nullptr;
+    msg.msg_controllen = static_cast<size_t>(ancbufsize);
+    return recvmsg(fd, &msg, flags | MSG_CMSG_CLOEXEC);
+  });
+  if (r < 0) return Fail(ENV, r, "recvmsg");
+  Napi::Array anc = Napi::Array::New(ENV);
+  uint32_t k = 0;
+  if (msg.msg_controllen > 0) {
+    const char* end = reinterpret_cast<const char*>(msg.msg_control) + msg.msg_controllen;
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      const char* d = reinterpret_cast<const char*>(CMSG_DATA(c));
+      if (d > end || c->cmsg_len < CMSG_LEN(0)) break;
+      size_t n = c->cmsg_len - CMSG_LEN(0);
+      // A truncated message may claim more than the buffer holds.
+      if (d + n > end) n = static_cast<size_t>(end - d);
+      Napi::Array item = Napi::Array::New(ENV, 3);
+      item.Set(0u, Napi::Number::New(ENV, c->cmsg_level));
+      item.Set(1u, Napi::Number::New(ENV, c->cmsg_type));
+      item.Set(2u, Napi::Buffer<char>::Copy(ENV, d, n));
+      anc.Set(k++, item);
+    }
+  }
+  Napi::Array out = Napi::Array::New(ENV, 4);
+  out.Set(0u, Napi::Buffer<char>::Copy(ENV, data.data(), static_cast<size_t>(r)));
+  out.Set(1u, anc);
+  out.Set(2u, Napi::Number::New(ENV, msg.msg_flags));
+  out.Set(3u, MakeSockaddr(ENV, reinterpret_cast<sockaddr*>(&sa.ss), msg.msg_namelen));
+  return out;
+}
+
+static Value JS_CMSG_LEN(const CallbackInfo& info) {
+  int64_t n;
+  if (!ArgInt(info, 0, "length", 0, 1 << 20, &n)) return UNDEF;
+  return Napi::Number::New(ENV, static_cast<double>(CMSG_LEN(static_cast<size_t>(n))));
+}
+
+static Value JS_CMSG_SPACE(const CallbackInfo& info) {
+  int64_t n;
+  if (!ArgInt(info, 0, "length", 0, 1 << 20, &n)) return UNDEF;
+  return Napi::Number::New(ENV, static_cast<double>(CMSG_SPACE(static_cast<size_t>(n))));
+}
+
+#undef ENV
+#undef UNDEF
+
+void InitSocketMsg(Napi::Env env, Napi::Object s) {
+#define FN(name) s.Set(#name, Napi::Function::New(env, JS_##name, #name))
+  FN(sendmsg); FN(recvmsg); FN(CMSG_LEN); FN(CMSG_SPACE);
+#undef FN
+}
+
+}  // namespace posixkit::sock

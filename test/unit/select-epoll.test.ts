@@ -1,0 +1,451 @@
+// epoll: Python's test_epoll.py and CONFORMANCE IO-01..IO-12 as the bar.
+import { readFileSync, writeFileSync, openSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { errno } from '../../lib/errors';
+import * as os from '../../lib/os';
+import * as select from '../../lib/select';
+import { Epoll, EPOLLET, EPOLLIN, EPOLLONESHOT, EPOLLOUT } from '../../lib/select';
+import { fdCount, runInChild, sleepSync, waitWithTimeout } from '../helpers/proc';
+
+let opened: number[] = [];
+let fdsBefore = 0;
+function pipe(): [number, number] {
+  const p = os.pipe();
+  opened.push(...p);
+  return p;
+}
+function closeFd(fd: number): void {
+  os.close(fd);
+  opened = opened.filter((f) => f !== fd);
+}
+beforeEach(() => {
+  fdsBefore = fdCount();
+});
+afterEach(() => {
+  for (const fd of opened) {
+    try { os.close(fd); } catch { /* closed by the test */ }
+  }
+  opened = [];
+  expect(fdCount()).toBe(fdsBefore);
+});
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
+
+describe('epoll(): creation (IO-01, IO-11)', () => {
+  it('refuses bad sizehint and flags', () => {
+    expect(code(() => select.epoll('foo' as never))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(code(() => select.epoll(null as never))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(code(() => select.epoll({} as never))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(code(() => select.epoll(0))).toBe('ERR_OUT_OF_RANGE');
+    expect(code(() => select.epoll(-2))).toBe('ERR_OUT_OF_RANGE');
+    expect(code(() => select.epoll(1.5))).toBe('ERR_OUT_OF_RANGE');
+    let err: any;
+    try { select.epoll(-1, 12356); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(select.error);
+    expect(err).toMatchObject({ code: 'EINVAL', errno: -22, syscall: 'epoll_create1' });
+  });
+
+  it('creates close-on-exec fds, with -1, a positive sizehint or EPOLL_CLOEXEC', () => {
+    for (const ep of [select.epoll(), select.epoll(16), select.epoll(-1, select.EPOLL_CLOEXEC), new Epoll()]) {
+      expect(ep.fileno()).toBeGreaterThan(2);
+      expect(ep.closed).toBe(false);
+      const flags = parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${ep.fileno()}`, 'utf8'))![1], 8);
+      expect(flags & 0o2000000).toBe(0o2000000);
+      expect(readFileSync(`/proc/self/fdinfo/${ep.fileno()}`, 'utf8')).toMatch(/^pos:/);
+      ep.close();
+    }
+  });
+});
+
+describe('epoll: closed object (IO-02)', () => {
+  it('throws EBADF everywhere, close is idempotent, and never touches a reused fd', async () => {
+    const ep = select.epoll();
+    const [r, w] = pipe();
+    const old = ep.fileno();
+    ep.close();
+    expect(ep.closed).toBe(true);
+    ep.close();
+    // The old number is reused by a new pipe: the closed object must not act on it.
+    const [r2, w2] = pipe();
+    expect([r2, w2]).toContain(old);
+    for (const fn of [() => ep.fileno(), () => ep.register(r), () => ep.modify(r, EPOLLIN), () => ep.unregister(r),
+      () => ep.poll(0), () => ep.pollInto(new Int32Array(4), 0)]) {
+      expect(code(fn)).toBe('EBADF');
+    }
+    await expect(ep.pollAsync(0)).rejects.toMatchObject({ code: 'EBADF' });
+    expect(readFileSync(`/proc/self/fdinfo/${old}`, 'utf8')).not.toMatch(/tfd:/);
+    void w;
+  });
+
+  it('closes on Symbol.dispose (the `with` of Python)', () => {
+    let fd: number;
+    {
+      using ep = select.epoll();
+      fd = ep.fileno();
+      expect(ep.closed).toBe(false);
+    }
+    expect(() => readFileSync(`/proc/self/fdinfo/${fd}`)).toThrow();
+  });
+});
+
+describe('epoll: register / modify / unregister (IO-03, IO-04, IO-05, IO-12)', () => {
+  it('validates its arguments', () => {
+    using ep = select.epoll();
+    const [r] = pipe();
+    expect(code(() => ep.register({} as never))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(code(() => ep.register(null as never))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(code(() => ep.register({ fileno: () => 'x' } as never))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(code(() => ep.register(-1))).toBe('ERR_OUT_OF_RANGE');
+    expect(code(() => ep.register(r, 2 ** 32))).toBe('ERR_OUT_OF_RANGE');
+    expect(code(() => ep.register(r, 'x' as never))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(code(() => ep.poll('x' as never))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(code(() => ep.poll(NaN))).toBe('ERR_OUT_OF_RANGE');
+    expect(code(() => ep.poll(0, 0))).toBe('ERR_OUT_OF_RANGE');
+    expect(code(() => ep.poll(0, -2))).toBe('ERR_OUT_OF_RANGE');
+    expect(code(() => ep.pollInto(new Int32Array(1), 0))).toBe('ERR_OUT_OF_RANGE');
+    expect(code(() => ep.pollInto(new Uint8Array(8) as never, 0))).toBe('ERR_INVALID_ARG_TYPE');
+  });
+
+  it('maps errnos: EBADF, EEXIST, ENOENT, EPERM', () => {
+    using ep = select.epoll();
+    const [r, w] = pipe();
+    let err: any;
+    try { ep.register(10000); } catch (e) { err = e; }
+    expect(err).toMatchObject({ code: 'EBADF', errno: -9, syscall: 'epoll_ctl' });
+    ep.register({ fileno: () => r }, EPOLLIN);
+    try { ep.register(r, EPOLLIN); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(select.error);
+    expect(err.constructor.name).toBe('FileExistsError');
+    expect(err).toMatchObject({ code: 'EEXIST', errno: -17 });
+    for (const fn of [() => ep.modify(w, EPOLLOUT), () => ep.unregister(w)]) {
+      try { fn(); } catch (e) { err = e; }
+      expect(err.constructor.name).toBe('FileNotFoundError');
+      expect(err).toMatchObject({ code: 'ENOENT', errno: -2 });
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'pk-epoll-'));
+    const file = path.join(dir, 'f');
+    writeFileSync(file, 'data');
+    const ffd = openSync(file, 'r');
+    try {
+      try { ep.register(ffd, EPOLLIN); } catch (e) { err = e; }
+      expect(err.constructor.name).toBe('PermissionError');
+      expect(err.code).toBe('EPERM');
+    } finally {
+      closeSync(ffd);
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('unregister after the fd was closed fails with EBADF', () => {
+    using ep = select.epoll();
+    const [r] = pipe();
+    ep.register(r, EPOLLIN);
+    closeFd(r);
+    expect(code(() => ep.unregister(r))).toBe('EBADF');
+  });
+
+  it('accepts EPOLLET both as the unsigned constant and as a negative int32 mask', () => {
+    using ep = select.epoll();
+    const [r, w] = pipe();
+    expect(EPOLLET).toBe(2 ** 31);
+    expect(EPOLLIN | EPOLLET).toBeLessThan(0);
+    ep.register(r, EPOLLIN | EPOLLET);
+    ep.modify(r, (EPOLLIN | EPOLLET) >>> 0);
+    os.write(w, 'x');
+    expect(ep.poll(0)).toEqual([[r, EPOLLIN]]);
+    expect(ep.poll(0)).toEqual([]);
+  });
+
+  it('exports every EPOLL* constant of Linux', () => {
+    for (const name of ['EPOLLIN', 'EPOLLOUT', 'EPOLLPRI', 'EPOLLERR', 'EPOLLHUP', 'EPOLLRDHUP', 'EPOLLRDNORM',
+      'EPOLLRDBAND', 'EPOLLWRNORM', 'EPOLLWRBAND', 'EPOLLMSG', 'EPOLLET', 'EPOLLONESHOT', 'EPOLLEXCLUSIVE',
+      'EPOLLWAKEUP', 'EPOLL_CLOEXEC']) {
+      expect(typeof (select as any)[name], name).toBe('number');
+    }
+    expect([select.EPOLLIN, select.EPOLLOUT, select.EPOLLRDHUP, select.EPOLLONESHOT, select.EPOLLEXCLUSIVE])
+      .toEqual([1, 4, 0x2000, 1 << 30, 1 << 28]);
+  });
+});
+
+describe('epoll.poll (IO-06, IO-07, IO-08, IO-09)', () => {
+  it('times out with [] after about the timeout, and reports ready fds at once', () => {
+    using ep = select.epoll();
+    const [r, w] = pipe();
+    ep.register(r, EPOLLIN);
+    ep.register(w, EPOLLOUT);
+    let t = performance.now();
+    expect(ep.poll(0, 1)).toEqual([[w, EPOLLOUT]]);
+    ep.unregister(w);
+    t = performance.now();
+    expect(ep.poll(0.2)).toEqual([]);
+    const took = performance.now() - t;
+    expect(took).toBeGreaterThanOrEqual(190);
+    expect(took).toBeLessThan(2000);
+    os.write(w, 'data');
+    t = performance.now();
+    expect(ep.poll(5)).toEqual([[r, EPOLLIN]]);
+    expect(performance.now() - t).toBeLessThan(100);
+  });
+
+  it('honours maxevents', () => {
+    using ep = select.epoll();
+    const ws = [pipe()[1], pipe()[1], pipe()[1]];
+    for (const w of ws) ep.register(w, EPOLLOUT);
+    expect(ep.poll(0, 2)).toHaveLength(2);
+    expect(ep.poll(0)).toHaveLength(3);
+  });
+
+  it('level-triggered keeps reporting until drained', () => {
+    using ep = select.epoll();
+    const [r, w] = pipe();
+    ep.register(r, EPOLLIN);
+    os.write(w, 'abc');
+    for (let i = 0; i < 3; i++) expect(ep.poll(0)).toEqual([[r, EPOLLIN]]);
+    os.read(r, 3);
+    expect(ep.poll(0)).toEqual([]);
+  });
+
+  it('EPOLLET reports a readable fd once until new data arrives (IO-07)', () => {
+    using ep = select.epoll();
+    const [r, w] = pipe();
+    ep.register(r, EPOLLIN | EPOLLET);
+    os.write(w, 'first');
+    expect(ep.poll(0)).toEqual([[r, EPOLLIN]]);
+    expect(ep.poll(0)).toEqual([]);        // not drained, yet no new edge
+    expect(ep.poll(0.05)).toEqual([]);
+    os.write(w, 'second');
+    expect(ep.poll(0)).toEqual([[r, EPOLLIN]]);
+    expect(ep.poll(0)).toEqual([]);
+    // Drain to EAGAIN (the edge-triggered contract), then a new write is a new edge.
+    os.set_blocking(r, false);
+    expect(os.read(r, 100).toString()).toBe('firstsecond');
+    expect(code(() => os.read(r, 100))).toBe('EAGAIN');
+    expect(ep.poll(0)).toEqual([]);
+    os.write(w, 'third');
+    expect(ep.poll(0)).toEqual([[r, EPOLLIN]]);
+  });
+
+  it('EPOLLONESHOT disarms the fd until modify() re-arms it (IO-08)', () => {
+    using ep = select.epoll();
+    const [r, w] = pipe();
+    ep.register(r, EPOLLIN | EPOLLONESHOT);
+    os.write(w, 'a');
+    expect(ep.poll(0)).toEqual([[r, EPOLLIN]]);
+    os.write(w, 'b');
+    expect(ep.poll(0)).toEqual([]);
+    expect(code(() => ep.register(r, EPOLLIN))).toBe('EEXIST');  // still registered, only disarmed
+    ep.modify(r, EPOLLIN | EPOLLONESHOT);
+    expect(ep.poll(0)).toEqual([[r, EPOLLIN]]);
+    expect(ep.poll(0)).toEqual([]);
+  });
+
+  it('after unregister(a) and modify(b, EPOLLOUT) only (b, EPOLLOUT) is reported (IO-09)', () => {
+    using ep = select.epoll();
+    const [a, aw] = pipe();
+    const [, b] = pipe();
+    ep.register(a, EPOLLIN);
+    ep.register(b, EPOLLIN);
+    os.write(aw, 'x');
+    expect(ep.poll(0)).toEqual([[a, EPOLLIN]]);
+    ep.unregister(a);
+    ep.modify(b, EPOLLOUT);
+    expect(ep.poll(0)).toEqual([[b, EPOLLOUT]]);
+  });
+
+  it('reports EPOLLHUP when the write end of a pipe closes, and EPOLLERR when the read end does', () => {
+    using ep = select.epoll();
+    const [r, w] = pipe();
+    const [r2, w2] = pipe();
+    ep.register(r, EPOLLIN);
+    ep.register(w2, EPOLLOUT);
+    closeFd(w);
+    closeFd(r2);
+    const got = new Map(ep.poll(0));
+    expect(got.get(r)! & select.EPOLLHUP).toBe(select.EPOLLHUP);
+    expect(got.get(w2)! & select.EPOLLERR).toBe(select.EPOLLERR);
+    expect(os.read(r, 10).length).toBe(0);
+  });
+
+  it('fromfd shares the interest list; polling the alias after close fails with EBADF (IO-10)', () => {
+    const ep = select.epoll();
+    const [r, w] = pipe();
+    ep.register(r, EPOLLIN);
+    ep.register(w, EPOLLOUT);
+    const alias = Epoll.fromfd(ep.fileno());
+    expect(alias.fileno()).toBe(ep.fileno());
+    expect(alias.poll(0)).toHaveLength(1);
+    os.write(w, 'x');
+    expect(alias.poll(0)).toHaveLength(2);
+    ep.close();
+    expect(code(() => alias.poll(0))).toBe('EBADF');
+  });
+});
+
+describe('epoll.pollInto: the zero-allocation wait', () => {
+  it('fills fd/events pairs and returns the count', () => {
+    using ep = select.epoll();
+    const [r, w] = pipe();
+    const [r2, w2] = pipe();
+    ep.register(r, EPOLLIN);
+    ep.register(r2, EPOLLIN);
+    const evs = new Int32Array(16).fill(-7);
+    expect(ep.pollInto(evs, 0)).toBe(0);
+    os.write(w, 'x');
+    os.write(w2, 'y');
+    expect(ep.pollInto(evs, 1)).toBe(2);
+    const pairs = [[evs[0], evs[1]], [evs[2], evs[3]]].sort((x, y) => x[0] - y[0]);
+    expect(pairs).toEqual([[r, EPOLLIN], [r2, EPOLLIN]].sort((x, y) => x[0] - y[0]));
+    expect(evs[4]).toBe(-7);  // nothing written past the count
+    // The buffer length bounds maxevents.
+    expect(ep.pollInto(evs.subarray(0, 2), 0)).toBe(1);
+    // A timeout returns 0 after about the timeout.
+    os.read(r, 1); os.read(r2, 1);
+    const t = performance.now();
+    expect(ep.pollInto(evs, 0.1)).toBe(0);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(95);
+  });
+
+  it('returns -errno instead of throwing when epoll_wait fails', () => {
+    const [r] = pipe();
+    const notEpoll = Epoll.fromfd(r);  // a pipe is no epoll fd: epoll_wait gives EINVAL
+    expect(notEpoll.pollInto(new Int32Array(4), 0)).toBe(-errno.EINVAL);
+    expect(code(() => notEpoll.poll(0))).toBe('EINVAL');
+  });
+});
+
+describe('epoll.pollAsync: the epoll fd watched by libuv', () => {
+  it('resolves when an fd becomes ready while the event loop keeps running', async () => {
+    using ep = select.epoll();
+    const [r, w] = pipe();
+    ep.register(r, EPOLLIN);
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    setTimeout(() => os.write(w, 'x'), 150);
+    const t = performance.now();
+    const evs = await ep.pollAsync();
+    clearInterval(ticker);
+    expect(evs).toEqual([[r, EPOLLIN]]);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(140);
+    expect(ticks).toBeGreaterThan(5);  // the loop was never blocked
+  });
+
+  it('resolves [] on timeout, at once when ready, and honours maxevents', async () => {
+    using ep = select.epoll();
+    const [r, w] = pipe();
+    ep.register(r, EPOLLIN);
+    let t = performance.now();
+    expect(await ep.pollAsync(0.15)).toEqual([]);
+    const took = performance.now() - t;
+    expect(took).toBeGreaterThanOrEqual(140);
+    expect(took).toBeLessThan(2000);
+    expect(await ep.pollAsync(0)).toEqual([]);
+    ep.register(w, EPOLLOUT);
+    t = performance.now();
+    expect(await ep.pollAsync(5, 1)).toHaveLength(1);
+    expect(await ep.pollAsync(5)).toEqual([[w, EPOLLOUT]]);
+    await expect(ep.pollAsync('x' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(ep.pollAsync(1, 0)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+  });
+
+  it('serves several waiters; close() rejects the pending ones with EBADF', async () => {
+    const ep = select.epoll();
+    const [r, w] = pipe();
+    ep.register(r, EPOLLIN);
+    const a = ep.pollAsync(5);
+    const b = ep.pollAsync(5);
+    setTimeout(() => os.write(w, 'x'), 50);
+    expect(await a).toEqual([[r, EPOLLIN]]);
+    expect(await b).toEqual([[r, EPOLLIN]]);  // level-triggered: still ready
+    os.read(r, 1);
+    const c = ep.pollAsync();
+    setTimeout(() => ep.close(), 30);
+    await expect(c).rejects.toMatchObject({ code: 'EBADF', syscall: 'epoll_wait' });
+  });
+
+  it('edge-triggered sets wake a pending pollAsync once per edge', async () => {
+    using ep = select.epoll();
+    const [r, w] = pipe();
+    ep.register(r, EPOLLIN | EPOLLET);
+    setTimeout(() => os.write(w, 'a'), 30);
+    expect(await ep.pollAsync(5)).toEqual([[r, EPOLLIN]]);
+    expect(await ep.pollAsync(0.1)).toEqual([]);
+    setTimeout(() => os.write(w, 'b'), 30);
+    expect(await ep.pollAsync(5)).toEqual([[r, EPOLLIN]]);
+  });
+});
+
+describe('epoll at scale and across processes', () => {
+  it('accepts an fd above FD_SETSIZE (dup2 to 2000)', () => {
+    using ep = select.epoll();
+    const [r, w] = pipe();
+    const high = os.dup2(r, 2000, false);
+    opened.push(high);
+    ep.register(high, EPOLLIN);
+    os.write(w, 'x');
+    expect(ep.poll(0)).toEqual([[2000, EPOLLIN]]);
+  });
+
+  it('holds 10,000 registered fds and reports exactly the active ones', () => {
+    using ep = select.epoll();
+    const reads: number[] = [];
+    const writes: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const [r, w] = pipe();
+      reads.push(r);
+      writes.push(w);
+      ep.register(r, EPOLLIN);
+      ep.register(w, EPOLLOUT | EPOLLET);
+    }
+    const out = new Int32Array(2 * 10000);
+    expect(ep.pollInto(out, 0)).toBe(5000);  // every writer once (edge)
+    expect(ep.pollInto(out, 0)).toBe(0);
+    const active = new Set<number>();
+    for (let i = 0; i < 100; i++) active.add(reads[(i * 7919) % reads.length]);
+    for (const r of active) os.write(writes[reads.indexOf(r)], 'x');
+    const got = ep.poll(0, 10000);
+    expect(got.length).toBe(active.size);
+    expect(new Set(got.map(([fd]) => fd))).toEqual(active);
+    expect(got.every(([, ev]) => ev === EPOLLIN)).toBe(true);
+  });
+
+  function wokenChildren(exclusive: boolean): number {
+    const [r, w] = pipe();
+    const [rr, rw] = pipe();  // the children report here
+    const kids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      kids.push(runInChild(() => {
+        const ep = select.epoll();
+        ep.register(r, exclusive ? EPOLLIN | select.EPOLLEXCLUSIVE : EPOLLIN);
+        if (ep.poll(10).length > 0) os.write(rw, 'w');
+        sleepSync(2000);  // stay alive so no sibling is woken by our exit
+        return 0;
+      }));
+    }
+    sleepSync(400);  // let every child block in epoll_wait
+    os.write(w, 'x');
+    sleepSync(400);
+    os.set_blocking(rr, false);
+    let woken = 0;
+    try { woken = os.read(rr, 16).length; } catch { woken = 0; }
+    for (const pid of kids) {
+      os.kill(pid, 9);
+      waitWithTimeout(pid, 5000);
+    }
+    for (const fd of [r, w, rr, rw]) closeFd(fd);
+    return woken;
+  }
+
+  it('EPOLLEXCLUSIVE wakes one of several waiting processes; without it all wake', () => {
+    expect(wokenChildren(false)).toBe(3);
+    expect(wokenChildren(true)).toBe(1);
+  });
+});
