@@ -37,3 +37,8 @@ os.register_at_fork({
     for (const h of childHooks) h();
   },
 });
+
+/** Stops tracking `fd` without closing it (its owner closes it). */
+export function forgetPrivateFd(fd: number): void {
+  privateFds.delete(fd);
+}

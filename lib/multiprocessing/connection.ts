@@ -7,6 +7,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { errno as E, errnoError, invalidArgType, validateBytes, validateInteger } from '../errors';
 import * as os from '../os';
+import { AF_UNIX, SOCK_STREAM, socketpair } from '../socket';
 import { readable } from './_wait';
 import { BufferTooShort, EOFError, stateError } from './errors';
 
@@ -225,9 +226,10 @@ export function writeAll(fd: number, data: Buffer): void {
 }
 
 /**
- * Python's Pipe(duplex): two Connections. Duplex ends each own two pipes
- * (one per direction); `duplex = false` gives `[readEnd, writeEnd]`.
- * All fds are close-on-exec and are inherited by forked children.
+ * Python's Pipe(duplex): two Connections. Duplex ends are the two sockets of
+ * an AF_UNIX socketpair(2) (as Python on Unix); `duplex = false` is a pipe(2),
+ * `[readEnd, writeEnd]`. All fds are close-on-exec and inherited by forked
+ * children; each process closes the ends it does not use.
  */
 export function Pipe(duplex = true): [Connection, Connection] {
   if (typeof duplex !== 'boolean') throw invalidArgType('duplex', 'of type boolean', duplex);
@@ -235,14 +237,8 @@ export function Pipe(duplex = true): [Connection, Connection] {
     const [r, w] = os.pipe();
     return [new Connection(r, -1, { writable: false }), new Connection(-1, w, { readable: false })];
   }
-  const [r1, w1] = os.pipe();
-  let r2: number, w2: number;
-  try {
-    [r2, w2] = os.pipe();
-  } catch (e) {
-    os.close(r1);
-    os.close(w1);
-    throw e;
-  }
-  return [new Connection(r1, w2), new Connection(r2, w1)];
+  const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+  const fa = a.detach();
+  const fb = b.detach();
+  return [new Connection(fa, fa), new Connection(fb, fb)];
 }
