@@ -1,2 +1,323 @@
-// Placeholder: this module lands with its issue.
-export {};
+// posixkit/signal: real sigaction handlers with Python's signal module shapes.
+// The native handler only records the signal; the JS handler runs on the main
+// thread, from the event loop or inside the blocking posixkit call the signal
+// interrupted (the EINTR rule, PEP 475). See docs/signals.md.
+import { isMainThread } from 'node:worker_threads';
+import {
+  codedError, errnoError, errno as ERRNO, FileLike, invalidArgType, invalidArgValue, OSError, outOfRange, toFd,
+  validateInt32, validateInteger,
+} from './errors';
+import { binding } from './native';
+import { register_at_fork } from './os';
+
+interface SignalNative {
+  signal(signum: number, mode: number): number;
+  getsignal(signum: number): number;
+  has_saved(signum: number): boolean;
+  take_pending(): number[];
+  add_pending(signum: number, count: number): void;
+  after_fork_child(): void;
+  _stats(): SignalStats;
+  pause(): void;
+  alarm(seconds: number): number;
+  raise_signal(signum: number): void;
+  setitimer(which: number, seconds: number, interval: number): [number, number];
+  getitimer(which: number): [number, number];
+  strsignal(signum: number): string | null;
+  valid_signals(): number[];
+  sigpending(): number[];
+  pthread_sigmask(how: number, signals: number[]): number[];
+  signalfd(fd: number, signals: number[], flags: number): number;
+  signalfd_read(fd: number, max: number): SigInfo[];
+}
+const native = binding.signal as SignalNative;
+const K = binding.signalConstants as Record<string, number>;
+(binding as { setSignalDispatcher(f: () => void): void }).setSignalDispatcher(dispatch);
+
+// ---- constants ---------------------------------------------------------------
+
+/** Default action (Python's signal.SIG_DFL). */
+export const SIG_DFL: number = K.SIG_DFL;
+/** Ignore the signal (Python's signal.SIG_IGN). */
+export const SIG_IGN: number = K.SIG_IGN;
+/** One more than the largest signal number. */
+export const NSIG: number = K.NSIG;
+export const SIGHUP: number = K.SIGHUP;
+export const SIGINT: number = K.SIGINT;
+export const SIGQUIT: number = K.SIGQUIT;
+export const SIGILL: number = K.SIGILL;
+export const SIGTRAP: number = K.SIGTRAP;
+export const SIGABRT: number = K.SIGABRT;
+export const SIGIOT: number = K.SIGIOT;
+export const SIGBUS: number = K.SIGBUS;
+export const SIGFPE: number = K.SIGFPE;
+export const SIGKILL: number = K.SIGKILL;
+export const SIGUSR1: number = K.SIGUSR1;
+export const SIGSEGV: number = K.SIGSEGV;
+export const SIGUSR2: number = K.SIGUSR2;
+export const SIGPIPE: number = K.SIGPIPE;
+export const SIGALRM: number = K.SIGALRM;
+export const SIGTERM: number = K.SIGTERM;
+export const SIGSTKFLT: number = K.SIGSTKFLT;
+export const SIGCHLD: number = K.SIGCHLD;
+export const SIGCONT: number = K.SIGCONT;
+export const SIGSTOP: number = K.SIGSTOP;
+export const SIGTSTP: number = K.SIGTSTP;
+export const SIGTTIN: number = K.SIGTTIN;
+export const SIGTTOU: number = K.SIGTTOU;
+export const SIGURG: number = K.SIGURG;
+export const SIGXCPU: number = K.SIGXCPU;
+export const SIGXFSZ: number = K.SIGXFSZ;
+export const SIGVTALRM: number = K.SIGVTALRM;
+export const SIGPROF: number = K.SIGPROF;
+export const SIGWINCH: number = K.SIGWINCH;
+export const SIGIO: number = K.SIGIO;
+export const SIGPOLL: number = K.SIGPOLL;
+export const SIGPWR: number = K.SIGPWR;
+export const SIGSYS: number = K.SIGSYS;
+/** First real-time signal usable by programs (glibc keeps two for itself). */
+export const SIGRTMIN: number = K.SIGRTMIN;
+export const SIGRTMAX: number = K.SIGRTMAX;
+export const SIG_BLOCK: number = K.SIG_BLOCK;
+export const SIG_UNBLOCK: number = K.SIG_UNBLOCK;
+export const SIG_SETMASK: number = K.SIG_SETMASK;
+export const ITIMER_REAL: number = K.ITIMER_REAL;
+export const ITIMER_VIRTUAL: number = K.ITIMER_VIRTUAL;
+export const ITIMER_PROF: number = K.ITIMER_PROF;
+export const SFD_CLOEXEC: number = K.SFD_CLOEXEC;
+export const SFD_NONBLOCK: number = K.SFD_NONBLOCK;
+
+/** A JS signal handler: called on the main thread as `handler(signum)`. */
+export type SignalHandler = (signum: number) => void;
+/**
+ * What signal()/getsignal() report: a JS handler, SIG_DFL, SIG_IGN, or null
+ * for a handler that posixkit did not install (Node's own SIGINT/SIGTERM
+ * handler, libuv's for process.on() and child_process, another addon's), as
+ * Python reports None. Passing that null back to signal() restores it.
+ */
+export type Handler = SignalHandler | number | null;
+
+/** Raised for a bad timer id, as Python's signal.ItimerError. */
+export class ItimerError extends OSError {}
+
+// ---- handlers and their dispatch ---------------------------------------------
+
+const MODE_HANDLER = 2;
+const MODE_FOREIGN = 3;
+const handlers = new Map<number, SignalHandler>();
+
+function validateSignum(signalnum: unknown, name = 'signalnum'): number {
+  return validateInteger(signalnum, name, 1, NSIG - 1);
+}
+
+function kindToHandler(sig: number, kind: number): Handler {
+  if (kind === SIG_DFL || kind === SIG_IGN) return kind;
+  if (kind === MODE_HANDLER) return handlers.get(sig) ?? null;
+  return null;
+}
+
+/**
+ * Runs the JS handlers of the recorded signals, once per delivery, lowest
+ * signal first. Called from the event loop and by blocking calls after
+ * EINTR. Signals that arrive while handlers run are handled too before it
+ * returns: a blocking call re-entered with one still recorded would sleep
+ * without running its handler. If a handler throws, the calls not made yet
+ * stay pending (the event loop makes them later) and the error propagates.
+ */
+function dispatch(): void {
+  // Bounded, so a signal flood cannot keep a blocking call from its syscall.
+  for (let round = 0; round < 100; round++) {
+    const pending = native.take_pending();
+    if (pending.length === 0) return;
+    for (let i = 0; i < pending.length; i += 2) {
+      const sig = pending[i];
+      let count = pending[i + 1];
+      while (count > 0) {
+        const h = handlers.get(sig);
+        if (h === undefined) break; // now SIG_DFL/SIG_IGN: nothing to run
+        count--;
+        try {
+          h(sig);
+        } catch (e) {
+          if (count > 0) native.add_pending(sig, count);
+          for (let j = i + 2; j < pending.length; j += 2) native.add_pending(pending[j], pending[j + 1]);
+          throw e;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Python's signal.signal: sets the action for `signalnum` and returns the
+ * previous one. `handler` is a function called as handler(signum), SIG_DFL,
+ * SIG_IGN, or null to put back the non-posixkit handler this call replaced.
+ * SIGKILL and SIGSTOP fail with EINVAL, as the kernel says. Main thread only.
+ */
+export function signal(signalnum: number, handler: Handler): Handler {
+  const sig = validateSignum(signalnum);
+  let mode: number;
+  if (typeof handler === 'function') mode = MODE_HANDLER;
+  else if (handler === SIG_DFL || handler === SIG_IGN) mode = handler;
+  else if (handler === null) mode = MODE_FOREIGN;
+  else throw invalidArgType('handler', 'a function, SIG_DFL, SIG_IGN or null', handler);
+  if (!isMainThread) {
+    throw codedError('ERR_SIGNAL_NOT_MAIN_THREAD',
+      'signal() only works in the main thread: signal handlers run on the main thread (as in Python)');
+  }
+  if (mode === MODE_FOREIGN && !native.has_saved(sig)) {
+    throw invalidArgValue('handler', handler, 'is null, but posixkit never replaced a non-posixkit handler of this signal');
+  }
+  const prev = kindToHandler(sig, native.getsignal(sig));
+  // The map first: a signal arriving right after the sigaction finds its handler.
+  const before = handlers.get(sig);
+  if (mode === MODE_HANDLER) handlers.set(sig, handler as SignalHandler);
+  try {
+    native.signal(sig, mode);
+  } catch (e) {
+    if (before) handlers.set(sig, before);
+    else handlers.delete(sig);
+    throw e;
+  }
+  if (mode !== MODE_HANDLER) handlers.delete(sig);
+  return prev;
+}
+
+/** The current action: a JS handler, SIG_DFL, SIG_IGN, or null (not posixkit's). */
+export function getsignal(signalnum: number): Handler {
+  const sig = validateSignum(signalnum);
+  return kindToHandler(sig, native.getsignal(sig));
+}
+
+/**
+ * pause(2): sleeps until a signal is handled; returns after the JS handler
+ * ran, or throws what it threw. If a signal already arrived whose JS handler
+ * has not run yet, that handler runs and pause returns without sleeping.
+ */
+export function pause(): void {
+  if (!isMainThread) {
+    throw codedError('ERR_SIGNAL_NOT_MAIN_THREAD',
+      'pause() only works in the main thread: signals are delivered to the main thread');
+  }
+  native.pause();
+}
+
+/** alarm(2): SIGALRM in `seconds` (0 cancels); returns the seconds left of the previous alarm. */
+export function alarm(seconds: number): number {
+  return native.alarm(validateInteger(seconds, 'seconds', 0, 2 ** 32 - 1));
+}
+
+/** raise(3): sends `signalnum` to the calling thread; its JS handler runs before this returns. */
+export function raise_signal(signalnum: number): void {
+  native.raise_signal(validateSignum(signalnum));
+}
+
+function validateWhich(which: unknown, syscall: string): number {
+  validateInt32(which, 'which');
+  if (which !== ITIMER_REAL && which !== ITIMER_VIRTUAL && which !== ITIMER_PROF) {
+    const e = errnoError(ERRNO.EINVAL, syscall);
+    throw new ItimerError(e.code, e.errno, e.syscall, e.message);
+  }
+  return which as number;
+}
+
+function validateSeconds(v: unknown, name: string): number {
+  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
+  if (!(v >= 0) || !Number.isFinite(v)) throw outOfRange(name, '>= 0 and finite', v);
+  return v;
+}
+
+/**
+ * setitimer(2) in seconds (fractions allowed; a tiny positive value never
+ * rounds to 0). Returns the previous `[delay, interval]`.
+ */
+export function setitimer(which: number, seconds: number, interval = 0): [number, number] {
+  const w = validateWhich(which, 'setitimer');
+  return native.setitimer(w, validateSeconds(seconds, 'seconds'), validateSeconds(interval, 'interval'));
+}
+
+/** getitimer(2): `[delay, interval]` in seconds. */
+export function getitimer(which: number): [number, number] {
+  return native.getitimer(validateWhich(which, 'getitimer'));
+}
+
+/** strsignal(3): "Hangup" for SIGHUP; null for a number the system does not describe. */
+export function strsignal(signalnum: number): string | null {
+  return native.strsignal(validateSignum(signalnum));
+}
+
+/** Every signal number valid here (sigfillset(3), which omits glibc's internal ones). */
+export function valid_signals(): Set<number> {
+  return new Set(native.valid_signals());
+}
+
+/** sigpending(2): signals blocked and waiting, for this thread and the process. */
+export function sigpending(): Set<number> {
+  return new Set(native.sigpending());
+}
+
+function toSignalArray(signals: unknown): number[] {
+  if (signals === null || typeof signals !== 'object' || typeof (signals as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw invalidArgType('signals', 'an iterable of signal numbers', signals);
+  }
+  return Array.from(signals as Iterable<unknown>, (s) => validateSignum(s, 'signals[]'));
+}
+
+/**
+ * pthread_sigmask(3) for the calling thread: SIG_BLOCK, SIG_UNBLOCK or
+ * SIG_SETMASK; returns the previous mask. Handlers of signals it unblocks
+ * run before it returns.
+ */
+export function pthread_sigmask(how: number, mask: Iterable<number>): Set<number> {
+  validateInt32(how, 'how');
+  if (how !== SIG_BLOCK && how !== SIG_UNBLOCK && how !== SIG_SETMASK) {
+    throw outOfRange('how', 'SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK', how);
+  }
+  return new Set(native.pthread_sigmask(how, toSignalArray(mask)));
+}
+
+/** One record read from a signalfd (struct signalfd_siginfo). */
+export interface SigInfo {
+  ssi_signo: number; ssi_errno: number; ssi_code: number; ssi_pid: number; ssi_uid: number;
+  ssi_fd: number; ssi_tid: number; ssi_band: number; ssi_overrun: number; ssi_trapno: number;
+  ssi_status: number; ssi_int: number; ssi_ptr: number; ssi_utime: number; ssi_stime: number;
+  ssi_addr: number;
+}
+
+/**
+ * signalfd(2): a file descriptor that becomes readable when one of `signals`
+ * is pending; select/poll/epoll can watch it. Block the signals first with
+ * pthread_sigmask(SIG_BLOCK, ...), or they are delivered as usual. Created
+ * close-on-exec; `flags` may add SFD_NONBLOCK. Pass an existing signalfd as
+ * `fd` to change its mask.
+ */
+export function signalfd(signals: Iterable<number>, flags: number = SFD_CLOEXEC, fd = -1): number {
+  const list = toSignalArray(signals);
+  validateInt32(flags, 'flags');
+  if (flags & ~(SFD_CLOEXEC | SFD_NONBLOCK)) throw invalidArgValue('flags', flags, 'may only contain SFD_CLOEXEC and SFD_NONBLOCK');
+  validateInt32(fd, 'fd', -1);
+  return native.signalfd(fd, list, flags);
+}
+
+/**
+ * Reads and decodes up to `max` records from a signalfd. Blocks until one
+ * is pending unless the fd is non-blocking (then EAGAIN: BlockingIOError).
+ */
+export function signalfd_read(fd: FileLike, max = 16): SigInfo[] {
+  return native.signalfd_read(toFd(fd), validateInteger(max, 'max', 1, 64));
+}
+
+/** Diagnostics for tests: deliveries forwarded from other threads, counts recorded per signal. */
+export interface SignalStats {
+  forwarded: number;
+  recorded: Record<number, number>;
+  libuvHandlerKnown: boolean;
+  chained: number[];
+}
+export function _stats(): SignalStats {
+  return native._stats();
+}
+
+// A forked child keeps the handlers (they are memory and dispositions) but
+// not the parent's undispatched signals.
+register_at_fork({ after_in_child: () => native.after_fork_child() });

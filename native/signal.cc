@@ -1,8 +1,618 @@
-// Placeholder: the signal family lands with its issue.
+// Signals: real sigaction handlers that only record, JS handlers run on the
+// main thread, alarm/pause/interval timers, signal masks and signalfd.
+//
+// Delivery (ARCHITECTURE.md "Blocking, async, and signals"):
+//  - OnSignal is the only sigaction handler posixkit installs. It is
+//    async-signal-safe: it bumps a per-signal atomic counter and wakes the
+//    event loop with uv_async_send (documented async-signal-safe by libuv).
+//  - Node always has other threads (V8 platform, libuv pool) that do not
+//    block signals, so a process-directed signal may run OnSignal there. It
+//    then forwards the signal to the main thread (rt_tgsigqueueinfo) and records
+//    nothing, so a main thread blocked in pause()/read() gets its EINTR and
+//    each signal is counted exactly once, on the main thread. That thread
+//    keeps the signal blocked afterwards, so the next ones skip the detour.
+//  - Installed without SA_RESTART: blocking calls return EINTR and run the
+//    JS handlers through RunSignalHandlersAfterEINTR (errors.cc), which calls
+//    the dispatcher lib/signal.ts registered; idle, the async wake-up calls
+//    the same dispatcher from the event loop.
+//  - libuv (process.on('SIGINT'), child_process's SIGCHLD) installs its own
+//    handler with sigaction and neither saves nor restores the previous one.
+//    posixkit learns libuv's handler address once, chains to it from
+//    OnSignal when it replaced it, and takes a JS-handled signal back (still
+//    chaining) when libuv overwrote it or reset it to SIG_DFL. docs/signals.md.
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
 #include "addon.h"
+#include "errors.h"
+
+namespace posixkit::sig {
+
+using Napi::CallbackInfo;
+using Napi::Value;
+
+#define ENV info.Env()
+#define UNDEF info.Env().Undefined()
+
+constexpr int kMax = _NSIG;  // signals are 1 .. kMax-1
+
+// ---- state read and written by OnSignal ------------------------------------
+// Dispositions are process-wide, so this state is too; only the main
+// thread's environment changes it.
+static std::atomic<uint32_t> g_count[kMax];      // recorded, not yet dispatched
+static std::atomic<uint64_t> g_recorded[kMax];   // cumulative, for tests
+static std::atomic<uint64_t> g_forwarded{0};     // deliveries off the main thread
+static std::atomic<pid_t> g_count_pid{0};        // the process g_count belongs to
+static std::atomic<uv_async_t*> g_async{nullptr};
+static std::atomic<bool> g_chain[kMax];          // also call libuv's handler
+using PlainHandler = void (*)(int);
+static std::atomic<PlainHandler> g_libuv{nullptr};
+
+static pid_t Getpid() { return static_cast<pid_t>(syscall(SYS_getpid)); }
+static pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+
+// A forked child inherits the parent's counters: they are the parent's
+// signals and must not run the child's handlers (libuv's fork_close_signal
+// test). Runs with every signal blocked (OnSignal's sa_mask, or the caller).
+static void ResetCountsIfForked(pid_t pid) {
+  if (g_count_pid.load(std::memory_order_relaxed) == pid) return;
+  for (auto& c : g_count) c.store(0, std::memory_order_relaxed);
+  g_count_pid.store(pid, std::memory_order_relaxed);
+}
+
+static void OnSignal(int signo, siginfo_t* info, void* context) {
+  int saved_errno = errno;
+  pid_t pid = Getpid();
+  if (Gettid() != pid) {
+    // Not the main thread: let the main thread take it (it stays pending
+    // there while the main thread blocks it, which keeps signalfd working).
+    // rt_tgsigqueueinfo keeps the sender's si_pid/si_uid for a signalfd
+    // reader; from another thread the kernel only accepts a negative si_code.
+    siginfo_t fwd = *info;
+    if (fwd.si_code >= 0 || fwd.si_code == SI_TKILL) fwd.si_code = SI_QUEUE;
+    if (syscall(SYS_rt_tgsigqueueinfo, pid, pid, signo, &fwd) < 0)
+      syscall(SYS_tgkill, pid, pid, signo);
+    // And keep it blocked on this thread once the handler returns, so later
+    // deliveries go straight to the main thread (or wait in the process queue).
+    sigaddset(&static_cast<ucontext_t*>(context)->uc_sigmask, signo);
+    g_forwarded.fetch_add(1, std::memory_order_relaxed);
+    errno = saved_errno;
+    return;
+  }
+  ResetCountsIfForked(pid);
+  g_count[signo].fetch_add(1, std::memory_order_relaxed);
+  g_recorded[signo].fetch_add(1, std::memory_order_relaxed);
+  if (uv_async_t* a = g_async.load(std::memory_order_acquire)) uv_async_send(a);
+  if (g_chain[signo].load(std::memory_order_relaxed)) {
+    if (PlainHandler h = g_libuv.load(std::memory_order_relaxed)) h(signo);
+  }
+  errno = saved_errno;
+}
+
+// ---- main-thread bookkeeping -------------------------------------------------
+
+enum Kind { kDefault = 0, kIgnore = 1, kOurs = 2, kForeign = 3 };
+
+static bool g_ours[kMax];                 // a JS handler is the intended disposition
+static int g_ours_count = 0;
+static struct sigaction g_saved[kMax];    // the foreign handler we replaced
+static bool g_has_saved[kMax];
+
+static bool IsOurs(const struct sigaction& sa) {
+  return (sa.sa_flags & SA_SIGINFO) && sa.sa_sigaction == OnSignal;
+}
+
+static Kind KindOf(const struct sigaction& sa) {
+  if (IsOurs(sa)) return kOurs;
+  if (!(sa.sa_flags & SA_SIGINFO)) {
+    if (sa.sa_handler == SIG_DFL) return kDefault;
+    if (sa.sa_handler == SIG_IGN) return kIgnore;
+  }
+  return kForeign;
+}
+
+static bool IsLibuv(const struct sigaction& sa) {
+  PlainHandler h = g_libuv.load();
+  return h && !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == h;
+}
+
+static void SetOurs(int signo, bool on) {
+  if (g_ours[signo] == on) return;
+  g_ours[signo] = on;
+  g_ours_count += on ? 1 : -1;
+}
+
+// Installs OnSignal; `cur` is the disposition it replaces. Returns 0 or errno.
+static int InstallOurs(int signo, const struct sigaction& cur) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = OnSignal;
+  // No SA_RESTART (blocking calls must see EINTR); every signal blocked while
+  // OnSignal runs, so it never nests and the fork reset stays consistent.
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigfillset(&sa.sa_mask);
+  bool was_libuv = IsLibuv(cur);
+  // Chain before the switch so no delivery in between misses libuv.
+  if (was_libuv) g_chain[signo].store(true);
+  if (sigaction(signo, &sa, nullptr) < 0) return errno;
+  if (KindOf(cur) == kForeign) {
+    g_saved[signo] = cur;
+    g_has_saved[signo] = true;
+  }
+  if (KindOf(cur) != kOurs && !was_libuv) g_chain[signo].store(false);
+  return 0;
+}
+
+// libuv overwrites our sigaction when a process.on() listener or the first
+// child_process child starts watching a signal, and resets it to SIG_DFL when
+// the last one stops. Take JS-handled signals back, chaining to libuv. Any
+// other change (another addon, SIG_IGN) is someone's deliberate choice: the
+// signal is no longer ours.
+static void Reassert() {
+  if (g_ours_count == 0) return;
+  for (int s = 1; s < kMax; s++) {
+    if (!g_ours[s]) continue;
+    struct sigaction cur;
+    if (sigaction(s, nullptr, &cur) < 0 || IsOurs(cur)) continue;
+    if (IsLibuv(cur) || KindOf(cur) == kDefault) {
+      g_chain[s].store(IsLibuv(cur));
+      if (InstallOurs(s, cur) == 0) continue;
+    }
+    SetOurs(s, false);
+  }
+}
+
+// ---- event-loop side -----------------------------------------------------------
+
+static napi_env g_main_env = nullptr;
+static uv_async_t* g_async_handle = nullptr;
+static uv_prepare_t* g_prepare = nullptr;
+static Napi::AsyncContext* g_context = nullptr;
+
+static void OnAsync(uv_async_t*) {
+  if (!g_main_env) return;
+  Napi::Env env(g_main_env);
+  AddonData* data = GetData(env);
+  if (!data || data->signal_dispatch.IsEmpty()) return;
+  Napi::HandleScope scope(env);
+  // MakeCallback: microtasks run after, a throwing handler is an uncaught
+  // exception, as a Python handler raising in the main thread.
+  data->signal_dispatch.MakeCallback(env.Global(), {}, *g_context);
+}
+
+static void OnPrepare(uv_prepare_t*) { Reassert(); }
+
+static void FreeHandle(uv_handle_t* h) { delete h; }
+
+static void OnEnvTeardown(void*) {
+  g_async.store(nullptr, std::memory_order_release);
+  g_main_env = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(g_async_handle), FreeHandle);
+  uv_close(reinterpret_cast<uv_handle_t*>(g_prepare), FreeHandle);
+  g_async_handle = nullptr;
+  g_prepare = nullptr;
+  delete g_context;
+  g_context = nullptr;
+}
+
+static void NoopSignal(uv_signal_t*, int) {}
+
+// libuv's handler is a static function; learn its address by letting libuv
+// install it on a signal nobody handles (default action: ignore) and reading
+// it back. libuv resets that signal to SIG_DFL when the watcher stops.
+static void ProbeLibuvHandler(uv_loop_t* loop) {
+  for (int s : {SIGURG, SIGWINCH}) {
+    struct sigaction cur;
+    if (sigaction(s, nullptr, &cur) < 0 || KindOf(cur) != kDefault) continue;
+    auto* h = new uv_signal_t;
+    if (uv_signal_init(loop, h) != 0) {
+      delete h;
+      return;
+    }
+    if (uv_signal_start(h, NoopSignal, s) == 0) {
+      sigaction(s, nullptr, &cur);
+      if (!(cur.sa_flags & SA_SIGINFO) && cur.sa_handler != SIG_DFL && cur.sa_handler != SIG_IGN)
+        g_libuv.store(cur.sa_handler);
+      uv_signal_stop(h);
+    }
+    uv_close(reinterpret_cast<uv_handle_t*>(h), FreeHandle);
+    return;
+  }
+}
+
+static bool RequireMain(Napi::Env env, const char* what) {
+  AddonData* data = GetData(env);
+  if (data && data->main_thread) return true;
+  Napi::Error e = Napi::Error::New(
+      env, std::string(what) + " only works in the main thread: signal handlers run on the main thread");
+  e.Set("code", Napi::String::New(env, "ERR_SIGNAL_NOT_MAIN_THREAD"));
+  e.ThrowAsJavaScriptException();
+  return false;
+}
+
+static bool EnsureSetup(Napi::Env env) {
+  if (g_main_env == env) return true;
+  AddonData* data = GetData(env);
+  auto* a = new uv_async_t;
+  if (int rc = uv_async_init(data->loop, a, OnAsync); rc != 0) {
+    delete a;
+    ThrowErrno(env, -rc, "uv_async_init");
+    return false;
+  }
+  uv_unref(reinterpret_cast<uv_handle_t*>(a));  // handlers alone keep no process alive
+  auto* p = new uv_prepare_t;
+  uv_prepare_init(data->loop, p);
+  uv_prepare_start(p, OnPrepare);
+  uv_unref(reinterpret_cast<uv_handle_t*>(p));
+  g_async_handle = a;
+  g_prepare = p;
+  g_context = new Napi::AsyncContext(env, "posixkit.signal");
+  g_main_env = env;
+  napi_add_env_cleanup_hook(env, OnEnvTeardown, nullptr);
+  if (!g_libuv.load()) ProbeLibuvHandler(data->loop);
+  g_count_pid.store(Getpid());
+  g_async.store(a, std::memory_order_release);
+  return true;
+}
+
+static bool ArgSignum(const CallbackInfo& info, size_t i, int* out) {
+  int64_t v;
+  if (!ArgInt(info, i, "signalnum", 1, kMax - 1, &v)) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+
+static bool AnyPending() {
+  for (int s = 1; s < kMax; s++)
+    if (g_count[s].load(std::memory_order_relaxed)) return true;
+  return false;
+}
+
+// ---- signal / getsignal ------------------------------------------------------
+
+// signal(signum, mode) with mode 0 SIG_DFL, 1 SIG_IGN, 2 the JS handler,
+// 3 the foreign handler posixkit replaced. Returns the previous Kind.
+static Value JS_signal(const CallbackInfo& info) {
+  int signo;
+  int64_t mode;
+  if (!ArgSignum(info, 0, &signo) || !ArgInt(info, 1, "mode", 0, 3, &mode)) return UNDEF;
+  if (!RequireMain(ENV, "signal()") || !EnsureSetup(ENV)) return UNDEF;
+  Reassert();
+  struct sigaction cur;
+  if (sigaction(signo, nullptr, &cur) < 0) return ThrowErrno(ENV, errno, "sigaction");
+  Kind prev = KindOf(cur);
+  if (prev == kOurs && !g_ours[signo]) prev = kForeign;
+  if (mode == kOurs) {
+    if (int err = InstallOurs(signo, cur)) return ThrowErrno(ENV, err, "sigaction");
+    SetOurs(signo, true);
+  } else {
+    struct sigaction sa;
+    if (mode == kForeign) {
+      if (!g_has_saved[signo]) {
+        Napi::Error e = Napi::Error::New(ENV, "no handler to restore: posixkit never replaced a foreign handler of this signal");
+        e.Set("code", Napi::String::New(ENV, "ERR_INVALID_ARG_VALUE"));
+        e.ThrowAsJavaScriptException();
+        return UNDEF;
+      }
+      sa = g_saved[signo];
+    } else {
+      memset(&sa, 0, sizeof sa);
+      sa.sa_handler = mode == kDefault ? SIG_DFL : SIG_IGN;
+      sigemptyset(&sa.sa_mask);
+    }
+    if (sigaction(signo, &sa, nullptr) < 0) return ThrowErrno(ENV, errno, "sigaction");
+    SetOurs(signo, false);
+    g_chain[signo].store(false);
+  }
+  return Napi::Number::New(ENV, prev);
+}
+
+static Value JS_getsignal(const CallbackInfo& info) {
+  int signo;
+  if (!ArgSignum(info, 0, &signo)) return UNDEF;
+  if (GetData(ENV)->main_thread) Reassert();
+  struct sigaction cur;
+  if (sigaction(signo, nullptr, &cur) < 0) return ThrowErrno(ENV, errno, "sigaction");
+  Kind k = KindOf(cur);
+  if (k == kOurs && !g_ours[signo]) k = kForeign;
+  return Napi::Number::New(ENV, k);
+}
+
+static Value JS_has_saved(const CallbackInfo& info) {
+  int signo;
+  if (!ArgSignum(info, 0, &signo)) return UNDEF;
+  return Napi::Boolean::New(ENV, g_has_saved[signo]);
+}
+
+// [sig, count, sig, count, ...] of the recorded signals, which are now taken.
+static Value JS_take_pending(const CallbackInfo& info) {
+  Napi::Array out = Napi::Array::New(ENV);
+  uint32_t n = 0;
+  for (int s = 1; s < kMax; s++) {
+    if (!g_count[s].load(std::memory_order_relaxed)) continue;
+    uint32_t c = g_count[s].exchange(0, std::memory_order_relaxed);
+    if (!c) continue;
+    out.Set(n++, Napi::Number::New(ENV, s));
+    out.Set(n++, Napi::Number::New(ENV, c));
+  }
+  return out;
+}
+
+// Puts back the calls a throwing handler prevented; the event loop runs them.
+static Value JS_add_pending(const CallbackInfo& info) {
+  int signo;
+  int64_t n;
+  if (!ArgSignum(info, 0, &signo) || !ArgInt(info, 1, "count", 0, UINT32_MAX, &n)) return UNDEF;
+  g_count[signo].fetch_add(static_cast<uint32_t>(n));
+  if (uv_async_t* a = g_async.load()) uv_async_send(a);
+  return UNDEF;
+}
+
+// After fork, in the child: drop the parent's undispatched signals.
+static Value JS_after_fork_child(const CallbackInfo& info) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  ResetCountsIfForked(Getpid());
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return UNDEF;
+}
+
+static Value JS__stats(const CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(ENV);
+  o.Set("forwarded", Napi::Number::New(ENV, static_cast<double>(g_forwarded.load())));
+  Napi::Object rec = Napi::Object::New(ENV);
+  for (int s = 1; s < kMax; s++)
+    if (uint64_t r = g_recorded[s].load()) rec.Set(s, Napi::Number::New(ENV, static_cast<double>(r)));
+  o.Set("recorded", rec);
+  o.Set("libuvHandlerKnown", Napi::Boolean::New(ENV, g_libuv.load() != nullptr));
+  Napi::Array chained = Napi::Array::New(ENV);
+  uint32_t n = 0;
+  for (int s = 1; s < kMax; s++)
+    if (g_chain[s].load()) chained.Set(n++, Napi::Number::New(ENV, s));
+  o.Set("chained", chained);
+  return o;
+}
+
+// ---- pause, alarm, raise, itimers --------------------------------------------
+
+// pause(2) always ends with EINTR once a handler ran. A signal that arrived
+// before the call but whose JS handler has not run yet (JS was busy) counts:
+// its handler runs and pause returns without sleeping. In Python that
+// handler would already have run and pause would sleep; here the gap between
+// a signal and its JS handler is far wider, and sleeping through a signal
+// that was just handled turns `while (!done) pause()` into a lost wake-up.
+static Value JS_pause(const CallbackInfo& info) {
+  if (!RequireMain(ENV, "pause()")) return UNDEF;
+  if (!AnyPending()) pause();
+  RunSignalHandlersAfterEINTR(ENV);  // a throw stays pending and propagates
+  return UNDEF;
+}
+
+static Value JS_alarm(const CallbackInfo& info) {
+  int64_t s;
+  if (!ArgInt(info, 0, "seconds", 0, UINT32_MAX, &s)) return UNDEF;
+  return Napi::Number::New(ENV, alarm(static_cast<unsigned>(s)));
+}
+
+// raise(3); the JS handler runs before raise_signal returns (as Python).
+static Value JS_raise_signal(const CallbackInfo& info) {
+  int signo;
+  if (!ArgSignum(info, 0, &signo)) return UNDEF;
+  if (raise(signo) != 0) return ThrowErrno(ENV, errno, "raise");
+  if (GetData(ENV)->main_thread && AnyPending()) RunSignalHandlersAfterEINTR(ENV);
+  return UNDEF;
+}
+
+// Rounds up to the microsecond so a tiny positive time never becomes 0,
+// which would disarm the timer (CPython bpo-30807).
+static struct timeval ToTimeval(double s) {
+  struct timeval tv;
+  double us = std::ceil(s * 1e6);
+  tv.tv_sec = static_cast<time_t>(std::floor(us / 1e6));
+  tv.tv_usec = static_cast<suseconds_t>(us - static_cast<double>(tv.tv_sec) * 1e6);
+  if (tv.tv_usec >= 1000000) {
+    tv.tv_sec += 1;
+    tv.tv_usec -= 1000000;
+  }
+  return tv;
+}
+
+static double FromTimeval(const struct timeval& tv) {
+  return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+}
+
+static Napi::Array Pair(Napi::Env env, double a, double b) {
+  Napi::Array r = Napi::Array::New(env, 2);
+  r.Set(0u, Napi::Number::New(env, a));
+  r.Set(1u, Napi::Number::New(env, b));
+  return r;
+}
+
+static bool ArgSeconds(const CallbackInfo& info, size_t i, const char* name, double* out) {
+  if (!ArgDouble(info, i, name, out)) return false;
+  if (*out < 0 || !std::isfinite(*out) || *out > 1e15) {
+    ThrowRangeError(info.Env(), name, ">= 0 and finite");
+    return false;
+  }
+  return true;
+}
+
+static Value JS_setitimer(const CallbackInfo& info) {
+  int32_t which;
+  double value, interval;
+  if (!ArgInt32(info, 0, "which", &which) || !ArgSeconds(info, 1, "seconds", &value) ||
+      !ArgSeconds(info, 2, "interval", &interval))
+    return UNDEF;
+  struct itimerval nv, ov;
+  nv.it_value = ToTimeval(value);
+  nv.it_interval = ToTimeval(interval);
+  if (setitimer(static_cast<__itimer_which>(which), &nv, &ov) < 0)
+    return ThrowErrno(ENV, errno, "setitimer");
+  return Pair(ENV, FromTimeval(ov.it_value), FromTimeval(ov.it_interval));
+}
+
+static Value JS_getitimer(const CallbackInfo& info) {
+  int32_t which;
+  if (!ArgInt32(info, 0, "which", &which)) return UNDEF;
+  struct itimerval v;
+  if (getitimer(static_cast<__itimer_which>(which), &v) < 0) return ThrowErrno(ENV, errno, "getitimer");
+  return Pair(ENV, FromTimeval(v.it_value), FromTimeval(v.it_interval));
+}
+
+// ---- names, sets, masks ------------------------------------------------------
+
+static Value JS_strsignal(const CallbackInfo& info) {
+  int signo;
+  if (!ArgSignum(info, 0, &signo)) return UNDEF;
+  const char* s = strsignal(signo);
+  if (!s || strstr(s, "Unknown signal")) return ENV.Null();
+  return Napi::String::New(ENV, s);
+}
+
+static Napi::Array SetToArray(Napi::Env env, const sigset_t& set) {
+  Napi::Array a = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (int s = 1; s < kMax; s++)
+    if (sigismember(&set, s) == 1) a.Set(n++, Napi::Number::New(env, s));
+  return a;
+}
+
+static bool ArgSigset(const CallbackInfo& info, size_t i, sigset_t* set) {
+  sigemptyset(set);
+  if (i >= info.Length() || !info[i].IsArray()) {
+    ThrowTypeError(info.Env(), "signals", "an array of signal numbers");
+    return false;
+  }
+  Napi::Array a = info[i].As<Napi::Array>();
+  for (uint32_t k = 0; k < a.Length(); k++) {
+    Napi::Value v = a.Get(k);
+    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    if (!v.IsNumber()) {
+      ThrowTypeError(info.Env(), "signals", "an array of signal numbers");
+      return false;
+    }
+    if (std::trunc(d) != d || d < 1 || d >= kMax) {
+      ThrowRangeError(info.Env(), "signals", ">= 1 && < NSIG");
+      return false;
+    }
+    sigaddset(set, static_cast<int>(d));  // glibc refuses its 32/33: harmless
+  }
+  return true;
+}
+
+static Value JS_valid_signals(const CallbackInfo& info) {
+  sigset_t set;
+  sigfillset(&set);
+  return SetToArray(ENV, set);
+}
+
+static Value JS_sigpending(const CallbackInfo& info) {
+  sigset_t set;
+  if (sigpending(&set) < 0) return ThrowErrno(ENV, errno, "sigpending");
+  return SetToArray(ENV, set);
+}
+
+// pthread_sigmask(how, signals) -> the previous mask. Signals unblocked on
+// the main thread are delivered as the call returns; their JS handlers run
+// before it returns (Python does the same).
+static Value JS_pthread_sigmask(const CallbackInfo& info) {
+  int32_t how;
+  sigset_t set, old;
+  if (!ArgInt32(info, 0, "how", &how) || !ArgSigset(info, 1, &set)) return UNDEF;
+  if (int err = pthread_sigmask(how, &set, &old)) return ThrowErrno(ENV, err, "pthread_sigmask");
+  Napi::Array prev = SetToArray(ENV, old);
+  if (GetData(ENV)->main_thread && AnyPending() && !RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
+  return prev;
+}
+
+// ---- signalfd ------------------------------------------------------------------
+
+static Value JS_signalfd(const CallbackInfo& info) {
+  int32_t fd, flags;
+  sigset_t set;
+  if (!ArgInt32(info, 0, "fd", &fd) || !ArgSigset(info, 1, &set) || !ArgInt32(info, 2, "flags", &flags))
+    return UNDEF;
+  int r = signalfd(fd, &set, flags);
+  if (r < 0) return ThrowErrno(ENV, errno, "signalfd");
+  return Napi::Number::New(ENV, r);
+}
+
+// Reads up to `max` signalfd_siginfo records (blocking unless the fd is
+// O_NONBLOCK; EINTR rule) and decodes them.
+static Value JS_signalfd_read(const CallbackInfo& info) {
+  int fd;
+  int64_t max;
+  if (!ArgFd(info, 0, &fd) || !ArgInt(info, 1, "max", 1, 1024, &max)) return UNDEF;
+  struct signalfd_siginfo buf[64];
+  size_t want = static_cast<size_t>(max < 64 ? max : 64);
+  ssize_t n;
+  for (;;) {
+    n = read(fd, buf, want * sizeof buf[0]);
+    if (n >= 0) break;
+    if (errno != EINTR) return ThrowErrno(ENV, errno, "read");
+    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
+  }
+  size_t got = static_cast<size_t>(n) / sizeof buf[0];
+  Napi::Array out = Napi::Array::New(ENV, got);
+  for (size_t k = 0; k < got; k++) {
+    const signalfd_siginfo& s = buf[k];
+    Napi::Object o = Napi::Object::New(ENV);
+#define F(name) o.Set(#name, Napi::Number::New(ENV, static_cast<double>(s.name)))
+    F(ssi_signo); F(ssi_errno); F(ssi_code); F(ssi_pid); F(ssi_uid); F(ssi_fd); F(ssi_tid);
+    F(ssi_band); F(ssi_overrun); F(ssi_trapno); F(ssi_status); F(ssi_int); F(ssi_ptr);
+    F(ssi_utime); F(ssi_stime); F(ssi_addr);
+#undef F
+    out.Set(static_cast<uint32_t>(k), o);
+  }
+  return out;
+}
+
+#undef ENV
+#undef UNDEF
+
+}  // namespace posixkit::sig
 
 namespace posixkit {
 
-void InitSignal(Napi::Env env, Napi::Object exports) {}
+void InitSignal(Napi::Env env, Napi::Object exports) {
+  using namespace sig;
+  Napi::Object f = Napi::Object::New(env);
+#define FN(name) f.Set(#name, Napi::Function::New(env, JS_##name, #name))
+  FN(signal); FN(getsignal); FN(has_saved); FN(take_pending); FN(add_pending);
+  FN(after_fork_child); FN(_stats); FN(pause); FN(alarm); FN(raise_signal);
+  FN(setitimer); FN(getitimer); FN(strsignal); FN(valid_signals); FN(sigpending);
+  FN(pthread_sigmask); FN(signalfd); FN(signalfd_read);
+#undef FN
+  exports.Set("signal", f);
+  Napi::Object c = Napi::Object::New(env);
+#define K(name) c.Set(#name, Napi::Number::New(env, name))
+  K(SIGHUP); K(SIGINT); K(SIGQUIT); K(SIGILL); K(SIGTRAP); K(SIGABRT); K(SIGIOT); K(SIGBUS);
+  K(SIGFPE); K(SIGKILL); K(SIGUSR1); K(SIGSEGV); K(SIGUSR2); K(SIGPIPE); K(SIGALRM);
+  K(SIGTERM); K(SIGSTKFLT); K(SIGCHLD); K(SIGCONT); K(SIGSTOP); K(SIGTSTP); K(SIGTTIN);
+  K(SIGTTOU); K(SIGURG); K(SIGXCPU); K(SIGXFSZ); K(SIGVTALRM); K(SIGPROF); K(SIGWINCH);
+  K(SIGIO); K(SIGPOLL); K(SIGPWR); K(SIGSYS);
+  K(SIG_BLOCK); K(SIG_UNBLOCK); K(SIG_SETMASK);
+  K(ITIMER_REAL); K(ITIMER_VIRTUAL); K(ITIMER_PROF);
+  K(SFD_CLOEXEC); K(SFD_NONBLOCK);
+#undef K
+  c.Set("SIGRTMIN", Napi::Number::New(env, SIGRTMIN));  // glibc reserves the first two
+  c.Set("SIGRTMAX", Napi::Number::New(env, SIGRTMAX));
+  c.Set("NSIG", Napi::Number::New(env, kMax));
+  c.Set("SIG_DFL", Napi::Number::New(env, kDefault));
+  c.Set("SIG_IGN", Napi::Number::New(env, kIgnore));
+  c.Set("SIGINFO_SIZE", Napi::Number::New(env, sizeof(struct signalfd_siginfo)));
+  exports.Set("signalConstants", c);
+}
 
 }  // namespace posixkit

@@ -1,0 +1,322 @@
+// Delivery: JS handlers inside blocking calls (PEP 475), SIGCHLD SIG_IGN,
+// handlers across fork, exact counts.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChildProcessError } from '../../lib/errors';
+import * as os from '../../lib/os';
+import * as signal from '../../lib/signal';
+import { fdCount, procState, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
+
+const { SIGALRM, SIGUSR2, SIGHUP, SIGCHLD, SIG_DFL, SIG_IGN } = signal;
+
+async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return true;
+}
+
+/**
+ * Forks; the child runs async `fn` in its event loop and _exits with its
+ * result. The test in the child awaits forever, so it never returns into the
+ * runner (helpers' runInChild hands -1 back to the caller for async fns).
+ */
+async function forkAsync(fn: () => Promise<number>): Promise<number> {
+  const pid = os.fork();
+  if (pid !== 0) return pid;
+  // vitest's worker exits(1) on the 'error' its dead IPC channel emits in the child.
+  process.removeAllListeners('error');
+  process.on('error', () => {});
+  setTimeout(() => os._exit(98), 10_000);
+  fn().then((c) => os._exit(c), (e) => { process.stderr.write(`child failed: ${e?.stack ?? e}\n`); os._exit(99); });
+  return new Promise<number>(() => {});
+}
+
+afterEach(() => {
+  signal.setitimer(signal.ITIMER_REAL, 0);
+  signal.alarm(0);
+  for (const s of [SIGALRM, SIGUSR2, SIGHUP]) signal.signal(s, SIG_IGN);
+  signal.signal(SIGCHLD, SIG_DFL);
+  expect(zombieChildren()).toEqual([]);
+});
+
+describe('a handler that throws inside a blocking call (SIG-06, NODE-07)', () => {
+  it('os.read on a pipe throws the handler\'s error; the fd still works afterwards', () => {
+    const fds = fdCount();
+    const [r, w] = os.pipe();
+    const boom = new Error('SIGALRM during read');
+    try {
+      signal.signal(SIGALRM, () => { throw boom; });
+      signal.setitimer(signal.ITIMER_REAL, 0.05);
+      const t = performance.now();
+      expect(() => os.read(r, 10)).toThrow(boom);
+      expect(performance.now() - t).toBeGreaterThanOrEqual(40);
+      signal.signal(SIGALRM, SIG_IGN);
+      os.write(w, 'still here');
+      expect(os.read(r, 100).toString()).toBe('still here');
+    } finally {
+      os.close(r);
+      os.close(w);
+    }
+    expect(fdCount()).toBe(fds);
+  });
+
+  it('os.waitpid throws the handler\'s error; the child can still be waited for', () => {
+    const pid = runInChild(() => { sleepSync(5000); return 3; });
+    const boom = new Error('SIGALRM during waitpid');
+    try {
+      signal.signal(SIGALRM, () => { throw boom; });
+      signal.setitimer(signal.ITIMER_REAL, 0.05);
+      expect(() => os.waitpid(pid, 0)).toThrow(boom);
+      expect(os.waitpid(pid, os.WNOHANG)).toEqual([0, 0]); // not reaped by the aborted call
+    } finally {
+      os.kill(pid, signal.SIGKILL);
+      const [p, status] = os.waitpid(pid, 0);
+      expect(p).toBe(pid);
+      expect(os.waitstatus_to_exitcode(status)).toBe(-signal.SIGKILL);
+    }
+  });
+
+  it('pause throws what the handler of alarm(1) threw (SIG-06)', () => {
+    const boom = new Error('alarm');
+    signal.signal(SIGALRM, () => { throw boom; });
+    signal.alarm(1);
+    const t = performance.now();
+    expect(() => signal.pause()).toThrow(boom);
+    const ms = performance.now() - t;
+    expect(ms).toBeGreaterThanOrEqual(800);
+    expect(ms).toBeLessThan(3000);
+  });
+
+  it('a throwing handler leaves the other pending calls for the event loop', async () => {
+    let later = 0;
+    const boom = new Error('first');
+    let first = true;
+    signal.signal(SIGUSR2, () => {
+      if (first) { first = false; throw boom; }
+      later++;
+    });
+    const old = signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR2, SIGHUP]);
+    signal.signal(SIGHUP, () => { later++; });
+    os.kill(os.getpid(), SIGUSR2);
+    os.kill(os.getpid(), SIGHUP);
+    // Unblocking delivers both; SIGHUP (1) runs first, then SIGUSR2 throws.
+    expect(() => signal.pthread_sigmask(signal.SIG_SETMASK, old)).toThrow(boom);
+    expect(later).toBe(1);
+    signal.raise_signal(SIGUSR2);
+    expect(later).toBe(2);
+  });
+});
+
+describe('the EINTR rule with handlers that return (PEP 475, SIG-13)', () => {
+  it('alarm interrupts a blocking waitpid, the handler runs, and the wait completes with the right status', () => {
+    const pid = runInChild(() => { sleepSync(1300); return 42; });
+    let calls = 0;
+    let whenMs = 0;
+    const t = performance.now();
+    signal.signal(SIGALRM, () => { calls++; whenMs = performance.now() - t; });
+    signal.alarm(1);
+    const [p, status] = os.waitpid(pid, 0);
+    expect(p).toBe(pid);
+    expect(os.waitstatus_to_exitcode(status)).toBe(42);
+    expect(calls).toBe(1);
+    // The handler ran at the alarm, inside the wait, not after it.
+    expect(whenMs).toBeGreaterThanOrEqual(800);
+    expect(whenMs).toBeLessThan(performance.now() - t);
+  });
+
+  it('a 10 Hz interval timer never surfaces EINTR from a read that completes (OS-14)', () => {
+    const [r, w] = os.pipe();
+    const pid = runInChild(() => { os.close(r); sleepSync(350); os.write(w, 'late data'); return 0; });
+    os.close(w);
+    let calls = 0;
+    try {
+      signal.signal(SIGALRM, () => { calls++; });
+      signal.setitimer(signal.ITIMER_REAL, 0.1, 0.1);
+      expect(os.read(r, 100).toString()).toBe('late data');
+      signal.setitimer(signal.ITIMER_REAL, 0);
+      expect(calls).toBeGreaterThanOrEqual(2);
+    } finally {
+      os.close(r);
+      expect(waitWithTimeout(pid).status).toBe(0);
+    }
+  });
+});
+
+describe('pause', () => {
+  it('returns at once, after running it, when a handler is still pending', () => {
+    let calls = 0;
+    signal.signal(SIGUSR2, () => { calls++; });
+    os.kill(os.getpid(), SIGUSR2); // recorded; its JS handler waits for a dispatch point
+    expect(calls).toBe(0);
+    const t = performance.now();
+    signal.pause();
+    expect(calls).toBe(1);
+    expect(performance.now() - t).toBeLessThan(500);
+  });
+
+  it('a signal from another process wakes it (while (!done) pause())', () => {
+    let done = false;
+    signal.signal(SIGHUP, () => { done = true; });
+    const ppid = os.getpid();
+    const pid = runInChild(() => { sleepSync(100); os.kill(ppid, SIGHUP); return 0; });
+    const end = Date.now() + 5000;
+    while (!done && Date.now() < end) signal.pause();
+    expect(done).toBe(true);
+    expect(waitWithTimeout(pid).status).toBe(0);
+  });
+});
+
+describe('Node\'s own handlers do not interrupt posixkit calls (LU-14)', () => {
+  it('with only process.on(\'SIGUSR2\'), a blocking read completes (libuv uses SA_RESTART)', async () => {
+    let heard = 0;
+    const listener = (): void => { heard++; };
+    process.on('SIGUSR2', listener);
+    const [r, w] = os.pipe();
+    const ppid = os.getpid();
+    const pid = runInChild(() => {
+      os.close(r);
+      for (let i = 0; i < 5; i++) { sleepSync(30); os.kill(ppid, SIGUSR2); }
+      sleepSync(50);
+      os.write(w, 'done');
+      return 0;
+    });
+    os.close(w);
+    try {
+      expect(signal.getsignal(SIGUSR2)).toBeNull();
+      expect(os.read(r, 10).toString()).toBe('done');
+      expect(await until(() => heard >= 1)).toBe(true);
+    } finally {
+      os.close(r);
+      process.off('SIGUSR2', listener);
+      expect(waitWithTimeout(pid).status).toBe(0);
+    }
+  });
+});
+
+describe('SIGCHLD', () => {
+  it('SIG_IGN: the kernel reaps, no Z state, waitpid fails with ECHILD (OS-10)', () => {
+    expect(signal.signal(SIGCHLD, SIG_IGN)).toBe(SIG_DFL);
+    const pid = runInChild(() => 3);
+    const end = Date.now() + 2000;
+    while (procState(pid) !== null && Date.now() < end) sleepSync(5);
+    expect(procState(pid)).toBeNull();
+    expect(zombieChildren()).toEqual([]);
+    let err: unknown;
+    try { os.waitpid(pid, 0); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ChildProcessError);
+    expect(err).toMatchObject({ code: 'ECHILD', syscall: 'waitpid' });
+  });
+
+  it('SIG_DFL: an unwaited child is a zombie until waitpid reaps it (OS-11)', () => {
+    const pid = runInChild(() => 7);
+    const end = Date.now() + 2000;
+    while (procState(pid) !== 'Z' && Date.now() < end) sleepSync(5);
+    expect(procState(pid)).toBe('Z');
+    expect(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])).toBe(7);
+    expect(procState(pid)).toBeNull();
+  });
+
+  it('a handler with a WNOHANG loop reaps every child (the fork server pattern)', async () => {
+    const reaped = new Map<number, number>();
+    signal.signal(SIGCHLD, () => {
+      for (;;) {
+        let r: [number, number];
+        try { r = os.waitpid(-1, os.WNOHANG); } catch { return; } // ECHILD: none left
+        if (r[0] === 0) return;
+        reaped.set(r[0], os.waitstatus_to_exitcode(r[1]));
+      }
+    });
+    const pids = [1, 2, 3, 4, 5].map((code) => runInChild(() => { sleepSync(code * 10); return code; }));
+    expect(await until(() => reaped.size === 5, 5000)).toBe(true);
+    expect(pids.map((p) => reaped.get(p))).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe('handlers across fork', () => {
+  it('a forked child inherits the handler and it runs there; the parent\'s does not (LU-04)', async () => {
+    let calls = 0;
+    signal.signal(SIGUSR2, () => { calls++; });
+    const recordedBefore = signal._stats().recorded[SIGUSR2] ?? 0;
+    const [r, w] = os.pipe();
+    const pid = await forkAsync(async () => {
+      os.close(r);
+      os.write(w, 'r');
+      // Idle in the child's event loop: the handler runs from there.
+      const end = Date.now() + 5000;
+      while (calls === 0 && Date.now() < end) await new Promise((res) => setTimeout(res, 1));
+      return calls === 1 && signal.getsignal(SIGUSR2) !== SIG_DFL ? 0 : 10 + calls;
+    });
+    os.close(w);
+    try {
+      expect(os.read(r, 1).toString()).toBe('r');
+      os.kill(pid, SIGUSR2);
+      const { status } = waitWithTimeout(pid, 10_000);
+      expect(os.waitstatus_to_exitcode(status!)).toBe(0);
+    } finally {
+      os.close(r);
+    }
+    expect(calls).toBe(0);
+    expect(signal._stats().recorded[SIGUSR2] ?? 0).toBe(recordedBefore);
+  });
+
+  it('a signal recorded but not yet dispatched before fork runs in the parent only (LU-06)', async () => {
+    let calls = 0;
+    signal.signal(SIGHUP, () => { calls++; });
+    os.kill(os.getpid(), SIGHUP); // recorded now, dispatched by the event loop later
+    const pid = await forkAsync(async () => {
+      await new Promise((res) => setTimeout(res, 100));
+      return calls;
+    });
+    expect(await until(() => calls === 1)).toBe(true);
+    expect(os.waitstatus_to_exitcode(waitWithTimeout(pid).status!)).toBe(0);
+  });
+
+  it('SIG_IGN is inherited: the child survives a signal whose default kills', () => {
+    signal.signal(SIGUSR2, SIG_IGN);
+    const pid = runInChild(() => {
+      os.kill(os.getpid(), SIGUSR2);
+      return signal.getsignal(SIGUSR2) === SIG_IGN ? 0 : 1;
+    });
+    expect(os.waitstatus_to_exitcode(waitWithTimeout(pid).status!)).toBe(0);
+  });
+});
+
+describe('no lost signals', () => {
+  it('N one-shot timers, each waited for, give exactly N handler calls (SIG-14)', async () => {
+    const N = 300;
+    let calls = 0;
+    signal.signal(SIGALRM, () => { calls++; });
+    const end = Date.now() + 10_000;
+    for (let i = 0; i < N && Date.now() < end; i++) {
+      signal.setitimer(signal.ITIMER_REAL, 1e-6 + Math.random() * 1e-5);
+      while (calls < i + 1 && Date.now() < end) await new Promise((r) => setImmediate(r));
+    }
+    expect(calls).toBe(N);
+  });
+
+  it('toggling handler and SIG_IGN while another process signals us never crashes; received <= sent (SIG-15)', () => {
+    let calls = 0;
+    const h = (): void => { calls++; };
+    signal.signal(SIGUSR2, h);
+    const [r, w] = os.pipe();
+    const ppid = os.getpid();
+    const pid = runInChild(() => {
+      os.close(r);
+      let sent = 0;
+      const end = Date.now() + 400;
+      while (Date.now() < end) { os.kill(ppid, SIGUSR2); sent++; }
+      os.write(w, Buffer.from(new Uint32Array([sent]).buffer));
+      return 0;
+    });
+    os.close(w);
+    for (let i = 0; i < 20000; i++) signal.signal(SIGUSR2, i % 2 ? h : SIG_IGN);
+    signal.signal(SIGUSR2, h);
+    const sent = new Uint32Array(new Uint8Array(os.read(r, 4)).buffer)[0];
+    os.close(r);
+    expect(waitWithTimeout(pid).status).toBe(0);
+    expect(sent).toBeGreaterThan(0);
+    expect(calls).toBeLessThanOrEqual(sent);
+  });
+});
