@@ -72,6 +72,12 @@ export interface SharedMapping {
   offset: number;
 }
 
+// A MemoryMap dropped without close() still gives its fd back (the pages go
+// when the last of the object and its buffer is collected, native side).
+const fdReaper = new FinalizationRegistry<number>((fd) => {
+  try { native.close(fd); } catch { /* already closed */ }
+});
+
 /**
  * A memory mapping. `buffer` is an ArrayBuffer over the mapped pages: views
  * made on it (Int32Array, Buffer ...) read and write the memory directly, and
@@ -91,6 +97,7 @@ export class MemoryMap implements Disposable {
     this.#length = length;
     this.#fd = fd;
     this.#ownsFd = ownsFd;
+    if (ownsFd && fd >= 0) fdReaper.register(this, fd, this);
   }
 
   /** The mapped memory; detached (byteLength 0) once closed. */
@@ -148,7 +155,10 @@ export class MemoryMap implements Disposable {
     if (!handle) return;
     this.#handle = null;
     native.munmap(handle, this.#buffer);
-    if (this.#ownsFd && this.#fd >= 0) native.close(this.#fd);
+    if (this.#ownsFd && this.#fd >= 0) {
+      fdReaper.unregister(this);
+      native.close(this.#fd);
+    }
     this.#fd = -1;
   }
 

@@ -227,7 +227,11 @@ export interface WaitAsyncOptions {
 export function waitpidAsync(pid: number, options: WaitAsyncOptions = {}): Promise<[number, number]> {
   validateInteger(pid, 'pid', 1, INT32_MAX);
   return new Promise((resolve, reject) => {
-    native.waitpid_watch(pid, (err, p, status) => (err ? reject(err) : resolve([p, status])), options.ref !== false);
+    // A pid that is not our child fails now with ECHILD instead of waiting for
+    // a stranger's exit; one that already exited resolves at once.
+    const [p, status] = native.waitpid(pid, WNOHANG);
+    if (p === pid) return resolve([p, status]);
+    native.waitpid_watch(pid, (err, q, st) => (err ? reject(err) : resolve([q, st])), options.ref !== false);
   });
 }
 

@@ -2,26 +2,11 @@
 // select module. Each wait is the named syscall; the async forms never block
 // the event loop (libuv watches an epoll fd, then the real call runs with a
 // zero timeout to build the answer; see docs/api/select.md).
-import {
-  errno, errnoError, FileLike, INT32_MAX, INT32_MIN, invalidArgType, OSError, outOfRange, toFd, validateInteger,
-} from './errors';
-import { family } from './native';
-import { close as osClose } from './os';
+import { errno, errnoError, FileLike, invalidArgType, OSError, outOfRange, toFd, validateInteger } from './errors';
+import { Epoll } from './select/epoll';
+import { blockingSeconds, K, native, sysPoll, sysSelect } from './select/native';
 
-interface SelectNative {
-  select(r: Int32Array, w: Int32Array, x: Int32Array, timeoutSec: number, ready: Uint8Array): number;
-  poll(table: Int32Array, nfds: number, timeoutSec: number): number;
-  epoll_create1(flags: number): number;
-  epoll_ctl(epfd: number, op: number, fd: number, events: number): number;
-  epoll_wait(epfd: number, out: Int32Array, maxevents: number, timeoutSec: number): number;
-  fd_watch_new(fd: number, cb: (err: Error | null) => void): object;
-  fd_watch_start(w: object): void;
-  fd_watch_stop(w: object): void;
-  fd_watch_close(w: object): void;
-  selectConstants: Record<string, number>;
-}
-const native = family<SelectNative>();
-const K = native.selectConstants;
+export { Epoll, epoll } from './select/epoll';
 
 export { OSError as error };
 
@@ -62,75 +47,116 @@ export const EPOLL_CLOEXEC: number = K.EPOLL_CLOEXEC;
 
 const EPOLL_CTL_ADD = K.EPOLL_CTL_ADD;
 const EPOLL_CTL_MOD = K.EPOLL_CTL_MOD;
-const EPOLL_CTL_DEL = K.EPOLL_CTL_DEL;
-const UINT32_MAX = 2 ** 32 - 1;
-const { EBADF, ENOENT, EPERM } = errno;
-
-/** A timeout in seconds: undefined/null/negative block (-1), else >= 0, finite. */
-function blockingSeconds(value: unknown, name: string, scale = 1): number {
-  if (value === undefined || value === null) return -1;
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-  if (Number.isNaN(value)) throw outOfRange(name, 'a number', value);
-  if (value < 0) return -1;
-  if (!Number.isFinite(value) || value / scale > INT32_MAX / 1000) {
-    throw outOfRange(name, `<= ${Math.floor((INT32_MAX / 1000) * scale)}`, value);
-  }
-  return value / scale;
-}
+const { ENOENT, EPERM, EBADF } = errno;
 
 // ---- select ---------------------------------------------------------------
 
-function snapshot(list: unknown, name: string): unknown[] {
+// One fd table for the three lists (r, then w, then x) and one for the
+// answer (indices into that table), reused across calls: a select() over
+// plain fds allocates only its result arrays. A call nested inside another
+// (a signal handler run on EINTR) gets fresh tables.
+let fdScratch: Int32Array = new Int32Array(1024);
+let outScratch: Int32Array = new Int32Array(1024);
+let selectDepth = 0;
+
+interface SelectArgs {
+  fds: Int32Array;
+  out: Int32Array;
+  /** Per list: its length and the snapshot of its objects (null when all are plain fds). */
+  len: [number, number, number];
+  items: [unknown[] | null, unknown[] | null, unknown[] | null];
+  t: number;
+}
+
+function fdRangeError(fd: number): RangeError {
+  return Object.assign(new RangeError(`filedescriptor out of range in select(): ${fd} >= FD_SETSIZE (${FD_SETSIZE})`),
+    { code: 'ERR_OUT_OF_RANGE' });
+}
+
+function room(a: SelectArgs, need: number): void {
+  if (need <= a.fds.length) return;
+  const fds = new Int32Array(need * 2);
+  fds.set(a.fds);
+  a.fds = fds;
+}
+
+// Appends one list's fds to a.fds at `off`; returns the new offset.
+function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, off: number): number {
+  if (Array.isArray(list)) {
+    // Fast path: plain fds run no user code, so the array cannot change under us.
+    room(a, off + list.length);
+    const fds = a.fds;
+    let i = 0;
+    for (; i < list.length; i++) {
+      const v = list[i];
+      if (typeof v !== 'number' || (v | 0) !== v || v < 0 || v >= FD_SETSIZE) break;
+      fds[off + i] = v;
+    }
+    if (i === list.length) {
+      a.len[which] = i;
+      return off + i;
+    }
+  }
   // A copy first, as PySequence_Fast does: a fileno() that mutates the
   // caller's list cannot make us read past its end (CPython issue 16230).
-  if (Array.isArray(list)) return list.slice();
-  if (list !== null && typeof list === 'object' && typeof (list as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    return Array.from(list as Iterable<unknown>);
+  let items: unknown[];
+  if (Array.isArray(list)) items = list.slice();
+  else if (list !== null && typeof list === 'object' && typeof (list as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    items = Array.from(list as Iterable<unknown>);
+  } else {
+    throw invalidArgType(name, 'an array or iterable of fds or objects with fileno()', list);
   }
-  throw invalidArgType(name, 'an array or iterable of fds or objects with fileno()', list);
-}
-
-function selectFds(items: unknown[], name: string): Int32Array {
-  const fds = new Int32Array(items.length);
+  room(a, off + items.length);
   for (let i = 0; i < items.length; i++) {
     const fd = toFd(items[i], `${name}[${i}]`);
-    if (fd >= FD_SETSIZE) {
-      throw Object.assign(new RangeError(`filedescriptor out of range in select(): ${fd} >= FD_SETSIZE (${FD_SETSIZE})`),
-        { code: 'ERR_OUT_OF_RANGE' });
-    }
-    fds[i] = fd;
+    if (fd >= FD_SETSIZE) throw fdRangeError(fd);
+    a.fds[off + i] = fd;
   }
-  return fds;
+  a.items[which] = items;
+  a.len[which] = items.length;
+  return off + items.length;
 }
 
-let readyScratch = new Uint8Array(64);
-
-function selectArgs(rlist: unknown, wlist: unknown, xlist: unknown, timeout: unknown) {
-  const r = snapshot(rlist, 'rlist');
-  const w = snapshot(wlist, 'wlist');
-  const x = snapshot(xlist, 'xlist');
-  let t = -1;
+function selectArgs(rlist: unknown, wlist: unknown, xlist: unknown, timeout: unknown, owned: boolean): SelectArgs {
+  const shared = !owned;
+  const a: SelectArgs = {
+    fds: shared ? fdScratch : new Int32Array(64), out: outScratch, len: [0, 0, 0], items: [null, null, null], t: -1,
+  };
+  let off = gather(a, 0, rlist, 'rlist', 0);
+  off = gather(a, 1, wlist, 'wlist', off);
+  off = gather(a, 2, xlist, 'xlist', off);
+  if (shared) fdScratch = a.fds;
+  if (!shared || off > outScratch.length) a.out = new Int32Array(Math.max(off, 64));
+  if (shared) outScratch = a.out;
   if (timeout !== undefined && timeout !== null) {
     if (typeof timeout !== 'number') throw invalidArgType('timeout', 'of type number', timeout);
     if (!(timeout >= 0)) throw outOfRange('timeout', 'non-negative', timeout);
-    t = blockingSeconds(timeout, 'timeout');
+    a.t = blockingSeconds(timeout, 'timeout');
   }
-  return { r, w, x, rf: selectFds(r, 'rlist'), wf: selectFds(w, 'wlist'), xf: selectFds(x, 'xlist'), t };
+  return a;
 }
 
-function selectOnce<R, W, X>(a: ReturnType<typeof selectArgs>, timeoutSec: number): [R[], W[], X[]] {
-  const total = a.r.length + a.w.length + a.x.length;
-  if (readyScratch.length < total) readyScratch = new Uint8Array(total * 2);
-  const ready = readyScratch;  // a handler run on EINTR may swap the scratch
-  const n = native.select(a.rf, a.wf, a.xf, timeoutSec, ready);
-  const out: [R[], W[], X[]] = [[], [], []];
-  if (n > 0) {
-    let k = 0;
-    for (const item of a.r) if (ready[k++]) out[0].push(item as R);
-    for (const item of a.w) if (ready[k++]) out[1].push(item as W);
-    for (const item of a.x) if (ready[k++]) out[2].push(item as X);
+function selectOnce<R, W, X>(a: SelectArgs, timeoutSec: number, seen?: Set<number>): [R[], W[], X[]] {
+  const [nr, nw, nx] = a.len;
+  const k = sysSelect(a.fds, nr, nw, nx, timeoutSec, a.out);
+  // out[] is sorted (r, then w, then x): one monomorphic loop per list.
+  const { fds, items, out } = a;
+  const rs = pick(fds, items[0], out, 0, k, 0, nr);
+  const ws = pick(fds, items[1], out, rs.length, k, nr, nr + nw);
+  const xs = pick(fds, items[2], out, rs.length + ws.length, k, nr + nw, nr + nw + nx);
+  if (seen) for (let j = 0; j < k; j++) seen.add(fds[out[j]]);
+  return [rs, ws, xs] as [R[], W[], X[]];
+}
+
+function pick(fds: Int32Array, items: unknown[] | null, out: Int32Array, j: number, k: number, lo: number,
+  hi: number): unknown[] {
+  const res: unknown[] = [];
+  for (; j < k; j++) {
+    const idx = out[j];
+    if (idx >= hi) break;
+    res.push(items === null ? fds[idx] : items[idx - lo]);
   }
-  return out;
+  return res;
 }
 
 /**
@@ -142,8 +168,16 @@ function selectOnce<R, W, X>(a: ReturnType<typeof selectArgs>, timeoutSec: numbe
 export function select<R = FileLike, W = FileLike, X = FileLike>(
   rlist: Iterable<R>, wlist: Iterable<W>, xlist: Iterable<X>, timeout?: number | null,
 ): [R[], W[], X[]] {
-  const a = selectArgs(rlist, wlist, xlist, timeout);
-  return selectOnce<R, W, X>(a, a.t);
+  // The shared tables serve the outermost call only: a fileno() or a signal
+  // handler may call select() again while this one is using them.
+  const owned = selectDepth > 0;
+  selectDepth++;
+  try {
+    const a = selectArgs(rlist, wlist, xlist, timeout, owned);
+    return selectOnce<R, W, X>(a, a.t);
+  } finally {
+    selectDepth--;
+  }
 }
 
 /**
@@ -154,19 +188,20 @@ export function select<R = FileLike, W = FileLike, X = FileLike>(
 export function selectAsync<R = FileLike, W = FileLike, X = FileLike>(
   rlist: Iterable<R>, wlist: Iterable<W>, xlist: Iterable<X>, timeout?: number | null,
 ): Promise<[R[], W[], X[]]> {
-  let a: ReturnType<typeof selectArgs>;
+  let a: SelectArgs;
   try {
-    a = selectArgs(rlist, wlist, xlist, timeout);
+    a = selectArgs(rlist, wlist, xlist, timeout, true);
   } catch (e) {
     return Promise.reject(e);
   }
   const interest = new Map<number, number>();
-  const add = (fds: Int32Array, mask: number) => {
-    for (const fd of fds) interest.set(fd, (interest.get(fd) ?? 0) | mask);
-  };
-  add(a.rf, EPOLLIN); add(a.wf, EPOLLOUT); add(a.xf, EPOLLPRI);
-  return readinessAsync(interest, a.t, () => selectOnce<R, W, X>(a, 0),
-    (res) => { const s = new Set<number>(); for (const [i, l] of res.entries()) for (const o of l) s.add(toFd(o, ['r', 'w', 'x'][i])); return s; });
+  const [nr, nw, nx] = a.len;
+  for (let i = 0; i < nr + nw + nx; i++) {
+    const mask = i < nr ? EPOLLIN : i < nr + nw ? EPOLLOUT : EPOLLPRI;
+    interest.set(a.fds[i], (interest.get(a.fds[i]) ?? 0) | mask);
+  }
+  let seen = new Set<number>();
+  return readinessAsync(interest, a.t, () => selectOnce<R, W, X>(a, 0, (seen = new Set())), () => seen);
 }
 
 // ---- the async engine of selectAsync and Poll.pollAsync ------------------
@@ -289,7 +324,7 @@ export class Poll {
     this.#busy++;
     let count: number;
     try {
-      count = native.poll(table, n, timeoutSec);
+      count = sysPoll(table, n, timeoutSec);
     } finally {
       this.#busy--;
     }
@@ -329,211 +364,4 @@ export class Poll {
 /** Python's select.poll(): a new, empty poll object. */
 export function poll(): Poll {
   return new Poll();
-}
-
-// ---- epoll ----------------------------------------------------------------
-
-function epollMask(value: unknown): number {
-  // EPOLLET is bit 31: accept both the unsigned constant and `EPOLLIN | EPOLLET` (negative).
-  return validateInteger(value, 'eventmask', INT32_MIN, UINT32_MAX) >>> 0;
-}
-
-interface Waiter {
-  max: number;
-  resolve(v: [number, number][]): void;
-  reject(e: unknown): void;
-  timer?: NodeJS.Timeout;
-}
-
-
-/**
- * An epoll(7) instance, Python's select.epoll. Created close-on-exec. After
- * close() every method throws an EBADF-coded OSError and the old fd number
- * is never touched again.
- */
-export class Epoll implements Disposable {
-  #fd: number;
-  #buf = new Int32Array(64);
-  #watch: object | null = null;
-  #waiters: Waiter[] = [];
-  static #adopt = -1;
-
-  /** sizehint: -1 or > 0 (ignored by Linux); flags: 0 or EPOLL_CLOEXEC. */
-  constructor(sizehint: number = -1, flags: number = 0) {
-    if (Epoll.#adopt >= 0) {
-      this.#fd = Epoll.#adopt;
-      Epoll.#adopt = -1;
-      return;
-    }
-    validateInteger(sizehint, 'sizehint', INT32_MIN, INT32_MAX);
-    if (sizehint === 0 || sizehint < -1) throw outOfRange('sizehint', '-1 or > 0', sizehint);
-    validateInteger(flags, 'flags', INT32_MIN, INT32_MAX);
-    this.#fd = native.epoll_create1(flags);
-  }
-
-  /** Wraps an existing epoll fd (it now belongs to this object). */
-  static fromfd(fd: number): Epoll {
-    Epoll.#adopt = toFd(fd);
-    return new Epoll();
-  }
-
-  get closed(): boolean {
-    return this.#fd < 0;
-  }
-
-  #open(syscall: string): number {
-    if (this.#fd < 0) throw errnoError(EBADF, syscall);
-    return this.#fd;
-  }
-
-  fileno(): number {
-    return this.#open('fileno');
-  }
-
-  /** Closes the epoll fd; idempotent. Pending pollAsync() promises reject with EBADF. */
-  close(): void {
-    if (this.#fd < 0) return;
-    const fd = this.#fd;
-    this.#fd = -1;
-    if (this.#watch) {
-      native.fd_watch_close(this.#watch);  // stop libuv watching before the fd goes
-      this.#watch = null;
-    }
-    const waiters = this.#waiters.splice(0);
-    osClose(fd);
-    for (const w of waiters) {
-      clearTimeout(w.timer);
-      w.reject(errnoError(EBADF, 'epoll_wait'));
-    }
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  #ctl(op: number, name: string, fd: FileLike, mask: number): void {
-    const ep = this.#open('epoll_ctl');
-    const r = native.epoll_ctl(ep, op, toFd(fd), mask);
-    if (r < 0) throw errnoError(-r, name);
-  }
-
-  /** EPOLL_CTL_ADD. EEXIST if already registered, EPERM for a regular file. */
-  register(fd: FileLike, eventmask: number = EPOLLIN | EPOLLPRI | EPOLLOUT): void {
-    this.#ctl(EPOLL_CTL_ADD, 'epoll_ctl', fd, epollMask(eventmask));
-  }
-
-  /** EPOLL_CTL_MOD. ENOENT if not registered. Re-arms an EPOLLONESHOT fd. */
-  modify(fd: FileLike, eventmask: number): void {
-    this.#ctl(EPOLL_CTL_MOD, 'epoll_ctl', fd, epollMask(eventmask));
-  }
-
-  /** EPOLL_CTL_DEL. ENOENT if not registered, EBADF if the fd was closed. */
-  unregister(fd: FileLike): void {
-    this.#ctl(EPOLL_CTL_DEL, 'epoll_ctl', fd, 0);
-  }
-
-  #max(maxevents: unknown): number {
-    validateInteger(maxevents, 'maxevents', INT32_MIN, INT32_MAX);
-    if (maxevents === -1) return FD_SETSIZE - 1;
-    if ((maxevents as number) <= 0) throw outOfRange('maxevents', '-1 or > 0', maxevents);
-    return maxevents as number;
-  }
-
-  #waitList(timeoutSec: number, max: number): [number, number][] {
-    const ep = this.#open('epoll_wait');
-    if (this.#buf.length < 2 * max) this.#buf = new Int32Array(2 * max);
-    const buf = this.#buf;
-    const n = native.epoll_wait(ep, buf, max, timeoutSec);
-    if (n < 0) throw errnoError(-n, 'epoll_wait');
-    const out: [number, number][] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = [buf[2 * i], buf[2 * i + 1] >>> 0];
-    return out;
-  }
-
-  /**
-   * epoll_wait(2) -> `[fd, events][]`. timeout in seconds (rounded up to
-   * ms); -1, null or any negative blocks. maxevents -1 means FD_SETSIZE - 1.
-   */
-  poll(timeout: number | null = -1, maxevents: number = -1): [number, number][] {
-    const t = blockingSeconds(timeout, 'timeout');
-    return this.#waitList(t, this.#max(maxevents));
-  }
-
-  /**
-   * The zero-allocation wait for event loops: epoll_wait(2) writing
-   * `events.length / 2` fd/events pairs into `events` (events[2i] = fd,
-   * events[2i+1] = mask). Returns the count, or -errno on a failed syscall
-   * (never throws for an errno). timeout in seconds, negative blocks.
-   */
-  pollInto(events: Int32Array, timeout: number = -1): number {
-    if (this.#fd < 0) throw errnoError(EBADF, 'epoll_wait');
-    return native.epoll_wait(this.#fd, events, events.length >> 1, timeout);
-  }
-
-  /**
-   * poll() for the event loop: libuv watches the epoll fd itself; when it is
-   * readable, epoll_wait(2) runs with timeout 0 and the promise resolves.
-   * A timeout resolves `[]` (after one last epoll_wait at 0).
-   */
-  pollAsync(timeout: number | null = -1, maxevents: number = -1): Promise<[number, number][]> {
-    let t: number, max: number, now: [number, number][];
-    try {
-      t = blockingSeconds(timeout, 'timeout');
-      max = this.#max(maxevents);
-      now = this.#waitList(0, max);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    if (now.length > 0 || t === 0) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const w: Waiter = { max, resolve, reject };
-      if (t > 0) w.timer = setTimeout(() => this.#expire(w), Math.ceil(t * 1000));
-      this.#waiters.push(w);
-      if (!this.#watch) this.#watch = native.fd_watch_new(this.#fd, (err) => this.#onReadable(err));
-      native.fd_watch_start(this.#watch);
-    });
-  }
-
-  #settle(w: Waiter): boolean {
-    let evs: [number, number][];
-    try {
-      evs = this.#waitList(0, w.max);
-    } catch (e) {
-      clearTimeout(w.timer);
-      w.reject(e);
-      return true;
-    }
-    if (evs.length === 0) return false;
-    clearTimeout(w.timer);
-    w.resolve(evs);
-    return true;
-  }
-
-  #idle(): void {
-    if (this.#waiters.length === 0 && this.#watch) native.fd_watch_stop(this.#watch);
-  }
-
-  #onReadable(err: Error | null): void {
-    if (err) {
-      for (const w of this.#waiters.splice(0)) {
-        clearTimeout(w.timer);
-        w.reject(err);
-      }
-    }
-    while (this.#waiters.length > 0 && this.#settle(this.#waiters[0])) this.#waiters.shift();
-    this.#idle();
-  }
-
-  #expire(w: Waiter): void {
-    const i = this.#waiters.indexOf(w);
-    if (i < 0) return;
-    this.#waiters.splice(i, 1);
-    if (!this.#settle(w)) w.resolve([]);
-    this.#idle();
-  }
-}
-
-/** Python's select.epoll(sizehint=-1, flags=0). */
-export function epoll(sizehint: number = -1, flags: number = 0): Epoll {
-  return new Epoll(sizehint, flags);
 }

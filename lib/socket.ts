@@ -440,7 +440,8 @@ export function send_fds(sock: Socket, buffers: ArrayBufferView[], fds: Array<nu
  */
 export function recv_fds(sock: Socket, bufsize: number, maxfds: number, flags = 0): [Buffer, number[], number, SockAddr] {
   validateInteger(maxfds, 'maxfds', 0, 253 * 64);
-  const [data, anc, msgFlags, addr] = sock.recvmsg(bufsize, maxfds > 0 ? native.CMSG_SPACE(maxfds * 4) : 0, flags);
+  // CMSG_LEN, not CMSG_SPACE (as CPython): the padding of CMSG_SPACE could admit one fd more than maxfds.
+  const [data, anc, msgFlags, addr] = sock.recvmsg(bufsize, native.CMSG_LEN(maxfds * 4), flags);
   const fds: number[] = [];
   for (const [level, type, d] of anc) {
     if (level !== K.SOL_SOCKET || type !== K.SCM_RIGHTS) continue;

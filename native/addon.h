@@ -23,6 +23,9 @@ struct AddonData {
 
 AddonData* GetData(Napi::Env env);
 
+// process.cc: called in a fork child right after uv_loop_fork.
+void DropInheritedPidWatches(uv_loop_t* loop);
+
 // Family initialisers; each adds its functions and constants to `exports`.
 void InitErrors(Napi::Env env, Napi::Object exports);
 void InitProcess(Napi::Env env, Napi::Object exports);

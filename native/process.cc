@@ -251,7 +251,7 @@ static bool ArgStringArray(const CallbackInfo& info, size_t i, const char* name,
   return true;
 }
 
-// execve(path, argv, envp). On success it does not return.
+// execve(path, argv, envp, resetSigpipe, keepFds). On success it does not return.
 // NOTE: Node ignores SIGPIPE, and an ignored disposition survives execve; a
 // program exec'd from Node would then never die of SIGPIPE. Like libuv's
 // uv_spawn we reset it (unless the caller asked to keep it), and we clear the
@@ -263,6 +263,23 @@ static Value JS_execve(const CallbackInfo& info) {
       !ArgStringArray(info, 2, "env", &envs))
     return UNDEF;
   bool reset_sigpipe = info.Length() < 4 || info[3].ToBoolean().Value();
+  // Node marks stdio (and every fd it inherited) close-on-exec at start-up
+  // (uv_disable_stdio_inheritance). The new program must get stdio, plus
+  // the extra fds the caller names.
+  std::vector<int> keep = {0, 1, 2};
+  if (info.Length() > 4 && info[4].IsArray()) {
+    Napi::Array a = info[4].As<Napi::Array>();
+    for (uint32_t k = 0; k < a.Length(); k++) {
+      Napi::Value v = a.Get(k);
+      if (v.IsNumber()) keep.push_back(v.As<Napi::Number>().Int32Value());
+    }
+  }
+  std::vector<std::pair<int, int>> restore;  // fd, old FD_* flags
+  for (int fd : keep) {
+    int fl = fd >= 0 ? fcntl(fd, F_GETFD) : -1;
+    if (fl >= 0 && (fl & FD_CLOEXEC) && fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) == 0)
+      restore.emplace_back(fd, fl);
+  }
   std::vector<char*> argv, envp;
   for (auto& s : args) argv.push_back(s.data());
   argv.push_back(nullptr);
@@ -277,6 +294,7 @@ static Value JS_execve(const CallbackInfo& info) {
   pthread_sigmask(SIG_SETMASK, &empty, &old_mask);
   execve(path.c_str(), argv.data(), envp.data());
   int err = errno;
+  for (auto& [fd, fl] : restore) fcntl(fd, F_SETFD, fl);
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   sigaction(SIGPIPE, &old_pipe, nullptr);
   return ThrowErrno(ENV, err, "execve", path.c_str());
@@ -299,7 +317,24 @@ struct PidWatch {
   Napi::FunctionReference callback;
   Napi::AsyncContext* context;
   bool closing = false;
+  PidWatch* next = nullptr;  // all live watches of this process
+  PidWatch* prev = nullptr;
 };
+
+static PidWatch* g_watches = nullptr;
+
+static void Link(PidWatch* w) {
+  w->next = g_watches;
+  if (g_watches) g_watches->prev = w;
+  g_watches = w;
+}
+
+static void Unlink(PidWatch* w) {
+  if (w->prev) w->prev->next = w->next;
+  else if (g_watches == w) g_watches = w->next;
+  if (w->next) w->next->prev = w->prev;
+  w->next = w->prev = nullptr;
+}
 
 static void OnWatchClosed(uv_handle_t* h);
 
@@ -317,6 +352,7 @@ static void OnEnvTeardown(void* arg) {
 static void OnWatchClosed(uv_handle_t* h) {
   auto* w = static_cast<PidWatch*>(h->data);
   close(w->pidfd);
+  Unlink(w);
   napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
   delete w->context;
   delete w;
@@ -334,16 +370,18 @@ static void OnPidfdReadable(uv_poll_t* handle, int status, int events) {
     if (r == 0) return;  // readable before the zombie is reapable: wait again
     if (r < 0) err = errno;
   }
+  // Close first: the callback may fork, and the child must see this watch
+  // as finished (DropInheritedPidWatches skips closing handles). `w` lives
+  // until OnWatchClosed runs on a later loop turn.
   uv_poll_stop(handle);
+  w->closing = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(handle), OnWatchClosed);
   Napi::Env env(w->env);
   Napi::HandleScope scope(env);
   Napi::Value e = err ? MakeErrnoError(env, err, "waitpid") : env.Null();
-  w->callback.MakeCallback(env.Global(),
-                           {e, Napi::Number::New(env, r), Napi::Number::New(env, wstatus)},
-                           *w->context);
-  w->callback.Reset();
-  w->closing = true;
-  uv_close(reinterpret_cast<uv_handle_t*>(handle), OnWatchClosed);
+  Napi::FunctionReference cb = std::move(w->callback);
+  cb.MakeCallback(env.Global(), {e, Napi::Number::New(env, r), Napi::Number::New(env, wstatus)},
+                  *w->context);
 }
 
 // waitpidWatch(pid, callback(err, pid, status), ref)
@@ -373,6 +411,7 @@ static Value JS_waitpid_watch(const CallbackInfo& info) {
   w->poll.data = w;
   uv_poll_start(&w->poll, UV_READABLE, OnPidfdReadable);
   napi_add_env_cleanup_hook(ENV, OnEnvTeardown, w);
+  Link(w);
   if (!ref) uv_unref(reinterpret_cast<uv_handle_t*>(&w->poll));
   return UNDEF;
 }
@@ -381,6 +420,26 @@ static Value JS_waitpid_watch(const CallbackInfo& info) {
 #undef UNDEF
 
 }  // namespace posixkit::process
+
+namespace posixkit {
+
+// In a forked child the parent's children are not ours: a pending
+// waitpidAsync could only ever fail, and its handle would keep the child's
+// loop alive. Drop them without settling (the event never happens here).
+// NOTE: the list is process-wide, but only the main thread forks.
+void DropInheritedPidWatches(uv_loop_t* loop) {
+  using namespace process;
+  for (PidWatch* w = g_watches; w; w = w->next) {
+    // A worker thread's loop is gone in the child; its epoll fd is still the
+    // parent's, so its handles must not be touched at all.
+    if (w->closing || w->poll.loop != loop) continue;
+    w->closing = true;
+    uv_poll_stop(&w->poll);
+    uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnWatchClosed);
+  }
+}
+
+}  // namespace posixkit
 
 namespace posixkit {
 

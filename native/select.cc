@@ -46,11 +46,12 @@ static bool ArgTimeout(const CallbackInfo& info, size_t i, double* out) {
 
 // ---- select -----------------------------------------------------------------
 
-// select(rfds, wfds, xfds, timeoutSec, ready: Uint8Array) -> count
-// `ready` gets one byte per input entry (r, then w, then x): 1 when that
-// entry's fd is in the returned set. The TS layer maps bytes back to the
-// caller's objects, so the same objects come back in input order.
-static bool FillSet(int32_t* fds, size_t n, fd_set* set, int* maxfd, Napi::Env env) {
+// select(fds: Int32Array, nr, nw, nx, timeoutSec, out: Int32Array) -> count
+// fds holds the read list, then the write list, then the except list. On
+// return out[0..count) are the indices into fds of the ready entries, in
+// input order, so the TS layer hands back the caller's own objects and walks
+// only what is ready.
+static bool FillSet(const int32_t* fds, size_t n, fd_set* set, int* maxfd, Napi::Env env) {
   FD_ZERO(set);
   for (size_t i = 0; i < n; i++) {
     // NOTE: FD_SET past FD_SETSIZE writes outside the fd_set (glibc only
@@ -66,20 +67,27 @@ static bool FillSet(int32_t* fds, size_t n, fd_set* set, int* maxfd, Napi::Env e
 }
 
 static Value JS_select(const CallbackInfo& info) {
-  int32_t *r, *w, *x;
-  size_t nr, nw, nx, nready;
-  uint8_t* ready;
+  int32_t *fds, *out;
+  size_t len, outlen;
+  int64_t nr, nw, nx;
   double timeout;
-  if (!ArgInt32Array(info, 0, "rlist", &r, &nr) || !ArgInt32Array(info, 1, "wlist", &w, &nw) ||
-      !ArgInt32Array(info, 2, "xlist", &x, &nx) || !ArgTimeout(info, 3, &timeout) ||
-      !ArgBytes(info, 4, "ready", &ready, &nready))
+  if (!ArgInt32Array(info, 0, "fds", &fds, &len) || !ArgInt(info, 1, "nr", 0, len, &nr) ||
+      !ArgInt(info, 2, "nw", 0, len, &nw) || !ArgInt(info, 3, "nx", 0, len, &nx) ||
+      !ArgTimeout(info, 4, &timeout) || !ArgInt32Array(info, 5, "out", &out, &outlen))
     return UNDEF;
-  if (nready < nr + nw + nx) return ThrowRangeError(ENV, "ready", "at least one byte per fd");
+  size_t total = static_cast<size_t>(nr + nw + nx);
+  if (total > len) return ThrowRangeError(ENV, "nr + nw + nx", "<= fds.length");
+  if (outlen < total) return ThrowRangeError(ENV, "out", "at least one entry per fd");
+  const int32_t *r = fds, *w = fds + nr, *x = fds + nr + nw;
   fd_set rs0, ws0, xs0, rs, ws, xs;
   int maxfd = -1;
   if (!FillSet(r, nr, &rs0, &maxfd, ENV) || !FillSet(w, nw, &ws0, &maxfd, ENV) ||
       !FillSet(x, nx, &xs0, &maxfd, ENV))
     return UNDEF;
+  // Copy the lists: a signal handler run between EINTR retries may reuse
+  // the caller's table (the TS layer avoids that, a direct caller may not).
+  std::vector<int32_t> copy(fds, fds + total);
+  r = copy.data(), w = r + nr, x = w + nw;
   Deadline deadline(timeout);
   int n;
   for (;;) {
@@ -98,11 +106,13 @@ static Value JS_select(const CallbackInfo& info) {
     if (errno != EINTR) return ThrowErrno(ENV, errno, "select");
     if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
   }
-  size_t k = 0;
-  for (size_t i = 0; i < nr; i++) ready[k++] = n > 0 && FD_ISSET(r[i], &rs);
-  for (size_t i = 0; i < nw; i++) ready[k++] = n > 0 && FD_ISSET(w[i], &ws);
-  for (size_t i = 0; i < nx; i++) ready[k++] = n > 0 && FD_ISSET(x[i], &xs);
-  return Napi::Number::New(ENV, n);
+  int k = 0;
+  if (n > 0) {
+    for (int64_t i = 0; i < nr; i++) if (FD_ISSET(r[i], &rs)) out[k++] = static_cast<int32_t>(i);
+    for (int64_t i = 0; i < nw; i++) if (FD_ISSET(w[i], &ws)) out[k++] = static_cast<int32_t>(nr + i);
+    for (int64_t i = 0; i < nx; i++) if (FD_ISSET(x[i], &xs)) out[k++] = static_cast<int32_t>(nr + nw + i);
+  }
+  return Napi::Number::New(ENV, k);
 }
 
 // ---- poll -------------------------------------------------------------------
@@ -218,6 +228,7 @@ struct FdWatch {
   Napi::FunctionReference callback;
   Napi::AsyncContext* context = nullptr;
   bool active = false, closing = false, closed = false, external_gone = false;
+  bool env_gone = false;  // the env ran its cleanup hooks (worker teardown)
 };
 
 static void OnWatchClosed(uv_handle_t* h);
@@ -226,20 +237,26 @@ static void CloseWatch(FdWatch* w) {
   if (w->closing) return;
   w->closing = true;
   w->callback.Reset();
+  delete w->context;  // while the env is still alive (napi_async_destroy)
+  w->context = nullptr;
   // uv_poll_stop removes the fd from libuv's epoll set at once, so the
   // caller may close the fd right after this returns.
   uv_poll_stop(&w->poll);
   uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnWatchClosed);
 }
 
-static void OnEnvTeardown(void* arg) { CloseWatch(static_cast<FdWatch*>(arg)); }
+// NOTE: at env teardown the close callback runs after the env is gone, so
+// it must not call napi_remove_env_cleanup_hook (a hook that ran is removed).
+static void OnEnvTeardown(void* arg) {
+  auto* w = static_cast<FdWatch*>(arg);
+  w->env_gone = true;
+  CloseWatch(w);
+}
 
 static void OnWatchClosed(uv_handle_t* h) {
   auto* w = static_cast<FdWatch*>(h->data);
   w->closed = true;
-  napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
-  delete w->context;
-  w->context = nullptr;
+  if (!w->env_gone) napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
   if (w->external_gone) delete w;
 }
 

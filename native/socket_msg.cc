@@ -144,7 +144,9 @@ static Value JS_recvmsg(const CallbackInfo& info) {
   Napi::Array out = Napi::Array::New(ENV, 4);
   out.Set(0u, Napi::Buffer<char>::Copy(ENV, data.data(), static_cast<size_t>(r)));
   out.Set(1u, anc);
-  out.Set(2u, Napi::Number::New(ENV, msg.msg_flags));
+  // The kernel echoes MSG_CMSG_CLOEXEC back; report it only if the caller asked.
+  int mflags = (flags & MSG_CMSG_CLOEXEC) ? msg.msg_flags : (msg.msg_flags & ~MSG_CMSG_CLOEXEC);
+  out.Set(2u, Napi::Number::New(ENV, mflags));
   out.Set(3u, MakeSockaddr(ENV, reinterpret_cast<sockaddr*>(&sa.ss), msg.msg_namelen));
   return out;
 }

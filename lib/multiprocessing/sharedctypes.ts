@@ -23,6 +23,8 @@ export const typecodes = {
 
 export type Typecode = keyof typeof typecodes;
 type Elem<C extends Typecode> = C extends 'l' | 'L' | 'q' | 'Q' ? bigint : C extends 'c' ? string : number;
+/** What may be stored: bigint codes also take integer numbers. */
+type ElemIn<C extends Typecode> = C extends 'l' | 'L' | 'q' | 'Q' ? bigint | number : Elem<C>;
 type View = InstanceType<NumCtor> | InstanceType<BigCtor>;
 
 export type LockOption = boolean | Lock | RLock;
@@ -86,7 +88,7 @@ export class Value<C extends Typecode = Typecode> implements Shareable {
    * Value('i', 0), Value('d', 1.5), Value('q', 10n), Value('c', 'a').
    * options.lock: true (default, a new RLock), false (raw), or a Lock/RLock to use.
    */
-  constructor(typecode: C, init?: Elem<C>, options: { lock?: LockOption } = {}, _block?: Block, _lock?: Lock | RLock | null) {
+  constructor(typecode: C, init?: ElemIn<C>, options: { lock?: LockOption } = {}, _block?: Block, _lock?: Lock | RLock | null) {
     const Ctor = ctorOf(typecode);
     this.typecode = typecode;
     this.#big = Ctor === BigInt64Array || Ctor === BigUint64Array;
@@ -100,7 +102,7 @@ export class Value<C extends Typecode = Typecode> implements Shareable {
     return withOptionalLock(this.#lock, () => decode(this.typecode, this.#view[0]) as Elem<C>);
   }
 
-  set value(v: Elem<C>) {
+  set value(v: ElemIn<C>) {
     const raw = encode(this.typecode, this.#big, v, 'value');
     withOptionalLock(this.#lock, () => { this.#view[0] = raw as never; });
   }
@@ -146,7 +148,7 @@ export class SharedArray<C extends Typecode = Typecode> implements Shareable, It
   readonly #lock: Lock | RLock | null;
   readonly #big: boolean;
 
-  constructor(typecode: C, sizeOrInit: number | ArrayLike<Elem<C>> | string, options: { lock?: LockOption } = {},
+  constructor(typecode: C, sizeOrInit: number | ArrayLike<ElemIn<C>> | string, options: { lock?: LockOption } = {},
     _block?: Block, _lock?: Lock | RLock | null) {
     const Ctor = ctorOf(typecode);
     this.typecode = typecode;
@@ -183,7 +185,7 @@ export class SharedArray<C extends Typecode = Typecode> implements Shareable, It
   }
 
   /** arr[i] = v */
-  set(i: number, v: Elem<C>): void {
+  set(i: number, v: ElemIn<C>): void {
     const k = this.#index(i);
     const raw = encode(this.typecode, this.#big, v, 'value');
     withOptionalLock(this.#lock, () => { this.#view[k] = raw as never; });
@@ -227,11 +229,11 @@ registerReviver('SharedArray', (b, extra) => {
 });
 
 /** Python's RawValue: a Value without a lock. */
-export function RawValue<C extends Typecode>(typecode: C, init?: Elem<C>): Value<C> {
+export function RawValue<C extends Typecode>(typecode: C, init?: ElemIn<C>): Value<C> {
   return new Value(typecode, init, { lock: false });
 }
 
 /** Python's RawArray: a SharedArray without a lock. */
-export function RawArray<C extends Typecode>(typecode: C, sizeOrInit: number | ArrayLike<Elem<C>>): SharedArray<C> {
+export function RawArray<C extends Typecode>(typecode: C, sizeOrInit: number | ArrayLike<ElemIn<C>> | string): SharedArray<C> {
   return new SharedArray(typecode, sizeOrInit, { lock: false });
 }

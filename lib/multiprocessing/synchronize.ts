@@ -95,6 +95,12 @@ export function isSharedSync(x: unknown): x is SharedSync {
 
 /** Rebuilds, in this thread, the primitive a [SHARE]() descriptor describes. */
 export function fromShared<T = unknown>(desc: SharedSync): T {
+  if (isSharedSync(desc) && !revivers.has(desc.__posixkit_sync)) {
+    // Value and SharedArray register from their own module, which the
+    // receiving thread may not have loaded yet.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('./sharedctypes');
+  }
   const revive = isSharedSync(desc) ? revivers.get(desc.__posixkit_sync) : undefined;
   if (!revive) throw invalidArgType('desc', 'a shared primitive descriptor', desc);
   return revive(attachBlock(desc.block), desc.extra) as T;

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errno } from '../../lib/errors';
 import * as os from '../../lib/os';
 import * as select from '../../lib/select';
+import * as socketModule from '../../lib/socket';
 import { Epoll, EPOLLET, EPOLLIN, EPOLLONESHOT, EPOLLOUT } from '../../lib/select';
 import { fdCount, runInChild, sleepSync, waitWithTimeout } from '../helpers/proc';
 
@@ -447,5 +448,117 @@ describe('epoll at scale and across processes', () => {
   it('EPOLLEXCLUSIVE wakes one of several waiting processes; without it all wake', () => {
     expect(wokenChildren(false)).toBe(3);
     expect(wokenChildren(true)).toBe(1);
+  });
+});
+
+describe('epoll with socketpairs (IO-07, IO-28, IO-29)', () => {
+  const sock = () => socketModule;
+
+  it('EPOLLET on a socketpair: one event per edge, again only on new data', () => {
+    const { socketpair } = sock();
+    const [a, b] = socketpair();
+    try {
+      using ep = select.epoll();
+      ep.register(a, EPOLLIN | EPOLLET);
+      b.send(Buffer.from('one'));
+      expect(ep.poll(0)).toEqual([[a.fileno(), EPOLLIN]]);
+      expect(ep.poll(0.05)).toEqual([]);  // undrained, but no new edge
+      b.send(Buffer.from('two'));
+      expect(ep.poll(0)).toEqual([[a.fileno(), EPOLLIN]]);
+      expect(a.recv(100).toString()).toBe('onetwo');
+      expect(ep.poll(0)).toEqual([]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('reports EPOLLIN and EPOLLOUT in one call, and EPOLLRDHUP when the peer shuts down', () => {
+    const { socketpair, SHUT_WR } = sock();
+    const [a, b] = socketpair();
+    try {
+      using ep = select.epoll();
+      ep.register(a, EPOLLIN | EPOLLOUT | select.EPOLLRDHUP);
+      expect(ep.poll(0)).toEqual([[a.fileno(), EPOLLOUT]]);
+      b.send(Buffer.from('x'));
+      expect(ep.poll(0)).toEqual([[a.fileno(), EPOLLIN | EPOLLOUT]]);
+      b.shutdown(SHUT_WR);
+      const [[, ev]] = ep.poll(0);
+      expect(ev & select.EPOLLRDHUP).toBe(select.EPOLLRDHUP);
+      b.close();
+      const [[, ev2]] = ep.poll(0);
+      expect(ev2 & select.EPOLLHUP).toBe(select.EPOLLHUP);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('watches (RLIMIT_NOFILE - 32) / 2 socketpairs and reports every writer', () => {
+    const { socketpair } = sock();
+    const limit = Number(readFileSync('/proc/self/limits', 'utf8').match(/Max open files\s+(\d+)/)![1]);
+    const pairs = Math.min(5000, Math.floor((limit - fdCount() - 32) / 2));
+    const socks: Array<ReturnType<typeof socketpair>> = [];
+    try {
+      using ep = select.epoll();
+      for (let i = 0; i < pairs; i++) {
+        const p = socketpair();
+        socks.push(p);
+        ep.register(p[0], EPOLLOUT);
+      }
+      const evs = new Int32Array(2 * pairs);
+      expect(ep.pollInto(evs, 0)).toBe(pairs);
+      const fds = new Set(socks.map(([s]) => s.fileno()));
+      for (let i = 0; i < pairs; i++) expect(fds.delete(evs[2 * i])).toBe(true);
+      expect(fds.size).toBe(0);
+    } finally {
+      for (const [x, y] of socks) { x.close(); y.close(); }
+    }
+  });
+});
+
+describe('epoll objects and the garbage collector', () => {
+  it('an epoll object dropped without close() gives its fd back', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc, 'vitest runs with --expose-gc').toBeTypeOf('function');
+    const before = fdCount();
+    (() => { for (let i = 0; i < 20; i++) select.epoll(); })();
+    expect(fdCount()).toBe(before + 20);
+    for (let i = 0; i < 20 && fdCount() > before; i++) {
+      gc!();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(fdCount()).toBe(before);
+  });
+});
+
+describe('epoll in a worker thread', () => {
+  it('pollAsync works on the worker loop, and a worker ending with a pending pollAsync exits cleanly', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const path = await import('node:path');
+    const { ROOT } = await import('../helpers/proc');
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      const select = require(${JSON.stringify(path.join(ROOT, 'dist/select.js'))});
+      const os = require(${JSON.stringify(path.join(ROOT, 'dist/os.js'))});
+      (async () => {
+        const [r, w] = os.pipe();
+        const ep = select.epoll();
+        ep.register(r, select.EPOLLIN);
+        setTimeout(() => os.write(w, 'x'), 30);
+        const got = await ep.pollAsync(5);
+        parentPort.postMessage({ ok: JSON.stringify(got) === JSON.stringify([[r, select.EPOLLIN]]), fds: [r, w, ep.fileno()] });
+        os.read(r, 1);
+        ep.pollAsync();            // left pending: the env teardown must close its watcher
+        setTimeout(() => process.exit(0), 20);
+      })();`;
+    const worker = new Worker(code, { eval: true });
+    const msg = await new Promise<{ ok: boolean; fds: number[] }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(msg.ok).toBe(true);
+    expect(await new Promise((resolve) => worker.once('exit', resolve))).toBe(0);
+    for (const fd of msg.fds) os.close(fd);  // fds belong to the process; the worker left them open
   });
 });

@@ -132,6 +132,35 @@ describe('select(): readiness', () => {
     expect(rs).toHaveLength(5);
   });
 
+  it('maps answers back across mixed lists of fds and objects', () => {
+    const [r1] = pipe();
+    const [r2, w2] = pipe();
+    const [r3, w3] = pipe();
+    os.write(w2, 'x');
+    os.write(w3, 'x');
+    const a = { fileno: () => r2 };
+    const wo = { fileno: () => w3 };
+    const [rs, ws, xs] = select.select([r1, a, r3, r1], [wo, w2], [r1, r2], 0);
+    expect(rs).toEqual([a, r3]);
+    expect(rs[0]).toBe(a);
+    expect(ws).toEqual([wo, w2]);
+    expect(xs).toEqual([]);
+    // Duplicates come back once per entry, as in Python.
+    expect(select.select([r2, r2, a], [], [], 0)[0]).toEqual([r2, r2, a]);
+  });
+
+  it('survives a fileno() that calls select() itself', () => {
+    const [r, w] = pipe();
+    const [r2, w2] = pipe();
+    os.write(w, 'x');
+    const inner: unknown[] = [];
+    const reentrant = { fileno: () => { inner.push(select.select([r2, r2], [w2], [], 0)); return r2; } };
+    const [rs, ws] = select.select([r, reentrant], [w], [], 0);
+    expect(rs).toEqual([r]);  // the nested call must not overwrite the outer call's fd table
+    expect(ws).toEqual([w]);
+    expect(inner).toEqual([[[], [w2], []]]);
+  });
+
   it('handles up to FD_SETSIZE - 1 across all three sets', () => {
     const [r, w] = pipe();
     const high = os.dup2(w, 1023, false);

@@ -1,0 +1,11 @@
+// Seed: getpid / getppid in parent and child.
+import 'posixkit/forkable';
+import { fork, getpid, getppid, wait } from 'posixkit/os';
+
+const pid = fork();
+if (pid === 0) {
+  console.log(`child  getpid()=${getpid()} getppid()=${getppid()}`);
+} else {
+  console.log(`parent getpid()=${getpid()} getppid()=${getppid()} (forked ${pid})`);
+  wait();
+}
