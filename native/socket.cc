@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -32,6 +33,11 @@ using Napi::Value;
 static thread_local std::vector<char> scratch;
 static constexpr size_t kScratchMax = 1 << 20;
 
+struct HeapBuf {
+  char* p = nullptr;
+  ~HeapBuf() { free(p); }
+};
+
 static bool ArgTimeout(const CallbackInfo& info, size_t i, double* t) {
   return ArgDouble(info, i, "timeout", t);
 }
@@ -45,10 +51,12 @@ static bool ArgInto(const CallbackInfo& info, size_t i, uint8_t** buf, size_t* l
   return true;
 }
 
-static char* Scratch(size_t n, std::vector<char>* big) {
+// A receive buffer of n bytes; null (ENOMEM) only for a huge request, since
+// std::vector would abort on bad_alloc in a build without exceptions.
+static char* Scratch(size_t n, HeapBuf* big) {
   if (n > kScratchMax) {
-    big->resize(n);
-    return big->data();
+    big->p = static_cast<char*>(malloc(n));
+    return big->p;
   }
   if (scratch.size() < n) scratch.resize(n < 65536 ? 65536 : n);
   return scratch.data();
@@ -213,8 +221,9 @@ static Value JS_recv(const CallbackInfo& info) {
   if (!ArgFd(info, 0, &fd) || !ArgInt(info, 1, "bufsize", 0, INT32_MAX, &bufsize) ||
       !ArgInt32(info, 2, "flags", &flags) || !ArgTimeout(info, 3, &timeout))
     return UNDEF;
-  std::vector<char> big;
+  HeapBuf big;
   char* buf = Scratch(static_cast<size_t>(bufsize), &big);
+  if (!buf) return ThrowErrno(ENV, ENOMEM, "malloc");
   Deadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl,
                        [&] { return recv(fd, buf, static_cast<size_t>(bufsize), flags); });
@@ -264,8 +273,9 @@ static Value JS_recvfrom(const CallbackInfo& info) {
   if (!ArgFd(info, 0, &fd) || !ArgInt(info, 1, "bufsize", 0, INT32_MAX, &bufsize) ||
       !ArgInt32(info, 2, "flags", &flags) || !ArgTimeout(info, 3, &timeout))
     return UNDEF;
-  std::vector<char> big;
+  HeapBuf big;
   char* buf = Scratch(static_cast<size_t>(bufsize), &big);
+  if (!buf) return ThrowErrno(ENV, ENOMEM, "malloc");
   SockAddr sa;
   Deadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {

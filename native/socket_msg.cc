@@ -3,7 +3,9 @@
 #include <sys/uio.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "addon.h"
@@ -106,10 +108,12 @@ static Value JS_recvmsg(const CallbackInfo& info) {
       !ArgInt(info, 2, "ancbufsize", 0, 1 << 20, &ancbufsize) ||
       !ArgInt32(info, 3, "flags", &flags) || !ArgDouble(info, 4, "timeout", &timeout))
     return UNDEF;
-  std::vector<char> data(static_cast<size_t>(bufsize));
+  // malloc, not std::vector: a huge bufsize must be ENOMEM, not an abort.
+  std::unique_ptr<char, decltype(&free)> data(static_cast<char*>(malloc(bufsize ? bufsize : 1)), &free);
+  if (!data) return ThrowErrno(ENV, ENOMEM, "malloc");
   // Aligned for struct cmsghdr.
   std::vector<struct cmsghdr> control((static_cast<size_t>(ancbufsize) + sizeof(cmsghdr) - 1) / sizeof(cmsghdr));
-  struct iovec iov = {data.data(), data.size()};
+  struct iovec iov = {data.get(), static_cast<size_t>(bufsize)};
   SockAddr sa;
   struct msghdr msg = {};
   Deadline dl(timeout);
@@ -142,7 +146,7 @@ static Value JS_recvmsg(const CallbackInfo& info) {
     }
   }
   Napi::Array out = Napi::Array::New(ENV, 4);
-  out.Set(0u, Napi::Buffer<char>::Copy(ENV, data.data(), static_cast<size_t>(r)));
+  out.Set(0u, Napi::Buffer<char>::Copy(ENV, data.get(), static_cast<size_t>(r)));
   out.Set(1u, anc);
   // The kernel echoes MSG_CMSG_CLOEXEC back; report it only if the caller asked.
   int mflags = (flags & MSG_CMSG_CLOEXEC) ? msg.msg_flags : (msg.msg_flags & ~MSG_CMSG_CLOEXEC);
