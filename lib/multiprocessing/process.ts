@@ -109,10 +109,14 @@ export class Process {
     return this.#exitCode;
   }
 
-  /** An fd that becomes readable (end of file) when the child ends. */
+  /**
+   * An fd that becomes readable (end of file) when the child ends, for
+   * select/poll/epoll. It is closed once the child is reaped (join,
+   * isAlive or exitCode saw the end); then -1.
+   */
   get sentinel(): number {
     this.#checkNotClosed();
-    if (this.#sentinel < 0) throw stateError('ERR_PROCESS_NOT_STARTED', 'process not started');
+    if (this.#state === 'initial') throw stateError('ERR_PROCESS_NOT_STARTED', 'process not started');
     return this.#sentinel;
   }
 
@@ -248,8 +252,7 @@ export class Process {
         throw stateError('ERR_PROCESS_RUNNING',
           'cannot close a process while it is still running; call join() or terminate() first');
       }
-      closePrivateFd(this.#sentinel);
-      this.#sentinel = -1;
+      this.#dropSentinel();
       children.delete(this);
     }
     this.#state = 'closed';
@@ -282,12 +285,22 @@ export class Process {
       // Reaped behind our back (a stray waitpid(-1)): the status is lost.
       if ((e as { code?: string }).code !== 'ECHILD') throw e;
       if (this.#exitCode === null) this.#exitCode = -1;
+      this.#dropSentinel();
     }
   }
 
   #setStatus(status: number): void {
     if (this.#exitCode !== null) return;
     this.#exitCode = os.waitstatus_to_exitcode(status);
+    // Reaped: the sentinel has told all it can. Closing it now (Python waits
+    // for close() or the garbage collector) keeps finished Process objects
+    // from holding fds.
+    this.#dropSentinel();
+  }
+
+  #dropSentinel(): void {
+    if (this.#sentinel >= 0) closePrivateFd(this.#sentinel);
+    this.#sentinel = -1;
   }
 
   #isParent(): boolean {
