@@ -186,7 +186,7 @@ describe('Process: async join, grandchildren, daemons', () => {
     expect(p.exitCode).toBe(5);
     expect(ticks).toBeGreaterThan(3);
     await p.joinAsync(); // again: already known
-    await new Promise((r) => setImmediate(r)); // libuv closes the pidfd in its close callback
+    await new Promise((r) => setTimeout(r, 10)); // libuv closes the pidfd in its close callback
   });
 
   it('joinAsync() after a synchronous join() resolves; both at once agree', async () => {
@@ -196,7 +196,7 @@ describe('Process: async join, grandchildren, daemons', () => {
     p.join();
     await pending;
     expect(p.exitCode).toBe(0);
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 10));
   });
 
   it('a child can start and join its own child (names Process-N:1)', () => {
