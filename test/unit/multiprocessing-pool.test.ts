@@ -82,7 +82,7 @@ describe('Pool: results', () => {
     expect(pool.starmap(add, [[1, 2], [3, 4]])).toEqual([3, 7]);
     expect(pool.apply(add, [20, 22])).toBe(42);
     expect([...pool.imap(square, [1, 2, 3, 4, 5], 2)]).toEqual([1, 4, 9, 16, 25]);
-    expect([...pool.imapUnordered(square, [1, 2, 3, 4, 5])].sort((a, b) => a - b)).toEqual([1, 4, 9, 16, 25]);
+    expect([...pool.imapUnordered<number>(square, [1, 2, 3, 4, 5])].sort((a, b) => a - b)).toEqual([1, 4, 9, 16, 25]);
     expect([...pool.imap(square, [])]).toEqual([]);
   });
 
@@ -222,7 +222,7 @@ describe('Pool: failures', () => {
 
   it('MP-09: terminate() with 10,000 pending long tasks returns promptly and fails them', async () => {
     pool = new mp.Pool(2, { functions: [napping] });
-    const results = [];
+    const results: mp.AsyncResult[] = [];
     for (let i = 0; i < 10_000; i++) results.push(pool.applyAsync(napping, [1000]));
     const it = pool.imap(napping, [1000, 1000]);
     sleepSync(50);
