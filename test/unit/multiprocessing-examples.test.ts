@@ -1,0 +1,71 @@
+// The examples/mp_*.ts ports of the seed programs, run as real programs
+// (transpiled to a temp dir, requiring dist/) under node --single-threaded.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import ts from 'typescript';
+import { afterAll, describe, expect, it } from 'vitest';
+import { procState, ROOT, runNode } from '../helpers/proc';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'posixkit-mp-examples-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(name: string) {
+  const src = readFileSync(path.join(ROOT, 'examples', `${name}.ts`), 'utf8');
+  const js = ts.transpileModule(src, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  }).outputText.replace(/require\("\.\.\/lib\/([^"]+)"\)/g, (_m, mod: string) => `require(${JSON.stringify(path.join(ROOT, 'dist', mod))})`);
+  const file = path.join(dir, `${name}.js`);
+  writeFileSync(file, js);
+  return runNode([file], { timeout: 20_000 });
+}
+
+describe('multiprocessing examples', () => {
+  it('mp_process_args: join(timeout) returns while the child works, join() reaps it', () => {
+    const r = run('mp_process_args');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/started Worker, pid \d+, alive: true/);
+    expect(r.stdout).toContain('after join(0.15): alive true, exitCode null');
+    expect(r.stdout.match(/I'm Levi/g)).toHaveLength(3);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('after join(): alive false, exitCode 0');
+  });
+
+  it('mp_process_subclass: run() runs in the child', () => {
+    const r = run('mp_process_subclass');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.match(/the time is \d\d:\d\d:\d\d \(Process-1\)/g)).toHaveLength(3);
+    expect(r.stdout).toContain('Process-1 exited with 0');
+  });
+
+  it('mp_daemon: the daemon dies with the main process', () => {
+    const r = run('mp_daemon');
+    expect(r.status, r.stderr).toBe(0);
+    const pid = Number(/daemon (\d+) is terminated/.exec(r.stdout)![1]);
+    expect(r.stdout).toContain(`daemon ${pid} still here`);
+    expect(procState(pid)).toBeNull();
+  });
+
+  it('mp_pool: applyAsync results, apply, map, close, join', () => {
+    const r = run('mp_pool');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('apply: 144');
+    expect(r.stdout).toContain('map: [ 1, 4, 9, 16, 25 ]');
+    for (let i = 0; i < 6; i++) expect(r.stdout).toContain(`result: hello ${i} done`);
+    expect(r.stdout.match(/handled by \d+/g)).toHaveLength(6);
+  });
+
+  it('mp_pipe: five children send, the parent receives all', () => {
+    const r = run('mp_pipe');
+    expect(r.status, r.stderr).toBe(0);
+    for (let i = 0; i < 5; i++) expect(r.stdout).toContain(`hello from child ${i}`);
+  });
+
+  it('mp_queue: FIFO across processes, bounded, Empty on get(false)', () => {
+    const r = run('mp_queue');
+    expect(r.status, r.stderr).toBe(0);
+    const got = r.stdout.split('\n').filter((l) => l.startsWith('got ')).map((l) => Number(l.slice(4)));
+    expect(got).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(r.stdout).toContain('empty: true, full: false, qsize: 0');
+    expect(r.stdout).toContain('get(false) on an empty queue throws Empty');
+  });
+});
