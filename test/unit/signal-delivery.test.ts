@@ -99,8 +99,9 @@ describe('a handler that throws inside a blocking call (SIG-06, NODE-07)', () =>
     });
     const old = signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR2, SIGHUP]);
     signal.signal(SIGHUP, () => { later++; });
-    os.kill(os.getpid(), SIGUSR2);
-    os.kill(os.getpid(), SIGHUP);
+    // Thread-directed, so both stay pending here (see pendOnMain in signal.test.ts).
+    signal.raise_signal(SIGUSR2);
+    signal.raise_signal(SIGHUP);
     // Unblocking delivers both; SIGHUP (1) runs first, then SIGUSR2 throws.
     expect(() => signal.pthread_sigmask(signal.SIG_SETMASK, old)).toThrow(boom);
     expect(later).toBe(1);

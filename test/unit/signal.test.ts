@@ -27,6 +27,16 @@ function sigmaskBit(field: 'SigIgn' | 'SigCgt' | 'SigBlk' | 'SigPnd', sig: numbe
   return ((BigInt(`0x${line.split(/\s+/)[1]}`) >> BigInt(sig - 1)) & 1n) === 1n;
 }
 
+/**
+ * Makes `sig` pending on the main thread while it blocks it. Not kill(self):
+ * a process-directed signal the main thread blocks waits in the process
+ * queue until another Node thread takes it and forwards it, and while it is
+ * being forwarded it is pending nowhere. raise() is thread-directed.
+ */
+function pendOnMain(sig: number): void {
+  signal.raise_signal(sig);
+}
+
 afterEach(() => {
   signal.setitimer(signal.ITIMER_REAL, 0);
   signal.alarm(0);
@@ -274,7 +284,7 @@ describe('pthread_sigmask and sigpending', () => {
     try {
       expect(old.has(SIGUSR2)).toBe(false);
       expect(sigmaskBit('SigBlk', SIGUSR2)).toBe(true);
-      os.kill(os.getpid(), SIGUSR2);
+      pendOnMain(SIGUSR2);
       expect(signal.sigpending().has(SIGUSR2)).toBe(true);
       expect(calls).toBe(0);
     } finally {
@@ -294,11 +304,11 @@ describe('sigwait, sigwaitinfo, sigtimedwait', () => {
     signal.signal(SIGUSR2, () => { calls++; });
     const old = signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR2]);
     try {
-      os.kill(os.getpid(), SIGUSR2);
+      pendOnMain(SIGUSR2);
       expect(signal.sigwait([SIGUSR2])).toBe(SIGUSR2);
-      os.kill(os.getpid(), SIGUSR2);
+      pendOnMain(SIGUSR2);
       expect(signal.sigwaitinfo(new Set([SIGUSR2]))).toMatchObject({ si_signo: SIGUSR2, si_pid: os.getpid(), si_uid: process.getuid!() });
-      os.kill(os.getpid(), SIGUSR2);
+      pendOnMain(SIGUSR2);
       expect(signal.sigtimedwait([SIGUSR2], 0)).toMatchObject({ si_signo: SIGUSR2 });
       expect(calls).toBe(0);
     } finally {
@@ -345,7 +355,7 @@ describe('signalfd', () => {
       expect(os.get_inheritable(fd)).toBe(false);
       expect(os.get_blocking(fd)).toBe(false);
       expect(() => signal.signalfd_read(fd)).toThrow(BlockingIOError);
-      os.kill(os.getpid(), SIGUSR2);
+      pendOnMain(SIGUSR2);
       const [info, ...rest] = signal.signalfd_read(fd);
       expect(rest).toEqual([]);
       expect(info).toMatchObject({ ssi_signo: SIGUSR2, ssi_pid: os.getpid(), ssi_uid: process.getuid!() });
