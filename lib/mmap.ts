@@ -12,11 +12,11 @@ import {
 } from './errors';
 import { family } from './native';
 
-type Handle = { readonly __mapping: unique symbol };
+type Handle = { readonly buffer: ArrayBuffer };
 
 interface MmanNative {
-  mmap(fd: number, length: number, prot: number, flags: number, offset: number): [Handle, ArrayBuffer];
-  munmap(handle: Handle, buffer: ArrayBuffer): boolean;
+  mmap(fd: number, length: number, prot: number, flags: number, offset: number): Handle;
+  munmap(handle: Handle): boolean;
   msync(handle: Handle, offset: number, length: number, flags: number): void;
   memfd_create(name: string, flags: number): number;
   shm_open(name: string, flags: number, mode: number): number;
@@ -91,9 +91,9 @@ export class MemoryMap implements Disposable {
   #ownsFd: boolean;
 
   /** @internal use mmap(). */
-  constructor(handle: Handle, buffer: ArrayBuffer, length: number, fd: number, ownsFd: boolean) {
+  constructor(handle: Handle, length: number, fd: number, ownsFd: boolean) {
     this.#handle = handle;
-    this.#buffer = buffer;
+    this.#buffer = handle.buffer;
     this.#length = length;
     this.#fd = fd;
     this.#ownsFd = ownsFd;
@@ -154,7 +154,7 @@ export class MemoryMap implements Disposable {
     const handle = this.#handle;
     if (!handle) return;
     this.#handle = null;
-    native.munmap(handle, this.#buffer);
+    native.munmap(handle);
     if (this.#ownsFd && this.#fd >= 0) {
       fdReaper.unregister(this);
       native.close(this.#fd);
@@ -188,26 +188,39 @@ function mappingClosed(syscall: string): Error {
  */
 export function mmap(fd: FileLike | -1, length: number, options: MmapOptions = {}): MemoryMap {
   const f = fd === -1 ? -1 : toFd(fd);
-  validateInteger(length, 'length', 1, 2 ** 46);
+  validateInteger(length, 'length', f === -1 ? 1 : 0, 2 ** 46);
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
   const prot = options.prot === undefined ? PROT_READ | PROT_WRITE : validateInt32(options.prot, 'options.prot', 0);
   const flags = options.flags === undefined ? MAP_SHARED : validateInt32(options.flags, 'options.flags', 0);
   const offset = options.offset === undefined ? 0 : validateInteger(options.offset, 'options.offset', 0, 2 ** 52);
   if (offset % PAGESIZE !== 0) throw outOfRange('options.offset', `a multiple of PAGESIZE (${PAGESIZE})`, offset);
   if (f !== -1) {
-    const [handle, buffer] = native.mmap(f, length, prot, flags, offset);
-    return new MemoryMap(handle, buffer, length, f, false);
+    // Touching a page past the end of a file is SIGBUS, which would kill the
+    // process: refuse such a mapping up front, as Python does (ValueError).
+    const [size, , , mode] = native.mman_fstat(f);
+    if ((mode & 0o170000) === 0o100000) {
+      if (offset >= size && !(size === 0 && length === 0)) {
+        throw outOfRange('options.offset', `< the file size (${size})`, offset);
+      }
+      if (length === 0) length = size - offset;
+      if (length === 0) throw outOfRange('length', '> 0 (cannot map an empty file)', length);
+      if (offset + length > size) throw outOfRange('length', `<= the file size minus offset (${size - offset})`, length);
+    } else if (length === 0) {
+      throw outOfRange('length', '> 0 (0 means "the whole file" for regular files only)', length);
+    }
+    const handle = native.mmap(f, length, prot, flags, offset);
+    return new MemoryMap(handle, length, f, false);
   }
   if (offset !== 0) throw outOfRange('options.offset', '0 for anonymous memory', offset);
   if ((flags & MAP_SHARED) === 0) {
-    const [handle, buffer] = native.mmap(-1, length, prot, flags | MAP_ANONYMOUS, 0);
-    return new MemoryMap(handle, buffer, length, -1, false);
+    const handle = native.mmap(-1, length, prot, flags | MAP_ANONYMOUS, 0);
+    return new MemoryMap(handle, length, -1, false);
   }
   const memfd = native.memfd_create('posixkit', K.MFD_CLOEXEC);
   try {
     native.mman_ftruncate(memfd, length);
-    const [handle, buffer] = native.mmap(memfd, length, prot, flags & ~MAP_ANONYMOUS, 0);
-    return new MemoryMap(handle, buffer, length, memfd, true);
+    const handle = native.mmap(memfd, length, prot, flags & ~MAP_ANONYMOUS, 0);
+    return new MemoryMap(handle, length, memfd, true);
   } catch (e) {
     native.close(memfd);
     throw e;
@@ -233,8 +246,8 @@ export function attachShared(desc: SharedMapping): MemoryMap {
     throw mappingClosed('attachShared');
   }
   if (st[1] !== desc.ino || st[2] !== desc.dev) throw mappingClosed('attachShared');
-  const [handle, buffer] = native.mmap(fd, length, PROT_READ | PROT_WRITE, MAP_SHARED, desc.offset ?? 0);
-  return new MemoryMap(handle, buffer, length, fd, false);
+  const handle = native.mmap(fd, length, PROT_READ | PROT_WRITE, MAP_SHARED, desc.offset ?? 0);
+  return new MemoryMap(handle, length, fd, false);
 }
 
 // ---- futex ----------------------------------------------------------------
@@ -280,7 +293,15 @@ export function futex_wake(view: Int32Array, index: number, count: number = 1): 
 const SHM_PREFIX = '/psm_';
 const SHM_SAFE_NAME_LENGTH = 14;
 
+let nameGenerator: (() => string) | null = null;
+
+/** Test hook: replaces the generator of SharedMemory names (null restores it). */
+export function _setShmNameGenerator(fn: (() => string) | null): void {
+  nameGenerator = fn;
+}
+
 function makeFilename(): string {
+  if (nameGenerator) return nameGenerator();
   const nbytes = Math.floor((SHM_SAFE_NAME_LENGTH - SHM_PREFIX.length) / 2);
   return SHM_PREFIX + randomBytes(nbytes).toString('hex');
 }
@@ -326,14 +347,16 @@ export class SharedMemory implements Disposable {
     const flags = create ? K.O_CREAT | K.O_EXCL | K.O_RDWR : K.O_RDWR;
     let fd: number;
     if (name === undefined || name === null) {
-      for (;;) {
+      // A collision with an existing segment is retried with a new name, as
+      // Python does (bounded: 100 collisions in a row means something is wrong).
+      for (let attempt = 1; ; attempt++) {
         const candidate = makeFilename();
         try {
           fd = native.shm_open(candidate, flags, 0o600);
           name = candidate;
           break;
         } catch (e) {
-          if ((e as { code?: string }).code !== 'EEXIST') throw e;
+          if ((e as { code?: string }).code !== 'EEXIST' || attempt >= 100) throw e;
         }
       }
     } else {
@@ -350,8 +373,8 @@ export class SharedMemory implements Disposable {
         // mmap of length 0 is EINVAL; Python fails the same way on an empty segment.
         throw errnoError(K.EINVAL, 'mmap');
       }
-      const [handle, buffer] = native.mmap(fd, this.#size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-      this.#map = new MemoryMap(handle, buffer, this.#size, fd, true);
+      const handle = native.mmap(fd, this.#size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+      this.#map = new MemoryMap(handle, this.#size, fd, true);
     } catch (e) {
       native.close(fd);
       if (create) {

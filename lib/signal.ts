@@ -14,6 +14,7 @@ interface SignalNative {
   signal(signum: number, mode: number): number;
   getsignal(signum: number): number;
   has_saved(signum: number): boolean;
+  siginterrupt(signum: number, flag: boolean): void;
   take_pending(): number[];
   add_pending(signum: number, count: number): void;
   after_fork_child(): void;
@@ -27,6 +28,7 @@ interface SignalNative {
   valid_signals(): number[];
   sigpending(): number[];
   pthread_sigmask(how: number, signals: number[]): number[];
+  sigtimedwait(signals: number[], timeout: number): SigwaitInfo | null;
   signalfd(fd: number, signals: number[], flags: number): number;
   signalfd_read(fd: number, max: number): SigInfo[];
 }
@@ -119,24 +121,30 @@ function kindToHandler(sig: number, kind: number): Handler {
 /**
  * Runs the JS handlers of the recorded signals, once per delivery, lowest
  * signal first. Called from the event loop and by blocking calls after
- * EINTR. If a handler throws, the calls not made yet stay pending (the event
- * loop makes them later) and the error propagates.
+ * EINTR. Signals that arrive while handlers run are handled too before it
+ * returns: a blocking call re-entered with one still recorded would sleep
+ * without running its handler. If a handler throws, the calls not made yet
+ * stay pending (the event loop makes them later) and the error propagates.
  */
 function dispatch(): void {
-  const pending = native.take_pending();
-  for (let i = 0; i < pending.length; i += 2) {
-    const sig = pending[i];
-    let count = pending[i + 1];
-    while (count > 0) {
-      const h = handlers.get(sig);
-      if (h === undefined) break; // now SIG_DFL/SIG_IGN: nothing to run
-      count--;
-      try {
-        h(sig);
-      } catch (e) {
-        if (count > 0) native.add_pending(sig, count);
-        for (let j = i + 2; j < pending.length; j += 2) native.add_pending(pending[j], pending[j + 1]);
-        throw e;
+  // Bounded, so a signal flood cannot keep a blocking call from its syscall.
+  for (let round = 0; round < 100; round++) {
+    const pending = native.take_pending();
+    if (pending.length === 0) return;
+    for (let i = 0; i < pending.length; i += 2) {
+      const sig = pending[i];
+      let count = pending[i + 1];
+      while (count > 0) {
+        const h = handlers.get(sig);
+        if (h === undefined) break; // now SIG_DFL/SIG_IGN: nothing to run
+        count--;
+        try {
+          h(sig);
+        } catch (e) {
+          if (count > 0) native.add_pending(sig, count);
+          for (let j = i + 2; j < pending.length; j += 2) native.add_pending(pending[j], pending[j + 1]);
+          throw e;
+        }
       }
     }
   }
@@ -184,8 +192,24 @@ export function getsignal(signalnum: number): Handler {
 }
 
 /**
+ * Python's signal.siginterrupt: with `flag` false, system calls interrupted
+ * by `signalnum` are restarted by the kernel (SA_RESTART) instead of running
+ * the JS handler inside them; the handler then runs from the event loop.
+ * True (posixkit's default) makes them fail with EINTR and apply the EINTR rule.
+ */
+export function siginterrupt(signalnum: number, flag: boolean): void {
+  const sig = validateSignum(signalnum);
+  if (typeof flag !== 'boolean') throw invalidArgType('flag', 'of type boolean', flag);
+  if (!isMainThread) {
+    throw codedError('ERR_SIGNAL_NOT_MAIN_THREAD', 'siginterrupt() only works in the main thread');
+  }
+  native.siginterrupt(sig, flag);
+}
+
+/**
  * pause(2): sleeps until a signal is handled; returns after the JS handler
- * ran, or throws what it threw. Handlers already recorded run first.
+ * ran, or throws what it threw. If a signal already arrived whose JS handler
+ * has not run yet, that handler runs and pause returns without sleeping.
  */
 export function pause(): void {
   if (!isMainThread) {
@@ -267,6 +291,32 @@ export function pthread_sigmask(how: number, mask: Iterable<number>): Set<number
     throw outOfRange('how', 'SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK', how);
   }
   return new Set(native.pthread_sigmask(how, toSignalArray(mask)));
+}
+
+/** What sigwaitinfo/sigtimedwait return (Python's struct_siginfo fields). */
+export interface SigwaitInfo {
+  si_signo: number; si_code: number; si_errno: number; si_pid: number; si_uid: number;
+  si_status: number; si_band: number;
+}
+
+/**
+ * sigwaitinfo(2): waits until one of `sigset` is pending and takes it
+ * (it is not delivered). Block the signals first with pthread_sigmask.
+ * Other signals' handlers run meanwhile (EINTR rule).
+ */
+export function sigwaitinfo(sigset: Iterable<number>): SigwaitInfo {
+  return native.sigtimedwait(toSignalArray(sigset), -1)!;
+}
+
+/** sigtimedwait(2): as sigwaitinfo, or null once `timeout` seconds passed. */
+export function sigtimedwait(sigset: Iterable<number>, timeout: number): SigwaitInfo | null {
+  const list = toSignalArray(sigset);
+  return native.sigtimedwait(list, validateSeconds(timeout, 'timeout'));
+}
+
+/** sigwait(3): as sigwaitinfo, returning the signal number. */
+export function sigwait(sigset: Iterable<number>): number {
+  return sigwaitinfo(sigset).si_signo;
 }
 
 /** One record read from a signalfd (struct signalfd_siginfo). */

@@ -220,12 +220,14 @@ export class Socket {
   }
 
   /**
-   * Hot path: one accept4(SOCK_CLOEXEC) returning the new fd, or -errno
-   * (-EAGAIN when nothing is pending on a non-blocking listener) without
-   * throwing. Wrap the fd with `new Socket(undefined, undefined, undefined, fd)`.
+   * Hot path: one accept4(SOCK_CLOEXEC | flags) returning the new fd, or
+   * -errno (-EAGAIN when nothing is pending on a non-blocking listener)
+   * without throwing. flags: 0 or SOCK_NONBLOCK. Wrap the fd with
+   * `new Socket(undefined, undefined, undefined, fd)` (its timeout then
+   * follows O_NONBLOCK).
    */
-  accept_raw(): number {
-    return native.accept_raw(this.#ok('accept'));
+  accept_raw(flags = 0): number {
+    return native.accept_raw(this.#ok('accept'), flags);
   }
 
   #adopt(fd: number): Socket {

@@ -191,7 +191,14 @@ export class Thread {
       state: this.#state.buffer as SharedArrayBuffer,
       port: port2,
     };
-    const worker = new Worker(bootstrapFile(), { workerData: data, transferList: [port2], name: this.#name });
+    let worker: Worker;
+    try {
+      worker = new Worker(bootstrapFile(), { workerData: data, transferList: [port2], name: this.#name });
+    } catch (e) {
+      this.#markDone(); // a join() must not wait for a thread that never ran
+      port1.close();
+      throw e;
+    }
     this.#worker = worker;
     // If the worker dies before its bootstrap could say so (a fatal error), mark it done here.
     worker.on('exit', () => this.#markDone());

@@ -1,11 +1,11 @@
 // Memory mappings, POSIX shared memory and futexes.
 //
-// A mapping reaches JS as two things: an opaque handle (a napi External the
-// JS side cannot turn into an address) and an external ArrayBuffer over the
-// pages. munmap detaches that ArrayBuffer first, so every view of it (typed
-// arrays, Buffers) becomes zero-length and no JS code can touch unmapped
-// memory. The pages stay mapped while either the handle or the buffer is
-// alive and close() was not called; the last finalizer unmaps.
+// A mapping reaches JS as an opaque handle object (napi_wrap'ed; the address
+// never becomes a JS value) whose read-only `buffer` property is an external
+// ArrayBuffer over the pages. munmap detaches that ArrayBuffer first, so
+// every view of it (typed arrays, Buffers) becomes zero-length and no JS code
+// can touch unmapped memory. The handle holds the buffer; the pages stay
+// mapped until close() or until both are collected.
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
@@ -64,16 +64,18 @@ static void FinalizeBuffer(napi_env, void*, void* hint) { Release(static_cast<Ma
 
 // The Mapping behind a handle, or nullptr after throwing.
 static Mapping* ArgMapping(const CallbackInfo& info, size_t i) {
-  if (i < info.Length() && info[i].IsExternal()) {
-    auto* m = static_cast<Mapping*>(info[i].As<Napi::External<void>>().Data());
+  void* data = nullptr;
+  if (i < info.Length() && info[i].IsObject() && napi_unwrap(info.Env(), info[i], &data) == napi_ok) {
+    auto* m = static_cast<Mapping*>(data);
     std::lock_guard<std::mutex> g(registry_mu);
+    // Something another addon wrapped is not ours: never dereference it.
     if (registry.count(m)) return m;
   }
   ThrowTypeError(info.Env(), "handle", "a mapping handle returned by mmap()");
   return nullptr;
 }
 
-// mmap(fd, length, prot, flags, offset) -> [handle, ArrayBuffer]
+// mmap(fd, length, prot, flags, offset) -> handle, with handle.buffer the pages
 static Value JS_mmap(const CallbackInfo& info) {
   int64_t fd, length, prot, flags, offset;
   if (!ArgInt(info, 0, "fd", -1, INT32_MAX, &fd) ||
@@ -90,44 +92,49 @@ static Value JS_mmap(const CallbackInfo& info) {
     std::lock_guard<std::mutex> g(registry_mu);
     registry.insert(m);
   }
-  napi_value handle, buffer;
-  if (napi_create_external(ENV, m, FinalizeHandle, nullptr, &handle) != napi_ok) {
+  napi_env env = ENV;
+  napi_value buffer, handle;
+  if (napi_create_external_arraybuffer(env, addr, m->len, FinalizeBuffer, m, &buffer) != napi_ok) {
+    // NOTE: runtimes with the V8 sandbox refuse external buffers.
     Release(m);
     Release(m);
-    return ThrowErrno(ENV, ENOMEM, "mmap");
-  }
-  if (napi_create_external_arraybuffer(ENV, addr, m->len, FinalizeBuffer, m, &buffer) != napi_ok) {
-    // NOTE: runtimes with the V8 sandbox refuse external buffers; the
-    // handle's finalizer still unmaps once it is collected.
-    Release(m);
-    Unmap(m);
     Napi::Error::New(ENV, "mmap: this runtime does not allow external ArrayBuffers")
         .ThrowAsJavaScriptException();
     return UNDEF;
   }
-  Napi::Array r = Napi::Array::New(ENV, 2);
-  r.Set(0u, Napi::Value(ENV, handle));
-  r.Set(1u, Napi::Value(ENV, buffer));
-  return r;
+  napi_property_descriptor prop = {"buffer", nullptr, nullptr, nullptr, nullptr, buffer, napi_enumerable, nullptr};
+  if (napi_create_object(env, &handle) != napi_ok ||
+      napi_define_properties(env, handle, 1, &prop) != napi_ok ||
+      napi_wrap(env, handle, m, FinalizeHandle, nullptr, nullptr) != napi_ok) {
+    // The buffer's finalizer will drop its reference; drop the handle's.
+    Unmap(m);
+    Release(m);
+    return ThrowErrno(ENV, ENOMEM, "mmap");
+  }
+  return Napi::Value(env, handle);
 }
 
-// munmap(handle, buffer): detaches the buffer (every view of it) and unmaps.
+// munmap(handle): detaches handle.buffer (every view of it) and unmaps.
 // Returns false when the mapping was already closed.
 static Value JS_munmap(const CallbackInfo& info) {
   Mapping* m = ArgMapping(info, 0);
   if (!m) return UNDEF;
   if (m->unmapped.load()) return Napi::Boolean::New(ENV, false);
-  if (info.Length() > 1 && info[1].IsArrayBuffer()) {
-    napi_value ab = info[1];
-    void* data = nullptr;
-    size_t len = 0;
-    napi_get_arraybuffer_info(ENV, ab, &data, &len);
-    // Only ever detach the buffer of this very mapping.
-    if (data == m->addr && napi_detach_arraybuffer(ENV, ab) != napi_ok) {
-      Napi::Error::New(ENV, "munmap: cannot detach the mapping's ArrayBuffer")
-          .ThrowAsJavaScriptException();
-      return UNDEF;
-    }
+  napi_value ab;
+  void* data = nullptr;
+  size_t len = 0;
+  bool is_ab = false;
+  // `buffer` is read-only and non-configurable, so this is the mapping's own
+  // ArrayBuffer (already detached only if someone transferred it away).
+  if (napi_get_named_property(ENV, info[0], "buffer", &ab) != napi_ok ||
+      napi_is_arraybuffer(ENV, ab, &is_ab) != napi_ok || !is_ab ||
+      napi_get_arraybuffer_info(ENV, ab, &data, &len) != napi_ok) {
+    return ThrowTypeError(ENV, "handle", "a mapping handle returned by mmap()");
+  }
+  if (data == m->addr && napi_detach_arraybuffer(ENV, ab) != napi_ok) {
+    Napi::Error::New(ENV, "munmap: cannot detach the mapping's ArrayBuffer")
+        .ThrowAsJavaScriptException();
+    return UNDEF;
   }
   Unmap(m);
   return Napi::Boolean::New(ENV, true);
@@ -208,19 +215,63 @@ static Value JS_mman_fstat(const CallbackInfo& info) {
   return r;
 }
 
+// futex_wait / futex_wake sit on the contended path of every lock hand-off,
+// so they read their arguments with the raw N-API calls (one
+// napi_get_typedarray_info, no wrapper objects): each N-API round trip is a
+// measurable share of a futex syscall. Every check is still made.
+
 // The int32 word `index` of an Int32Array, or nullptr after throwing.
-static int32_t* ArgFutexWord(const CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsTypedArray() ||
-      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    ThrowTypeError(info.Env(), "view", "an instance of Int32Array");
+static int32_t* FutexWord(napi_env env, napi_value* argv, size_t argc) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  bool is_ta = false;
+  if (argc < 1 || napi_is_typedarray(env, argv[0], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[0], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_int32_array) {
+    ThrowTypeError(Napi::Env(env), "view", "an instance of Int32Array");
     return nullptr;
   }
-  Napi::Int32Array view = info[0].As<Napi::Int32Array>();
-  int64_t index;
-  // A detached view has length 0, so every index is out of range.
-  if (!ArgInt(info, 1, "index", 0, static_cast<int64_t>(view.ElementLength()) - 1, &index))
+  double index;
+  napi_valuetype vt = napi_undefined;
+  if (argc < 2 || napi_typeof(env, argv[1], &vt) != napi_ok || vt != napi_number) {
+    ThrowTypeError(Napi::Env(env), "index", "of type number");
     return nullptr;
-  return view.Data() + index;
+  }
+  napi_get_value_double(env, argv[1], &index);
+  // A detached view has length 0, so every index is out of range.
+  if (!(index >= 0 && index < static_cast<double>(length)) || index != static_cast<double>(static_cast<int64_t>(index))) {
+    std::string r = length ? ">= 0 && <= " + std::to_string(length - 1) + " (an integer)" : "a valid index (the view is empty)";
+    ThrowRangeError(Napi::Env(env), "index", r.c_str());
+    return nullptr;
+  }
+  return static_cast<int32_t*>(data) + static_cast<size_t>(index);
+}
+
+// An int32 argument (a number that is an integer in range), or false after throwing.
+static bool Int32Arg(napi_env env, napi_value* argv, size_t argc, size_t i, const char* name,
+                     int64_t min, int64_t max, int64_t* out) {
+  napi_valuetype vt = napi_undefined;
+  if (i >= argc || napi_typeof(env, argv[i], &vt) != napi_ok || vt != napi_number) {
+    ThrowTypeError(Napi::Env(env), name, "of type number");
+    return false;
+  }
+  double v;
+  napi_get_value_double(env, argv[i], &v);
+  if (!(v >= static_cast<double>(min) && v <= static_cast<double>(max)) ||
+      v != static_cast<double>(static_cast<int64_t>(v))) {
+    std::string r = "an integer >= " + std::to_string(min) + " && <= " + std::to_string(max);
+    ThrowRangeError(Napi::Env(env), name, r.c_str());
+    return false;
+  }
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+static napi_value Int(napi_env env, int64_t v) {
+  napi_value r;
+  napi_create_int64(env, v, &r);
+  return r;
 }
 
 // futex_wait(view, index, expected, timeoutSeconds | undefined)
@@ -228,14 +279,26 @@ static int32_t* ArgFutexWord(const CallbackInfo& info) {
 // Not FUTEX_PRIVATE_FLAG: the word lives in memory shared between
 // processes, and the kernel keys shared futexes by (inode, offset), which is
 // also what makes two mappings of one memfd in one process meet.
-static Value JS_futex_wait(const CallbackInfo& info) {
-  int32_t* word = ArgFutexWord(info);
-  int32_t expected;
-  if (!word || !ArgInt32(info, 2, "expected", &expected)) return UNDEF;
+static napi_value JS_futex_wait(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  int32_t* word = FutexWord(env, argv, argc);
+  int64_t expected;
+  if (!word || !Int32Arg(env, argv, argc, 2, "expected", INT32_MIN, INT32_MAX, &expected)) return nullptr;
   double timeout = -1;
-  if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull()) {
-    if (!ArgDouble(info, 3, "timeout", &timeout)) return UNDEF;
-    if (timeout < 0) return ThrowRangeError(ENV, "timeout", ">= 0");
+  napi_valuetype vt = napi_undefined;
+  if (argc > 3) napi_typeof(env, argv[3], &vt);
+  if (vt != napi_undefined && vt != napi_null) {
+    if (vt != napi_number) {
+      ThrowTypeError(Napi::Env(env), "timeout", "of type number");
+      return nullptr;
+    }
+    napi_get_value_double(env, argv[3], &timeout);
+    if (!(timeout >= 0)) {
+      ThrowRangeError(Napi::Env(env), "timeout", ">= 0");
+      return nullptr;
+    }
   }
   Deadline deadline(timeout);
   for (;;) {
@@ -245,24 +308,33 @@ static Value JS_futex_wait(const CallbackInfo& info) {
       ts = deadline.RemainingTimespec();
       tp = &ts;
     }
-    long r = syscall(SYS_futex, word, FUTEX_WAIT, expected, tp, nullptr, 0);
-    if (r == 0) return Napi::Number::New(ENV, 0);
+    long r = syscall(SYS_futex, word, FUTEX_WAIT, static_cast<int>(expected), tp, nullptr, 0);
+    if (r == 0) return Int(env, 0);
     int err = errno;
-    if (err == EAGAIN || err == ETIMEDOUT) return Napi::Number::New(ENV, -err);
-    if (err != EINTR) return ThrowErrno(ENV, err, "futex");
-    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
-    if (deadline.Expired()) return Napi::Number::New(ENV, -ETIMEDOUT);
+    if (err == EAGAIN || err == ETIMEDOUT) return Int(env, -err);
+    if (err != EINTR) {
+      ThrowErrno(Napi::Env(env), err, "futex");
+      return nullptr;
+    }
+    if (!RunSignalHandlersAfterEINTR(Napi::Env(env))) return nullptr;
+    if (deadline.Expired()) return Int(env, -ETIMEDOUT);
   }
 }
 
 // futex_wake(view, index, count) -> number of waiters woken
-static Value JS_futex_wake(const CallbackInfo& info) {
-  int32_t* word = ArgFutexWord(info);
+static napi_value JS_futex_wake(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  int32_t* word = FutexWord(env, argv, argc);
   int64_t count;
-  if (!word || !ArgInt(info, 2, "count", 0, INT32_MAX, &count)) return UNDEF;
+  if (!word || !Int32Arg(env, argv, argc, 2, "count", 0, INT32_MAX, &count)) return nullptr;
   long r = syscall(SYS_futex, word, FUTEX_WAKE, static_cast<int>(count), nullptr, nullptr, 0);
-  if (r < 0) return ThrowErrno(ENV, errno, "futex");
-  return Napi::Number::New(ENV, static_cast<double>(r));
+  if (r < 0) {
+    ThrowErrno(Napi::Env(env), errno, "futex");
+    return nullptr;
+  }
+  return Int(env, r);
 }
 
 #undef ENV
@@ -276,8 +348,13 @@ void InitMman(Napi::Env env, Napi::Object exports) {
   using namespace mman;
 #define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
   FN(mmap); FN(munmap); FN(msync); FN(memfd_create); FN(shm_open); FN(shm_unlink);
-  FN(mman_ftruncate); FN(mman_fstat); FN(futex_wait); FN(futex_wake);
+  FN(mman_ftruncate); FN(mman_fstat);
 #undef FN
+  napi_value fn;
+  napi_create_function(env, "futex_wait", NAPI_AUTO_LENGTH, JS_futex_wait, nullptr, &fn);
+  exports.Set("futex_wait", Napi::Value(env, fn));
+  napi_create_function(env, "futex_wake", NAPI_AUTO_LENGTH, JS_futex_wake, nullptr, &fn);
+  exports.Set("futex_wake", Napi::Value(env, fn));
   Napi::Object c = Napi::Object::New(env);
 #define K(name) c.Set(#name, Napi::Number::New(env, name))
   K(PROT_NONE); K(PROT_READ); K(PROT_WRITE); K(PROT_EXEC);

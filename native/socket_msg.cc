@@ -3,7 +3,9 @@
 #include <sys/uio.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "addon.h"
@@ -86,7 +88,7 @@ static Value JS_sendmsg(const CallbackInfo& info) {
     msg.msg_name = &sa.ss;
     msg.msg_namelen = sa.len;
   }
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl,
                        [&] { return sendmsg(fd, &msg, flags | MSG_NOSIGNAL); });
   if (r < 0) return Fail(ENV, r, "sendmsg");
@@ -106,13 +108,15 @@ static Value JS_recvmsg(const CallbackInfo& info) {
       !ArgInt(info, 2, "ancbufsize", 0, 1 << 20, &ancbufsize) ||
       !ArgInt32(info, 3, "flags", &flags) || !ArgDouble(info, 4, "timeout", &timeout))
     return UNDEF;
-  std::vector<char> data(static_cast<size_t>(bufsize));
+  // malloc, not std::vector: a huge bufsize must be ENOMEM, not an abort.
+  std::unique_ptr<char, decltype(&free)> data(static_cast<char*>(malloc(bufsize ? bufsize : 1)), &free);
+  if (!data) return ThrowErrno(ENV, ENOMEM, "malloc");
   // Aligned for struct cmsghdr.
   std::vector<struct cmsghdr> control((static_cast<size_t>(ancbufsize) + sizeof(cmsghdr) - 1) / sizeof(cmsghdr));
-  struct iovec iov = {data.data(), data.size()};
+  struct iovec iov = {data.get(), static_cast<size_t>(bufsize)};
   SockAddr sa;
   struct msghdr msg = {};
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {
     msg = {};
     msg.msg_name = &sa.ss;
@@ -142,7 +146,7 @@ static Value JS_recvmsg(const CallbackInfo& info) {
     }
   }
   Napi::Array out = Napi::Array::New(ENV, 4);
-  out.Set(0u, Napi::Buffer<char>::Copy(ENV, data.data(), static_cast<size_t>(r)));
+  out.Set(0u, Napi::Buffer<char>::Copy(ENV, data.get(), static_cast<size_t>(r)));
   out.Set(1u, anc);
   // The kernel echoes MSG_CMSG_CLOEXEC back; report it only if the caller asked.
   int mflags = (flags & MSG_CMSG_CLOEXEC) ? msg.msg_flags : (msg.msg_flags & ~MSG_CMSG_CLOEXEC);

@@ -50,7 +50,9 @@ function newArena(size: number): Arena {
 
 function tryCarve(arena: Arena, size: number, align: number): Block | null {
   const need = Math.ceil(size / align) * align;
-  // Reserve need + align - 1 so any start can be aligned; the waste is small.
+  // A full arena is left alone, so its bump pointer never runs away.
+  if (Atomics.load(arena.i32, 0) + need + align > arena.map.length) return null;
+  // Reserve need + align so any start can be aligned; the waste is small.
   const start = Atomics.add(arena.i32, 0, need + align);
   const aligned = Math.ceil(start / align) * align;
   if (aligned + need > arena.map.length) return null;
@@ -60,7 +62,7 @@ function tryCarve(arena: Arena, size: number, align: number): Block | null {
 /** Allocates `size` bytes (zeroed, never freed) aligned to `align` (<= 64). */
 export function allocate(size: number, align = 8): Block {
   if (size > ARENA_SIZE / 4) {
-    const arena = newArena(HEADER + Math.ceil(size / 4096) * 4096);
+    const arena = newArena(HEADER + Math.ceil((size + align) / 4096) * 4096);
     arenas.push(arena);
     return tryCarve(arena, size, align)!;
   }

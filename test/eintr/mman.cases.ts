@@ -2,7 +2,7 @@
 // it): each blocks ~300 ms until a forked child releases it.
 import * as os from '../../lib/os';
 import { futex_wait, futex_wake, mmap } from '../../lib/mmap';
-import { Event, Lock, Semaphore } from '../../lib/multiprocessing/synchronize';
+import { Barrier, Condition, Event, Lock, Semaphore } from '../../lib/multiprocessing/synchronize';
 import { runInChild, sleepSync, waitWithTimeout } from '../helpers/proc';
 import type { EintrCall, EintrCase } from './types';
 
@@ -81,6 +81,36 @@ export const cases: EintrCase[] = [
       return {
         call: () => ev.wait(10),
         check(r) { expectTrue(r, 'Event.wait'); },
+        cleanup() { reap(pid); },
+      };
+    },
+  },
+  {
+    name: 'Condition.wait',
+    prepare(): EintrCall {
+      const cond = new Condition(new Lock());
+      const pid = runInChild(() => {
+        sleepSync(300);
+        cond.acquire();
+        cond.notify();
+        cond.release();
+      });
+      cond.acquire();
+      return {
+        call: () => cond.wait(10),
+        check(r) { expectTrue(r, 'Condition.wait'); },
+        cleanup() { cond.release(); reap(pid); },
+      };
+    },
+  },
+  {
+    name: 'Barrier.wait',
+    prepare(): EintrCall {
+      const barrier = new Barrier(2);
+      const pid = runInChild(() => { sleepSync(300); barrier.wait(10); });
+      return {
+        call: () => barrier.wait(10),
+        check(r) { if (r !== 0) throw new Error(`Barrier.wait returned ${String(r)}, expected index 0`); },
         cleanup() { reap(pid); },
       };
     },

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as os from '../../lib/os';
 import {
-  attachShared, futex_wait, futex_wake, MAP_PRIVATE, MAP_SHARED, mmap, PAGESIZE, PROT_READ, SharedMemory,
+  _setShmNameGenerator, attachShared, futex_wait, futex_wake, MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, mmap, PAGESIZE, PROT_READ,
+  PROT_WRITE, SharedMemory,
 } from '../../lib/mmap';
 import { binding } from '../../lib/native';
 import { fdCount, forkRun, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
@@ -49,7 +50,8 @@ describe('mmap: validation and errors', () => {
     const [r, w] = os.pipe();
     os.close(w);
     os.close(r);
-    expect(() => mmap(r, 4096)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'mmap', errno: -9 }));
+    // like Python, the fd is fstat'ed first (to refuse a mapping past the end of a file)
+    expect(() => mmap(r, 4096)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'fstat', errno: -9 }));
     const file = path.join(dir, 'ro');
     writeFileSync(file, Buffer.alloc(4096));
     const fd = openSync(file, 'r');
@@ -64,7 +66,16 @@ describe('mmap: validation and errors', () => {
 
   it('the native layer refuses a foreign handle instead of crashing', () => {
     const native = binding as Record<string, (...a: unknown[]) => unknown>;
-    expect(() => native.munmap({}, new ArrayBuffer(8))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => native.munmap({ buffer: new ArrayBuffer(8) })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => native.munmap(undefined)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    // the handle's buffer cannot be swapped for another one (which munmap would then miss)
+    const handle = native.mmap(-1, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, 0) as unknown as { buffer: ArrayBuffer };
+    const ab = handle.buffer;
+    expect(() => Object.defineProperty(handle, 'buffer', { value: new ArrayBuffer(8) })).toThrow(TypeError);
+    expect(() => { 'use strict'; (handle as { buffer: ArrayBuffer }).buffer = new ArrayBuffer(8); }).toThrow(TypeError);
+    expect(native.munmap(handle)).toBe(true);
+    expect(ab.byteLength).toBe(0);
+    expect(native.munmap(handle)).toBe(false);
     expect(() => native.msync(null, 0, 0, 0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => native.futex_wait(new Uint32Array(1), 0, 0, 0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => native.futex_wake(new Int32Array(1), 1, 1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
@@ -161,6 +172,32 @@ describe('mmap: files', () => {
       expect(() => m.share()).toThrow(expect.objectContaining({ code: 'ERR_MMAP_NOT_SHAREABLE' }));
       using m2 = mmap(fd, PAGESIZE, { offset: PAGESIZE });
       expect(Buffer.from(m2.buffer).toString('utf8', 0, 6)).toBe('second');
+      using whole = mmap(fd, 0); // 0: the whole file, as in Python
+      expect(whole.length).toBe(2 * PAGESIZE);
+    } finally {
+      closeSync(fd); // the mapping does not own a file's fd
+    }
+  });
+
+  it('refuses to map past the end of a file (a touch there would be SIGBUS)', () => {
+    const file = path.join(dir, 'small');
+    writeFileSync(file, 'abc');
+    const fd = openSync(file, 'r+');
+    try {
+      expect(() => mmap(fd, 4)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      expect(() => mmap(fd, 2 * PAGESIZE)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      expect(() => mmap(fd, 10, { offset: PAGESIZE })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      using m = mmap(fd, 0);
+      expect(m.length).toBe(3);
+      expect(Buffer.from(m.buffer).toString()).toBe('abc');
+      const empty = path.join(dir, 'empty');
+      writeFileSync(empty, '');
+      const efd = openSync(empty, 'r+');
+      try {
+        expect(() => mmap(efd, 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      } finally {
+        closeSync(efd);
+      }
     } finally {
       closeSync(fd); // the mapping does not own a file's fd
     }
@@ -307,6 +344,27 @@ describe('SharedMemory', () => {
     expect(view.length).toBe(0);
     expect(s.closed).toBe(true);
     expect(() => s.mmap).toThrow(expect.objectContaining({ code: 'EBADF' }));
+  });
+
+  it('a generated name that already exists is retried with a new one (SHM-05)', () => {
+    const taken = create(64);
+    const fresh = `psm_${process.pid.toString(16).padStart(8, '0').slice(-8)}`;
+    const names = [`/${taken.name}`, `/${fresh}`];
+    let calls = 0;
+    _setShmNameGenerator(() => names[Math.min(calls++, 1)]);
+    try {
+      const s = new SharedMemory({ create: true, size: 64 });
+      shmNames.add(s.name);
+      made.push(s);
+      expect(calls).toBe(2);
+      expect(s.name).toBe(fresh);
+      // a name that always collides ends in FileExistsError, not a endless loop
+      calls = 0;
+      _setShmNameGenerator(() => `/${taken.name}`);
+      expect(() => new SharedMemory({ create: true, size: 64 })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    } finally {
+      _setShmNameGenerator(null);
+    }
   });
 
   it('a forked child attaches by name and writes (SHM-07)', () => {

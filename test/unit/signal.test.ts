@@ -288,6 +288,52 @@ describe('pthread_sigmask and sigpending', () => {
   });
 });
 
+describe('sigwait, sigwaitinfo, sigtimedwait', () => {
+  it('take a blocked pending signal without running its handler', () => {
+    let calls = 0;
+    signal.signal(SIGUSR2, () => { calls++; });
+    const old = signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR2]);
+    try {
+      os.kill(os.getpid(), SIGUSR2);
+      expect(signal.sigwait([SIGUSR2])).toBe(SIGUSR2);
+      os.kill(os.getpid(), SIGUSR2);
+      expect(signal.sigwaitinfo(new Set([SIGUSR2]))).toMatchObject({ si_signo: SIGUSR2, si_pid: os.getpid(), si_uid: process.getuid!() });
+      os.kill(os.getpid(), SIGUSR2);
+      expect(signal.sigtimedwait([SIGUSR2], 0)).toMatchObject({ si_signo: SIGUSR2 });
+      expect(calls).toBe(0);
+    } finally {
+      signal.pthread_sigmask(signal.SIG_SETMASK, old);
+    }
+  });
+
+  it('sigtimedwait returns null after the timeout, recomputed across interruptions (EINTR-02)', () => {
+    let calls = 0;
+    signal.signal(SIGALRM, () => { calls++; });
+    const old = signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR2]);
+    try {
+      expect(signal.sigtimedwait([SIGUSR2], 0)).toBeNull();
+      signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05);
+      const t = performance.now();
+      expect(signal.sigtimedwait([SIGUSR2], 0.3)).toBeNull();
+      const ms = performance.now() - t;
+      signal.setitimer(signal.ITIMER_REAL, 0);
+      expect(calls).toBeGreaterThanOrEqual(3);
+      expect(ms).toBeGreaterThanOrEqual(280);
+      expect(ms).toBeLessThan(1500);
+    } finally {
+      signal.setitimer(signal.ITIMER_REAL, 0);
+      signal.pthread_sigmask(signal.SIG_SETMASK, old);
+    }
+  });
+
+  it('validates sets and timeouts', () => {
+    expect(() => signal.sigtimedwait([SIGUSR2], -1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => signal.sigtimedwait([SIGUSR2], NaN)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => signal.sigwait(7 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => signal.sigwaitinfo([70])).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  });
+});
+
 describe('signalfd', () => {
   it('yields the pending signal with its sender; fd is close-on-exec and optionally non-blocking', () => {
     const fds = fdCount();

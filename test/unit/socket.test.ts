@@ -206,6 +206,78 @@ describe.each([
   });
 });
 
+describe.each([
+  ['IPv4', AF_INET],
+  ['IPv6', AF_INET6],
+  ['Unix', AF_UNIX],
+])('datagrams, timeouts and non-blocking connect over %s', (_name, family) => {
+  const skip = family === AF_INET6 && !V6;
+  const local = (): socket.Address => (family === AF_UNIX ? sockPath() : [family === AF_INET ? '127.0.0.1' : '::1', 0]);
+
+  it.skipIf(skip)('SOCK_DGRAM: sendto/recvfrom/recvfrom_into/recvmsg, truncation, sender address', () => {
+    using a = socket.socket(family, SOCK_DGRAM);
+    using b = socket.socket(family, SOCK_DGRAM);
+    a.bind(local());
+    b.bind(local());
+    expect(b.sendto(Buffer.from('0123456789'), a.getsockname() as socket.Address)).toBe(10);
+    const [d, from] = a.recvfrom(4);
+    expect(d.toString()).toBe('0123'); // the rest of the datagram is gone
+    expect(from).toEqual(b.getsockname());
+    b.sendto(Buffer.from('next'), 0, a.getsockname() as socket.Address);
+    const buf = Buffer.alloc(10);
+    expect(a.recvfrom_into(buf)).toEqual([4, b.getsockname()]);
+    b.sendmsg([Buffer.from('m'), Buffer.from('sg')], [], 0, a.getsockname() as socket.Address);
+    const [m, anc, flags, addr] = a.recvmsg(10);
+    expect([m.toString(), anc, flags, addr]).toEqual(['msg', [], 0, b.getsockname()]);
+    a.settimeout(0.1);
+    expectErr(() => a.recvfrom(1), 'ETIMEDOUT', 'recvfrom');
+    expectErr(() => a.recv_into(buf), 'ETIMEDOUT', 'recv_into');
+    expectErr(() => a.recvmsg(1), 'ETIMEDOUT', 'recvmsg');
+    a.setblocking(false);
+    expectErr(() => a.recvfrom_into(buf), 'EAGAIN', 'recvfrom_into');
+    expect(() => b.recvfrom(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  });
+
+  it.skipIf(skip)('non-blocking connect: EINPROGRESS or done; connect_ex returns 0; the stream works', () => {
+    using srv = socket.create_server(local(), { family });
+    using c = socket.socket(family, SOCK_STREAM);
+    c.setblocking(false);
+    const r = c.connect_ex(srv.getsockname() as socket.Address);
+    expect([0, ERRNO.EINPROGRESS, ERRNO.EAGAIN]).toContain(r);
+    srv.settimeout(5);
+    const [a] = srv.accept();
+    using _a = a;
+    c.settimeout(5);
+    c.sendall(Buffer.from('ok'));
+    expect(a.recv(2).toString()).toBe('ok');
+    using d = socket.socket(family, SOCK_STREAM);
+    expect(d.connect_ex(srv.getsockname() as socket.Address)).toBe(0);
+    using e = socket.socket(family, SOCK_STREAM);
+    e.settimeout(0);
+    if (family === AF_UNIX) {
+      // a Unix connect completes at once or fails; a second one says EISCONN
+      e.connect(srv.getsockname() as socket.Address);
+      expectErr(() => e.connect(srv.getsockname() as socket.Address), 'EISCONN', 'connect');
+    } else {
+      expectErr(() => e.connect(srv.getsockname() as socket.Address), 'EINPROGRESS', 'connect');
+    }
+  });
+
+  it.skipIf(skip)('recv timeout on a stream, and recv after shutdown(SHUT_RD)', () => {
+    const [c, a] = pairFor(family);
+    using _c = c;
+    using _a = a;
+    a.settimeout(0.1);
+    const t0 = performance.now();
+    expectErr(() => a.recv(1), 'ETIMEDOUT', 'recv');
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(80);
+    c.shutdown(socket.SHUT_WR);
+    expect(a.recv(1).length).toBe(0);
+    expectErr(() => c.send(Buffer.from('x')), 'EPIPE', 'send');
+    expectErr(() => c.shutdown(99), 'EINVAL', 'shutdown');
+  });
+});
+
 describe('edge cases', () => {
   it('EPIPE, never SIGPIPE: the process survives sends to a closed peer (SK-02)', () => {
     const [c, a] = socket.socketpair();
@@ -285,6 +357,15 @@ describe('edge cases', () => {
     sleepSync(10);
     const buf = Buffer.alloc(4);
     expect(a.recv_into_raw(buf)).toBe(2);
+    using c2 = socket.create_connection(srv.getsockname() as [string, number]);
+    sleepSync(10);
+    const fd = srv.accept_raw(socket.SOCK_NONBLOCK);
+    expect(fd).toBeGreaterThan(2);
+    expect(cloexec(fd)).toBe(true);
+    using w = new socket.Socket(undefined, undefined, undefined, fd);
+    expect(w.gettimeout()).toBe(0);
+    expect(w.getpeername()).toEqual(c2.getsockname());
+    expect(() => srv.accept_raw(12345)).toThrow(RangeError);
   });
 
   it('settimeout(t): idle accept and recv throw TimeoutError (an OSError) after about t (SK-08)', () => {
@@ -330,6 +411,30 @@ describe('edge cases', () => {
     expect((e as OSError & { bytesSent: number }).bytesSent).toBeGreaterThan(0);
     expect((e as OSError & { bytesSent: number }).bytesSent).toBeLessThan(8 * 1024 * 1024);
     expect(waitWithTimeout(pid).status).toBe(0);
+  });
+
+  it('a timed sendall interrupted by signals (no JS handler) still ends in TimeoutError, never EINTR (EINTR-05)', () => {
+    const [c, a] = socket.socketpair();
+    const noop = (): void => {};
+    process.on('SIGALRM', noop); // libuv's handler: the signal interrupts poll() but runs no posixkit handler
+    const parent = process.pid;
+    const pid = runInChild(() => {
+      for (let i = 0; i < 30; i++) { sleepSync(25); os.kill(parent, 14); }
+      return 0;
+    });
+    try {
+      c.settimeout(0.6);
+      const t0 = performance.now();
+      expectErr(() => c.sendall(Buffer.alloc(8 * 1024 * 1024)), 'ETIMEDOUT', 'sendall');
+      const dt = performance.now() - t0;
+      expect(dt).toBeGreaterThanOrEqual(500);
+      expect(dt).toBeLessThan(2000);
+    } finally {
+      expect(waitWithTimeout(pid).status).toBe(0);
+      process.off('SIGALRM', noop);
+      c.close();
+      a.close();
+    }
   });
 
   it('sendall over a full non-blocking socket reports bytesSent with EAGAIN', () => {

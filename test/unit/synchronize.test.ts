@@ -521,3 +521,31 @@ describe('Value and SharedArray', () => {
     expect(v.value).toBe(1);
   });
 });
+
+describe('shared heap', () => {
+  it('a parent and its child allocating after fork never get the same bytes', () => {
+    const childDone = new Event();
+    const parentDone = new Event();
+    new Lock(); // the arena exists before the fork, so both sides carve from it
+    spawn(() => {
+      const mine = Array.from({ length: 200 }, () => RawValue('i', 1));
+      childDone.set();
+      if (!parentDone.wait(10)) return 2;
+      return mine.every((v) => v.value === 1) ? 0 : 1;
+    });
+    expect(childDone.wait(10)).toBe(true);
+    const mine = Array.from({ length: 200 }, () => RawValue('i', 2));
+    parentDone.set();
+    expect(reapAll()).toEqual([0]);
+    expect(mine.every((v) => v.value === 2)).toBe(true);
+  });
+
+  it('big objects get their own arena; many small ones stay distinct', () => {
+    const big = new SharedArray('d', 100_000, { lock: false });
+    expect(big.length).toBe(100_000);
+    (big.raw as Float64Array).fill(1.5);
+    const small = Array.from({ length: 5000 }, (_, i) => RawValue('i', i));
+    expect(small.every((v, i) => v.value === i)).toBe(true);
+    expect((big.raw as Float64Array).every((x) => x === 1.5)).toBe(true);
+  });
+});

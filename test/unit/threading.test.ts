@@ -77,6 +77,13 @@ describe('Thread: running a module export in a worker', () => {
     expect(String((missing.exception as Error)?.message)).toContain("no exported function 'nope'");
   });
 
+  it('arguments that cannot be copied fail start(); join() then returns at once', () => {
+    const t = new Thread({ target: target('add'), args: [() => 1] });
+    expect(() => t.start()).toThrow(/could not be cloned/);
+    t.join(10);
+    expect(t.isAlive()).toBe(false);
+  });
+
   it('currentThread(): MainThread here, the given name and its own kernel tid in the worker', () => {
     expect(currentThread().name).toBe('MainThread');
     expect(currentThread().isAlive()).toBe(true);
