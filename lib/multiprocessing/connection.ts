@@ -4,7 +4,7 @@
 // Connection on the same pipe; objects travel as V8 structured clones
 // (node:v8 serialize), where Python would pickle. Every read and write is
 // posixkit's os.read/os.write: blocking calls that honour the EINTR rule.
-import { deserialize, serialize } from 'node:v8';
+import { decode, encode } from './_codec';
 import { errno as E, errnoError, invalidArgType, validateBytes, validateInteger } from '../errors';
 import * as os from '../os';
 import { AF_UNIX, SOCK_STREAM, socketpair } from '../socket';
@@ -76,7 +76,7 @@ export class Connection {
   /** Sends a structured-cloneable value; blocks while the pipe is full. */
   send(value: unknown): void {
     this.#checkWritable('send');
-    this.#sendFrame(serialize(value));
+    this.#sendFrame(encode(value));
   }
 
   /** Sends `data[offset, offset + size)` as one message. */
@@ -98,7 +98,7 @@ export class Connection {
   /** Receives one value sent with send(); blocks until it arrives. */
   recv(): unknown {
     this.#checkReadable('recv');
-    return deserialize(this.#recvFrame(undefined));
+    return decode(this.#recvFrame(undefined));
   }
 
   /**

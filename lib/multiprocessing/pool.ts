@@ -12,7 +12,8 @@
 // AsyncResult, mapAsync, for await over imap) let libuv watch an epoll fd
 // holding the same result fds, so the event loop is never blocked.
 import { resolve as resolvePath } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
+import { serialize } from 'node:v8';
+import { decode, encode } from './_codec';
 import { inspect } from 'node:util';
 import { constants as nodeOsConstants } from 'node:os';
 import { invalidArgType, invalidArgValue, validateFunction, validateInteger } from '../errors';
@@ -375,7 +376,7 @@ function workerMain(taskFd: number, resultFd: number, initializer: ((...a: any[]
         else if (kind === Kind.Map) value = args.map((x) => checkSync(fn(x)));
         else value = args.map((a) => checkSync(fn(...(a as unknown[]))));
         try {
-          reply = serialize([id, true, value]);
+          reply = encode([id, true, value]);
         } catch (e) {
           throw stateError('ERR_RESULT_NOT_CLONEABLE', `the result could not be sent to the parent: ${(e as Error).message}`);
         }
@@ -531,7 +532,7 @@ export class Pool implements Disposable {
   #retire(w: Worker): void {
     this.#remove(w);
     try {
-      sendFrame(w.taskFd, serialize(null));
+      sendFrame(w.taskFd, encode(null));
     } catch { /* already gone */ }
     closePrivateFd(w.taskFd);
     this.#reap(w, 0);
@@ -569,7 +570,7 @@ export class Pool implements Disposable {
     const id = nextTaskId++;
     let payload: Buffer;
     try {
-      payload = serialize([id, fn, kind, args]);
+      payload = encode([id, fn, kind, args]);
     } catch (e) {
       throw invalidArgValue('args', args, `could not be cloned for the worker (${(e as Error).message})`);
     }
@@ -752,7 +753,7 @@ export class Pool implements Disposable {
       if (w.len - off - hlen < size) break;
       const body = w.buf.subarray(off + hlen, off + hlen + size);
       off += hlen + size;
-      this.#deliver(w, deserialize(body) as [number, boolean, unknown, Record<string, unknown>?]);
+      this.#deliver(w, decode(body) as [number, boolean, unknown, Record<string, unknown>?]);
     }
     if (off > 0) {
       w.buf.copy(w.buf, 0, off, w.len);

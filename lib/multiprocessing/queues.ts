@@ -9,7 +9,7 @@
 // duplicated, and messages from one producer stay in order. The locks are
 // posixkit futex locks in MAP_SHARED memory, the counter behind qsize() an
 // Atomics word in the same memory; forked children inherit all of it.
-import { deserialize, serialize } from 'node:v8';
+import { decode, encode } from './_codec';
 import { invalidArgType, invalidArgValue, validateInteger } from '../errors';
 import * as os from '../os';
 import { readable } from './_wait';
@@ -59,7 +59,7 @@ export class Queue<T = unknown> implements Disposable {
     const t = checkTimeout(timeout);
     let body: Buffer;
     try {
-      body = serialize(value);
+      body = encode(value);
     } catch (e) {
       throw invalidArgValue('value', value, `could not be cloned (${(e as Error).message})`);
     }
@@ -109,7 +109,7 @@ export class Queue<T = unknown> implements Disposable {
     }
     Atomics.sub(this.#count, 0, 1);
     this.#sem?.release();
-    return deserialize(body) as T;
+    return decode(body) as T;
   }
 
   getNowait(): T {

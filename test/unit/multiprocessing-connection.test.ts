@@ -233,3 +233,27 @@ describe('Python interop (the wire format is multiprocessing.connection\'s)', ()
     a.close(); b.close();
   });
 });
+
+describe('message bodies: the JSON fast path gives what structured clone gives', () => {
+  it('round-trips values at the edges of the fast path exactly', () => {
+    const [a, b] = mp.Pipe();
+    const deep: Record<string, unknown> = {};
+    let cur = deep;
+    for (let i = 0; i < 40; i++) { cur.next = {}; cur = cur.next as Record<string, unknown>; }
+    const nullProto = Object.assign(Object.create(null), { x: 1 });
+    const withProtoKey = JSON.parse('{"__proto__": {"polluted": true}, "y": 2}');
+    const values: unknown[] = [
+      -0, NaN, Infinity, -Infinity, 0, 1.5, 2 ** 53, '', 'lone \ud800 surrogate', 'é€😀',
+      [1, undefined, 3], [1, , 3], { u: undefined, n: null }, [new Date(5)], { d: new Map([[1, 2]]) },
+      deep, nullProto, withProtoKey, [[[['nested']]]], { 1: 'a', b: 'c', 0: 'z' }, true, false, null, undefined, 10n,
+    ];
+    for (const v of values) {
+      a.send(v);
+      const got = b.recv();
+      expect(got).toStrictEqual(structuredClone(v));
+      if (Object.is(v, -0)) expect(Object.is(got, -0)).toBe(true);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    a.close(); b.close();
+  });
+});
