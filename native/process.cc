@@ -317,6 +317,7 @@ struct PidWatch {
   Napi::FunctionReference callback;
   Napi::AsyncContext* context;
   bool closing = false;
+  bool torn_down = false;  // the env is gone: no N-API calls from here on
   PidWatch* next = nullptr;  // all live watches of this process
   PidWatch* prev = nullptr;
 };
@@ -342,9 +343,14 @@ static void OnWatchClosed(uv_handle_t* h);
 // handle on its loop (Node aborts on uv_loop_close with live handles).
 static void OnEnvTeardown(void* arg) {
   auto* w = static_cast<PidWatch*>(arg);
+  // The env is being torn down: release its references now, while it is
+  // valid; the close callback may run after it is gone.
+  w->torn_down = true;
+  w->callback.Reset();
+  delete w->context;
+  w->context = nullptr;
   if (w->closing) return;
   w->closing = true;
-  w->callback.Reset();
   uv_poll_stop(&w->poll);
   uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnWatchClosed);
 }
@@ -353,7 +359,7 @@ static void OnWatchClosed(uv_handle_t* h) {
   auto* w = static_cast<PidWatch*>(h->data);
   close(w->pidfd);
   Unlink(w);
-  napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
+  if (!w->torn_down) napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
   delete w->context;
   delete w;
 }
