@@ -66,13 +66,30 @@ export function serve(o: PreforkOptions): ServeStats {
     } else {
       listener = listenOn(o.address, o.backlog);
     }
-    o.onListening?.(listenInfo(NAME, listener));
+    // With reusePort the workers open the listening sockets: each says so on a pipe before we announce.
+    let [rd, wr] = o.reusePort ? os.pipe() : [-1, -1];
     const spawn = (slot: number): void => {
       const pid = os.fork();
-      if (pid === 0) worker(listener!, addr, slot, o, stop, stats);
+      if (pid === 0) worker(listener!, addr, slot, o, stop, stats, rd, wr);
       workers.set(pid, slot);
     };
-    for (let i = 0; i < n; i++) spawn(i);
+    try {
+      for (let i = 0; i < n; i++) spawn(i);
+      if (wr >= 0) {
+        os.close(wr);
+        wr = -1;
+        for (let got = 0; got < n;) {
+          const b = os.read(rd, n - got);
+          if (b.length === 0) throw codedError('ERR_MODEL_WORKER', 'prefork: a worker died before it could listen');
+          got += b.length;
+        }
+      }
+    } finally {
+      if (wr >= 0) os.close(wr);
+      if (rd >= 0) os.close(rd);
+      rd = wr = -1; // replacements do not report
+    }
+    o.onListening?.(listenInfo(NAME, listener));
     const starts: number[] = [];
     for (;;) {
       stop.check();
@@ -116,9 +133,10 @@ function holdPort(address: ListenAddress): Socket {
 }
 
 function worker(inherited: Socket, addr: ListenAddress, slot: number, o: PreforkOptions, stop: StopControl,
-  stats: ServeStats): never {
+  stats: ServeStats, rd: number, wr: number): never {
   let code = 0;
   try {
+    if (rd >= 0) os.close(rd);
     stop.dropInChild();
     sig.signal(sig.SIGCHLD, sig.SIG_DFL);
     const report = makeReporter(NAME, o, stats);
@@ -126,6 +144,10 @@ function worker(inherited: Socket, addr: ListenAddress, slot: number, o: Prefork
     if (o.reusePort) {
       inherited.close();
       sock = listenOn(addr, o.backlog, true);
+    }
+    if (wr >= 0) {
+      os.write(wr, Buffer.from([1]));
+      os.close(wr);
     }
     const buf = Buffer.allocUnsafe(o.readSize ?? 65536);
     let id = 0;
@@ -135,6 +157,8 @@ function worker(inherited: Socket, addr: ListenAddress, slot: number, o: Prefork
         [conn] = sock.accept();
       } catch (e) {
         report(e, 'accept');
+        const code = (e as { code?: string }).code;
+        if (code === 'EBADF' || code === 'EINVAL' || code === 'ENOTSOCK') throw e; // no listener left: die, get replaced
         continue;
       }
       try {
