@@ -12,7 +12,7 @@ import * as os from '../os';
 import * as sig from '../signal';
 import { AF_UNIX, SO_REUSEADDR, SO_REUSEPORT, SOCK_STREAM, SOL_SOCKET, Socket } from '../socket';
 import {
-  checkOptions, closeListener, connInfo, driveBlocking, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats,
+  acceptBlocking, armListener, checkOptions, closeListener, connInfo, driveBlocking, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats,
   requireSingleProcess, StopControl,
 } from './common';
 import { stopChildren } from './forking';
@@ -65,6 +65,7 @@ export function serve(o: PreforkOptions): ServeStats {
       addr = { host: (o.address as { host?: string }).host, port };
     } else {
       listener = listenOn(o.address, o.backlog);
+      armListener(listener);
     }
     // With reusePort the workers open the listening sockets: each says so on a pipe before we announce.
     let [rd, wr] = o.reusePort ? os.pipe() : [-1, -1];
@@ -93,7 +94,7 @@ export function serve(o: PreforkOptions): ServeStats {
     const starts: number[] = [];
     for (;;) {
       stop.check();
-      if (dead.length === 0) sig.pause(); // SIGCHLD's handler reaps; a stop handler throws
+      if (dead.length === 0) sig.pause(); // SIGCHLD's handler reaps; a stop handler throws (pause checks for pending ones)
       reap();
       while (dead.length > 0) {
         stop.check();
@@ -144,6 +145,7 @@ function worker(inherited: Socket, addr: ListenAddress, slot: number, o: Prefork
     if (o.reusePort) {
       inherited.close();
       sock = listenOn(addr, o.backlog, true);
+      armListener(sock);
     }
     if (wr >= 0) {
       os.write(wr, Buffer.from([1]));
@@ -152,15 +154,8 @@ function worker(inherited: Socket, addr: ListenAddress, slot: number, o: Prefork
     const buf = Buffer.allocUnsafe(o.readSize ?? 65536);
     let id = 0;
     for (;;) {
-      let conn: Socket;
-      try {
-        [conn] = sock.accept();
-      } catch (e) {
-        report(e, 'accept');
-        const code = (e as { code?: string }).code;
-        if (code === 'EBADF' || code === 'EINVAL' || code === 'ENOTSOCK') throw e; // no listener left: die, get replaced
-        continue;
-      }
+      const conn = acceptBlocking(sock, report);
+      if (conn === null) continue;
       try {
         id++;
         let session;
