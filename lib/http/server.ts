@@ -4,8 +4,10 @@
 // from a CoreRef) and opens one connection per accepted socket.
 import { codedError, invalidArgType } from '../errors';
 import { serve } from '../models';
-import type { CoreRef, ListenAddress, ListenInfo, ProtocolCore, ServeStats, StopHandle } from '../models/types';
-import { HttpConfig, HttpCore } from './core';
+import type { ConnInfo, CoreRef, ListenAddress, ListenInfo, ProtocolCore, ServeStats, Session, StopHandle } from '../models/types';
+import { AF_INET, AF_INET6, IPPROTO_TCP, SOCK_STREAM, Socket, TCP_NODELAY } from '../socket';
+import { HttpConfig, HttpConnection, HttpCore } from './core';
+import { isFileOutput, OutputItem } from './output';
 import { demoRoutes, Router } from './routes';
 
 /** Routes that a worker thread can rebuild: `require(module)[export](...args)` returns a Router. */
@@ -70,9 +72,50 @@ function makeProtocol(config: Omit<HttpConfig, 'routes'> & { routes?: RoutesOpti
   return {
     name: 'http',
     // The HttpConnection is the Session: feed/onEof/takeOutput/wantsClose/wantsRead/lingerMs/nextDeadline/tick/close.
-    open: () => core.createConnection(),
+    open(conn: ConnInfo): Session {
+      if (conn.family === AF_INET || conn.family === AF_INET6) noDelay(conn.fd, conn.family);
+      return new ServerConnection(core);
+    },
     ref,
   };
+}
+
+// Responses go out whole (one send per response), so Nagle's algorithm only
+// delays pipelined and streamed writes: switch it off, as nginx's tcp_nodelay.
+function noDelay(fd: number, family: number): void {
+  const s = new Socket(family, SOCK_STREAM, 0, fd);
+  try { s.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1); } catch { /* the peer is gone already */ } finally { s.detach(); }
+}
+
+const COALESCE = 64 * 1024;
+
+/**
+ * An HttpConnection whose output merges adjacent byte items (a head and a
+ * small body) into one buffer: one send(2) per response instead of two, which
+ * a blocking driver's sendall per item would otherwise make.
+ */
+class ServerConnection extends HttpConnection {
+  override takeOutput(): OutputItem[] | null {
+    const out = super.takeOutput();
+    if (out === null || out.length < 2) return out;
+    const merged: OutputItem[] = [];
+    let run: Uint8Array[] = [];
+    let runBytes = 0;
+    const flush = () => {
+      if (run.length === 1) merged.push(run[0]);
+      else if (run.length > 1) merged.push(Buffer.concat(run, runBytes));
+      run = [];
+      runBytes = 0;
+    };
+    for (const it of out) {
+      if (isFileOutput(it) || it.byteLength >= COALESCE) { flush(); merged.push(it); continue; }
+      if (runBytes + it.byteLength > COALESCE) flush();
+      run.push(it);
+      runBytes += it.byteLength;
+    }
+    flush();
+    return merged;
+  }
 }
 
 /**
