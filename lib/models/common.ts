@@ -121,7 +121,66 @@ export function closeListener(sock: Socket, address: ListenAddress): void {
 /** Errors that only mean the peer went away: not reported. */
 export function isPeerGone(e: unknown): boolean {
   const code = (e as { code?: string })?.code;
-  return code === 'EPIPE' || code === 'ECONNRESET' || code === 'ENOTCONN' || code === 'ETIMEDOUT' || code === 'ECONNABORTED';
+  // EAGAIN here is SO_SNDTIMEO: a client that stopped reading.
+  return code === 'EPIPE' || code === 'ECONNRESET' || code === 'ENOTCONN' || code === 'ETIMEDOUT' ||
+    code === 'ECONNABORTED' || code === 'EAGAIN';
+}
+
+// ---- the signal race -------------------------------------------------------------
+//
+// A signal that lands while JS runs between two syscalls is recorded, but its
+// JS handler only runs when a posixkit call sees EINTR; the next blocking call
+// would then sleep through it. So no model blocks longer than this: accept
+// and recv time out (SO_RCVTIMEO), event waits are capped, and each wake-up
+// runs the handlers such a race left pending. A stop takes at most this long.
+export const SIGNAL_CHECK_MS = 1000;
+
+const NO_SIGNALS: number[] = [];
+/** Runs JS handlers of signals recorded but not yet dispatched (an empty sigprocmask change). */
+export function runPendingSignals(): void {
+  sig.pthread_sigmask(sig.SIG_BLOCK, NO_SIGNALS);
+}
+
+let lastCheck = 0;
+/** runPendingSignals() at most once per SIGNAL_CHECK_MS: for loops so busy they never time out. */
+export function maybeRunPendingSignals(): void {
+  const now = Date.now();
+  if (now - lastCheck < SIGNAL_CHECK_MS) return;
+  lastCheck = now;
+  runPendingSignals();
+}
+
+/** SO_RCVTIMEO on a listener: accept(2) returns EAGAIN every SIGNAL_CHECK_MS (accepted sockets inherit it). */
+export function armListener(sock: Socket): void {
+  setTimeo(sock, SO_RCVTIMEO, SIGNAL_CHECK_MS);
+}
+
+/**
+ * A blocking accept4(2) on an armed listener. Returns the connection, or
+ * null after reporting an error (ECONNABORTED, EMFILE ...) or when
+ * `stopping()` says so. StopRequest propagates.
+ */
+export function acceptBlocking(listener: Socket, report: (e: unknown, where: ErrorWhere) => void,
+  stopping?: () => boolean): Socket | null {
+  for (;;) {
+    const fd = listener.accept_raw();
+    if (fd >= 0) {
+      const conn = new Socket(listener.family, listener.type, 0, fd);
+      try { maybeRunPendingSignals(); } catch (e) { conn.close(); throw e; }
+      return conn;
+    }
+    if (fd === -E.EAGAIN || fd === -E.EINTR) {
+      runPendingSignals();
+      if (stopping?.()) return null;
+      continue;
+    }
+    if (stopping?.()) return null;
+    // No listener left (closed, shut down): not something to retry.
+    if (fd === -E.EBADF || fd === -E.EINVAL || fd === -E.ENOTSOCK) throw os.errnoError(-fd, 'accept');
+    if (fd === -E.EMFILE || fd === -E.ENFILE) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    report(os.errnoError(-fd, 'accept'), 'accept');
+    return null;
+  }
 }
 
 export function makeReporter(model: string, o: ServeOptions, stats: ServeStats): (e: unknown, where: ErrorWhere) => void {
@@ -271,13 +330,13 @@ export interface BlockingDriverOptions {
  * gone; StopRequest propagates. Closes the session, not the socket.
  */
 export function driveBlocking(sock: Socket, session: Session, buf: Buffer, o: BlockingDriverOptions): void {
-  let rcvTimeo = 0;
+  let rcvTimeo = -1;
   try {
     setTimeo(sock, SO_SNDTIMEO, o.sendTimeoutMs ?? 60_000);
     flushBlocking(sock, session, buf);
     while (!session.wantsClose) {
       const deadline = session.nextDeadline?.() ?? null;
-      const want = deadline === null ? 0 : Math.max(1, deadline - Date.now());
+      const want = deadline === null ? SIGNAL_CHECK_MS : Math.min(SIGNAL_CHECK_MS, Math.max(1, deadline - Date.now()));
       if (want !== rcvTimeo) {
         setTimeo(sock, SO_RCVTIMEO, want);
         rcvTimeo = want;
@@ -285,7 +344,11 @@ export function driveBlocking(sock: Socket, session: Session, buf: Buffer, o: Bl
       const n = sock.recv_into_raw(buf);
       if (n > 0) session.feed(buf.subarray(0, n));
       else if (n === 0) session.onEof();
-      else if (n === -E.EAGAIN) session.tick?.(Date.now());
+      else if (n === -E.EAGAIN) {
+        runPendingSignals();
+        if (deadline !== null && Date.now() >= deadline) session.tick?.(Date.now());
+        continue; // nothing new to send
+      }
       else if (n === -E.EINTR) continue;
       else break; // ECONNRESET and friends: the peer is gone
       flushBlocking(sock, session, buf);

@@ -7,7 +7,8 @@ import { codedError, errno as E } from '../errors';
 import { OutputQueue } from '../http/output';
 import { SHUT_WR, Socket } from '../socket';
 import {
-  checkOptions, closeListener, connInfo, isPeerGone, isStop, listenInfo, listenOn, makeReporter, newStats, StopControl,
+  checkOptions, closeListener, connInfo, isPeerGone, isStop, listenInfo, listenOn, makeReporter, maybeRunPendingSignals, newStats, runPendingSignals,
+  SIGNAL_CHECK_MS, StopControl,
 } from './common';
 import type { ErrorWhere, ServeOptions, ServeStats, Session } from './types';
 
@@ -108,9 +109,13 @@ class Loop {
       this.stop.check();
       let timeout = -1;
       const deadline = Math.min(this.nextScan, this.acceptRetryAt);
+      const before = Date.now();
       if (this.timersDirty) timeout = 0;
-      else if (deadline !== Infinity) timeout = Math.max(0, deadline - Date.now());
+      else if (deadline !== Infinity) timeout = Math.min(SIGNAL_CHECK_MS, Math.max(0, deadline - before));
+      else timeout = SIGNAL_CHECK_MS;
       this.w.wait(timeout, this.ready);
+      if (timeout > 0 && Date.now() - before >= timeout) runPendingSignals();
+      else maybeRunPendingSignals();
       const woken = this.woken;
       for (let i = 0; i < woken.length; i++) {
         const c = woken[i];

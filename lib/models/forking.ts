@@ -9,7 +9,7 @@ import * as os from '../os';
 import * as sig from '../signal';
 import type { Socket } from '../socket';
 import {
-  checkOptions, closeListener, connInfo, driveBlocking, isStop, listenInfo, listenOn, makeReporter, newStats,
+  acceptBlocking, armListener, checkOptions, closeListener, runPendingSignals, connInfo, driveBlocking, isStop, listenInfo, listenOn, makeReporter, newStats,
   requireSingleProcess, StopControl,
 } from './common';
 import type { ServeOptions, ServeStats } from './types';
@@ -56,6 +56,7 @@ export function serve(o: ForkingOptions): ServeStats {
   let listener: Socket | null = null;
   try {
     listener = listenOn(o.address, o.backlog);
+    armListener(listener);
     o.onListening?.(listenInfo(NAME, listener));
     for (;;) {
       stop.check();
@@ -70,14 +71,11 @@ export function serve(o: ForkingOptions): ServeStats {
           reapAll();
         }
       }
-      let conn: Socket;
-      try {
-        [conn] = listener.accept();
-      } catch (e) {
-        if (isStop(e)) throw e;
-        report(e, 'accept');
-        continue;
-      }
+      const conn = acceptBlocking(listener, report);
+      if (conn === null) continue;
+      // SIGCHLD often lands on another thread of Node and is recorded without interrupting accept:
+      // run the reaper now (one sigprocmask per connection, against a fork) so no zombie waits.
+      try { runPendingSignals(); } catch (e) { conn.close(); throw e; }
       stats.connections++;
       let pid: number;
       try {

@@ -7,8 +7,8 @@ import { isFileOutput, releaseOutput } from '../http/output';
 import { SOCK_DGRAM, Socket } from '../socket';
 import { readSync } from 'node:fs';
 import {
-  checkOptions, closeListener, connInfo, driveBlocking, isStop, listenInfo, listenOn, makeReporter, newStats,
-  StopControl,
+  acceptBlocking, armListener, checkOptions, closeListener, connInfo, driveBlocking, isStop, listenInfo, listenOn,
+  makeReporter, newStats, runPendingSignals, StopControl,
 } from './common';
 import type { ServeOptions, ServeStats } from './types';
 
@@ -29,6 +29,7 @@ export function serve(o: IterativeOptions): ServeStats {
   let listener: Socket | null = null;
   try {
     listener = o.udp ? listenOn(o.address, 0, false, SOCK_DGRAM) : listenOn(o.address, o.backlog);
+    armListener(listener);
     o.onListening?.(listenInfo(NAME, listener));
     const buf = Buffer.allocUnsafe(o.readSize ?? 65536);
     if (o.udp) udpLoop(listener, o, stats, stop, buf, report);
@@ -47,16 +48,8 @@ function tcpLoop(listener: Socket, o: IterativeOptions, stats: ServeStats, stop:
   report: ReturnType<typeof makeReporter>): void {
   for (;;) {
     stop.check();
-    let conn: Socket;
-    try {
-      [conn] = listener.accept();
-    } catch (e) {
-      if (isStop(e)) throw e;
-      // ECONNABORTED (a client gave up in the backlog), EMFILE ...: report, keep serving.
-      report(e, 'accept');
-      if ((e as { code?: string }).code === 'EMFILE' || (e as { code?: string }).code === 'ENFILE') sleepMs(10);
-      continue;
-    }
+    const conn = acceptBlocking(listener, report);
+    if (conn === null) continue;
     stats.connections++;
     try {
       let session;
@@ -77,7 +70,14 @@ function udpLoop(sock: Socket, o: IterativeOptions, stats: ServeStats, stop: Sto
   report: ReturnType<typeof makeReporter>): void {
   for (;;) {
     stop.check();
-    const [n, peer] = sock.recvfrom_into(buf);
+    let n: number, peer;
+    try {
+      [n, peer] = sock.recvfrom_into(buf);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EAGAIN') throw e;
+      runPendingSignals(); // SO_RCVTIMEO: see SIGNAL_CHECK_MS
+      continue;
+    }
     stats.connections++;
     try {
       const session = o.core.open({
@@ -112,6 +112,3 @@ function udpLoop(sock: Socket, o: IterativeOptions, stats: ServeStats, stop: Sto
   }
 }
 
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}

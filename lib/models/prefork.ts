@@ -12,7 +12,7 @@ import * as os from '../os';
 import * as sig from '../signal';
 import { AF_UNIX, SO_REUSEADDR, SO_REUSEPORT, SOCK_STREAM, SOL_SOCKET, Socket } from '../socket';
 import {
-  checkOptions, closeListener, connInfo, driveBlocking, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats,
+  acceptBlocking, armListener, checkOptions, closeListener, connInfo, driveBlocking, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats,
   requireSingleProcess, StopControl,
 } from './common';
 import { stopChildren } from './forking';
@@ -65,18 +65,36 @@ export function serve(o: PreforkOptions): ServeStats {
       addr = { host: (o.address as { host?: string }).host, port };
     } else {
       listener = listenOn(o.address, o.backlog);
+      armListener(listener);
     }
-    o.onListening?.(listenInfo(NAME, listener));
+    // With reusePort the workers open the listening sockets: each says so on a pipe before we announce.
+    let [rd, wr] = o.reusePort ? os.pipe() : [-1, -1];
     const spawn = (slot: number): void => {
       const pid = os.fork();
-      if (pid === 0) worker(listener!, addr, slot, o, stop, stats);
+      if (pid === 0) worker(listener!, addr, slot, o, stop, stats, rd, wr);
       workers.set(pid, slot);
     };
-    for (let i = 0; i < n; i++) spawn(i);
+    try {
+      for (let i = 0; i < n; i++) spawn(i);
+      if (wr >= 0) {
+        os.close(wr);
+        wr = -1;
+        for (let got = 0; got < n;) {
+          const b = os.read(rd, n - got);
+          if (b.length === 0) throw codedError('ERR_MODEL_WORKER', 'prefork: a worker died before it could listen');
+          got += b.length;
+        }
+      }
+    } finally {
+      if (wr >= 0) os.close(wr);
+      if (rd >= 0) os.close(rd);
+      rd = wr = -1; // replacements do not report
+    }
+    o.onListening?.(listenInfo(NAME, listener));
     const starts: number[] = [];
     for (;;) {
       stop.check();
-      if (dead.length === 0) sig.pause(); // SIGCHLD's handler reaps; a stop handler throws
+      if (dead.length === 0) sig.pause(); // SIGCHLD's handler reaps; a stop handler throws (pause checks for pending ones)
       reap();
       while (dead.length > 0) {
         stop.check();
@@ -116,9 +134,10 @@ function holdPort(address: ListenAddress): Socket {
 }
 
 function worker(inherited: Socket, addr: ListenAddress, slot: number, o: PreforkOptions, stop: StopControl,
-  stats: ServeStats): never {
+  stats: ServeStats, rd: number, wr: number): never {
   let code = 0;
   try {
+    if (rd >= 0) os.close(rd);
     stop.dropInChild();
     sig.signal(sig.SIGCHLD, sig.SIG_DFL);
     const report = makeReporter(NAME, o, stats);
@@ -126,17 +145,17 @@ function worker(inherited: Socket, addr: ListenAddress, slot: number, o: Prefork
     if (o.reusePort) {
       inherited.close();
       sock = listenOn(addr, o.backlog, true);
+      armListener(sock);
+    }
+    if (wr >= 0) {
+      os.write(wr, Buffer.from([1]));
+      os.close(wr);
     }
     const buf = Buffer.allocUnsafe(o.readSize ?? 65536);
     let id = 0;
     for (;;) {
-      let conn: Socket;
-      try {
-        [conn] = sock.accept();
-      } catch (e) {
-        report(e, 'accept');
-        continue;
-      }
+      const conn = acceptBlocking(sock, report);
+      if (conn === null) continue;
       try {
         id++;
         let session;

@@ -14,8 +14,8 @@ import * as os from '../os';
 import { SHUT_RDWR, Socket } from '../socket';
 import { Lock, Semaphore, Thread } from '../threading';
 import {
-  checkOptions, closeListener, connInfo, driveBlocking, isStop, listenInfo, listenOn, makeReporter, newStats,
-  requireSingleProcess, StopControl,
+  acceptBlocking, armListener, checkOptions, closeListener, connInfo, driveBlocking, isStop, listenInfo, listenOn, makeReporter, newStats,
+  requireSingleProcess, runPendingSignals, SIGNAL_CHECK_MS, StopControl,
 } from './common';
 import type { CoreRef, ErrorWhere, ProtocolCore, ServeOptions, ServeStats } from './types';
 
@@ -74,6 +74,7 @@ export function serve(o: ThreadingOptions): ServeStats {
   let poolThreads: Thread[] = [];
   try {
     listener = listenOn(o.address, o.backlog);
+    armListener(listener);
     o.onListening?.(listenInfo(NAME, listener));
     if (pool > 0) {
       slots = new Int32Array(new SharedArrayBuffer(4 * pool)).fill(-1);
@@ -89,7 +90,8 @@ export function serve(o: ThreadingOptions): ServeStats {
       const threads = (poolThreads = Array.from({ length: pool }, (_, i) => start(i)));
       for (;;) {
         stop.check();
-        exited.acquire(); // a pool thread ended (a stop handler throws out of the wait)
+        // A pool thread ended? (Wakes every SIGNAL_CHECK_MS for signals a race left pending.)
+        if (!exited.acquire(true, SIGNAL_CHECK_MS / 1000)) { runPendingSignals(); continue; }
         for (let i = 0; i < pool; i++) {
           if (threads[i].isAlive()) continue;
           threads[i].join();
@@ -102,13 +104,15 @@ export function serve(o: ThreadingOptions): ServeStats {
     for (;;) {
       stop.check();
       free.acquire();
-      let conn: Socket;
+      let conn: Socket | null;
       try {
-        [conn] = listener.accept();
+        conn = acceptBlocking(listener, report);
       } catch (e) {
         free.release();
-        if (isStop(e)) throw e;
-        report(e, 'accept');
+        throw e;
+      }
+      if (conn === null) {
+        free.release();
         continue;
       }
       stats.connections++;
@@ -228,14 +232,14 @@ export function poolThread(lfd: number, family: number, ref: CoreRef, opts: Thre
     const buf = Buffer.allocUnsafe(opts.readSize);
     let id = 0;
     while (Atomics.load(shared, 1) === 0) {
-      let conn: Socket;
+      let conn: Socket | null;
       try {
-        [conn] = listener.accept();
+        conn = acceptBlocking(listener, report, () => Atomics.load(shared, 1) !== 0);
       } catch (e) {
         if (Atomics.load(shared, 1) !== 0) break; // the listener was shut down: stopping
-        report(e, 'accept');
-        continue;
+        throw e;
       }
+      if (conn === null) continue;
       lock.acquire();
       Atomics.store(slots, i, conn.fileno());
       lock.release();
