@@ -435,6 +435,7 @@ export interface PoolOptions {
 
 type State = 'run' | 'close' | 'terminate';
 const livePools = new Set<Pool>();
+const WAKE = Buffer.from([1]);
 let exitHook = false;
 let nextTaskId = 1;
 
@@ -450,6 +451,11 @@ export class Pool implements Disposable {
   #inflight = 0;
   #ep: Epoll;
   #watching = false;
+  // Self-pipe in the epoll set: wakes a pending pollAsync when the last
+  // result was collected synchronously, so no idle watch keeps the loop alive.
+  #wakeR: number;
+  #wakeW: number;
+  #idleWaiters: Array<() => void> = [];
   #scratch = Buffer.allocUnsafe(64 * 1024);
   #owner = os.getpid();
 
@@ -472,6 +478,10 @@ export class Pool implements Disposable {
     }
     this.#ep = epoll();
     addPrivateFd(this.#ep.fileno());
+    [this.#wakeR, this.#wakeW] = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC);
+    addPrivateFd(this.#wakeR);
+    addPrivateFd(this.#wakeW);
+    this.#ep.register(this.#wakeR, EPOLLIN);
     livePools.add(this);
     if (!exitHook) {
       exitHook = true;
@@ -767,6 +777,7 @@ export class Pool implements Disposable {
     if (!t || t.id !== id) return;
     w.task = null;
     this.#inflight--;
+    this.#idleWake();
     if (!ok && extra && value !== null && typeof value === 'object') Object.assign(value, extra);
     t.job._set(t.index, ok, value);
   }
@@ -780,6 +791,7 @@ export class Pool implements Disposable {
     if (t) {
       w.task = null;
       this.#inflight--;
+      this.#idleWake();
       t.job._set(t.index, false, new WorkerLostError(w.pid, code, t.what));
     }
   }
@@ -789,6 +801,16 @@ export class Pool implements Disposable {
     if (this.#state === 'terminate') return;
     const want = this.#state === 'run' || this.#pending.length > 0;
     while (want && this.#workers.length < this.#n) this.#spawn();
+  }
+
+  #idleWake(): void {
+    if (this.#inflight !== 0) return;
+    for (const res of this.#idleWaiters.splice(0)) res();
+    if (this.#watching && this.#wakeW >= 0) {
+      try {
+        os.write(this.#wakeW, WAKE);
+      } catch { /* full: a wake-up is pending anyway */ }
+    }
   }
 
   /** @internal Starts (once) the libuv watch that pumps results for the async forms. */
@@ -801,7 +823,9 @@ export class Pool implements Disposable {
         return;
       }
       this.#ep.pollAsync(null).then((events) => {
-        this.#drainFds(events.map(([fd]) => fd));
+        const fds = events.map(([fd]) => fd);
+        if (fds.includes(this.#wakeR)) this.#drainWake();
+        this.#drainFds(fds);
         loop();
       }, (e) => {
         this.#watching = false;
@@ -864,13 +888,23 @@ export class Pool implements Disposable {
     failed.push(...this.#pending.splice(0));
     this.#inflight = 0;
     this.#closeEpoll();
+    for (const res of this.#idleWaiters.splice(0)) res();
     for (const t of failed) t.job._set(t.index, false, err());
+  }
+
+  #drainWake(): void {
+    try {
+      while (os.readinto(this.#wakeR, this.#scratch) > 0) { /* discard */ }
+    } catch { /* EAGAIN: drained */ }
   }
 
   #closeEpoll(): void {
     if (this.#ep.closed) return;
     forgetPrivateFd(this.#ep.fileno());
     this.#ep.close();
+    closePrivateFd(this.#wakeR);
+    closePrivateFd(this.#wakeW);
+    this.#wakeR = this.#wakeW = -1;
   }
 
   /** Waits for the workers to finish every task and leave; after close() or terminate(). */
@@ -888,9 +922,10 @@ export class Pool implements Disposable {
   /** join() for the event loop (after close()). */
   async joinAsync(): Promise<void> {
     if (this.#state === 'run') throw stateError('ERR_POOL_RUNNING', 'call close() or terminate() before join()');
-    while (this.#inflight > 0 && this.#state !== 'terminate') {
+    if (this.#inflight > 0 && this.#state !== 'terminate') {
       await new Promise<void>((res) => {
-        this.#ep.pollAsync(null).then((ev) => { this.#drainFds(ev.map(([fd]) => fd)); res(); }, () => res());
+        this.#idleWaiters.push(res);
+        this._watch();
       });
     }
     this.join();

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as mp from '../../lib/multiprocessing';
 import * as os from '../../lib/os';
-import { fdCount, sleepSync, zombieChildren } from '../helpers/proc';
+import { fdCount, runNode, sleepSync, zombieChildren } from '../helpers/proc';
 
 function square(x: number): number {
   return x * x;
@@ -261,5 +261,13 @@ describe('Pool: failures', () => {
     p.start(); p.join();
     expect(p.exitCode).toBe(4);
     expect(pool.apply(square, [3])).toBe(9);
+  });
+});
+
+describe('Pool: the async watch never outlives the work', () => {
+  it('a program that awaited one result and collected the rest synchronously exits by itself', () => {
+    const r = runNode(['test/fixtures/mp_pool_exit.js'], { timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('sync 4\nasync 9\n');
   });
 });
