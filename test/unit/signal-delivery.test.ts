@@ -296,6 +296,40 @@ describe('handlers across fork', () => {
     expect(signal._stats().recorded[SIGUSR2] ?? 0).toBe(recordedBefore);
   });
 
+  it('a child blocked in a syscall runs its inherited handler there; the parent sees nothing (LU-05)', () => {
+    let calls = 0;
+    signal.signal(SIGUSR2, () => { calls++; });
+    const recordedBefore = signal._stats().recorded[SIGUSR2] ?? 0;
+    const [r, w] = os.pipe();
+    const [ready, readyW] = os.pipe();
+    const pid = runInChild(() => {
+      os.close(w);
+      os.close(ready);
+      os.write(readyW, 'r');
+      const data = os.read(r, 10); // blocked here, never in the event loop
+      return data.toString() === 'go' ? Math.min(calls, 50) : 99;
+    });
+    os.close(r);
+    os.close(readyW);
+    try {
+      expect(os.read(ready, 1).toString()).toBe('r');
+      for (let i = 0; i < 3; i++) {
+        sleepSync(30);
+        os.kill(pid, SIGUSR2);
+      }
+      sleepSync(50);
+      os.write(w, 'go');
+      const code = os.waitstatus_to_exitcode(waitWithTimeout(pid).status!);
+      expect(code).toBeGreaterThanOrEqual(1);
+      expect(code).toBeLessThanOrEqual(3);
+    } finally {
+      os.close(w);
+      os.close(ready);
+    }
+    expect(calls).toBe(0);
+    expect(signal._stats().recorded[SIGUSR2] ?? 0).toBe(recordedBefore);
+  });
+
   it('a signal recorded but not yet dispatched before fork runs in the parent only (LU-06)', async () => {
     let calls = 0;
     signal.signal(SIGHUP, () => { calls++; });
