@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ChildProcessError } from '../../lib/errors';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
-import { fdCount, procState, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
+import { fdCount, forkAsync, procState, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
 
 const { SIGALRM, SIGUSR2, SIGHUP, SIGCHLD, SIG_DFL, SIG_IGN } = signal;
 
@@ -15,22 +15,6 @@ async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 1));
   }
   return true;
-}
-
-/**
- * Forks; the child runs async `fn` in its event loop and _exits with its
- * result. The test in the child awaits forever, so it never returns into the
- * runner (helpers' runInChild hands -1 back to the caller for async fns).
- */
-async function forkAsync(fn: () => Promise<number>): Promise<number> {
-  const pid = os.fork();
-  if (pid !== 0) return pid;
-  // vitest's worker exits(1) on the 'error' its dead IPC channel emits in the child.
-  process.removeAllListeners('error');
-  process.on('error', () => {});
-  setTimeout(() => os._exit(98), 10_000);
-  fn().then((c) => os._exit(c), (e) => { process.stderr.write(`child failed: ${e?.stack ?? e}\n`); os._exit(99); });
-  return new Promise<number>(() => {});
 }
 
 afterEach(() => {
