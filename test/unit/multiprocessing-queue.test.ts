@@ -101,6 +101,27 @@ describe('Queue across processes', () => {
     q.close();
   });
 
+  it('tiny messages that lap the length ring and large ones in between all arrive in order', () => {
+    const q = new mp.Queue<number | Buffer>();
+    const big = (i: number): Buffer => Buffer.alloc(100_000, i & 0xff);
+    const p = new mp.Process({
+      target: () => {
+        for (let i = 0; i < 20_000; i++) q.put(i % 1000 === 999 ? big(i) : i % 10);
+      },
+    });
+    p.start();
+    sleepSync(200); // let the producer fill the pipe: ~13,000 five-byte frames, more than the ring's 4,096
+    for (let i = 0; i < 20_000; i++) {
+      const v = q.get(true, 10);
+      if (i % 1000 === 999) expect((v as Buffer).equals(big(i))).toBe(true);
+      else if (v !== i % 10) throw new Error(`item ${i}: got ${String(v)}`);
+    }
+    p.join();
+    expect(p.exitCode).toBe(0);
+    expect(q.qsize()).toBe(0);
+    q.close();
+  });
+
   it('a bounded queue makes the producer wait for the consumer', () => {
     const q = new mp.Queue<number>(2);
     const done = new mp.Queue<number>();
