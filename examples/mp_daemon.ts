@@ -1,8 +1,8 @@
 // Seed 002, "p.daemon": a daemon child ends when its parent ends; set the flag
 // before start(); a daemon usually needs no join.
 //   Python:  p = Process(target=fun, daemon=True); p.start()
-import '../lib/forkable';
-import { Process } from '../lib/multiprocessing';
+import 'posixkit/forkable';
+import { Process } from 'posixkit/multiprocessing';
 
 function tick(): void {
   for (;;) {

@@ -1,8 +1,8 @@
 // Seed 002, "管道通信 (Pipe)": fd1, fd2 = Pipe(); children send on one end, the
 // parent receives on the other. recv() blocks while the pipe is empty.
 //   Python:  fd1, fd2 = Pipe(); fd1.send(data); fd2.recv()
-import '../lib/forkable';
-import { Pipe, Process } from '../lib/multiprocessing';
+import 'posixkit/forkable';
+import { Pipe, Process } from 'posixkit/multiprocessing';
 
 const [fd1, fd2] = Pipe(); // duplex: both ends can send and receive
 

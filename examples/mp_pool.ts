@@ -2,8 +2,8 @@
 // join, apply, map. The functions exist before the pool is created, so the
 // forked workers have them.
 //   Python:  pool = Pool(4); r = pool.apply_async(worker, (msg,)); pool.close(); pool.join(); r.get()
-import '../lib/forkable';
-import { Pool } from '../lib/multiprocessing';
+import 'posixkit/forkable';
+import { Pool } from 'posixkit/multiprocessing';
 
 function worker(msg: string): string {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);

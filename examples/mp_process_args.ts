@@ -1,9 +1,9 @@
 // Seed 002, "multiprocessing 模块创建进程": Process(target, name, args), start,
 // join, name, pid, is_alive. Each child gets a copy of the parent's memory.
 //   Python:  p = Process(target=worker, name='Worker', args=(2, 'Levi')); p.start(); p.join()
-import '../lib/forkable'; // re-runs node with --single-threaded if needed
-import { Process } from '../lib/multiprocessing';
-import * as os from '../lib/os';
+import 'posixkit/forkable'; // re-runs node with --single-threaded if needed
+import { Process } from 'posixkit/multiprocessing';
+import * as os from 'posixkit/os';
 
 function sleep(sec: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, sec * 1000);

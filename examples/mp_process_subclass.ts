@@ -1,8 +1,8 @@
 // Seed 002, "创建自定义进程类": a class that extends Process and overrides run();
 // start() runs it in the child.
 //   Python:  class ClockProcess(Process): def run(self): ...
-import '../lib/forkable';
-import { Process } from '../lib/multiprocessing';
+import 'posixkit/forkable';
+import { Process } from 'posixkit/multiprocessing';
 
 class ClockProcess extends Process {
   constructor(readonly value: number) {

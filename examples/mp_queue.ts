@@ -1,8 +1,8 @@
 // Seed 002, "消息队列": Queue(maxsize); a producer puts, a consumer gets, in
 // FIFO order across processes; full/empty/qsize; get with a timeout.
 //   Python:  q = Queue(3); q.put(x); q.get(True, 2)
-import '../lib/forkable';
-import { Empty, Process, Queue } from '../lib/multiprocessing';
+import 'posixkit/forkable';
+import { Empty, Process, Queue } from 'posixkit/multiprocessing';
 
 const q = new Queue<number | string>(3);
 

@@ -1,5 +1,6 @@
 // The examples/mp_*.ts ports of the seed programs, run as real programs
-// (transpiled to a temp dir, requiring dist/) under node --single-threaded.
+// (transpiled to a temp dir, `posixkit/x` pointed at dist/x) under node
+// --single-threaded.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +15,7 @@ function run(name: string) {
   const src = readFileSync(path.join(ROOT, 'examples', `${name}.ts`), 'utf8');
   const js = ts.transpileModule(src, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  }).outputText.replace(/require\("\.\.\/lib\/([^"]+)"\)/g, (_m, mod: string) => `require(${JSON.stringify(path.join(ROOT, 'dist', mod))})`);
+  }).outputText.replace(/require\("posixkit\/([^"]+)"\)/g, (_m, mod: string) => `require(${JSON.stringify(path.join(ROOT, 'dist', mod))})`);
   const file = path.join(dir, `${name}.js`);
   writeFileSync(file, js);
   return runNode([file], { timeout: 20_000 });

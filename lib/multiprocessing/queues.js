@@ -1,0 +1,314 @@
+"use strict";
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.SimpleQueue = exports.Queue = void 0;
+// Queue: Python's multiprocessing.Queue design (a pipe, a reader lock, a
+// writer lock, a bounded semaphore for maxsize) without its feeder thread:
+// put() serializes and writes the message itself.
+//
+// A message is a length-prefixed frame. Writers hold the writer lock across
+// the whole frame, so frames never interleave even when a large one takes
+// several write(2) calls; readers hold the reader lock from the header to the
+// last byte, so one reader gets each frame whole. Nothing is lost or
+// duplicated, and messages from one producer stay in order. The locks are
+// posixkit futex locks in MAP_SHARED memory, the counter behind qsize() an
+// Atomics word in the same memory; forked children inherit all of it.
+const _codec_1 = require("./_codec");
+const errors_1 = require("../errors");
+const os = __importStar(require("../os"));
+const _wait_1 = require("./_wait");
+const connection_1 = require("./connection");
+const mmap_1 = require("../mmap");
+const errors_2 = require("./errors");
+const synchronize_1 = require("./synchronize");
+// The length ring: writers record each frame's length here (under the writer
+// lock, before writing it), so a reader that finds the next length published
+// reads header and body in ONE read(2) instead of two. Word 0 is the write
+// sequence, word 1 the read sequence, then RING (tag, length) pairs. A slot is
+// trusted only if its tag is that sequence's both before and after reading
+// the length (a seqlock), so a writer lapping a slow reader only costs the
+// reader the two-read path, never a wrong length.
+const RING = 4096;
+const MASK = RING - 1;
+const FAST_MAX = 64 * 1024 - 4; // frames the writer sends in one write(2)
+function tagOf(seq) {
+    return ((seq + 1) | 0) || 1; // 0 marks a slot being written
+}
+function checkTimeout(timeout) {
+    if (timeout === undefined || timeout === null)
+        return null;
+    if (typeof timeout !== 'number' || Number.isNaN(timeout))
+        throw (0, errors_1.invalidArgType)('timeout', 'a number or null', timeout);
+    return Math.max(0, timeout);
+}
+class Queue {
+    #maxsize;
+    #conn;
+    #wfd;
+    #rfd;
+    #rlock = new synchronize_1.Lock();
+    #wlock = new synchronize_1.Lock();
+    #sem;
+    #count;
+    #ring;
+    #map;
+    /** maxsize <= 0: unbounded (put blocks only while the pipe itself is full). */
+    constructor(maxsize = 0) {
+        this.#maxsize = (0, errors_1.validateInteger)(maxsize, 'maxsize', Number.MIN_SAFE_INTEGER, 0x7fffffff);
+        this.#sem = maxsize > 0 ? new synchronize_1.BoundedSemaphore(maxsize) : null;
+        // The qsize counter and the length ring live in this queue's own shared
+        // mapping (inherited by forked children), unmapped by close().
+        this.#map = (0, mmap_1.mmap)(-1, 64 + 4 * (2 + 2 * RING));
+        this.#count = new Int32Array(this.#map.buffer, 0, 1);
+        this.#ring = new Int32Array(this.#map.buffer, 64, 2 + 2 * RING);
+        let r, w;
+        try {
+            [r, w] = os.pipe();
+        }
+        catch (e) {
+            this.#map.close();
+            throw e;
+        }
+        this.#rfd = r;
+        this.#wfd = w;
+        this.#conn = new connection_1.Connection(r, w);
+    }
+    get maxsize() {
+        return this.#maxsize;
+    }
+    /**
+     * Puts `value` (structured-cloned). With a maxsize, waits for room: forever
+     * by default, `timeout` seconds, or not at all with block = false; Full if
+     * there is none.
+     */
+    put(value, block = true, timeout) {
+        this.#check();
+        const t = checkTimeout(timeout);
+        let body;
+        try {
+            body = (0, _codec_1.encode)(value);
+        }
+        catch (e) {
+            throw (0, errors_1.invalidArgValue)('value', value, `could not be cloned (${e.message})`);
+        }
+        if (this.#sem && !this.#sem.acquire(Boolean(block), t))
+            throw new errors_2.Full();
+        Atomics.add(this.#count, 0, 1);
+        this.#wlock.acquire();
+        let late = null;
+        try {
+            late = this.#writeFrame(body);
+        }
+        catch (e) {
+            Atomics.sub(this.#count, 0, 1);
+            this.#sem?.release();
+            throw e;
+        }
+        finally {
+            this.#wlock.release();
+        }
+        if (late !== null)
+            throw late;
+    }
+    // Under the writer lock: publish the length, then write the frame. Once the
+    // length is published a reader may be reading this frame, so the frame is
+    // always written whole: an error thrown by a signal handler meanwhile is
+    // returned and thrown by put() after (the message is delivered, as an item
+    // in Python's buffer is when an exception hits put()). Only a dead pipe
+    // (EPIPE, EBADF) fails the put.
+    #writeFrame(body) {
+        const ring = this.#ring;
+        const n = body.length;
+        const seq = Atomics.load(ring, 0);
+        const slot = 2 + 2 * (seq & MASK);
+        const fast = n <= FAST_MAX;
+        const frame = Buffer.allocUnsafe((n > 0x7fffffff ? 12 : 4) + n);
+        if (n > 0x7fffffff) {
+            frame.writeInt32BE(-1, 0);
+            frame.writeBigUInt64BE(BigInt(n), 4);
+            body.copy(frame, 12);
+        }
+        else {
+            frame.writeInt32BE(n, 0);
+            body.copy(frame, 4);
+        }
+        Atomics.store(ring, slot, 0);
+        Atomics.store(ring, slot + 1, fast ? n : -1);
+        Atomics.store(ring, slot, tagOf(seq));
+        Atomics.store(ring, 0, (seq + 1) | 0);
+        let off = 0;
+        let pending = null;
+        while (off < frame.length) {
+            try {
+                off += os.write(this.#wfd, off === 0 ? frame : frame.subarray(off));
+            }
+            catch (e) {
+                const code = e.code;
+                if (code === 'EPIPE' || code === 'EBADF') {
+                    if (off === 0) {
+                        Atomics.store(ring, slot, 0);
+                        Atomics.store(ring, 0, seq);
+                    }
+                    throw e;
+                }
+                pending ??= e;
+            }
+        }
+        return pending;
+    }
+    putNowait(value) {
+        this.put(value, false);
+    }
+    /**
+     * Takes the oldest message: waits forever by default, `timeout` seconds, or
+     * not at all with block = false; Empty if none came.
+     */
+    get(block = true, timeout) {
+        this.#check();
+        const t = checkTimeout(timeout);
+        let body;
+        if (block && t === null) {
+            this.#rlock.acquire();
+            try {
+                body = this.#readFrame();
+            }
+            finally {
+                this.#rlock.release();
+            }
+        }
+        else {
+            const deadline = performance.now() + (block ? t : 0) * 1000;
+            if (!this.#rlock.acquire(Boolean(block), t))
+                throw new errors_2.Empty();
+            try {
+                const left = block ? Math.max(0, (deadline - performance.now()) / 1000) : 0;
+                if (!(0, _wait_1.readable)(this.#rfd, left))
+                    throw new errors_2.Empty();
+                body = this.#readFrame();
+            }
+            finally {
+                this.#rlock.release();
+            }
+        }
+        Atomics.sub(this.#count, 0, 1);
+        this.#sem?.release();
+        return (0, _codec_1.decode)(body);
+    }
+    getNowait() {
+        return this.get(false);
+    }
+    /** Messages put and not yet taken (approximate while others put or get). */
+    qsize() {
+        this.#check();
+        return Math.max(0, Atomics.load(this.#count, 0));
+    }
+    /** Whether nothing is waiting in the pipe right now (approximate, as Python). */
+    empty() {
+        this.#check();
+        return !(0, _wait_1.readable)(this.#rfd, 0);
+    }
+    /** Whether a bounded queue has no room right now (always false when unbounded). */
+    full() {
+        this.#check();
+        return this.#sem !== null && this.#sem.getValue() === 0;
+    }
+    /** Closes this process's ends of the pipe; put/get then throw. Other processes keep theirs. */
+    close() {
+        const c = this.#conn;
+        if (c === null)
+            return;
+        this.#conn = null;
+        c.close();
+        this.#map.close();
+    }
+    get closed() {
+        return this.#conn === null;
+    }
+    /** Python compatibility: there is no feeder thread, so nothing to wait for. */
+    joinThread() {
+        if (this.#conn !== null)
+            throw (0, errors_2.stateError)('ERR_QUEUE_NOT_CLOSED', 'Queue.joinThread() needs close() first');
+    }
+    /** Python compatibility: there is no feeder thread to cancel. */
+    cancelJoinThread() { }
+    [Symbol.dispose]() {
+        this.close();
+    }
+    // Under the reader lock: the next frame, in one read(2) when its length is
+    // published, else header then body. The read sequence moves on either way.
+    #readFrame() {
+        const ring = this.#ring;
+        const seq = Atomics.load(ring, 1);
+        const slot = 2 + 2 * (seq & MASK);
+        const tag = tagOf(seq);
+        let len = -1;
+        if (Atomics.load(ring, slot) === tag) {
+            const l = Atomics.load(ring, slot + 1);
+            if (Atomics.load(ring, slot) === tag)
+                len = l;
+        }
+        let body;
+        if (len >= 0) {
+            const frame = Buffer.allocUnsafe(4 + len);
+            let got = 0;
+            while (got < frame.length) {
+                const r = os.readinto(this.#rfd, got === 0 ? frame : frame.subarray(got));
+                if (r === 0)
+                    throw new errors_2.EOFError('end of file inside a Queue message');
+                got += r;
+            }
+            if (frame.readInt32BE(0) !== len)
+                throw (0, errors_1.errnoError)(errors_1.errno.EIO, 'Queue.get');
+            body = frame.subarray(4);
+        }
+        else {
+            body = this.#conn.recvBytes();
+        }
+        Atomics.store(ring, 1, (seq + 1) | 0);
+        return body;
+    }
+    #check() {
+        if (this.#conn === null)
+            throw (0, errors_2.stateError)('ERR_QUEUE_CLOSED', 'Queue is closed');
+    }
+}
+exports.Queue = Queue;
+/** Python's SimpleQueue: an unbounded Queue with get/put/empty/close only. */
+class SimpleQueue extends Queue {
+    constructor() {
+        super(0);
+    }
+}
+exports.SimpleQueue = SimpleQueue;
