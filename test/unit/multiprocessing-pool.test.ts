@@ -213,6 +213,27 @@ describe('Pool: failures', () => {
     expect(pool.map(square, [1, 2, 3])).toEqual([1, 4, 9]);
   });
 
+  it('MP-10 repeated: 5 workers killed during 200 tasks; every task settles, the pool keeps its size', () => {
+    pool = new mp.Pool(2, { functions: [napping] });
+    const rs = [...Array(200).keys()].map(() => pool!.applyAsync(napping, [5]));
+    let kills = 0;
+    let lost = 0;
+    for (const r of rs) {
+      if (kills < 5 && rs.indexOf(r) % 30 === 10) {
+        try { os.kill(pool.pids[kills % 2], 9); kills++; } catch { /* already replaced */ }
+      }
+      try {
+        expect(r.get(10)).toBe(5);
+      } catch (e) {
+        expect((e as { code?: string }).code).toBe('ERR_WORKER_LOST');
+        lost++;
+      }
+    }
+    expect(kills).toBe(5);
+    expect(lost).toBeLessThanOrEqual(5);
+    expect(pool.pids.length).toBe(2);
+  });
+
   it('MP-10: killed workers fail awaited tasks too', async () => {
     pool = new mp.Pool(1, { functions: [napping] });
     const r = pool.applyAsync(napping, [20_000]);
