@@ -12,7 +12,7 @@
 import { decode, encode } from './_codec';
 import { errno as E, errnoError, invalidArgType, invalidArgValue, validateInteger } from '../errors';
 import * as os from '../os';
-import { readable } from './_wait';
+import { readable, writable } from './_wait';
 import { Connection } from './connection';
 import { MemoryMap, mmap } from '../mmap';
 import { EOFError, Empty, Full, stateError } from './errors';
@@ -77,9 +77,9 @@ export class Queue<T = unknown> implements Disposable {
   }
 
   /**
-   * Puts `value` (structured-cloned). With a maxsize, waits for room: forever
-   * by default, `timeout` seconds, or not at all with block = false; Full if
-   * there is none.
+   * Puts `value` (structured-cloned). Waits for room (a free place when
+   * maxsize > 0, and space in the pipe): forever by default, `timeout`
+   * seconds, or not at all with block = false; Full if there is none.
    */
   put(value: T, block = true, timeout?: number | null): void {
     this.#check();
@@ -90,9 +90,24 @@ export class Queue<T = unknown> implements Disposable {
     } catch (e) {
       throw invalidArgValue('value', value, `could not be cloned (${(e as Error).message})`);
     }
+    const deadline = t === null ? 0 : performance.now() + t * 1000;
+    const left = (): number => (block ? Math.max(0, (deadline - performance.now()) / 1000) : 0);
+    const bounded = !block || t !== null;
     if (this.#sem && !this.#sem.acquire(Boolean(block), t)) throw new Full();
+    if (bounded && !this.#wlock.acquire(Boolean(block), left())) {
+      this.#sem?.release();
+      throw new Full();
+    }
+    if (!bounded) this.#wlock.acquire();
+    // A bounded put must not block in write(2) on a full pipe: wait for
+    // POLLOUT for what is left of the timeout (exact for frames up to
+    // PIPE_BUF; a larger frame may still wait for the rest of its bytes).
+    if (bounded && !writable(this.#wfd, left())) {
+      this.#wlock.release();
+      this.#sem?.release();
+      throw new Full('queue is full (the pipe has no room)');
+    }
     Atomics.add(this.#count, 0, 1);
-    this.#wlock.acquire();
     let late: unknown = null;
     try {
       late = this.#writeFrame(body);

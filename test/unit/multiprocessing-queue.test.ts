@@ -66,6 +66,31 @@ describe('Queue in one process', () => {
     q.close();
   });
 
+  it('an unbounded queue whose pipe is full: put(v, false) and put(v, true, t) raise Full instead of blocking', () => {
+    const q = new mp.Queue<string>();
+    const item = 'x'.repeat(1000);
+    let n = 0;
+    for (; n < 1000; n++) {
+      try {
+        q.put(item, false);
+      } catch (e) {
+        expect(e).toBeInstanceOf(mp.Full);
+        break;
+      }
+    }
+    expect(n).toBeGreaterThan(10); // a 64 KiB pipe holds ~60 of these
+    expect(n).toBeLessThan(1000);
+    expect(q.qsize()).toBe(n);
+    const dt = timed(() => expect(() => q.put(item, true, 0.2)).toThrow(mp.Full));
+    expect(dt).toBeGreaterThanOrEqual(0.1);
+    expect(dt).toBeLessThan(2);
+    for (let i = 0; i < n; i++) expect(q.get(false)).toBe(item);
+    expect(q.qsize()).toBe(0);
+    q.put('again', false);
+    expect(q.get()).toBe('again');
+    q.close();
+  });
+
   it('put/get on a closed queue throw ERR_QUEUE_CLOSED (MP-03)', () => {
     const q = new mp.Queue();
     q.close();
