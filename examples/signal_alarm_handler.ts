@@ -1,7 +1,7 @@
 // Seed 002, "signal.signal(sig, handler)": handle SIGALRM (and Ctrl-C)
 // with a function instead of the default action.
 //   Python:  def handler(sig, frame): ...; signal.signal(SIGALRM, handler)
-import * as signal from '../lib/signal';
+import * as signal from 'posixkit/signal';
 
 let alarms = 0;
 function handler(sig: number): void {

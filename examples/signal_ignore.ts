@@ -1,8 +1,8 @@
 // Seed 002, SIG_IGN: an ignored signal has no effect at all, not even the
 // default "terminate".
 //   Python:  signal.signal(SIGALRM, SIG_IGN); signal.alarm(1); time.sleep(2)
-import * as os from '../lib/os';
-import * as signal from '../lib/signal';
+import * as os from 'posixkit/os';
+import * as signal from 'posixkit/signal';
 
 signal.signal(signal.SIGALRM, signal.SIG_IGN);
 signal.signal(signal.SIGINT, signal.SIG_IGN);

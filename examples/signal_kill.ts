@@ -1,9 +1,9 @@
 // Seed 002, "os.kill(pid, sig)": signals between a parent and its child.
 // The child waits in pause() for the parent's SIGUSR2, then answers with
 // SIGHUP; the parent's handler runs inside its blocking waitpid (EINTR rule).
-import '../lib/forkable';
-import * as os from '../lib/os';
-import * as signal from '../lib/signal';
+import 'posixkit/forkable';
+import * as os from 'posixkit/os';
+import * as signal from 'posixkit/signal';
 
 // Installed before fork: the child inherits the handlers.
 let told = false;

@@ -1,6 +1,6 @@
 // Seed 002, "signal.pause()": block the process until a signal is handled.
 //   Python:  signal.signal(SIGALRM, handler); signal.alarm(1); signal.pause()
-import * as signal from '../lib/signal';
+import * as signal from 'posixkit/signal';
 
 signal.signal(signal.SIGALRM, (sig) => console.log(`handler: got ${signal.strsignal(sig)}`));
 signal.alarm(1);

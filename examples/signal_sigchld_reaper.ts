@@ -2,10 +2,10 @@
 //  - a SIGCHLD handler that reaps with a WNOHANG loop (several children may
 //    end while one SIGCHLD is pending: signals of one kind merge);
 //  - signal(SIGCHLD, SIG_IGN): the kernel reaps, no zombie ever appears.
-import '../lib/forkable';
+import 'posixkit/forkable';
 import { readFileSync } from 'node:fs';
-import * as os from '../lib/os';
-import * as signal from '../lib/signal';
+import * as os from 'posixkit/os';
+import * as signal from 'posixkit/signal';
 
 const sleep = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
 const state = (pid: number): string => {

@@ -156,9 +156,9 @@ export class Epoll implements Disposable {
    * events[2i+1] = mask). Returns the count, or -errno on a failed syscall
    * (never throws for an errno). timeout in seconds, negative blocks.
    */
-  pollInto(events: Int32Array, timeout: number = -1): number {
+  pollInto(events: Int32Array, timeout: number | null = -1): number {
     if (this.#fd < 0) throw errnoError(EBADF, 'epoll_wait');
-    return sysEpollWait(this.#fd, events, events.length >> 1, timeout);
+    return sysEpollWait(this.#fd, events, events.length >> 1, timeout ?? -1);
   }
 
   /**
@@ -177,11 +177,12 @@ export class Epoll implements Disposable {
     }
     if (now.length > 0 || t === 0) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
+      // Watch first: if libuv refuses, the promise rejects with nothing left behind.
+      if (!this.#watch) this.#watch = native.fd_watch_new(this.#fd, (err) => this.#onReadable(err));
+      native.fd_watch_start(this.#watch);
       const w: Waiter = { max, resolve, reject };
       if (t > 0) w.timer = setTimeout(() => this.#expire(w), Math.ceil(t * 1000));
       this.#waiters.push(w);
-      if (!this.#watch) this.#watch = native.fd_watch_new(this.#fd, (err) => this.#onReadable(err));
-      native.fd_watch_start(this.#watch);
     });
   }
 

@@ -2,15 +2,15 @@
 // The seeds' central claim, measured (in the manner of libevent's bench.c):
 // N pipes watched, 100 of them made readable per round; time per round of one
 // wait plus collecting the ready fds (the reads that drain them follow,
-// untimed: they cost the same syscall in every language), for posixkit's select, poll, epoll
-// (object API and the zero-allocation pollInto), the same loop in C (compiled
-// here with gcc) and in Python's select module. Every trial runs in its own
+// untimed: they cost the same syscall in every language), for posixkit's
+// select, poll, epoll (object API and the zero-allocation pollInto), the same
+// loop in C (compiled here with gcc) and in Python's select module. Every trial runs in its own
 // process. Prints a table and writes docs/bench-multiplex.svg.
 //
 //   npx tsc -p tsconfig.build.json && node scripts/bench/multiplex.js [--quick]
 //
-// Pipes, not socketpairs: posixkit/socket may not be there yet, and a pipe is
-// one fd per watched object in every language. N = 10,000 pipes need 20,000
+// Pipes, not socketpairs: the same pipe(2) in C, Python and posixkit, one fd
+// per watched object. N = 10,000 pipes need 20,000
 // fds, above this machine's RLIMIT_NOFILE (20,000, hard), so the write ends of
 // the idle pipes live in "holder" children forked per batch (the pipes stay
 // open and idle, never hung up); only the 100 active write ends stay here.

@@ -99,8 +99,9 @@ describe('a handler that throws inside a blocking call (SIG-06, NODE-07)', () =>
     });
     const old = signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR2, SIGHUP]);
     signal.signal(SIGHUP, () => { later++; });
-    os.kill(os.getpid(), SIGUSR2);
-    os.kill(os.getpid(), SIGHUP);
+    // Thread-directed, so both stay pending here (see pendOnMain in signal.test.ts).
+    signal.raise_signal(SIGUSR2);
+    signal.raise_signal(SIGHUP);
     // Unblocking delivers both; SIGHUP (1) runs first, then SIGUSR2 throws.
     expect(() => signal.pthread_sigmask(signal.SIG_SETMASK, old)).toThrow(boom);
     expect(later).toBe(1);
@@ -192,6 +193,40 @@ describe('Node\'s own handlers do not interrupt posixkit calls (LU-14)', () => {
       process.off('SIGUSR2', listener);
       expect(waitWithTimeout(pid).status).toBe(0);
     }
+  });
+});
+
+describe('siginterrupt (SIG-13)', () => {
+  it('siginterrupt(sig, false): the read is restarted, the handler waits for the event loop', async () => {
+    const [r, w] = os.pipe();
+    const pid = runInChild(() => { os.close(r); sleepSync(300); os.write(w, 'after'); return 0; });
+    // w stays open here, so the second read blocks instead of seeing EOF.
+    let calls = 0;
+    try {
+      signal.signal(SIGALRM, () => { calls++; });
+      signal.siginterrupt(SIGALRM, false);
+      signal.setitimer(signal.ITIMER_REAL, 0.05);
+      expect(os.read(r, 10).toString()).toBe('after');
+      expect(calls).toBe(0); // not run inside the read
+      expect(await until(() => calls === 1)).toBe(true);
+      // And back: interrupted again, handler inside the call.
+      signal.siginterrupt(SIGALRM, true);
+      signal.setitimer(signal.ITIMER_REAL, 0.05);
+      const boom = new Error('inside');
+      signal.signal(SIGALRM, () => { throw boom; });
+      expect(() => os.read(r, 10)).toThrow(boom);
+    } finally {
+      signal.signal(SIGALRM, SIG_IGN);
+      os.close(r);
+      os.close(w);
+      expect(waitWithTimeout(pid).status).toBe(0);
+    }
+  });
+
+  it('validates its arguments', () => {
+    expect(() => signal.siginterrupt(SIGALRM, 0 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => signal.siginterrupt(0, true)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => signal.siginterrupt(signal.SIGKILL, true)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 });
 

@@ -1,24 +1,12 @@
 // The examples/signal_*.ts ports of the seed programs, run as real programs
-// (transpiled to a temp dir, requiring dist/), under node --single-threaded
+// (compiled to dist/examples by npm test), under node --single-threaded
 // (posixkit/forkable, which the forking ones import, then has nothing to do).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import ts from 'typescript';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, runNode } from '../helpers/proc';
+import { describe, expect, it } from 'vitest';
+import { runNode } from '../helpers/proc';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'posixkit-examples-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
+// npm test compiles examples/*.ts to dist/examples (tsconfig.examples.json).
 function run(name: string) {
-  const src = readFileSync(path.join(ROOT, 'examples', `${name}.ts`), 'utf8');
-  const js = ts.transpileModule(src, {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  }).outputText.replace(/require\("\.\.\/lib\/([^"]+)"\)/g, (_m, mod: string) => `require(${JSON.stringify(path.join(ROOT, 'dist', mod))})`);
-  const file = path.join(dir, `${name}.js`);
-  writeFileSync(file, js);
-  return runNode([file], { timeout: 15_000 });
+  return runNode([`dist/examples/${name}.js`], { timeout: 15_000 });
 }
 
 describe('signal examples', () => {

@@ -1,0 +1,158 @@
+// Confinement of file access to a root directory, shared by the HTTP static
+// handler and the FTP session. No chroot: every access resolves the path with
+// realpath(3) and checks the result lies under the real root; files are then
+// opened with O_NOFOLLOW and the opened fd itself is checked again through
+// /proc/self/fd, so a directory swapped for a symlink between the two steps is
+// caught on the inode actually opened (see docs/api/http.md, "TOCTOU").
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
+
+export type JailError = 'ENOENT' | 'EACCES' | 'ENOTDIR' | 'EISDIR' | 'ESCAPE' | 'EEXIST' | 'EINVAL' | 'EIO';
+
+export type Resolved =
+  | { ok: true; real: string; stat: fs.Stats }
+  | { ok: false; error: JailError };
+
+export interface OpenedFile {
+  fd: number;
+  real: string;
+  stat: fs.Stats;
+}
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+
+function errorOf(e: unknown): JailError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR') return code;
+  if (code === 'EACCES' || code === 'EPERM') return 'EACCES';
+  if (code === 'ELOOP') return 'ESCAPE';
+  if (code === 'ENAMETOOLONG' || code === 'EINVAL') return 'EINVAL';
+  return 'EIO';
+}
+
+/** True when a path segment could not be a plain file name (separators, NUL, dot names). */
+export function badSegment(seg: string): boolean {
+  return seg === '' || seg === '.' || seg === '..' || seg.includes('/') || seg.includes('\0');
+}
+
+export class Jail {
+  /** The root after realpath, without a trailing slash ('/' only if the root is '/'). */
+  readonly root: string;
+  readonly #prefix: string;
+
+  constructor(root: string) {
+    this.root = fs.realpathSync.native(root);
+    if (!fs.statSync(this.root).isDirectory()) throw new Error(`root is not a directory: ${root}`);
+    this.#prefix = this.root === '/' ? '/' : this.root + '/';
+  }
+
+  /** True when a real (symlink-free) path is the root or below it. */
+  contains(real: string): boolean {
+    return real === this.root || real.startsWith(this.#prefix);
+  }
+
+  /** Resolves path segments below the root, following symlinks only while they stay inside. */
+  resolve(segments: readonly string[]): Resolved {
+    if (segments.some(badSegment)) return { ok: false, error: 'EINVAL' };
+    // Fast path: lstat each component below the (already real) root. Without a
+    // symlink on the way, the joined path is the real path and the last lstat
+    // is its stat: depth syscalls instead of realpath(3)'s readlink per
+    // component of the whole absolute path.
+    let cur = this.root;
+    let st: fs.Stats | null = null;
+    try {
+      if (segments.length === 0) st = fs.statSync(cur);
+      for (let i = 0; i < segments.length; i++) {
+        cur = cur === '/' ? '/' + segments[i] : cur + '/' + segments[i];
+        // throwIfNoEntry: a 404 must not pay for an exception and its stack trace.
+        st = fs.lstatSync(cur, { throwIfNoEntry: false }) ?? null;
+        if (st === null) return { ok: false, error: 'ENOENT' };
+        if (st.isSymbolicLink()) { st = null; break; }
+        if (i < segments.length - 1 && !st.isDirectory()) return { ok: false, error: 'ENOTDIR' };
+      }
+    } catch (e) {
+      return { ok: false, error: errorOf(e) };
+    }
+    if (st) return { ok: true, real: cur, stat: st };
+    const joined = nodePath.join(this.root, ...segments);
+    let real: string;
+    try {
+      real = fs.realpathSync.native(joined);
+    } catch (e) {
+      return { ok: false, error: errorOf(e) };
+    }
+    if (!this.contains(real)) return { ok: false, error: 'ESCAPE' };
+    try {
+      return { ok: true, real, stat: fs.statSync(real) };
+    } catch (e) {
+      return { ok: false, error: errorOf(e) };
+    }
+  }
+
+  /**
+   * Checks the inode behind an open fd is still under the root. /proc/self/fd
+   * names the file as the kernel opened it, after every symlink and rename.
+   */
+  fdInside(fd: number): boolean {
+    let where: string;
+    try {
+      where = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return false; // no /proc: refuse rather than trust an unchecked open
+    }
+    return this.contains(where);
+  }
+
+  /** Opens a regular file for reading. Refuses symlinks out, FIFOs and devices. */
+  openRead(segments: readonly string[]): { ok: true; file: OpenedFile } | { ok: false; error: JailError } {
+    const r = this.resolve(segments);
+    return r.ok ? this.openResolved(r) : r;
+  }
+
+  /** openRead() for a path resolve() already returned: saves the second realpath and stat. */
+  openResolved(r: Extract<Resolved, { ok: true }>): { ok: true; file: OpenedFile } | { ok: false; error: JailError } {
+    if (r.stat.isDirectory()) return { ok: false, error: 'EISDIR' };
+    if (!r.stat.isFile()) return { ok: false, error: 'EACCES' };
+    let fd: number;
+    try {
+      // O_NONBLOCK: a FIFO swapped in after the stat must not block the worker on open.
+      fd = fs.openSync(r.real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch (e) {
+      return { ok: false, error: errorOf(e) };
+    }
+    try {
+      const stat = fs.fstatSync(fd);
+      if (!this.fdInside(fd)) { fs.closeSync(fd); return { ok: false, error: 'ESCAPE' }; }
+      if (!stat.isFile()) { fs.closeSync(fd); return { ok: false, error: 'EACCES' }; }
+      return { ok: true, file: { fd, real: r.real, stat } };
+    } catch (e) {
+      fs.closeSync(fd);
+      return { ok: false, error: errorOf(e) };
+    }
+  }
+
+  /**
+   * Creates `name` exclusively in the directory `dirSegments` (O_EXCL, so an
+   * existing file or a planted symlink is never written through).
+   */
+  createExclusive(dirSegments: readonly string[], name: string, mode: number):
+    { ok: true; fd: number; real: string } | { ok: false; error: JailError } {
+    if (badSegment(name)) return { ok: false, error: 'EINVAL' };
+    const dir = this.resolve(dirSegments);
+    if (!dir.ok) return dir;
+    if (!dir.stat.isDirectory()) return { ok: false, error: 'ENOTDIR' };
+    const real = nodePath.join(dir.real, name);
+    let fd: number;
+    try {
+      fd = fs.openSync(real, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+    } catch (e) {
+      return { ok: false, error: errorOf(e) };
+    }
+    if (!this.fdInside(fd)) {
+      fs.closeSync(fd);
+      try { fs.unlinkSync(real); } catch { /* raced away */ }
+      return { ok: false, error: 'ESCAPE' };
+    }
+    return { ok: true, fd, real };
+  }
+}
