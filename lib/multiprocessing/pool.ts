@@ -383,7 +383,12 @@ function workerMain(taskFd: number, resultFd: number, initializer: ((...a: any[]
       } catch (e) {
         reply = packError(id, e);
       }
-      sendFrame(resultFd, reply);
+      try {
+        sendFrame(resultFd, reply);
+      } catch (e) {
+        if ((e as { code?: string }).code === 'EPIPE') break; // the pool is gone: leave quietly
+        throw e;
+      }
     }
   } catch (e) {
     code = 1;
