@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Running, startModel, until } from './models-helpers';
+import { killAll } from './models-helpers';
 
 function chatClient(r: Running): Promise<{ sock: net.Socket; text: () => string }> {
   return new Promise((resolve, reject) => {
@@ -55,7 +56,7 @@ const root = mkdtempSync(path.join(tmpdir(), 'pk-http-'));
 const bigFile = Buffer.alloc(3 << 20, 'posixkit ');
 writeFileSync(path.join(root, 'index.html'), '<h1>hi</h1>');
 writeFileSync(path.join(root, 'big.bin'), bigFile);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => { killAll(); rmSync(root, { recursive: true, force: true }); });
 
 function get(port: number, p: string, agent: http.Agent): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
