@@ -26,6 +26,7 @@ const CASES: Case[] = [
   { label: 'poll', model: 'poll', n: 200 },
   { label: 'epoll', model: 'epoll', n: 200 },
   { label: 'epoll-et', model: 'epoll-et', n: 200 },
+  { label: 'coroutine', model: 'coroutine', n: 200 },
 ];
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pk-models-'));
@@ -111,7 +112,7 @@ describe('cores that need one process', () => {
   });
 });
 
-describe.each(['epoll', 'epoll-et', 'poll'])('%s holds many idle connections', (model) => {
+describe.each(['epoll', 'epoll-et', 'poll', 'coroutine'])('%s holds many idle connections', (model) => {
   it('1,000 idle connections plus 100 active echo clients, then all closed again', async () => {
     const r = await startModel(model, 'echo', { address: { port: 0 } });
     const idle: import('node:net').Socket[] = [];
