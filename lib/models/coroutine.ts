@@ -57,7 +57,13 @@ export function serve(o: ServeOptions): ServeStats {
     h.spawn(function* ticker(): Op<void> {
       for (;;) {
         yield* sleep(SIGNAL_CHECK_MS / 1000);
-        runPendingSignals();
+        try {
+          runPendingSignals();
+        } catch (e) {
+          if (!isStop(e)) throw e;
+          h.stop(); // a stop handler ran inside this task: end run() (the pipe says so too)
+          return;
+        }
       }
     });
     function* connection(c: CoSocket, id: number): Op<void> {
