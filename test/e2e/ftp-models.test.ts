@@ -63,6 +63,20 @@ for cmd in ['RETR ../secret.txt', 'RETR ../../../../etc/passwd', 'RETR /../secre
             errs.append([cmd, 'OK', f.sendcmd(cmd)])
     except ftplib.error_perm as e:
         errs.append([cmd, str(e)[:3], ''])
+for cmd in ['STOR ../evil.txt', 'STOR /../evil.txt', 'STOR escdir/evil.txt', 'STOR ..\\\\evil.txt', 'STOR a/../../evil.txt']:
+    try:
+        f.storbinary(cmd, io.BytesIO(b'EVIL')); errs.append([cmd, 'OK', ''])
+    except ftplib.error_perm as e:
+        errs.append([cmd, str(e)[:3], ''])
+for cmd in ['DELE ../secret.txt', 'DELE escdir/secret.txt', 'MKD ../evildir', 'MKD escdir/evildir', 'RNFR ../secret.txt',
+            'RNFR escdir/secret.txt', 'CWD ../../..', 'NLST escdir', 'LIST escdir', 'NLST ../']:
+    try:
+        if cmd.startswith(('NLST', 'LIST')):
+            lines = []; f.retrlines(cmd, lines.append); errs.append([cmd, 'LISTED', '\\n'.join(lines)])
+        else:
+            errs.append([cmd, 'OK', f.sendcmd(cmd)])
+    except ftplib.error_perm as e:
+        errs.append([cmd, str(e)[:3], ''])
 out['trav'] = errs
 f.cwd('..'); out['pwd'] = f.pwd()
 f.quit()
@@ -126,11 +140,20 @@ describe.each(MODELS)('serveFtp on %s', (model, extra) => {
     expect(out.size).toBe(256_000);
     expect(['426', '225', '226']).toContain(out.abort);
     expect(out.noop).toBe('200');
+    expect(out.trav.length).toBe(26);
     for (const [cmd, code, body] of out.trav) {
       expect(body, cmd).not.toContain('CANARY');
-      expect(code, cmd).toMatch(/^5\d\d$/);
+      expect(body, cmd).not.toContain('secret.txt');
+      if (cmd === 'CWD ../../..') expect(code, cmd).toBe('OK'); // '..' stops at the virtual root, as under chroot
+      else if (code === 'LISTED') expect(cmd, `${cmd} listed ${body}`).toBe('NLST ../'); // the root itself
+      // '..' stops at '/': 'STOR ../evil.txt' may write <root>/evil.txt (as under chroot); through a symlink out, never.
+      else if (/^(STOR|MKD) /.test(cmd) && !cmd.includes('escdir')) expect(code, cmd).toMatch(/^(OK|5\d\d)$/);
+      else expect(code, cmd).toMatch(/^5\d\d$/);
     }
     expect(out.pwd).toBe('/');
+    // Nothing was written, removed or created outside the root.
+    expect(fs.readdirSync(base).filter((n) => /evil/.test(n))).toEqual([]);
+    expect(fs.readFileSync(path.join(base, 'secret.txt'), 'utf8')).toBe('CANARY-OUTSIDE-ROOT');
   });
 
   it('the posixkit FtpClient lists, downloads and uploads', () => {
