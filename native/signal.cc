@@ -107,6 +107,7 @@ static bool g_ours[kMax];                 // a JS handler is the intended dispos
 static int g_ours_count = 0;
 static struct sigaction g_saved[kMax];    // the foreign handler we replaced
 static bool g_has_saved[kMax];
+static bool g_restart[kMax];              // siginterrupt(sig, false): SA_RESTART
 
 static bool IsOurs(const struct sigaction& sa) {
   return (sa.sa_flags & SA_SIGINFO) && sa.sa_sigaction == OnSignal;
@@ -132,20 +133,23 @@ static void SetOurs(int signo, bool on) {
   g_ours_count += on ? 1 : -1;
 }
 
-// Installs OnSignal; `cur` is the disposition it replaces. Returns 0 or errno.
-static int InstallOurs(int signo, const struct sigaction& cur) {
+// Installs OnSignal; `cur` is the disposition it replaces. `save`: keep a
+// foreign `cur` for signal(sig, null). Only signal() saves: what Reassert
+// replaces is libuv's transient handler, not what the user displaced (Node's
+// SIGINT handler must stay the one null restores). Returns 0 or errno.
+static int InstallOurs(int signo, const struct sigaction& cur, bool save) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = OnSignal;
   // No SA_RESTART (blocking calls must see EINTR); every signal blocked while
   // OnSignal runs, so it never nests and the fork reset stays consistent.
-  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | (g_restart[signo] ? SA_RESTART : 0);
   sigfillset(&sa.sa_mask);
   bool was_libuv = IsLibuv(cur);
   // Chain before the switch so no delivery in between misses libuv.
   if (was_libuv) g_chain[signo].store(true);
   if (sigaction(signo, &sa, nullptr) < 0) return errno;
-  if (KindOf(cur) == kForeign) {
+  if (save && KindOf(cur) == kForeign) {
     g_saved[signo] = cur;
     g_has_saved[signo] = true;
   }
@@ -166,7 +170,7 @@ static void Reassert() {
     if (sigaction(s, nullptr, &cur) < 0 || IsOurs(cur)) continue;
     if (IsLibuv(cur) || KindOf(cur) == kDefault) {
       g_chain[s].store(IsLibuv(cur));
-      if (InstallOurs(s, cur) == 0) continue;
+      if (InstallOurs(s, cur, false) == 0) continue;
     }
     SetOurs(s, false);
   }
@@ -293,7 +297,7 @@ static Value JS_signal(const CallbackInfo& info) {
   Kind prev = KindOf(cur);
   if (prev == kOurs && !g_ours[signo]) prev = kForeign;
   if (mode == kOurs) {
-    if (int err = InstallOurs(signo, cur)) return ThrowErrno(ENV, err, "sigaction");
+    if (int err = InstallOurs(signo, cur, true)) return ThrowErrno(ENV, err, "sigaction");
     SetOurs(signo, true);
   } else {
     struct sigaction sa;
@@ -326,6 +330,22 @@ static Value JS_getsignal(const CallbackInfo& info) {
   Kind k = KindOf(cur);
   if (k == kOurs && !g_ours[signo]) k = kForeign;
   return Napi::Number::New(ENV, k);
+}
+
+// siginterrupt(sig, flag): flag false sets SA_RESTART, so the kernel
+// restarts interrupted calls and the JS handler waits for the event loop.
+static Value JS_siginterrupt(const CallbackInfo& info) {
+  int signo;
+  if (!ArgSignum(info, 0, &signo)) return UNDEF;
+  bool interrupt = info.Length() > 1 && info[1].ToBoolean().Value();
+  if (!RequireMain(ENV, "siginterrupt()")) return UNDEF;
+  struct sigaction cur;
+  if (sigaction(signo, nullptr, &cur) < 0) return ThrowErrno(ENV, errno, "sigaction");
+  if (interrupt) cur.sa_flags &= ~SA_RESTART;
+  else cur.sa_flags |= SA_RESTART;
+  if (sigaction(signo, &cur, nullptr) < 0) return ThrowErrno(ENV, errno, "sigaction");
+  g_restart[signo] = !interrupt;
+  return UNDEF;
 }
 
 static Value JS_has_saved(const CallbackInfo& info) {
@@ -536,6 +556,46 @@ static Value JS_pthread_sigmask(const CallbackInfo& info) {
   return prev;
 }
 
+// ---- sigwait family ------------------------------------------------------------
+
+static Napi::Object SiginfoObject(Napi::Env env, const siginfo_t& si) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("si_signo", Napi::Number::New(env, si.si_signo));
+  o.Set("si_code", Napi::Number::New(env, si.si_code));
+  o.Set("si_errno", Napi::Number::New(env, si.si_errno));
+  o.Set("si_pid", Napi::Number::New(env, si.si_pid));
+  o.Set("si_uid", Napi::Number::New(env, si.si_uid));
+  o.Set("si_status", Napi::Number::New(env, si.si_status));
+  o.Set("si_band", Napi::Number::New(env, static_cast<double>(si.si_band)));
+  return o;
+}
+
+// sigtimedwait(signals, timeout) with timeout < 0 meaning none (sigwaitinfo).
+// Returns the siginfo, or null when the timeout passed. EINTR (a signal
+// outside the set ran its handler): the EINTR rule, with the time left.
+// glibc's sigwait() retries EINTR itself, so no JS handler could run: the
+// TS sigwait() uses this too.
+static Value JS_sigtimedwait(const CallbackInfo& info) {
+  sigset_t set;
+  double timeout;
+  if (!ArgSigset(info, 0, &set) || !ArgDouble(info, 1, "timeout", &timeout)) return UNDEF;
+  Deadline deadline(timeout);
+  siginfo_t si;
+  for (;;) {
+    int r;
+    if (deadline.infinite()) {
+      r = sigwaitinfo(&set, &si);
+    } else {
+      struct timespec ts = deadline.RemainingTimespec();
+      r = sigtimedwait(&set, &si, &ts);
+    }
+    if (r >= 0) return SiginfoObject(ENV, si);
+    if (errno == EAGAIN) return ENV.Null();
+    if (errno != EINTR) return ThrowErrno(ENV, errno, deadline.infinite() ? "sigwaitinfo" : "sigtimedwait");
+    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
+  }
+}
+
 // ---- signalfd ------------------------------------------------------------------
 
 static Value JS_signalfd(const CallbackInfo& info) {
@@ -589,10 +649,10 @@ void InitSignal(Napi::Env env, Napi::Object exports) {
   using namespace sig;
   Napi::Object f = Napi::Object::New(env);
 #define FN(name) f.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(signal); FN(getsignal); FN(has_saved); FN(take_pending); FN(add_pending);
+  FN(signal); FN(getsignal); FN(has_saved); FN(siginterrupt); FN(take_pending); FN(add_pending);
   FN(after_fork_child); FN(_stats); FN(pause); FN(alarm); FN(raise_signal);
   FN(setitimer); FN(getitimer); FN(strsignal); FN(valid_signals); FN(sigpending);
-  FN(pthread_sigmask); FN(signalfd); FN(signalfd_read);
+  FN(pthread_sigmask); FN(sigtimedwait); FN(signalfd); FN(signalfd_read);
 #undef FN
   exports.Set("signal", f);
   Napi::Object c = Napi::Object::New(env);

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectTo, Running, startModel } from './models-helpers';
+import { killAll } from './models-helpers';
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 const dir = mkdtempSync(path.join(tmpdir(), 'pk-strace-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => { killAll(); rmSync(dir, { recursive: true, force: true }); });
 
 const TRACE = 'trace=accept4,clone,clone3,fork,vfork,wait4,recvfrom,sendto,epoll_wait,epoll_pwait,epoll_ctl,poll,ppoll,select,pselect6,listen';
 

@@ -99,8 +99,9 @@ describe('a handler that throws inside a blocking call (SIG-06, NODE-07)', () =>
     });
     const old = signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR2, SIGHUP]);
     signal.signal(SIGHUP, () => { later++; });
-    os.kill(os.getpid(), SIGUSR2);
-    os.kill(os.getpid(), SIGHUP);
+    // Thread-directed, so both stay pending here (see pendOnMain in signal.test.ts).
+    signal.raise_signal(SIGUSR2);
+    signal.raise_signal(SIGHUP);
     // Unblocking delivers both; SIGHUP (1) runs first, then SIGUSR2 throws.
     expect(() => signal.pthread_sigmask(signal.SIG_SETMASK, old)).toThrow(boom);
     expect(later).toBe(1);
@@ -141,6 +142,91 @@ describe('the EINTR rule with handlers that return (PEP 475, SIG-13)', () => {
       os.close(r);
       expect(waitWithTimeout(pid).status).toBe(0);
     }
+  });
+});
+
+describe('pause', () => {
+  it('returns at once, after running it, when a handler is still pending', () => {
+    let calls = 0;
+    signal.signal(SIGUSR2, () => { calls++; });
+    os.kill(os.getpid(), SIGUSR2); // recorded; its JS handler waits for a dispatch point
+    expect(calls).toBe(0);
+    const t = performance.now();
+    signal.pause();
+    expect(calls).toBe(1);
+    expect(performance.now() - t).toBeLessThan(500);
+  });
+
+  it('a signal from another process wakes it (while (!done) pause())', () => {
+    let done = false;
+    signal.signal(SIGHUP, () => { done = true; });
+    const ppid = os.getpid();
+    const pid = runInChild(() => { sleepSync(100); os.kill(ppid, SIGHUP); return 0; });
+    const end = Date.now() + 5000;
+    while (!done && Date.now() < end) signal.pause();
+    expect(done).toBe(true);
+    expect(waitWithTimeout(pid).status).toBe(0);
+  });
+});
+
+describe('Node\'s own handlers do not interrupt posixkit calls (LU-14)', () => {
+  it('with only process.on(\'SIGUSR2\'), a blocking read completes (libuv uses SA_RESTART)', async () => {
+    let heard = 0;
+    const listener = (): void => { heard++; };
+    process.on('SIGUSR2', listener);
+    const [r, w] = os.pipe();
+    const ppid = os.getpid();
+    const pid = runInChild(() => {
+      os.close(r);
+      for (let i = 0; i < 5; i++) { sleepSync(30); os.kill(ppid, SIGUSR2); }
+      sleepSync(50);
+      os.write(w, 'done');
+      return 0;
+    });
+    os.close(w);
+    try {
+      expect(signal.getsignal(SIGUSR2)).toBeNull();
+      expect(os.read(r, 10).toString()).toBe('done');
+      expect(await until(() => heard >= 1)).toBe(true);
+    } finally {
+      os.close(r);
+      process.off('SIGUSR2', listener);
+      expect(waitWithTimeout(pid).status).toBe(0);
+    }
+  });
+});
+
+describe('siginterrupt (SIG-13)', () => {
+  it('siginterrupt(sig, false): the read is restarted, the handler waits for the event loop', async () => {
+    const [r, w] = os.pipe();
+    const pid = runInChild(() => { os.close(r); sleepSync(300); os.write(w, 'after'); return 0; });
+    // w stays open here, so the second read blocks instead of seeing EOF.
+    let calls = 0;
+    try {
+      signal.signal(SIGALRM, () => { calls++; });
+      signal.siginterrupt(SIGALRM, false);
+      signal.setitimer(signal.ITIMER_REAL, 0.05);
+      expect(os.read(r, 10).toString()).toBe('after');
+      expect(calls).toBe(0); // not run inside the read
+      expect(await until(() => calls === 1)).toBe(true);
+      // And back: interrupted again, handler inside the call.
+      signal.siginterrupt(SIGALRM, true);
+      signal.setitimer(signal.ITIMER_REAL, 0.05);
+      const boom = new Error('inside');
+      signal.signal(SIGALRM, () => { throw boom; });
+      expect(() => os.read(r, 10)).toThrow(boom);
+    } finally {
+      signal.signal(SIGALRM, SIG_IGN);
+      os.close(r);
+      os.close(w);
+      expect(waitWithTimeout(pid).status).toBe(0);
+    }
+  });
+
+  it('validates its arguments', () => {
+    expect(() => signal.siginterrupt(SIGALRM, 0 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => signal.siginterrupt(0, true)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => signal.siginterrupt(signal.SIGKILL, true)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 });
 

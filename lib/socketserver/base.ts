@@ -1,0 +1,348 @@
+// BaseServer and the four socket servers (Python's socketserver.py shape).
+// serveForever waits with poll(2) (Python picks PollSelector where it
+// exists) on the server socket and a self-pipe: shutdown() writes one byte
+// to the pipe, so it wakes the wait at once, from a signal handler, from a
+// handler, from a forked child or a worker thread (they share the pipe), and
+// no 0.5 s polling loop is needed for it.
+import { close as osClose, O_NONBLOCK, pipe2, read as osRead, write as osWrite } from '../os';
+import { Poll, POLLIN } from '../select';
+import {
+  AF_INET, AF_UNIX, SHUT_WR, SO_REUSEADDR, SO_REUSEPORT, SOCK_DGRAM, SOCK_STREAM, SockAddr, Socket, SOL_SOCKET,
+  Address,
+} from '../socket';
+import { OSError, invalidArgType } from '../errors';
+import { BaseRequestHandler, Request } from './handlers';
+
+/**
+ * An error that must end serveForever rather than be reported and
+ * swallowed (Python's SystemExit/KeyboardInterrupt are not `Exception`s).
+ * In a forked child it becomes the exit status.
+ */
+export class SystemExit extends Error {
+  readonly status: number;
+  constructor(status = 0) {
+    super(`SystemExit(${status})`);
+    this.name = 'SystemExit';
+    this.status = status;
+  }
+}
+
+/** A handler class, or (for ThreadingMixIn) where a worker thread can load it. */
+export type HandlerClass = (new (request: any, clientAddress: SockAddr, server: any) => BaseRequestHandler) & {
+  /** The module a worker thread requires to find this class (ThreadingMixIn), e.g. __filename. */
+  module?: string;
+  /** The export name in that module; default: the class name. */
+  exportName?: string;
+};
+
+/** Python's traceback.print_exc() in the shape of BaseServer.handle_error. */
+export function printRequestError(clientAddress: SockAddr, error: unknown): void {
+  const line = '-'.repeat(40);
+  const trace = (error as Error)?.stack ?? String(error);
+  process.stderr.write(`${line}\nException occurred during processing of request from ${JSON.stringify(clientAddress)}\n`
+    + `${trace}\n${line}\n`);
+}
+
+/**
+ * Python's BaseServer: the request loop, independent of the socket kind.
+ * Class attributes are static (`static timeout`, `static allowReuseAddress`
+ * in a subclass); `timeout` can also be set per instance.
+ */
+export class BaseServer implements Disposable {
+  /** Seconds handleRequest() waits before handleTimeout(); null: forever. */
+  static timeout: number | null = null;
+
+  serverAddress: SockAddr;
+  RequestHandlerClass: HandlerClass;
+  timeout: number | null;
+  #shutdownRequest = false;
+  #serving = false;
+  #wakeR = -1;
+  #wakeW = -1;
+
+  constructor(serverAddress: Address | SockAddr, RequestHandlerClass: HandlerClass) {
+    if (typeof RequestHandlerClass !== 'function') {
+      throw invalidArgType('RequestHandlerClass', 'a request handler class', RequestHandlerClass);
+    }
+    this.serverAddress = serverAddress as SockAddr;
+    this.RequestHandlerClass = RequestHandlerClass;
+    this.timeout = (this.constructor as typeof BaseServer).timeout;
+    [this.#wakeR, this.#wakeW] = pipe2(O_NONBLOCK);
+  }
+
+  /** @internal the wake pipe's write end (worker threads and children share it). */
+  get _wakeFd(): number {
+    return this.#wakeW;
+  }
+
+  /** True while serveForever runs. */
+  get serving(): boolean {
+    return this.#serving;
+  }
+
+  serverActivate(): void {}
+
+  /**
+   * Handles requests until shutdown(). pollInterval (seconds, null: none)
+   * only paces serviceActions() (child reaping); shutdown does not wait for
+   * it. Blocks the thread: call shutdown() from a signal handler, a request
+   * handler, a forked child or another thread.
+   */
+  serveForever(pollInterval: number | null = 0.5): void {
+    if (pollInterval !== null && (typeof pollInterval !== 'number' || !(pollInterval >= 0))) {
+      throw invalidArgType('pollInterval', 'a non-negative number or null', pollInterval);
+    }
+    this.#serving = true;
+    const p = new Poll();
+    p.register(this.fileno(), POLLIN);
+    p.register(this.#wakeR, POLLIN);
+    const ms = pollInterval === null ? null : pollInterval * 1000;
+    try {
+      while (!this.#shutdownRequest) {
+        const ready = p.poll(ms);
+        if (this.#drainWake() || this.#shutdownRequest) break;
+        if (ready.some(([fd]) => fd === this.fileno())) this._handleRequestNoblock();
+        this.serviceActions();
+      }
+    } finally {
+      this.#shutdownRequest = false;
+      this.#serving = false;
+    }
+  }
+
+  // A byte in the pipe is a shutdown request (possibly from another process or thread).
+  #drainWake(): boolean {
+    let got = false;
+    try {
+      while (osRead(this.#wakeR, 64).length > 0) got = true;
+    } catch {
+      // EAGAIN: empty
+    }
+    return got;
+  }
+
+  /**
+   * Asks serveForever to return. Unlike Python's, it does not wait for the
+   * loop to end (the loop runs on this same thread, so waiting would
+   * deadlock): serveForever returns after the request in progress. Safe in
+   * a signal handler. Called before serveForever, the next one returns at once.
+   */
+  shutdown(): void {
+    this.#shutdownRequest = true;
+    if (this.#wakeW < 0) return;
+    try {
+      osWrite(this.#wakeW, Buffer.of(1));
+    } catch {
+      // EAGAIN: the pipe is full, a wake-up is pending anyway
+    }
+  }
+
+  /** Called once per serveForever loop turn (ForkingMixIn reaps children here). */
+  serviceActions(): void {}
+
+  /** Handles one request, waiting at most `timeout` seconds (then handleTimeout()). */
+  handleRequest(): void {
+    let t = this._socketTimeout();
+    if (t === null) t = this.timeout;
+    else if (this.timeout !== null) t = Math.min(t, this.timeout);
+    const deadline = t === null ? Infinity : performance.now() + t * 1000;
+    const p = new Poll();
+    p.register(this.fileno(), POLLIN);
+    for (;;) {
+      const left = deadline === Infinity ? null : Math.max(0, deadline - performance.now());
+      if (p.poll(left).length > 0) return this._handleRequestNoblock();
+      if (performance.now() >= deadline) return this.handleTimeout();
+    }
+  }
+
+  /** @internal */
+  _socketTimeout(): number | null {
+    return null;
+  }
+
+  /** @internal Python's _handle_request_noblock. */
+  _handleRequestNoblock(): void {
+    let request: Request, clientAddress: SockAddr;
+    try {
+      [request, clientAddress] = this.getRequest();
+    } catch (e) {
+      if (e instanceof OSError) return; // the client left between poll and accept
+      throw e;
+    }
+    if (this.verifyRequest(request, clientAddress)) {
+      try {
+        this.processRequest(request, clientAddress);
+      } catch (e) {
+        if (e instanceof SystemExit) {
+          this.shutdownRequest(request);
+          throw e;
+        }
+        this.handleError(request, clientAddress, e);
+        this.shutdownRequest(request);
+      }
+    } else {
+      this.shutdownRequest(request);
+    }
+  }
+
+  handleTimeout(): void {}
+
+  /** Return false to refuse a request (it is closed unanswered). */
+  verifyRequest(_request: Request, _clientAddress: SockAddr): boolean {
+    return true;
+  }
+
+  /** Handles the request (overridden by the mixins to fork or start a thread). */
+  processRequest(request: Request, clientAddress: SockAddr): void {
+    this.finishRequest(request, clientAddress);
+    this.shutdownRequest(request);
+  }
+
+  /** Closes the wake pipe; subclasses close their socket. Idempotent. */
+  serverClose(): void {
+    if (this.#wakeR >= 0) osClose(this.#wakeR);
+    if (this.#wakeW >= 0) osClose(this.#wakeW);
+    this.#wakeR = this.#wakeW = -1;
+  }
+
+  /** Constructs the handler and runs it (setup, handle, finish). */
+  finishRequest(request: Request, clientAddress: SockAddr): void {
+    new this.RequestHandlerClass(request, clientAddress, this).run();
+  }
+
+  shutdownRequest(request: Request): void {
+    this.closeRequest(request);
+  }
+
+  closeRequest(_request: Request): void {}
+
+  /**
+   * Reports a handler's error and lets the server go on: prints the request's
+   * address and the stack to stderr, as Python's traceback.print_exc().
+   */
+  handleError(_request: Request, clientAddress: SockAddr, error: unknown): void {
+    printRequestError(clientAddress, error);
+  }
+
+  fileno(): number {
+    throw new Error('BaseServer.fileno() is abstract');
+  }
+
+  getRequest(): [Request, SockAddr] {
+    throw new Error('BaseServer.getRequest() is abstract');
+  }
+
+  [Symbol.dispose](): void {
+    this.serverClose();
+  }
+}
+
+/**
+ * Python's TCPServer: binds and listens in the constructor (unless
+ * bindAndActivate is false); a failed bind closes the socket. Statics:
+ * addressFamily, socketType, requestQueueSize (5), allowReuseAddress
+ * (false, as in Python; HTTP servers turn it on), allowReusePort (false).
+ */
+export class TCPServer extends BaseServer {
+  static addressFamily: number = AF_INET;
+  static socketType: number = SOCK_STREAM;
+  static requestQueueSize = 5;
+  static allowReuseAddress = false;
+  static allowReusePort = false;
+
+  socket: Socket;
+
+  constructor(serverAddress: Address, RequestHandlerClass: HandlerClass, bindAndActivate = true) {
+    super(serverAddress, RequestHandlerClass);
+    const k = this.constructor as typeof TCPServer;
+    try {
+      this.socket = new Socket(k.addressFamily, k.socketType);
+    } catch (e) {
+      super.serverClose();
+      throw e;
+    }
+    if (bindAndActivate) {
+      try {
+        this.serverBind();
+        this.serverActivate();
+      } catch (e) {
+        this.serverClose();
+        throw e;
+      }
+    }
+  }
+
+  /** Sets the reuse options, binds, and records the bound address in serverAddress. */
+  serverBind(): void {
+    const k = this.constructor as typeof TCPServer;
+    if (k.allowReuseAddress) this.socket.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+    if (k.allowReusePort) this.socket.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
+    this.socket.bind(this.serverAddress as Address);
+    this.serverAddress = this.socket.getsockname();
+  }
+
+  override serverActivate(): void {
+    this.socket.listen((this.constructor as typeof TCPServer).requestQueueSize);
+  }
+
+  override serverClose(): void {
+    this.socket?.close();
+    super.serverClose();
+  }
+
+  override fileno(): number {
+    return this.socket.fileno();
+  }
+
+  /** @internal */
+  override _socketTimeout(): number | null {
+    return this.socket.gettimeout();
+  }
+
+  override getRequest(): [Request, SockAddr] {
+    return this.socket.accept();
+  }
+
+  /** Half-closes (SHUT_WR) so the client sees EOF, then closes. */
+  override shutdownRequest(request: Request): void {
+    try {
+      (request as Socket).shutdown(SHUT_WR);
+    } catch {
+      // the peer may have gone already
+    }
+    this.closeRequest(request);
+  }
+
+  override closeRequest(request: Request): void {
+    (request as Socket).close();
+  }
+}
+
+/** Python's UDPServer: each datagram is a request `[data, serverSocket]`; maxPacketSize 8192. */
+export class UDPServer extends TCPServer {
+  static override socketType: number = SOCK_DGRAM;
+  static maxPacketSize = 8192;
+
+  override getRequest(): [Request, SockAddr] {
+    const [data, addr] = this.socket.recvfrom((this.constructor as typeof UDPServer).maxPacketSize);
+    return [[data, this.socket], addr];
+  }
+
+  override serverActivate(): void {}
+
+  override shutdownRequest(request: Request): void {
+    this.closeRequest(request);
+  }
+
+  override closeRequest(_request: Request): void {}
+}
+
+/** TCPServer on AF_UNIX (the socket file is left in place, as in Python). */
+export class UnixStreamServer extends TCPServer {
+  static override addressFamily: number = AF_UNIX;
+}
+
+/** UDPServer on AF_UNIX; clients must bind an address to get replies. */
+export class UnixDatagramServer extends UDPServer {
+  static override addressFamily: number = AF_UNIX;
+}

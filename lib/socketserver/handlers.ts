@@ -1,0 +1,280 @@
+// Request handlers: BaseRequestHandler and the stream/datagram flavours with
+// file-like rfile/wfile objects over the socket (Python's makefile('rb') and
+// _SocketWriter).
+import { invalidArgType } from '../errors';
+import { SockAddr, Socket, IPPROTO_TCP, TCP_NODELAY } from '../socket';
+
+/** A request: a connected socket (stream servers) or [datagram, server socket] (datagram servers). */
+export type Request = Socket | [Buffer, Socket];
+
+/** What a handler sees of its server (the server itself, or a stand-in in a worker thread). */
+export interface ServerLike {
+  serverAddress: SockAddr;
+  shutdown(): void;
+}
+
+function toBytes(data: unknown): Buffer {
+  if (typeof data === 'string') return Buffer.from(data);
+  if (Buffer.isBuffer(data)) return data;
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  throw invalidArgType('data', 'a string, Buffer or TypedArray', data);
+}
+
+/**
+ * Python's BaseRequestHandler. The server constructs it with (request,
+ * clientAddress, server) and then calls run(), which is setup(), handle(),
+ * finish() (finish() even when handle() throws). Python does this inside
+ * __init__; in TypeScript a base constructor runs before the subclass's
+ * fields are initialized, so the server calls run() after construction.
+ */
+export class BaseRequestHandler {
+  readonly request: any;
+  readonly clientAddress: SockAddr;
+  readonly server: any;
+
+  constructor(request: Request, clientAddress: SockAddr, server: ServerLike) {
+    this.request = request;
+    this.clientAddress = clientAddress;
+    this.server = server;
+  }
+
+  run(): void {
+    this.setup();
+    try {
+      this.handle();
+    } finally {
+      this.finish();
+    }
+  }
+
+  setup(): void {}
+  handle(): void {}
+  finish(): void {}
+}
+
+/**
+ * A buffered reader over a socket, like the file Python's makefile('rb')
+ * returns: read(n), readline(limit), readlines(), iteration by lines.
+ * An empty Buffer means end of file (the peer shut down its side).
+ */
+export class SocketReader implements Iterable<Buffer> {
+  #sock: Socket;
+  #buf: Buffer = Buffer.alloc(0);
+  #eof = false;
+  #chunk: number;
+  closed = false;
+
+  /** bufsize: bytes asked of each recv (-1 or 0: 65536; Python's rbufsize -1 means the default buffer). */
+  constructor(sock: Socket, bufsize = -1) {
+    this.#sock = sock;
+    this.#chunk = bufsize > 0 ? bufsize : 65536;
+  }
+
+  #fill(): boolean {
+    if (this.#eof) return false;
+    const d = this.#sock.recv(this.#chunk);
+    if (d.length === 0) {
+      this.#eof = true;
+      return false;
+    }
+    this.#buf = this.#buf.length === 0 ? d : Buffer.concat([this.#buf, d]);
+    return true;
+  }
+
+  #take(n: number): Buffer {
+    const out = this.#buf.subarray(0, n);
+    this.#buf = this.#buf.subarray(n);
+    return out;
+  }
+
+  /** Up to n bytes (fewer only at end of file); n < 0 reads to end of file. */
+  read(n = -1): Buffer {
+    if (n < 0) {
+      while (this.#fill()) { /* to EOF */ }
+      return this.#take(this.#buf.length);
+    }
+    while (this.#buf.length < n && this.#fill()) { /* more */ }
+    return this.#take(Math.min(n, this.#buf.length));
+  }
+
+  /** One line including its '\n' (without one at end of file); at most `limit` bytes when limit >= 0. */
+  readline(limit = -1): Buffer {
+    let scanned = 0;
+    for (;;) {
+      const i = this.#buf.indexOf(10, scanned);
+      if (i >= 0 && (limit < 0 || i < limit)) return this.#take(i + 1);
+      if (limit >= 0 && this.#buf.length >= limit) return this.#take(limit);
+      scanned = this.#buf.length;
+      if (!this.#fill()) return this.#take(this.#buf.length);
+    }
+  }
+
+  readlines(): Buffer[] {
+    return [...this];
+  }
+
+  *[Symbol.iterator](): Iterator<Buffer> {
+    for (let l = this.readline(); l.length > 0; l = this.readline()) yield l;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/**
+ * Python's _SocketWriter (wbufsize 0): write() sends everything at once with
+ * sendall, so a write is complete when it returns. With bufsize > 0 writes
+ * are gathered until flush() or until bufsize bytes are pending.
+ */
+export class SocketWriter {
+  #sock: Socket;
+  #bufsize: number;
+  #pending: Buffer[] = [];
+  #size = 0;
+  closed = false;
+
+  constructor(sock: Socket, bufsize = 0) {
+    this.#sock = sock;
+    this.#bufsize = bufsize;
+  }
+
+  /** Sends (or buffers) data; returns its length in bytes. */
+  write(data: string | ArrayBufferView): number {
+    if (this.closed) throw new Error('write to closed file');
+    const b = toBytes(data);
+    if (this.#bufsize <= 0) {
+      this.#sock.sendall(b);
+      return b.length;
+    }
+    this.#pending.push(b);
+    this.#size += b.length;
+    if (this.#size >= this.#bufsize) this.flush();
+    return b.length;
+  }
+
+  writelines(lines: Iterable<string | ArrayBufferView>): void {
+    for (const l of lines) this.write(l);
+  }
+
+  flush(): void {
+    if (this.#size === 0) return;
+    const all = Buffer.concat(this.#pending);
+    this.#pending = [];
+    this.#size = 0;
+    this.#sock.sendall(all);
+  }
+
+  fileno(): number {
+    return this.#sock.fileno();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** An in-memory reader (the datagram's bytes) with the SocketReader interface. */
+export class BytesReader implements Iterable<Buffer> {
+  #buf: Buffer;
+  closed = false;
+  constructor(data: Buffer) {
+    this.#buf = data;
+  }
+  read(n = -1): Buffer {
+    const k = n < 0 ? this.#buf.length : Math.min(n, this.#buf.length);
+    const out = this.#buf.subarray(0, k);
+    this.#buf = this.#buf.subarray(k);
+    return out;
+  }
+  readline(limit = -1): Buffer {
+    const i = this.#buf.indexOf(10);
+    let k = i < 0 ? this.#buf.length : i + 1;
+    if (limit >= 0) k = Math.min(k, limit);
+    return this.read(k);
+  }
+  *[Symbol.iterator](): Iterator<Buffer> {
+    for (let l = this.readline(); l.length > 0; l = this.readline()) yield l;
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** An in-memory writer; getvalue() returns what was written. */
+export class BytesWriter {
+  #parts: Buffer[] = [];
+  closed = false;
+  write(data: string | ArrayBufferView): number {
+    const b = toBytes(data);
+    this.#parts.push(b);
+    return b.length;
+  }
+  flush(): void {}
+  getvalue(): Buffer {
+    return Buffer.concat(this.#parts);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/**
+ * Python's StreamRequestHandler: `rfile` (buffered reads) and `wfile`
+ * (writes sent in full) over `connection`. Fields: rbufsize (-1: buffered),
+ * wbufsize (0: unbuffered), timeout (seconds on the connection, null:
+ * blocking), disableNagleAlgorithm (TCP_NODELAY).
+ */
+export class StreamRequestHandler extends BaseRequestHandler {
+  rbufsize = -1;
+  wbufsize = 0;
+  timeout: number | null = null;
+  disableNagleAlgorithm = false;
+  declare connection: Socket;
+  declare rfile: SocketReader;
+  declare wfile: SocketWriter;
+
+  override setup(): void {
+    this.connection = this.request as Socket;
+    if (this.timeout !== null) this.connection.settimeout(this.timeout);
+    if (this.disableNagleAlgorithm) this.connection.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+    this.rfile = new SocketReader(this.connection, this.rbufsize);
+    this.wfile = new SocketWriter(this.connection, this.wbufsize);
+  }
+
+  override finish(): void {
+    if (!this.wfile.closed) {
+      try {
+        this.wfile.flush();
+      } catch {
+        // the peer is gone: nothing more can be sent (Python ignores this too)
+      }
+    }
+    this.wfile.close();
+    this.rfile.close();
+  }
+}
+
+/**
+ * Python's DatagramRequestHandler: `packet` in `rfile`, the reply gathered
+ * in `wfile` and sent to clientAddress by finish() (nothing sent if empty
+ * is not Python's rule: it sends even an empty reply; so do we).
+ */
+export class DatagramRequestHandler extends BaseRequestHandler {
+  declare packet: Buffer;
+  declare socket: Socket;
+  declare rfile: BytesReader;
+  declare wfile: BytesWriter;
+
+  override setup(): void {
+    const [packet, sock] = this.request as [Buffer, Socket];
+    this.packet = packet;
+    this.socket = sock;
+    this.rfile = new BytesReader(packet);
+    this.wfile = new BytesWriter();
+  }
+
+  override finish(): void {
+    this.socket.sendto(this.wfile.getvalue(), this.clientAddress as never);
+  }
+}
