@@ -93,7 +93,7 @@ describe.each(MODELS)('serveFtp on %s', (model, extra) => {
   let url = '';
   beforeAll(async () => {
     root = makeRoot(model);
-    srv = await startServer('ftp-server.js', { model, ...extra, root, users: { bob: { password: 'pw' } }, failedLoginDelayMs: 100 });
+    srv = await startServer('ftp-server.js', { model, ...extra, root, users: { bob: { password: 'pw' } }, failedLoginDelayMs: 100, idleTimeoutMs: 1500 });
     url = `ftp://127.0.0.1:${srv.port}`;
   });
   afterAll(async () => {
@@ -172,6 +172,20 @@ describe.each(MODELS)('serveFtp on %s', (model, extra) => {
     } finally {
       c.close();
     }
+  });
+
+  it('a silent control connection gets 421 and a close once idleTimeoutMs (1.5 s) passes', async () => {
+    const t0 = Date.now();
+    const got = await new Promise<string>((resolve) => {
+      const c = net.connect(srv.port, '127.0.0.1');
+      let data = '';
+      const t = setTimeout(() => { c.destroy(); resolve(`HUNG: ${data}`); }, 10_000);
+      c.on('data', (b) => { data += b; });
+      c.on('error', () => {});
+      c.on('close', () => { clearTimeout(t); resolve(data); });
+    });
+    expect(got).toMatch(/^220 .*\r\n421 Timeout\.\r\n$/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1200);
   });
 
   it.skipIf(!have('lftp'))('lftp ls, get, put', async () => {
