@@ -53,6 +53,15 @@ conn.close()
 try: f.voidresp()
 except ftplib.all_errors: pass
 out['noop'] = f.voidcmd('NOOP')[:3]
+# The client drops the data connection after 1 KiB of a 2 MiB RETR: 426, and the session goes on.
+conn = f.transfercmd('RETR big.bin'); conn.recv(1024); conn.close()
+try: out['dropped'] = f.voidresp()[:3]
+except ftplib.all_errors as e: out['dropped'] = str(e)[:3]
+out['noop2'] = f.voidcmd('NOOP')[:3]
+# Active mode (PORT): the server connects back to us.
+f.set_pasv(False)
+buf = io.BytesIO(); f.retrbinary('RETR hello.txt', buf.write); out['active'] = buf.getvalue().decode()
+f.set_pasv(True)
 errs = []
 for cmd in ['RETR ../secret.txt', 'RETR ../../../../etc/passwd', 'RETR /../secret.txt', 'RETR escape.txt', 'RETR escdir/secret.txt',
             'RETR ....//secret.txt', 'RETR a/../../secret.txt', 'RETR ..\\\\secret.txt', 'SIZE ../secret.txt', 'CWD escdir', 'MDTM escape.txt']:
@@ -127,7 +136,7 @@ describe.each(MODELS)('serveFtp on %s', (model, extra) => {
     expect(fs.existsSync(path.join(root, 'anon.bin'))).toBe(false);
 
     expect(await waitFor(() => fdsOf(srv.pid) <= fds0, 3000), `fds ${fdsOf(srv.pid)} > ${fds0}`).toBe(true);
-    expect(await waitFor(() => zombiesOf(srv.pid).length === 0, 2000)).toBe(true);
+    expect(await waitFor(() => zombiesOf(srv.pid).length === 0, 3000)).toBe(true);
   });
 
   it('Python ftplib: nlst, dir, retrbinary, storbinary, abort, traversal refused', async () => {
@@ -140,6 +149,9 @@ describe.each(MODELS)('serveFtp on %s', (model, extra) => {
     expect(out.size).toBe(256_000);
     expect(['426', '225', '226']).toContain(out.abort);
     expect(out.noop).toBe('200');
+    expect(['426', '226']).toContain(out.dropped); // 226 if everything was already in the kernel's buffers
+    expect(out.noop2).toBe('200');
+    expect(out.active).toBe('hello ftp\n');
     expect(out.trav.length).toBe(26);
     for (const [cmd, code, body] of out.trav) {
       expect(body, cmd).not.toContain('CANARY');
@@ -213,7 +225,47 @@ function greeting(port: number): Promise<string> {
 }
 const socks: net.Socket[] = [];
 
+const THEFT = `
+import socket, sys, re
+port = int(sys.argv[1])
+ctl = socket.create_connection(('127.0.0.1', port), timeout=10)
+f = ctl.makefile('rb')
+def reply():
+    line = f.readline().decode()
+    while line[3:4] == '-':
+        line = f.readline().decode()
+    return line
+def cmd(c):
+    ctl.sendall((c + '\\r\\n').encode()); return reply()
+reply(); cmd('USER anonymous'); cmd('PASS x'); cmd('TYPE I')
+nums = [int(x) for x in re.search(r'(\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)', cmd('PASV')).groups()]
+dport = nums[4] * 256 + nums[5]
+thief = socket.socket(); thief.settimeout(10); thief.bind(('127.0.0.2', 0)); thief.connect(('127.0.0.1', dport))
+legit = socket.create_connection(('127.0.0.1', dport), timeout=10)
+first = cmd('RETR hello.txt')
+data = b''
+while True:
+    b = legit.recv(65536)
+    if not b: break
+    data += b
+stolen = thief.recv(65536)
+print(first[:3], reply()[:3], data.decode().strip(), len(stolen))
+`;
+
 describe('serveFtp limits and refusals', () => {
+  it('PASV theft: a data connection from another IP than the control peer is closed; the client gets its data', async () => {
+    const root = makeRoot('theft');
+    const srv = await startServer('ftp-server.js', { model: 'forking', root });
+    try {
+      const r = await run('python3', ['-c', THEFT, String(srv.port)]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.toString().trim()).toBe('150 226 hello ftp 0');
+    } finally {
+      const s = await srv.stop();
+      expect(s.code, srv.output()).toBe(0);
+    }
+  });
+
   it('refuses event models with a clear error', () => {
     const root = makeRoot('refuse');
     for (const m of ['epoll-et', 'epoll', 'poll', 'select']) {

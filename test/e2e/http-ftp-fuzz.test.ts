@@ -43,7 +43,7 @@ function httpInput(r: () => number): Buffer {
   if (k < 0.15) return Buffer.from(Array.from({ length: 1 + Math.floor(r() * 600) }, () => Math.floor(r() * 256)));
   const parts: Buffer[] = [];
   for (let i = 0, m = 1 + Math.floor(r() * 3); i < m; i++) {
-    let s = Buffer.from(HTTP_SEEDS[Math.floor(r() * HTTP_SEEDS.length)], 'latin1');
+    let s: Buffer = Buffer.from(HTTP_SEEDS[Math.floor(r() * HTTP_SEEDS.length)], 'latin1');
     if (r() < 0.4) s = mutate(r, s);
     if (r() < 0.3) s = s.subarray(0, Math.floor(r() * s.length)); // truncated
     parts.push(s);
@@ -59,7 +59,7 @@ function ftpInput(r: () => number): Buffer {
     if (k < 0.1) parts.push(Buffer.from(Array.from({ length: Math.floor(r() * 200) }, () => Math.floor(r() * 256))));
     else if (k < 0.13) parts.push(Buffer.alloc(5000, 'B'));
     else {
-      let s = Buffer.from(FTP_WORDS[Math.floor(r() * FTP_WORDS.length)] + (r() < 0.9 ? '\r\n' : ''), 'latin1');
+      let s: Buffer = Buffer.from(FTP_WORDS[Math.floor(r() * FTP_WORDS.length)] + (r() < 0.9 ? '\r\n' : ''), 'latin1');
       if (r() < 0.2) s = mutate(r, s);
       parts.push(s);
     }
