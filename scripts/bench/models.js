@@ -44,6 +44,7 @@ const ROWS = [
   { label: 'poll', model: 'poll', conc: [1, 64, 1000], idle: 5000 },
   { label: 'epoll', model: 'epoll', conc: [1, 64, 1000], idle: 5000 },
   { label: 'epoll-et', model: 'epoll-et', conc: [1, 64, 1000], idle: 5000 },
+  { label: 'coroutine', model: 'coroutine', conc: [1, 64, 1000], idle: 5000 },
 ].filter((r) => !ONLY || ONLY.some((o) => r.label.startsWith(o)));
 
 const NET_SERVER = `

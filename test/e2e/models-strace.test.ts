@@ -184,4 +184,14 @@ describe.skipIf(!hasStrace)('strace -f shows the syscalls each model promises', 
     expect(named(main, 'epoll_wait').length).toBeGreaterThanOrEqual(4);
     expect(named(main, 'poll', 'ppoll', 'select', 'pselect6')).toEqual([]);
   });
+
+  it('coroutine: the hub waits in epoll_wait; one process, one thread, no poll or select', async () => {
+    const { calls, pid } = await traced('coroutine', {});
+    const main = calls.filter((c) => c.pid === pid);
+    expect(named(main, 'epoll_wait').length).toBeGreaterThanOrEqual(4);
+    expect(okAccepts(main).length).toBe(4);
+    expect(named(main, 'recvfrom').filter((c) => c.line.includes('EAGAIN')).length).toBeGreaterThanOrEqual(1);
+    expect(named(main, 'poll', 'ppoll', 'select', 'pselect6')).toEqual([]);
+    expect(calls.filter(isFork).concat(calls.filter(isThread))).toEqual([]);
+  });
 });

@@ -26,6 +26,7 @@ const CASES: Case[] = [
   { label: 'poll', model: 'poll', n: 200 },
   { label: 'epoll', model: 'epoll', n: 200 },
   { label: 'epoll-et', model: 'epoll-et', n: 200 },
+  { label: 'coroutine', model: 'coroutine', n: 200 },
 ];
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pk-models-'));
@@ -111,7 +112,7 @@ describe('cores that need one process', () => {
   });
 });
 
-describe.each(['epoll', 'epoll-et', 'poll'])('%s holds many idle connections', (model) => {
+describe.each(['epoll', 'epoll-et', 'poll', 'coroutine'])('%s holds many idle connections', (model) => {
   it('1,000 idle connections plus 100 active echo clients, then all closed again', async () => {
     const r = await startModel(model, 'echo', { address: { port: 0 } });
     const idle: import('node:net').Socket[] = [];
@@ -157,6 +158,41 @@ describe('iterative UDP loop', () => {
       expect(stats!.connections).toBe(5);
     } finally {
       sock.close();
+      r.proc.kill('SIGKILL');
+    }
+  });
+});
+
+describe('process models under failure', () => {
+  it('prefork replaces a worker that dies and keeps serving', async () => {
+    const r = await startModel('prefork', 'echo', { address: { port: 0 }, workers: 3 });
+    try {
+      const before = childPids(r.pid);
+      expect(before.length).toBe(3);
+      process.kill(before[0], 'SIGKILL');
+      expect(await until(() => {
+        const now = childPids(r.pid);
+        return now.length === 3 && !now.includes(before[0]);
+      }, 5000)).toBe(true);
+      expect(r.stderr()).toMatch(/ERROR worker .*exited with -9; replacing it/);
+      expect(await echoMany(r, 30)).toBe(30);
+      const { code } = await r.stop();
+      expect(code).toBe(0);
+    } finally {
+      r.proc.kill('SIGKILL');
+    }
+  });
+
+  it('forking leaves no zombie between connections', async () => {
+    const r = await startModel('forking', 'echo', { address: { port: 0 } });
+    try {
+      expect(await echoMany(r, 30)).toBe(30);
+      await echoOnce(r, Buffer.from('one more')); // its accept runs the SIGCHLD reaper
+      const zombies = (): number => childPids(r.pid).filter((p) => !alive(p)).length;
+      expect(await until(() => zombies() <= 1, 3000)).toBe(true); // at most the child of the last connection
+      const { code } = await r.stop();
+      expect(code).toBe(0);
+    } finally {
       r.proc.kill('SIGKILL');
     }
   });
