@@ -252,7 +252,7 @@ function writeDocs(rows) {
   const node = process.execPath;
   const pk = (model, extra = {}) => pin(0, [node, '--single-threaded', path.join(tmp, 'posixkit.js'), JSON.stringify({ model, root, ...extra })]);
   const servers = [
-    ...['epoll-et', 'epoll', 'poll', 'select'].map((m) => () => measure(`posixkit ${m}`, pk(m), CONNS)),
+    ...['epoll-et', 'epoll', 'poll', 'select', 'coroutine'].map((m) => () => measure(`posixkit ${m}`, pk(m), CONNS)),
     () => measure('posixkit epoll-et, fileCacheMs 1000', pk('epoll-et', { fileCacheMs: 1000 }), CONNS, 'small files kept in memory 1 s'),
     () => measure(`posixkit prefork (${PREFORK_WORKERS} workers)`, pk('prefork', { workers: PREFORK_WORKERS }), PREFORK_WORKERS),
     () => measure('node:http', pin(0, [node, path.join(tmp, 'node.js')]), CONNS),

@@ -268,7 +268,7 @@ describe('serveFtp limits and refusals', () => {
 
   it('refuses event models with a clear error', () => {
     const root = makeRoot('refuse');
-    for (const m of ['epoll-et', 'epoll', 'poll', 'select']) {
+    for (const m of ['epoll-et', 'epoll', 'poll', 'select', 'coroutine']) {
       expect(() => serveFtp({ model: m, root, address: { host: '127.0.0.1', port: 0 } })).toThrow(expect.objectContaining({ code: 'ERR_MODEL_CORE_MISMATCH' }));
     }
     expect(() => serveFtp({ root, maxClients: 0 } as never)).toThrow(/maxClients/);

@@ -27,7 +27,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const MODELS: Array<[string, Record<string, unknown>]> = [
   ['epoll-et', {}], ['epoll', {}], ['poll', {}], ['select', {}],
-  ['forking', {}], ['prefork', { workers: 2 }], ['threading', {}], ['iterative', {}],
+  ['forking', {}], ['prefork', { workers: 2 }], ['threading', {}], ['iterative', {}], ['coroutine', {}],
 ];
 
 const PY_CLIENT = `
