@@ -153,7 +153,14 @@ export class BlockingFtpSession implements Session {
       const actions = this.#deferred.length > 0 ? this.#deferred.splice(0).concat(this.#s.takeActions()) : this.#s.takeActions();
       if (actions.length === 0) return;
       this.#flushCtl();
-      for (const a of actions) this.#perform(a);
+      for (const a of actions) {
+        // ABOR read in the same chunk as the command it aborts: do not start that action at all.
+        if (a.kind !== 'abort' && a.kind !== 'close-data' && actions.some((b) => b.kind === 'abort' && b.target === a.id)) {
+          this.#complete(a.id, { ok: false, error: 'aborted' });
+          continue;
+        }
+        this.#perform(a);
+      }
     }
   }
 

@@ -266,7 +266,10 @@ function writeDocs(rows) {
       if (r && (!best.has(r.label) || r.rps > best.get(r.label).rps)) best.set(r.label, r);
     }
   }
-  const rows = [...best.values()];
+  // Rows in the order the servers were defined, whichever round first produced them.
+  const order = [...['epoll-et', 'epoll', 'poll', 'select', 'coroutine'].map((m) => `posixkit ${m}`),
+    'posixkit epoll-et, fileCacheMs 1000', `posixkit prefork (${PREFORK_WORKERS} workers)`, 'node:http', 'nginx (1 worker)'];
+  const rows = [...best.values()].sort((a, b) => order.indexOf(a.label) - order.indexOf(b.label));
   writeDocs(rows);
   console.log('\nwrote docs/bench-http.md and docs/bench-http.svg');
   fs.rmSync(tmp, { recursive: true, force: true });

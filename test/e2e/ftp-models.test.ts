@@ -252,7 +252,42 @@ stolen = thief.recv(65536)
 print(first[:3], reply()[:3], data.decode().strip(), len(stolen))
 `;
 
+const RETR_ABOR = `
+import socket, sys, time
+ctl = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
+f = ctl.makefile('rb')
+def reply():
+    line = f.readline().decode()
+    while line[3:4] == '-':
+        line = f.readline().decode()
+    return line[:3]
+def cmd(c):
+    ctl.sendall((c + '\\r\\n').encode()); return reply()
+reply(); cmd('USER anonymous'); cmd('PASS x'); cmd('PASV')
+t0 = time.time()
+ctl.sendall(b'RETR hello.txt\\r\\nABOR\\r\\n')   # nobody connects to the passive port
+codes = [reply(), reply()]
+codes.append(cmd('NOOP'))
+print(' '.join(codes), round(time.time() - t0, 1))
+`;
+
 describe('serveFtp limits and refusals', () => {
+  it('ABOR in the same read as the RETR it aborts: no wait for the data connection', async () => {
+    const root = makeRoot('retrabor');
+    const srv = await startServer('ftp-server.js', { model: 'forking', root, acceptTimeoutMs: 20_000 });
+    try {
+      const r = await run('python3', ['-c', RETR_ABOR, String(srv.port)], { timeoutMs: 15_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const [a, b, noop, secs] = r.stdout.toString().trim().split(' ');
+      expect([a, b]).toEqual([expect.stringMatching(/^4\d\d$/), expect.stringMatching(/^2\d\d$/)]);
+      expect(noop).toBe('200');
+      expect(Number(secs)).toBeLessThan(5);
+    } finally {
+      const s = await srv.stop();
+      expect(s.code, srv.output()).toBe(0);
+    }
+  });
+
   it('PASV theft: a data connection from another IP than the control peer is closed; the client gets its data', async () => {
     const root = makeRoot('theft');
     const srv = await startServer('ftp-server.js', { model: 'forking', root });
