@@ -72,6 +72,13 @@ export function ForkingMixIn<TBase extends Ctor>(Base: TBase) {
     collectChildren({ blocking = false }: { blocking?: boolean } = {}): void {
       const active = this.activeChildren;
       if (!active) return;
+      // A pid the program removed from activeChildren itself (it reaped it): drop its pipe too.
+      for (const [pid, fd] of this.#exitPipes) {
+        if (!active.has(pid)) {
+          this.#exitPipes.delete(pid);
+          osClose(fd);
+        }
+      }
       while (active.size >= this.maxChildren && this.#exitPipes.size > 0) {
         this.#waitAnyExit();
       }
