@@ -2,7 +2,7 @@
 // gevent-style hub on epoll (spawn, sleep, joinall, cooperative sockets).
 // Both run generator functions: JavaScript has no stackful coroutines, so a
 // suspension point is a `yield*` in the body (see docs/api/coroutine.md).
-export { Greenlet, GreenletExit, getcurrent as getcurrentGreenlet } from './greenlet';
+export { Greenlet, GreenletExit, ROOT, getcurrent as getcurrentGreenlet } from './greenlet';
 export type { GreenletRun } from './greenlet';
 export {
   Hub, Task, TaskExit, getHub, spawn, sleep, joinall, wait_read, wait_write, run, getcurrent,
