@@ -1,6 +1,9 @@
 // The posixkit command. Each subcommand parses its own flags; `--help`
 // works everywhere.
 import { runMenu, terminalIO } from './cli/ftp-client';
+import { countingCore, startReporter, StatusCounters } from './cli/status';
+import * as modelsMod from './models/index';
+import type { ListenAddress, ListenInfo, ProtocolCore, ServeStats } from './models/types';
 
 export interface Command {
   summary: string;
@@ -45,7 +48,81 @@ export class Args {
 
 export class UsageError extends Error {}
 
+/** --host/--port or --unix PATH. */
+export function listenAddress(args: Args, defPort: number): ListenAddress {
+  const unix = args.string('unix');
+  if (unix !== undefined) return { path: unix };
+  return { host: args.string('host', '127.0.0.1'), port: args.int('port', defPort) };
+}
+
+function describeListen(info: ListenInfo, scheme: string): string {
+  if (info.path !== null) return `unix:${info.path}`;
+  const host = Array.isArray(info.address) ? String(info.address[0]) : '127.0.0.1';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${info.port}/`;
+}
+
+/**
+ * Runs `core` on `--model` until Ctrl-C / SIGTERM: prints where it listens,
+ * a live status line when stderr is a terminal (or --status), and a summary.
+ */
+export function runServer(args: Args, core: ProtocolCore, opts: { defModel: string; defPort: number; scheme: string;
+  serve?: (model: string, o: Record<string, unknown>) => ServeStats; extra?: Record<string, unknown> }): number {
+  const model = args.string('model', opts.defModel)!;
+  try {
+    modelsMod.getModel(model); // a clear error for an unknown name before anything listens
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const address = listenAddress(args, opts.defPort);
+  const wantStatus = args.has('status') || (process.stderr.isTTY && !args.has('no-status'));
+  const counters = wantStatus ? new StatusCounters() : null;
+  let reporter: { stop(): void } | null = null;
+  const serveFn = opts.serve ?? ((m: string, o: Record<string, unknown>) => modelsMod.serve(m, o as never));
+  let stats: ServeStats;
+  try {
+    stats = serveFn(model, {
+      ...opts.extra,
+      address,
+      core: counters ? countingCore(core, counters) : core,
+      onListening: (info: ListenInfo) => {
+        console.log(`posixkit ${model}: serving on ${describeListen(info, opts.scheme)}  (pid ${info.pid}; Ctrl-C stops)`);
+        if (counters) reporter = startReporter(counters, model);
+      },
+    });
+  } finally {
+    (reporter as { stop(): void } | null)?.stop();
+    counters?.close();
+  }
+  console.log(`posixkit ${model}: stopped${stats.signal ? ` by signal ${stats.signal}` : ''}; ${stats.connections} connections, ${stats.errors} errors`);
+  return 0;
+}
+
+const serverUsage = (cmd: string, port: number, model: string, more = '') =>
+  `posixkit ${cmd} [--model M] [--port P] [--host H | --unix PATH] [--status | --no-status]${more}\n` +
+  `  --model   a server model (posixkit models lists them), default ${model}\n  --port    default ${port}; 0 picks a free one`;
+
 export const commands: Record<string, Command> = {
+  models: {
+    summary: 'the table of server models',
+    usage: 'posixkit models',
+    run() {
+      const rows = modelsMod.models.map((m) => [m.name, m.kind, m.concurrency, m.syscalls.join(' '), m.description]);
+      const head = ['model', 'kind', 'clients at once', 'syscalls (strace)', 'what it does'];
+      const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ');
+      console.log([line(head), line(w.map((n, i) => '-'.repeat(i === w.length - 1 ? Math.min(n, 40) : n))), ...rows.map(line)].join('\n'));
+    },
+  },
+  echo: {
+    summary: 'an echo server on any model',
+    usage: serverUsage('echo', 9000, 'epoll-et'),
+    run: (args) => runServer(args, modelsMod.echoCore(), { defModel: 'epoll-et', defPort: 9000, scheme: 'tcp' }),
+  },
+  chat: {
+    summary: 'a line-based chat room (single-process models)',
+    usage: serverUsage('chat', 9001, 'epoll'),
+    run: (args) => runServer(args, modelsMod.chatCore(), { defModel: 'epoll', defPort: 9001, scheme: 'tcp' }),
+  },
   'ftp-client': {
     summary: "the seeds' menu client: list, get, put, quit over FTP",
     usage: 'posixkit ftp-client HOST PORT [--user NAME --password PW]',

@@ -4,7 +4,7 @@
 // zero timeout to build the answer; see docs/api/select.md).
 import { errno, errnoError, FileLike, invalidArgType, OSError, outOfRange, toFd, validateInteger } from './errors';
 import { Epoll } from './select/epoll';
-import { blockingSeconds, K, native } from './select/native';
+import { blockingSeconds, K, native, sysPoll, sysSelect } from './select/native';
 
 export { Epoll, epoll } from './select/epoll';
 
@@ -47,6 +47,9 @@ export const EPOLL_CLOEXEC: number = K.EPOLL_CLOEXEC;
 
 const EPOLL_CTL_ADD = K.EPOLL_CTL_ADD;
 const EPOLL_CTL_MOD = K.EPOLL_CTL_MOD;
+// NOTE: inside this module an exported const compiles to a load from
+// `exports`; hot loops use this plain local instead.
+const SETSIZE = K.FD_SETSIZE;
 const { ENOENT, EPERM, EBADF } = errno;
 
 // ---- select ---------------------------------------------------------------
@@ -89,7 +92,7 @@ function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, of
     let i = 0;
     for (; i < list.length; i++) {
       const v = list[i];
-      if (typeof v !== 'number' || (v | 0) !== v || v < 0 || v >= FD_SETSIZE) break;
+      if (typeof v !== 'number' || (v | 0) !== v || v < 0 || v >= SETSIZE) break;
       fds[off + i] = v;
     }
     if (i === list.length) {
@@ -109,7 +112,7 @@ function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, of
   room(a, off + items.length);
   for (let i = 0; i < items.length; i++) {
     const fd = toFd(items[i], `${name}[${i}]`);
-    if (fd >= FD_SETSIZE) throw fdRangeError(fd);
+    if (fd >= SETSIZE) throw fdRangeError(fd);
     a.fds[off + i] = fd;
   }
   a.items[which] = items;
@@ -138,7 +141,7 @@ function selectArgs(rlist: unknown, wlist: unknown, xlist: unknown, timeout: unk
 
 function selectOnce<R, W, X>(a: SelectArgs, timeoutSec: number, seen?: Set<number>): [R[], W[], X[]] {
   const [nr, nw, nx] = a.len;
-  const k = native.select(a.fds, nr, nw, nx, timeoutSec, a.out);
+  const k = sysSelect(a.fds, nr, nw, nx, timeoutSec, a.out);
   // out[] is sorted (r, then w, then x): one monomorphic loop per list.
   const { fds, items, out } = a;
   const rs = pick(fds, items[0], out, 0, k, 0, nr);
@@ -324,7 +327,7 @@ export class Poll {
     this.#busy++;
     let count: number;
     try {
-      count = native.poll(table, n, timeoutSec);
+      count = sysPoll(table, n, timeoutSec);
     } finally {
       this.#busy--;
     }

@@ -14,6 +14,7 @@ interface SignalNative {
   signal(signum: number, mode: number): number;
   getsignal(signum: number): number;
   has_saved(signum: number): boolean;
+  siginterrupt(signum: number, flag: boolean): void;
   take_pending(): number[];
   add_pending(signum: number, count: number): void;
   after_fork_child(): void;
@@ -27,6 +28,7 @@ interface SignalNative {
   valid_signals(): number[];
   sigpending(): number[];
   pthread_sigmask(how: number, signals: number[]): number[];
+  sigtimedwait(signals: number[], timeout: number): SigwaitInfo | null;
   signalfd(fd: number, signals: number[], flags: number): number;
   signalfd_read(fd: number, max: number): SigInfo[];
 }
@@ -190,6 +192,21 @@ export function getsignal(signalnum: number): Handler {
 }
 
 /**
+ * Python's signal.siginterrupt: with `flag` false, system calls interrupted
+ * by `signalnum` are restarted by the kernel (SA_RESTART) instead of running
+ * the JS handler inside them; the handler then runs from the event loop.
+ * True (posixkit's default) makes them fail with EINTR and apply the EINTR rule.
+ */
+export function siginterrupt(signalnum: number, flag: boolean): void {
+  const sig = validateSignum(signalnum);
+  if (typeof flag !== 'boolean') throw invalidArgType('flag', 'of type boolean', flag);
+  if (!isMainThread) {
+    throw codedError('ERR_SIGNAL_NOT_MAIN_THREAD', 'siginterrupt() only works in the main thread');
+  }
+  native.siginterrupt(sig, flag);
+}
+
+/**
  * pause(2): sleeps until a signal is handled; returns after the JS handler
  * ran, or throws what it threw. If a signal already arrived whose JS handler
  * has not run yet, that handler runs and pause returns without sleeping.
@@ -274,6 +291,32 @@ export function pthread_sigmask(how: number, mask: Iterable<number>): Set<number
     throw outOfRange('how', 'SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK', how);
   }
   return new Set(native.pthread_sigmask(how, toSignalArray(mask)));
+}
+
+/** What sigwaitinfo/sigtimedwait return (Python's struct_siginfo fields). */
+export interface SigwaitInfo {
+  si_signo: number; si_code: number; si_errno: number; si_pid: number; si_uid: number;
+  si_status: number; si_band: number;
+}
+
+/**
+ * sigwaitinfo(2): waits until one of `sigset` is pending and takes it
+ * (it is not delivered). Block the signals first with pthread_sigmask.
+ * Other signals' handlers run meanwhile (EINTR rule).
+ */
+export function sigwaitinfo(sigset: Iterable<number>): SigwaitInfo {
+  return native.sigtimedwait(toSignalArray(sigset), -1)!;
+}
+
+/** sigtimedwait(2): as sigwaitinfo, or null once `timeout` seconds passed. */
+export function sigtimedwait(sigset: Iterable<number>, timeout: number): SigwaitInfo | null {
+  const list = toSignalArray(sigset);
+  return native.sigtimedwait(list, validateSeconds(timeout, 'timeout'));
+}
+
+/** sigwait(3): as sigwaitinfo, returning the signal number. */
+export function sigwait(sigset: Iterable<number>): number {
+  return sigwaitinfo(sigset).si_signo;
 }
 
 /** One record read from a signalfd (struct signalfd_siginfo). */

@@ -317,6 +317,7 @@ struct PidWatch {
   Napi::FunctionReference callback;
   Napi::AsyncContext* context;
   bool closing = false;
+  bool torn_down = false;  // the env is gone: no N-API calls from here on
   PidWatch* next = nullptr;  // all live watches of this process
   PidWatch* prev = nullptr;
 };
@@ -342,18 +343,28 @@ static void OnWatchClosed(uv_handle_t* h);
 // handle on its loop (Node aborts on uv_loop_close with live handles).
 static void OnEnvTeardown(void* arg) {
   auto* w = static_cast<PidWatch*>(arg);
-  if (w->closing) return;
-  w->closing = true;
+  // The env is being torn down: release its references now, while it is
+  // valid; the close callback may run after it is gone.
+  w->torn_down = true;
   w->callback.Reset();
-  uv_poll_stop(&w->poll);
-  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnWatchClosed);
+  delete w->context;
+  w->context = nullptr;
+  if (!w->closing) {
+    w->closing = true;
+    uv_poll_stop(&w->poll);
+    uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnWatchClosed);
+  }
+  // A worker's loop may never run the close callback: libuv has stopped
+  // watching the fd (uv_close), so give it back now.
+  close(w->pidfd);
+  w->pidfd = -1;
 }
 
 static void OnWatchClosed(uv_handle_t* h) {
   auto* w = static_cast<PidWatch*>(h->data);
-  close(w->pidfd);
+  if (w->pidfd >= 0) close(w->pidfd);
   Unlink(w);
-  napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
+  if (!w->torn_down) napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
   delete w->context;
   delete w;
 }
@@ -376,6 +387,8 @@ static void OnPidfdReadable(uv_poll_t* handle, int status, int events) {
   uv_poll_stop(handle);
   w->closing = true;
   uv_close(reinterpret_cast<uv_handle_t*>(handle), OnWatchClosed);
+  close(w->pidfd);  // libuv no longer watches it; free it before JS runs
+  w->pidfd = -1;
   Napi::Env env(w->env);
   Napi::HandleScope scope(env);
   Napi::Value e = err ? MakeErrnoError(env, err, "waitpid") : env.Null();

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -86,8 +87,14 @@ static Value JS_select(const CallbackInfo& info) {
     return UNDEF;
   // Copy the lists: a signal handler run between EINTR retries may reuse
   // the caller's table (the TS layer avoids that, a direct caller may not).
-  std::vector<int32_t> copy(fds, fds + total);
-  r = copy.data(), w = r + nr, x = w + nw;
+  // malloc, not std::vector: without exceptions a failed allocation would abort.
+  struct Buf {
+    int32_t* p;
+    ~Buf() { free(p); }
+  } copy{static_cast<int32_t*>(malloc((total + 1) * sizeof(int32_t)))};
+  if (!copy.p) return ThrowErrno(ENV, ENOMEM, "select");
+  memcpy(copy.p, fds, total * sizeof(int32_t));
+  r = copy.p, w = r + nr, x = w + nw;
   Deadline deadline(timeout);
   int n;
   for (;;) {
@@ -157,9 +164,7 @@ static Value JS_epoll_ctl(const CallbackInfo& info) {
   int epfd, fd;
   int32_t op;
   int64_t events;
-  if (!ArgInt(info, 0, "epfd", -1, INT32_MAX, &events)) return UNDEF;
-  epfd = static_cast<int>(events);
-  if (!ArgInt32(info, 1, "op", &op) || !ArgFd(info, 2, &fd) ||
+  if (!ArgFd(info, 0, &epfd) || !ArgInt32(info, 1, "op", &op) || !ArgFd(info, 2, &fd) ||
       !ArgInt(info, 3, "eventmask", INT32_MIN, UINT32_MAX, &events))
     return UNDEF;
   struct epoll_event ev;
@@ -177,8 +182,13 @@ static Value JS_epoll_ctl(const CallbackInfo& info) {
 static thread_local std::vector<struct epoll_event> t_scratch;
 
 // Returns >= 0 events, or -errno; sets *threw when a signal handler threw.
+// More events per call than this are never asked for: a bigger buffer just
+// gets at most this many (epoll_wait may always return fewer than asked).
+static constexpr int kMaxBatch = 1 << 16;
+
 static int WaitPairs(Napi::Env env, int epfd, int32_t* out, int maxevents, double timeout,
                      bool* threw) {
+  if (maxevents > kMaxBatch) maxevents = kMaxBatch;
   Deadline deadline(timeout);
   for (;;) {
     if (t_scratch.size() < static_cast<size_t>(maxevents)) t_scratch.resize(maxevents);
@@ -206,7 +216,7 @@ static Value JS_epoll_wait(const CallbackInfo& info) {
   int32_t* out;
   size_t len;
   double timeout;
-  if (!ArgInt(info, 0, "epfd", -1, INT32_MAX, &epfd) ||
+  if (!ArgInt(info, 0, "epfd", 0, INT32_MAX, &epfd) ||
       !ArgInt32Array(info, 1, "events", &out, &len) ||
       !ArgInt(info, 2, "maxevents", 1, INT32_MAX, &maxevents) || !ArgTimeout(info, 3, &timeout))
     return UNDEF;
@@ -228,6 +238,7 @@ struct FdWatch {
   Napi::FunctionReference callback;
   Napi::AsyncContext* context = nullptr;
   bool active = false, closing = false, closed = false, external_gone = false;
+  bool env_gone = false;  // the env ran its cleanup hooks (worker teardown)
 };
 
 static void OnWatchClosed(uv_handle_t* h);
@@ -236,20 +247,26 @@ static void CloseWatch(FdWatch* w) {
   if (w->closing) return;
   w->closing = true;
   w->callback.Reset();
+  delete w->context;  // while the env is still alive (napi_async_destroy)
+  w->context = nullptr;
   // uv_poll_stop removes the fd from libuv's epoll set at once, so the
   // caller may close the fd right after this returns.
   uv_poll_stop(&w->poll);
   uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnWatchClosed);
 }
 
-static void OnEnvTeardown(void* arg) { CloseWatch(static_cast<FdWatch*>(arg)); }
+// NOTE: at env teardown the close callback runs after the env is gone, so
+// it must not call napi_remove_env_cleanup_hook (a hook that ran is removed).
+static void OnEnvTeardown(void* arg) {
+  auto* w = static_cast<FdWatch*>(arg);
+  w->env_gone = true;
+  CloseWatch(w);
+}
 
 static void OnWatchClosed(uv_handle_t* h) {
   auto* w = static_cast<FdWatch*>(h->data);
   w->closed = true;
-  napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
-  delete w->context;
-  w->context = nullptr;
+  if (!w->env_gone) napi_remove_env_cleanup_hook(w->env, OnEnvTeardown, w);
   if (w->external_gone) delete w;
 }
 

@@ -142,7 +142,7 @@ static Value JS_accept(const CallbackInfo& info) {
   double timeout;
   if (!ArgFd(info, 0, &fd) || !ArgTimeout(info, 1, &timeout)) return UNDEF;
   SockAddr sa;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {
     sa.len = sizeof sa.ss;
     return static_cast<ssize_t>(accept4(fd, reinterpret_cast<sockaddr*>(&sa.ss), &sa.len, SOCK_CLOEXEC));
@@ -154,13 +154,16 @@ static Value JS_accept(const CallbackInfo& info) {
   return out;
 }
 
-// accept_raw(fd) -> new fd or -errno: one accept4 for event loops (EAGAIN
-// ends a drain and is not exceptional). The caller wraps the fd.
+// accept_raw(fd, flags) -> new fd or -errno: one accept4 for event loops
+// (EAGAIN ends a drain and is not exceptional). flags may add SOCK_NONBLOCK,
+// saving the fcntl an event loop would make next. The caller wraps the fd.
 static Value JS_accept_raw(const CallbackInfo& info) {
   int fd;
-  if (!ArgFd(info, 0, &fd)) return UNDEF;
+  int32_t flags;
+  if (!ArgFd(info, 0, &fd) || !ArgInt32(info, 1, "flags", &flags)) return UNDEF;
+  if (flags & ~SOCK_NONBLOCK) return ThrowRangeError(ENV, "flags", "0 or SOCK_NONBLOCK");
   for (;;) {
-    int r = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+    int r = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | flags);
     if (r >= 0) return Napi::Number::New(ENV, r);
     if (errno != EINTR) return Napi::Number::New(ENV, -errno);
     if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
@@ -180,7 +183,7 @@ static Value JS_connect(const CallbackInfo& info) {
       !ArgSockaddr(info, 2, family, &sa, "connect") || !ArgTimeout(info, 3, &timeout))
     return UNDEF;
   bool ex = info.Length() > 4 && info[4].ToBoolean().Value();
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   int err = 0;
   if (connect(fd, reinterpret_cast<sockaddr*>(&sa.ss), sa.len) < 0) {
     err = errno;
@@ -224,7 +227,7 @@ static Value JS_recv(const CallbackInfo& info) {
   HeapBuf big;
   char* buf = Scratch(static_cast<size_t>(bufsize), &big);
   if (!buf) return ThrowErrno(ENV, ENOMEM, "malloc");
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl,
                        [&] { return recv(fd, buf, static_cast<size_t>(bufsize), flags); });
   if (r < 0) return Fail(ENV, r, "recv");
@@ -241,7 +244,7 @@ static Value JS_recv_into(const CallbackInfo& info) {
   if (!ArgFd(info, 0, &fd) || !ArgInto(info, 1, &buf, &len) || !ArgInt32(info, 3, "flags", &flags) ||
       !ArgTimeout(info, 4, &timeout))
     return UNDEF;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] { return recv(fd, buf, len, flags); });
   if (r < 0) return Fail(ENV, r, "recv_into");
   return Napi::Number::New(ENV, static_cast<double>(r));
@@ -277,7 +280,7 @@ static Value JS_recvfrom(const CallbackInfo& info) {
   char* buf = Scratch(static_cast<size_t>(bufsize), &big);
   if (!buf) return ThrowErrno(ENV, ENOMEM, "malloc");
   SockAddr sa;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {
     sa.len = sizeof sa.ss;
     return recvfrom(fd, buf, static_cast<size_t>(bufsize), flags, reinterpret_cast<sockaddr*>(&sa.ss),
@@ -300,7 +303,7 @@ static Value JS_recvfrom_into(const CallbackInfo& info) {
       !ArgTimeout(info, 4, &timeout))
     return UNDEF;
   SockAddr sa;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {
     sa.len = sizeof sa.ss;
     return recvfrom(fd, buf, len, flags, reinterpret_cast<sockaddr*>(&sa.ss), &sa.len);
@@ -323,7 +326,7 @@ static Value JS_send(const CallbackInfo& info) {
   if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len) ||
       !ArgInt32(info, 2, "flags", &flags) || !ArgTimeout(info, 3, &timeout))
     return UNDEF;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl,
                        [&] { return send(fd, buf, len, flags | MSG_NOSIGNAL); });
   if (r < 0) return Fail(ENV, r, "send");
@@ -361,7 +364,7 @@ static Value JS_sendall(const CallbackInfo& info) {
   if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len) ||
       !ArgInt32(info, 2, "flags", &flags) || !ArgTimeout(info, 3, &timeout))
     return UNDEF;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   size_t sent = 0;
   do {
     ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl,
@@ -389,7 +392,7 @@ static Value JS_sendto(const CallbackInfo& info) {
       !ArgInt32(info, 2, "flags", &flags) || !ArgInt32(info, 3, "family", &family) ||
       !ArgSockaddr(info, 4, family, &sa, "sendto") || !ArgTimeout(info, 5, &timeout))
     return UNDEF;
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl, [&] {
     return sendto(fd, buf, len, flags | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&sa.ss), sa.len);
   });

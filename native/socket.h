@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <optional>
 
 #include "errors.h"
 
@@ -31,7 +32,25 @@ Napi::Value MakeSockaddr(Napi::Env env, const struct sockaddr* sa, socklen_t len
 inline constexpr ssize_t kThrown = -100000;
 
 // Waits for `events` until the deadline. 0 = ready, -ETIMEDOUT, -errno or kThrown.
-inline ssize_t WaitFd(Napi::Env env, int fd, short events, const Deadline& dl) {
+// The deadline of one call. Only a call with a timeout reads the clock (the
+// blocking and non-blocking hot paths never wait in poll); a blocking call
+// that must wait anyway (an interrupted connect) waits without a limit.
+class CallDeadline {
+ public:
+  explicit CallDeadline(double timeout) {
+    if (timeout > 0) d_.emplace(timeout);
+  }
+  const Deadline& get() {
+    if (!d_) d_.emplace(-1);
+    return *d_;
+  }
+
+ private:
+  std::optional<Deadline> d_;
+};
+
+inline ssize_t WaitFd(Napi::Env env, int fd, short events, CallDeadline& cdl) {
+  const Deadline& dl = cdl.get();
   for (;;) {
     struct pollfd p = {fd, events, 0};
     int r = poll(&p, 1, dl.RemainingMs());
@@ -47,7 +66,7 @@ inline ssize_t WaitFd(Napi::Env env, int fd, short events, const Deadline& dl) {
 // NOTE: unlike CPython, the call is tried before polling: when data is ready
 // (the common case) this saves the poll syscall; the outcome is the same.
 template <typename Op>
-inline ssize_t SockCall(Napi::Env env, int fd, double timeout, short events, const Deadline& dl,
+inline ssize_t SockCall(Napi::Env env, int fd, double timeout, short events, CallDeadline& dl,
                         Op op) {
   for (;;) {
     ssize_t r = op();

@@ -88,7 +88,7 @@ static Value JS_sendmsg(const CallbackInfo& info) {
     msg.msg_name = &sa.ss;
     msg.msg_namelen = sa.len;
   }
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl,
                        [&] { return sendmsg(fd, &msg, flags | MSG_NOSIGNAL); });
   if (r < 0) return Fail(ENV, r, "sendmsg");
@@ -116,7 +116,7 @@ static Value JS_recvmsg(const CallbackInfo& info) {
   struct iovec iov = {data.get(), static_cast<size_t>(bufsize)};
   SockAddr sa;
   struct msghdr msg = {};
-  Deadline dl(timeout);
+  CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {
     msg = {};
     msg.msg_name = &sa.ss;

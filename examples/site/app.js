@@ -11,6 +11,11 @@ async function refresh() {
     document.getElementById('requests').textContent = String(stats.requests);
     status.textContent = 'ok';
     status.className = 'ok';
+    // What a headless browser test reads back: did the images decode and the stylesheet apply?
+    const imgs = [...document.images];
+    document.body.dataset.images = imgs.every((i) => i.complete && i.naturalWidth > 0) ? 'ok' : 'missing';
+    const border = getComputedStyle(document.querySelector('header')).borderBottomStyle;
+    document.body.dataset.css = border === 'solid' ? 'ok' : 'missing';
   } catch (e) {
     status.textContent = 'error: ' + e;
     status.className = 'error';

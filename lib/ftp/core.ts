@@ -8,7 +8,9 @@ import { Jail } from './jail';
 import {
   clean, formatReply, LineReader, mdtm, normalizeIp, parseCommand, parseEprt, parsePort, pasvText, quotePath,
 } from './commands';
-import { abandonUpload, commitUpload, deleteFile, listing, startUpload, virtualPath } from './files';
+import {
+  abandonUpload, commitUpload, deleteFile, entryExists, listing, makeDir, removeDir, renameEntry, startUpload, virtualPath,
+} from './files';
 import { FtpAction, FtpConfig, FtpCore, Result, Transfer } from './types';
 
 export { FtpCore } from './types';
@@ -23,7 +25,7 @@ export interface Endpoints {
 
 const PRELOGIN = new Set(['USER', 'PASS', 'QUIT', 'FEAT', 'OPTS', 'SYST', 'AUTH', 'NOOP', 'HELP']);
 const HTTP_VERBS = new Set(['GET', 'POST', 'HEAD', 'CONNECT']);
-const NOT_IMPLEMENTED = new Set(['MKD', 'XMKD', 'RMD', 'XRMD', 'RNFR', 'RNTO', 'APPE', 'STOU', 'MLSD', 'MLST',
+const NOT_IMPLEMENTED = new Set(['APPE', 'STOU', 'MLSD', 'MLST',
   'SITE', 'STAT', 'SMNT', 'REIN', 'LPRT', 'LPSV', 'PBSZ', 'PROT', 'CCC', 'MFMT']);
 const FEATURES = [' EPRT', ' EPSV', ' MDTM', ' PASV', ' REST STREAM', ' SIZE', ' TVFS', ' UTF8'];
 const MAX_QUEUED = 32;
@@ -63,6 +65,8 @@ export class FtpSession {
   #rest = 0;
   #data: DataSetup = null;
   #epsvAll = false;
+  /** Set by RNFR, consumed by the very next command (RNTO, or anything else cancels it). */
+  #renameFrom: string[] | null = null;
   #lastActivity: number;
 
   constructor(core: FtpCore, ends: Endpoints) {
@@ -192,6 +196,7 @@ export class FtpSession {
 
   #command(line: string): void {
     const { verb, arg } = parseCommand(line);
+    if (verb !== 'RNTO') this.#renameFrom = null;
     if (!this.#loggedIn && !PRELOGIN.has(verb)) {
       if (HTTP_VERBS.has(verb)) { this.#reply(530, 'Bad HTTP verb.'); return this.#shutdown(); }
       return this.#reply(530, 'Please login with USER and PASS.');
@@ -208,8 +213,9 @@ export class FtpSession {
       case 'AUTH': return this.#reply(502, 'TLS is not supported.');
       case 'NOOP': return this.#reply(200, 'NOOP ok.');
       case 'HELP': return this.#reply(214, ['The following commands are recognized.',
-        ' ABOR CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MODE NLST NOOP OPTS PASS',
-        ' PASV PORT PWD  QUIT REST RETR SIZE STOR STRU SYST TYPE USER XCUP XCWD XPWD', 'Help OK.']);
+        ' ABOR CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MKD  MODE NLST NOOP OPTS',
+        ' PASS PASV PORT PWD  QUIT REST RETR RMD  RNFR RNTO SIZE STOR STRU SYST TYPE',
+        ' USER XCUP XCWD XMKD XPWD XRMD', 'Help OK.']);
       case 'ACCT': return this.#reply(202, 'ACCT not needed.');
       case 'ALLO': return this.#reply(202, 'ALLO command ignored.');
       case 'PWD': case 'XPWD': return this.#reply(257, `${quotePath(this.#cwd)} is the current directory`);
@@ -244,6 +250,7 @@ export class FtpSession {
         if (!f) return;
         return deleteFile(this.#core.jail, f.segments) ? this.#reply(250, 'Delete operation successful.') : this.#reply(550, 'Delete operation failed.');
       }
+      case 'MKD': case 'XMKD': case 'RMD': case 'XRMD': case 'RNFR': case 'RNTO': return this.#modify(verb, arg);
       case 'LIST': case 'NLST': return this.#list(verb === 'NLST', arg);
       case 'RETR': return this.#retr(arg);
       case 'STOR': return this.#stor(arg);
@@ -301,6 +308,29 @@ export class FtpSession {
       return null;
     }
     return v;
+  }
+
+  /** MKD, RMD, RNFR, RNTO: write permission, then one jailed file system change. */
+  #modify(verb: string, arg: string): void {
+    const from = this.#renameFrom;
+    this.#renameFrom = null;
+    if (!this.#canWrite) return this.#reply(550, 'Permission denied.');
+    if (verb === 'RNTO' && !from) return this.#reply(503, 'RNFR required first.');
+    const f = this.#file(arg);
+    if (!f) return;
+    const { jail, cfg } = this.#core;
+    switch (verb) {
+      case 'MKD': case 'XMKD':
+        return makeDir(jail, f.segments, cfg.fileMode) ? this.#reply(257, `${quotePath(f.path)} created`) : this.#reply(550, 'Create directory operation failed.');
+      case 'RMD': case 'XRMD':
+        return removeDir(jail, f.segments) ? this.#reply(250, 'Remove directory operation successful.') : this.#reply(550, 'Remove directory operation failed.');
+      case 'RNFR':
+        if (!entryExists(jail, f.segments)) return this.#reply(550, 'RNFR command failed.');
+        this.#renameFrom = f.segments;
+        return this.#reply(350, 'Ready for RNTO.');
+      default:
+        return renameEntry(jail, from!, f.segments, cfg.allowOverwrite) ? this.#reply(250, 'Rename successful.') : this.#reply(550, 'Rename failed.');
+    }
   }
 
   #cwdCmd(arg: string): void {

@@ -14,12 +14,15 @@ export type VPath = { ok: true; segments: string[]; path: string } | { ok: false
 /**
  * Resolves an FTP path argument against the current directory, lexically:
  * '/../etc' is '/etc' under the root, as in a chroot. NUL, backslash and
- * overlong arguments are refused; dot-names too when `noDotfiles` is set.
+ * control characters and overlong arguments are refused; dot-names too when
+ * `noDotfiles` is set.
  */
 export function virtualPath(cwd: string, arg: string, noDotfiles: boolean): VPath {
   if (arg.length > MAX_PATH_ARG) return { ok: false, code: 553 };
   if (arg.includes('\0')) return { ok: false, code: 501 };
   if (arg.includes('\\')) return { ok: false, code: 550 };
+  // Control characters (a bare CR, ESC sequences) never make a file name: they would reach listings and logs.
+  if (/[\x01-\x1f\x7f]/.test(arg)) return { ok: false, code: 553 };
   const segments: string[] = [];
   const full = arg.startsWith('/') ? arg : cwd + '/' + arg;
   for (const seg of full.split('/')) {
@@ -142,6 +145,69 @@ export function deleteFile(jail: Jail, segments: string[]): boolean {
   try {
     if (fs.lstatSync(p).isDirectory()) return false;
     fs.unlinkSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The real directory and the entry name for a path whose last component is created, removed or renamed. */
+function parentOf(jail: Jail, segments: string[]): { dir: string; name: string } | null {
+  const name = segments[segments.length - 1];
+  if (!name) return null;
+  const dir = jail.resolve(segments.slice(0, -1));
+  if (!dir.ok || !dir.stat.isDirectory()) return null;
+  return { dir: dir.real, name };
+}
+
+/** MKD: the new directory gets the upload mode plus search bits (0o600 -> 0o700); re-checked after a race. */
+export function makeDir(jail: Jail, segments: string[], fileMode: number): boolean {
+  const p = parentOf(jail, segments);
+  if (!p) return false;
+  const full = nodePath.join(p.dir, p.name);
+  try {
+    fs.mkdirSync(full, fileMode | ((fileMode & 0o444) >> 2));
+  } catch {
+    return false;
+  }
+  if (!jail.contains(fs.realpathSync.native(full))) {
+    try { fs.rmdirSync(full); } catch { /* raced away */ }
+    return false;
+  }
+  return true;
+}
+
+/** RMD: empty directories only, never through a symlink. */
+export function removeDir(jail: Jail, segments: string[]): boolean {
+  const p = parentOf(jail, segments);
+  if (!p) return false;
+  const full = nodePath.join(p.dir, p.name);
+  try {
+    if (!fs.lstatSync(full).isDirectory()) return false;
+    fs.rmdirSync(full);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the entry itself exists (a symlink counts as itself, as for RNFR). */
+export function entryExists(jail: Jail, segments: string[]): boolean {
+  const p = parentOf(jail, segments);
+  return p !== null && fs.lstatSync(nodePath.join(p.dir, p.name), { throwIfNoEntry: false }) !== undefined;
+}
+
+/** RNFR/RNTO: renames an entry inside the root; an existing target only with `overwrite` (and never a directory). */
+export function renameEntry(jail: Jail, from: string[], to: string[], overwrite: boolean): boolean {
+  const a = parentOf(jail, from);
+  const b = parentOf(jail, to);
+  if (!a || !b) return false;
+  const src = nodePath.join(a.dir, a.name);
+  const dst = nodePath.join(b.dir, b.name);
+  try {
+    const existing = fs.lstatSync(dst, { throwIfNoEntry: false });
+    if (existing && (!overwrite || existing.isDirectory())) return false;
+    fs.renameSync(src, dst);
     return true;
   } catch {
     return false;

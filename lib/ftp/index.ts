@@ -18,3 +18,6 @@ export function tooManyClients(): Buffer {
 }
 export { FtpClient, FtpError } from './client';
 export type { FtpReply } from './client';
+export { serveFtp, ftpProtocol, BlockingFtpSession, FTP_MODELS } from './server';
+export type { ServeFtpOptions, FtpProtocolOptions, FtpServerLimits } from './server';
+export { ClientSlots } from './limits';

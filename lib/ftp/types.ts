@@ -87,8 +87,9 @@ export class FtpCore {
  *   `timeoutMs`, refusing peers whose IP is not `peerHost` (vsftpd
  *   pasv_promiscuous=NO), then close the listener; active: connect to
  *   host:port within `timeoutMs`.
- * - send: write `data` (bytes, or a file range: the session owns that fd, do
- *   not close it) to the data connection, then close the data connection.
+ * - send: write `data` (bytes, or a file range, possibly of length 0: the
+ *   session owns that fd, do not close it, and complete only after the last
+ *   read of it returned) to the data connection, then close the data connection.
  * - receive: read the data connection to EOF, writing everything to `fd` (the
  *   session owns it) in order; error 'too-large' past `maxBytes`, 'no-space'
  *   on ENOSPC/EDQUOT; then close the data connection.

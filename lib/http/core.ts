@@ -1,16 +1,16 @@
 // The HTTP/1.1 connection state machine. A driver (any server model) feeds it
 // the bytes it read and sends what takeOutput() returns, in order; the core
 // never touches a socket. See docs/api/http.md for the driver contract.
-import { closeSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { Jail } from '../ftp/jail';
 import { FileOutput, OutputItem, outputLength, releaseOutput } from './output';
 import {
   bodyFraming, checkHost, ChunkedDecoder, DEFAULT_LIMITS, Framing, header, headerValues, HttpLimits,
   parseHead, RequestHead,
 } from './parser';
-import { buildHead, encodePath, errorBody, httpDate, parseHttpDate } from './response';
+import { buildHead, encodePath, errorBody, escapeControls, httpDate, parseHttpDate, parseRange } from './response';
 import { RouteHandler, Router } from './routes';
-import { decodePath, openStatic } from './static';
+import { decodePath, FileCache, openStatic, readRange } from './static';
 
 export interface HttpConfig {
   /** Directory served as static files; omit for routes only. */
@@ -27,6 +27,8 @@ export interface HttpConfig {
   maxRequestsPerConnection?: number;
   /** Files up to this size are read into memory; larger ones go out as FileOutput items. Default 64 KiB. */
   smallFileBytes?: number;
+  /** Keep small files in memory this long (0, the default, disables the cache). See FileCache. */
+  fileCacheMs?: number;
   /** Suggested time to drain input after an error response before closing (lingering close). Default 2 s. */
   lingerMs?: number;
   index?: string;
@@ -54,6 +56,7 @@ export class HttpCore {
   readonly jail: Jail | null;
   readonly routes: Router;
   readonly limits: HttpLimits;
+  readonly cache: FileCache | null;
   readonly cfg: Required<Omit<HttpConfig, 'root' | 'routes' | 'limits' | 'log'>> & Pick<HttpConfig, 'log'>;
   /** Responses produced by every connection of this core. */
   requests = 0;
@@ -61,6 +64,7 @@ export class HttpCore {
   constructor(config: HttpConfig = {}) {
     this.jail = config.root !== undefined ? new Jail(config.root) : null;
     this.routes = config.routes ?? new Router();
+    this.cache = config.fileCacheMs ? new FileCache(config.fileCacheMs) : null;
     this.limits = { ...DEFAULT_LIMITS, ...config.limits };
     this.cfg = {
       headerTimeoutMs: config.headerTimeoutMs ?? 20_000,
@@ -68,6 +72,7 @@ export class HttpCore {
       idleTimeoutMs: config.idleTimeoutMs ?? 75_000,
       maxRequestsPerConnection: config.maxRequestsPerConnection ?? 1000,
       smallFileBytes: config.smallFileBytes ?? 64 * 1024,
+      fileCacheMs: config.fileCacheMs ?? 0,
       lingerMs: config.lingerMs ?? 2000,
       index: config.index ?? 'index.html',
       autoindex: config.autoindex ?? false,
@@ -235,7 +240,14 @@ export class HttpConnection {
       }
       this.#in = this.#in.subarray(r.consumed);
       this.#headStart = this.#in.length > 0 ? this.#core.cfg.clock() : null;
-      this.#onHead(r.head);
+      try {
+        this.#onHead(r.head);
+      } catch {
+        // Last resort, so feed() never throws: a fixed 500 that depends on nothing configurable.
+        this.#out.push(Buffer.from('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', 'latin1'));
+        this.#closing = true;
+        this.#pending = null;
+      }
     }
   }
 
@@ -352,70 +364,77 @@ export class HttpConnection {
     const c = this.#core;
     const p = decodePath(head.rawPath);
     if (!p.ok) return this.#error(p.status, p.reason, head.minor, close, log);
-    const r = openStatic(c.jail!, p, { index: c.cfg.index, autoindex: c.cfg.autoindex });
-    if (r.kind === 'listing') {
-      return this.#respond(200, [['Content-Type', 'text/html; charset=utf-8']], r.html, head, close, log);
+    const now = c.cfg.clock();
+    // A file is either cached bytes (fd -1) or an open fd this method must close or hand on.
+    const hit = c.cache?.get(p.path, now) ?? null;
+    let f: { bytes: Buffer | null; fd: number; size: number; mtimeMs: number; contentType: string; real: string } | null =
+      hit ? { ...hit, fd: -1 } : null;
+    if (!f) {
+      const r = openStatic(c.jail!, p, { index: c.cfg.index, autoindex: c.cfg.autoindex });
+      if (r.kind === 'listing') {
+        return this.#respond(200, [['Content-Type', 'text/html; charset=utf-8']], r.html, head, close, log);
+      }
+      if (r.kind === 'redirect') {
+        const location = encodePath(r.path) + (head.query ? '?' + head.query : '');
+        return this.#respond(301, [['Location', location], ['Content-Type', 'text/html; charset=utf-8']],
+          errorBody(301, `Moved to ${r.path}`), head, close, log);
+      }
+      if (r.kind === 'error') {
+        return this.#error(r.status, r.status === 404 ? `Not found: ${p.path}` : r.reason, head.minor, close, log);
+      }
+      f = { bytes: null, fd: r.fd, size: r.size, mtimeMs: r.mtimeMs, contentType: r.contentType, real: r.real };
+      if (c.cache && r.size <= c.cfg.smallFileBytes) {
+        try { f.bytes = readRange(r.fd, 0, r.size); } finally { closeSync(r.fd); f.fd = -1; }
+        if (!f.bytes) return this.#error(500, 'File changed while reading', head.minor, true, log);
+        c.cache.put(p.path, { ...f, bytes: f.bytes, at: now });
+      }
     }
-    if (r.kind === 'redirect') {
-      const location = encodePath(r.path) + (head.query ? '?' + head.query : '');
-      return this.#respond(301, [['Location', location], ['Content-Type', 'text/html; charset=utf-8']],
-        errorBody(301, `Moved to ${r.path}`), head, close, log);
-    }
-    if (r.kind === 'error') {
-      return this.#error(r.status, r.status === 404 ? `Not found: ${p.path}` : r.reason, head.minor, close, log);
-    }
-    const lastModified = httpDate(Math.floor(r.mtimeMs / 1000) * 1000);
+    const fd = f.fd;
+    const release = () => { if (fd >= 0) closeSync(fd); };
+    const lastModified = httpDate(Math.floor(f.mtimeMs / 1000) * 1000);
     const headers: Array<[string, string]> = [
-      ['Content-Type', r.contentType], ['Last-Modified', lastModified], ['Accept-Ranges', 'bytes'],
+      ['Content-Type', f.contentType], ['Last-Modified', lastModified], ['Accept-Ranges', 'bytes'],
     ];
     // RFC 9110 §13.1.3: If-None-Match present means If-Modified-Since is ignored.
     const ims = header(head, 'if-modified-since');
     if (ims !== null && header(head, 'if-none-match') === null) {
       const t = parseHttpDate(ims);
-      if (!Number.isNaN(t) && Math.floor(r.mtimeMs / 1000) * 1000 <= t) {
-        closeSync(r.fd);
+      if (!Number.isNaN(t) && Math.floor(f.mtimeMs / 1000) * 1000 <= t) {
+        release();
         return this.#respond(304, headers, null, head, close, log);
       }
     }
     let start = 0;
-    let length = r.size;
+    let length = f.size;
     let status = 200;
     const range = header(head, 'range');
     const ifRange = header(head, 'if-range');
     if (range !== null && (ifRange === null || ifRange === lastModified)) {
-      const rr = parseRange(range, r.size);
+      const rr = parseRange(range, f.size);
       if (rr === 'unsatisfiable') {
-        closeSync(r.fd);
-        headers.push(['Content-Range', `bytes */${r.size}`], ['Content-Type', 'text/html; charset=utf-8']);
+        release();
+        headers.push(['Content-Range', `bytes */${f.size}`], ['Content-Type', 'text/html; charset=utf-8']);
         headers.splice(0, 1);
         return this.#respond(416, headers, errorBody(416), head, close, log);
       }
       if (rr) {
         [start, length, status] = [rr.start, rr.end - rr.start + 1, 206];
-        headers.push(['Content-Range', `bytes ${rr.start}-${rr.end}/${r.size}`]);
+        headers.push(['Content-Range', `bytes ${rr.start}-${rr.end}/${f.size}`]);
       }
     }
     if (head.method === 'HEAD') {
-      closeSync(r.fd);
+      release();
       return this.#respond(status, headers, length, head, close, log);
     }
+    if (f.bytes) return this.#respond(status, headers, f.bytes.subarray(start, start + length), head, close, log);
     if (length <= c.cfg.smallFileBytes) {
-      const buf = Buffer.allocUnsafe(length);
-      let got = 0;
-      try {
-        while (got < length) {
-          const n = readSync(r.fd, buf, got, length - got, start + got);
-          if (n <= 0) break;
-          got += n;
-        }
-      } finally {
-        closeSync(r.fd);
-      }
+      let buf: Buffer | null;
+      try { buf = readRange(fd, start, length); } finally { release(); }
       // A file that shrank between fstat and read: never send a short body under a longer Content-Length.
-      if (got < length) return this.#error(500, 'File changed while reading', head.minor, true, log);
+      if (!buf) return this.#error(500, 'File changed while reading', head.minor, true, log);
       return this.#respond(status, headers, buf, head, close, log);
     }
-    const file: FileOutput = { kind: 'file', fd: r.fd, offset: start, length, path: r.real };
+    const file: FileOutput = { kind: 'file', fd, offset: start, length, path: f.real };
     this.#respond(status, headers, file, head, close, log);
   }
 
@@ -471,24 +490,3 @@ export class HttpConnection {
 }
 
 type LogBase = { method: string; target: string };
-
-/** Escapes control and non-ASCII bytes so a log line cannot be forged (H-17). */
-export function escapeControls(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f-\uffff]/g, (ch) => '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0'));
-}
-
-/** One `bytes=` range (RFC 9110 §14.1.2); null means "ignore Range" (malformed or several ranges). */
-export function parseRange(value: string, size: number): { start: number; end: number } | 'unsatisfiable' | null {
-  const m = /^bytes=(\d{0,15})-(\d{0,15})$/.exec(value.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return null;
-  if (m[1] === '') {
-    const n = Number(m[2]);
-    if (n === 0 || size === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - n), end: size - 1 };
-  }
-  const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (m[2] !== '' && Number(m[2]) < start) return null;
-  if (start >= size) return 'unsatisfiable';
-  return { start, end };
-}

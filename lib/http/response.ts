@@ -27,8 +27,12 @@ export function checkHeader(name: string, value: string): void {
 
 /** `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate, RFC 9110 §5.6.7). */
 export function httpDate(ms: number): string {
-  return new Date(ms).toUTCString();
+  // One-entry memo: a hot file's Last-Modified is formatted once, not per request.
+  if (ms !== lastDateMs) { lastDateMs = ms; lastDate = new Date(ms).toUTCString(); }
+  return lastDate;
 }
+let lastDateMs = NaN;
+let lastDate = '';
 
 let dateCacheSec = -1;
 let dateCache = '';
@@ -92,4 +96,25 @@ export function errorBody(status: number, detail?: string): Buffer {
 export function encodePath(path: string): string {
   const enc = encodeURI(path).replace(/[?#]/g, (c) => encodeURIComponent(c));
   return enc.replace(/^\/{2,}/, '/');
+}
+
+/** Escapes control and non-ASCII bytes so a log line cannot be forged (H-17). */
+export function escapeControls(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f-\uffff]/g, (ch) => '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0'));
+}
+
+/** One `bytes=` range (RFC 9110 §14.1.2); null means "ignore Range" (malformed or several ranges). */
+export function parseRange(value: string, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  const m = /^bytes=(\d{0,15})-(\d{0,15})$/.exec(value.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - n), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (m[2] !== '' && Number(m[2]) < start) return null;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end };
 }

@@ -33,6 +33,7 @@ export class Router {
   /** Registers `handler` for `method` on the exact decoded `path`. */
   add(method: string, path: string, handler: RouteHandler): this {
     if (!path.startsWith('/')) throw new TypeError(`route path must start with '/': ${path}`);
+    if (!/^[A-Za-z]{1,20}$/.test(method)) throw new TypeError(`invalid route method: ${JSON.stringify(method)}`);
     let m = this.#routes.get(path);
     if (!m) this.#routes.set(path, (m = new Map()));
     m.set(method.toUpperCase(), handler);

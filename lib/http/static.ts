@@ -2,7 +2,7 @@
 // directory redirects and content types. File system calls are synchronous on
 // purpose: a blocking model makes them anyway, and an event model serving
 // small static files pays one open+fstat per request (documented).
-import { closeSync, readdirSync } from 'node:fs';
+import { closeSync, readdirSync, readSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { Jail, JailError } from '../ftp/jail';
 import { escapeHtml } from './response';
@@ -163,4 +163,67 @@ export function listingPage(jail: Jail, urlPath: string, real: string): Buffer {
   const title = `Index of ${escapeHtml(urlPath)}`;
   return Buffer.from(`<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>\n` +
     `<body><h1>${title}</h1>\n<ul>\n${urlPath === '/' ? '' : '<li><a href="../">../</a></li>\n'}${rows.join('\n')}\n</ul></body></html>\n`, 'utf8');
+}
+
+/** Reads exactly `length` bytes at `start`; null if the file shrank meanwhile. */
+export function readRange(fd: number, start: number, length: number): Buffer | null {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, start + got);
+    if (n <= 0) return null;
+    got += n;
+  }
+  return buf;
+}
+
+export interface CachedFile {
+  bytes: Buffer;
+  size: number;
+  mtimeMs: number;
+  contentType: string;
+  real: string;
+  at: number;
+}
+
+/**
+ * Small files kept in memory for `ttlMs` (nginx open_file_cache, in spirit):
+ * a hit costs no system call. The bytes were read through the jail, so a
+ * stale entry can only be old content from inside the root, never outside
+ * content; a changed file is seen again after at most `ttlMs`. Bounded in
+ * entries and bytes; the oldest entry goes first.
+ */
+export class FileCache {
+  #map = new Map<string, CachedFile>();
+  #bytes = 0;
+  constructor(readonly ttlMs: number, readonly maxBytes = 32 << 20, readonly maxEntries = 4096) {}
+
+  get(key: string, nowMs: number): CachedFile | null {
+    const e = this.#map.get(key);
+    if (!e) return null;
+    if (nowMs - e.at < this.ttlMs) return e;
+    this.#drop(key, e);
+    return null;
+  }
+
+  put(key: string, e: CachedFile): void {
+    const old = this.#map.get(key);
+    if (old) this.#drop(key, old);
+    if (e.bytes.length > this.maxBytes) return;
+    for (const [k, v] of this.#map) {
+      if (this.#map.size < this.maxEntries && this.#bytes + e.bytes.length <= this.maxBytes) break;
+      this.#drop(k, v);
+    }
+    this.#map.set(key, e);
+    this.#bytes += e.bytes.length;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  #drop(key: string, e: CachedFile): void {
+    this.#map.delete(key);
+    this.#bytes -= e.bytes.length;
+  }
 }

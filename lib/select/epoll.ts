@@ -2,7 +2,7 @@
 // zero-allocation pollInto, and pollAsync on a libuv watch of the epoll fd.
 import { errno, errnoError, FileLike, INT32_MAX, INT32_MIN, outOfRange, toFd, validateInteger } from '../errors';
 import { close as osClose } from '../os';
-import { blockingSeconds, K, native } from './native';
+import { blockingSeconds, K, native, sysEpollWait } from './native';
 
 const { EBADF } = errno;
 const EPOLL_CTL_ADD = K.EPOLL_CTL_ADD;
@@ -134,7 +134,7 @@ export class Epoll implements Disposable {
     const ep = this.#open('epoll_wait');
     if (this.#buf.length < 2 * max) this.#buf = new Int32Array(2 * max);
     const buf = this.#buf;
-    const n = native.epoll_wait(ep, buf, max, timeoutSec);
+    const n = sysEpollWait(ep, buf, max, timeoutSec);
     if (n < 0) throw errnoError(-n, 'epoll_wait');
     const out: [number, number][] = new Array(n);
     for (let i = 0; i < n; i++) out[i] = [buf[2 * i], buf[2 * i + 1] >>> 0];
@@ -156,9 +156,9 @@ export class Epoll implements Disposable {
    * events[2i+1] = mask). Returns the count, or -errno on a failed syscall
    * (never throws for an errno). timeout in seconds, negative blocks.
    */
-  pollInto(events: Int32Array, timeout: number = -1): number {
+  pollInto(events: Int32Array, timeout: number | null = -1): number {
     if (this.#fd < 0) throw errnoError(EBADF, 'epoll_wait');
-    return native.epoll_wait(this.#fd, events, events.length >> 1, timeout);
+    return sysEpollWait(this.#fd, events, events.length >> 1, timeout ?? -1);
   }
 
   /**
@@ -177,11 +177,12 @@ export class Epoll implements Disposable {
     }
     if (now.length > 0 || t === 0) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
+      // Watch first: if libuv refuses, the promise rejects with nothing left behind.
+      if (!this.#watch) this.#watch = native.fd_watch_new(this.#fd, (err) => this.#onReadable(err));
+      native.fd_watch_start(this.#watch);
       const w: Waiter = { max, resolve, reject };
       if (t > 0) w.timer = setTimeout(() => this.#expire(w), Math.ceil(t * 1000));
       this.#waiters.push(w);
-      if (!this.#watch) this.#watch = native.fd_watch_new(this.#fd, (err) => this.#onReadable(err));
-      native.fd_watch_start(this.#watch);
     });
   }
 

@@ -18,6 +18,12 @@ export interface SelectNative {
 export const native = family<SelectNative>();
 export const K = native.selectConstants;
 
+// The binding object holds every family's functions and is in dictionary
+// mode; the waits are fetched once so a hot loop does not look them up.
+export const sysSelect = native.select;
+export const sysPoll = native.poll;
+export const sysEpollWait = native.epoll_wait;
+
 /** A timeout in seconds: undefined/null/negative block (-1), else >= 0, finite. */
 export function blockingSeconds(value: unknown, name: string, scale = 1): number {
   if (value === undefined || value === null) return -1;

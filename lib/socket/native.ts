@@ -14,7 +14,7 @@ export interface SocketNative {
   bind(fd: number, family: number, address: unknown): void;
   listen(fd: number, backlog: number): void;
   accept(fd: number, timeout: number): [number, SockAddr];
-  accept_raw(fd: number): number;
+  accept_raw(fd: number, flags: number): number;
   connect(fd: number, family: number, address: unknown, timeout: number, ex: boolean): number | undefined;
   recv(fd: number, bufsize: number, flags: number, timeout: number): Buffer;
   recv_into(fd: number, buf: ArrayBufferView, nbytes: number, flags: number, timeout: number): number;

@@ -36,7 +36,7 @@ function time(run) {
 const coreTrial = common + `
 const http = require(${JSON.stringify(path.join(ROOT, 'dist/http/index.js'))});
 const core = new http.HttpCore({ root: ${JSON.stringify(site)}, routes: http.demoRoutes({ startedMs: 0, requests: () => 0 }),
-  maxRequestsPerConnection: 1e12 });
+  maxRequestsPerConnection: 1e12, fileCacheMs: Number(process.argv[3] || 0) });
 const conn = core.createConnection();
 time(() => {
   for (let off = 0; off < input.length; off += 16384) {
@@ -78,10 +78,10 @@ const files = { core: path.join(tmp, 'core.js'), node: path.join(tmp, 'node.js')
 fs.writeFileSync(files.core, coreTrial);
 fs.writeFileSync(files.node, nodeTrial);
 
-function best(file, target) {
+function best(file, target, cacheMs = 0) {
   let top = null;
   for (let i = 0; i < TRIALS; i++) {
-    const r = spawnSync(process.execPath, [file, target], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [file, target, String(cacheMs)], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr);
     const v = JSON.parse(r.stdout.trim().split('\n').pop());
     if (!top || v.rps > top.rps) top = v;
@@ -93,6 +93,7 @@ const rows = [];
 const size = fs.statSync(path.join(site, 'index.html')).size;
 rows.push(['node llhttp + stat/readFile (baseline)', `/index.html (${size} B)`, best(files.node, '/index.html')]);
 rows.push(['posixkit/http core', `/index.html (${size} B)`, best(files.core, '/index.html')]);
+rows.push(['posixkit/http core, fileCacheMs 1000', `/index.html (${size} B)`, best(files.core, '/index.html', 1000)]);
 rows.push(['posixkit/http core', '/ (index via directory)', best(files.core, '/')]);
 rows.push(['posixkit/http core', '/api/time (JSON route)', best(files.core, '/api/time')]);
 rows.push(['posixkit/http core', '/missing (404)', best(files.core, '/missing')]);

@@ -2,15 +2,15 @@
 // The seeds' central claim, measured (in the manner of libevent's bench.c):
 // N pipes watched, 100 of them made readable per round; time per round of one
 // wait plus collecting the ready fds (the reads that drain them follow,
-// untimed: they cost the same syscall in every language), for posixkit's select, poll, epoll
-// (object API and the zero-allocation pollInto), the same loop in C (compiled
-// here with gcc) and in Python's select module. Every trial runs in its own
+// untimed: they cost the same syscall in every language), for posixkit's
+// select, poll, epoll (object API and the zero-allocation pollInto), the same
+// loop in C (compiled here with gcc) and in Python's select module. Every trial runs in its own
 // process. Prints a table and writes docs/bench-multiplex.svg.
 //
 //   npx tsc -p tsconfig.build.json && node scripts/bench/multiplex.js [--quick]
 //
-// Pipes, not socketpairs: posixkit/socket may not be there yet, and a pipe is
-// one fd per watched object in every language. N = 10,000 pipes need 20,000
+// Pipes, not socketpairs: the same pipe(2) in C, Python and posixkit, one fd
+// per watched object. N = 10,000 pipes need 20,000
 // fds, above this machine's RLIMIT_NOFILE (20,000, hard), so the write ends of
 // the idle pipes live in "holder" children forked per batch (the pipes stay
 // open and idle, never hung up); only the 100 active write ends stay here.
@@ -349,9 +349,9 @@ function main() {
     fs.writeFileSync(path.join(tmp, 'multiplex.py'), PY_SOURCE);
     execFileSync('gcc', ['-O2', '-o', path.join(tmp, 'multiplex_c'), path.join(tmp, 'multiplex.c')], { stdio: 'inherit' });
     const results = Object.fromEntries(SERIES.map((s) => [s.key, {}]));
-    // The machine is shared: every trial runs in two passes, interleaved with
+    // The machine is shared: every trial runs in three passes, interleaved with
     // the others, and keeps its better figure.
-    const passes = quick ? 1 : 2;
+    const passes = quick ? 1 : 3;
     for (let pass = 0; pass < passes; pass++) {
       for (const n of sizes) {
         for (const s of SERIES) {
@@ -362,7 +362,7 @@ function main() {
         }
       }
     }
-    console.log(`\nmultiplex: µs per round (one wait + collecting the 100 ready fds; the reads are not timed), best of 2 processes x 3 runs, node ${process.version}, ${osm.cpus().length} cpus`);
+    console.log(`\nmultiplex: µs per round (one wait + collecting the 100 ready fds; the reads are not timed), best of 3 processes x 3 runs, node ${process.version}, ${osm.cpus().length} cpus`);
     console.log(table(results, sizes));
     const c = results['c-epoll'][10000], pk = results['pk-pollInto'][10000], pkObj = results['pk-epoll'][10000];
     console.log(`\nat N=10,000: posixkit epoll.pollInto / C epoll = ${(pk / c).toFixed(2)}x, epoll.poll / C = ${(pkObj / c).toFixed(2)}x`);

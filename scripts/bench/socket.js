@@ -9,6 +9,7 @@
 //
 //   npm run build && node --single-threaded scripts/bench/socket.js
 //   SOCKET_BENCH_BYTES=268435456 SOCKET_BENCH_ROUNDS=20000 node --single-threaded scripts/bench/socket.js
+//   env: SOCKET_BENCH_BYTES, SOCKET_BENCH_ROUNDS, SOCKET_BENCH_TRIALS (3), SOCKET_BENCH_ONLY (test:transport,...)
 'use strict';
 const { execFileSync, fork: cpFork } = require('node:child_process');
 const fs = require('node:fs');
@@ -20,6 +21,8 @@ const CHUNK = 64 * 1024;
 const BYTES = Number(process.env.SOCKET_BENCH_BYTES || 1024 ** 3);
 const ROUNDS = Number(process.env.SOCKET_BENCH_ROUNDS || 100_000);
 const TRIALS = Number(process.env.SOCKET_BENCH_TRIALS || 3);
+// e.g. SOCKET_BENCH_ONLY=stream:unix,pingpong:tcp
+const ONLY = process.env.SOCKET_BENCH_ONLY ? process.env.SOCKET_BENCH_ONLY.split(',') : null;
 const dist = path.resolve(__dirname, '../../dist');
 
 function tmpPath(tag) {
@@ -158,13 +161,15 @@ function main() {
   const impls = ['c', 'posixkit', 'node'];
   const rows = [];
   console.log(`posixkit/socket benchmark: ${BYTES} bytes in ${CHUNK}-byte sends; ${ROUNDS} 1-byte round trips; ` +
-    `best of ${TRIALS} trials each; node ${process.version}, ${os.cpus().length} CPUs`);
+    `best of ${TRIALS} interleaved trials each; node ${process.version}, ${os.cpus().length} CPUs`);
   for (const test of ['stream', 'pingpong']) {
     for (const transport of ['unix', 'tcp']) {
-      const best = {};
-      for (const impl of impls) {
-        best[impl] = Infinity;
-        for (let t = 0; t < TRIALS; t++) best[impl] = Math.min(best[impl], runTrial(impl, test, transport, bin));
+      if (ONLY && !ONLY.includes(`${test}:${transport}`)) continue;
+      // Trials interleave the implementations, so a burst of load from other
+      // processes on the machine does not hit one of them only.
+      const best = Object.fromEntries(impls.map((i) => [i, Infinity]));
+      for (let t = 0; t < TRIALS; t++) {
+        for (const impl of impls) best[impl] = Math.min(best[impl], runTrial(impl, test, transport, bin));
       }
       rows.push({ test, transport, ...best });
     }

@@ -51,5 +51,27 @@ export const cases: EintrCase[] = [
       };
     },
   },
+  {
+    name: 'signal.sigtimedwait',
+    prepare() {
+      const prevHandler = signal.signal(signal.SIGUSR2, () => {});
+      const prevMask = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR2]);
+      const ppid = os.getpid();
+      const pid = runInChild(() => { sleepSync(300); os.kill(ppid, signal.SIGUSR2); return 0; });
+      return {
+        call: () => signal.sigtimedwait([signal.SIGUSR2], 10),
+        check: (r) => {
+          const info = r as signal.SigwaitInfo | null;
+          if (info === null || info.si_signo !== signal.SIGUSR2 || info.si_pid !== pid) throw new Error(`unexpected ${JSON.stringify(info)}`);
+        },
+        cleanup: () => {
+          try { os.kill(pid, 9); } catch { /* gone */ }
+          os.waitpid(pid, 0);
+          signal.signal(signal.SIGUSR2, signal.SIG_IGN);
+          signal.pthread_sigmask(signal.SIG_SETMASK, prevMask);
+          signal.signal(signal.SIGUSR2, prevHandler);
+        },
+      };
+    },
+  },
 ];
-

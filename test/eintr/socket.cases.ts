@@ -143,7 +143,38 @@ function acceptCase(name: string, timeout: number | null): EintrCase {
   };
 }
 
+// connect() blocks when the listener's accept queue is full: the kernel drops
+// the SYN and the client retransmits it (after ~1 s). The child frees the
+// queue after 300 ms. An interrupted connect is not restarted; it waits for
+// the outcome (CPython's internal_connect).
+function connectCase(name: string, timeout: number | null): EintrCase {
+  return {
+    name,
+    prepare(): EintrCall {
+      const srv = socket.socket();
+      srv.bind(['127.0.0.1', 0]);
+      srv.listen(0);
+      const addr = srv.getsockname() as [string, number];
+      const filler = socket.create_connection(addr, 5); // fills the queue of one
+      const child = new Child(() => {
+        sleepSync(300);
+        srv.accept()[0].close();
+        return 0;
+      });
+      const c = socket.socket();
+      c.settimeout(timeout);
+      return {
+        call: () => c.connect(addr),
+        check: () => assert.deepEqual(c.getpeername(), addr),
+        cleanup: () => { closeAll([c, filler, srv]); child.reap(); },
+      };
+    },
+  };
+}
+
 export const cases: EintrCase[] = [
+  connectCase('socket.connect', null),
+  connectCase('socket.connect (settimeout 10)', 10),
   acceptCase('socket.accept', null),
   acceptCase('socket.accept (settimeout 10)', 10),
   recvCase('socket.recv', null, (s) => s.recv(100), (r) => assert.equal(asText(r), 'posixkit')),

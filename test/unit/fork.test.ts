@@ -159,6 +159,18 @@ describe('waitpidAsync', () => {
     await expect(os.waitpidAsync(1)).rejects.toMatchObject({ code: 'ECHILD' });
     expect(() => os.waitpidAsync(-1)).toThrow(RangeError);
   });
+  it('a worker thread that ends with a wait pending leaves cleanly', async () => {
+    const pid = runInChild(() => { sleepSync(3000); return 0; });
+    const w = new Worker(`
+      const os = require(${JSON.stringify(path.join(ROOT, 'dist/os.js'))});
+      os.waitpidAsync(${pid});
+      require('node:worker_threads').parentPort.postMessage('waiting');`, { eval: true });
+    await new Promise((resolve) => w.once('message', resolve));
+    await w.terminate();
+    os.kill(pid, 9);
+    expect(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])).toBe(-9);
+  });
+
   it('several concurrent waits each get their own child, with no fd left behind', async () => {
     const before = fdCount();
     const pids = [1, 2, 3, 4, 5].map((i) => runInChild(() => { sleepSync(20 * i); return i; }));

@@ -35,7 +35,7 @@ const allText = (d: MemDriver) => d.transfers.map((t) => t.toString('latin1')).j
 describe('ftp: before login', () => {
   it('530 for everything but USER PASS QUIT FEAT OPTS SYST AUTH NOOP HELP', () => {
     const d = new MemDriver({ root });
-    for (const c of ['LIST', 'RETR a.txt', 'STOR x', 'CWD pub', 'PWD', 'PASV', 'EPSV', 'PORT 127,0,0,1,4,1', 'SIZE a.txt', 'TYPE I', 'DELE a.txt', 'XYZZY', 'ACCT x']) {
+    for (const c of ['LIST', 'RETR a.txt', 'STOR x', 'CWD pub', 'PWD', 'PASV', 'EPSV', 'PORT 127,0,0,1,4,1', 'SIZE a.txt', 'TYPE I', 'DELE a.txt', 'XYZZY', 'ACCT x', 'MKD x', 'RNFR a.txt']) {
       expect(d.code(c), c).toBe(530);
     }
     for (const [c, code] of [['SYST', 215], ['NOOP', 200], ['FEAT', 211], ['OPTS UTF8 ON', 200], ['HELP', 214], ['AUTH TLS', 502]] as const) {
@@ -155,21 +155,65 @@ describe('ftp: write permission and uploads', () => {
   });
 });
 
+describe('ftp: MKD, RMD, RNFR/RNTO', () => {
+  it('a writer creates, renames and removes; anonymous gets 550 Permission denied.', () => {
+    const d = new MemDriver(users());
+    login(d, 'bob', 'pw');
+    expect(d.cmd('MKD new dir')[0].raw).toBe('257 "/new dir" created\r\n');
+    expect(fs.statSync(path.join(root, 'new dir')).mode & 0o777).toBe(0o700);
+    expect(d.code('MKD new dir')).toBe(550);
+    expect(d.code('RNFR a.txt')).toBe(350);
+    expect(d.code('RNTO new dir/b.txt')).toBe(250);
+    expect(fs.readFileSync(path.join(root, 'new dir', 'b.txt'), 'utf8')).toBe('inside a');
+    expect(d.code('RMD new dir')).toBe(550); // not empty
+    expect(d.code('RNTO x')).toBe(503);
+    expect(d.code('RNFR nope')).toBe(550);
+    expect(d.code('RNFR new dir/b.txt')).toBe(350);
+    expect(d.code('NOOP')).toBe(200);
+    expect(d.code('RNTO a.txt')).toBe(503); // any command in between cancels RNFR
+    expect(d.code('RNFR new dir/b.txt')).toBe(350);
+    expect(d.code('RNTO a.txt')).toBe(250);
+    expect(d.code('RMD new dir')).toBe(250);
+    expect(d.code('RMD ok-link')).toBe(550);
+    const anon = new MemDriver({ root });
+    login(anon);
+    for (const c of ['MKD x', 'RMD pub', 'RNFR a.txt', 'RNTO b']) expect(anon.code(c), c).toBe(550);
+  });
+  it('no escape: through an outside symlink, onto an existing name, over a directory', () => {
+    const d = new MemDriver(users());
+    login(d, 'bob', 'pw');
+    expect(d.code('MKD outdir/x')).toBe(550);
+    expect(fs.existsSync(path.join(base, 'outside', 'x'))).toBe(false);
+    expect(d.code('RNFR a.txt')).toBe(350);
+    expect(d.code('RNTO outdir/stolen')).toBe(550);
+    expect(d.code('RNFR a.txt')).toBe(350);
+    expect(d.code('RNTO pub')).toBe(550);
+    fs.writeFileSync(path.join(root, 'b.txt'), 'b');
+    expect(d.code('RNFR a.txt')).toBe(350);
+    expect(d.code('RNTO b.txt')).toBe(550);
+    expect(d.code('RNFR link')).toBe(350); // the symlink itself, renamed inside the root
+    expect(d.code('RNTO /../../moved-link')).toBe(250);
+    expect(fs.lstatSync(path.join(root, 'moved-link')).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(path.join(base, 'secret'), 'utf8')).toBe(CANARY);
+  });
+});
+
 describe('ftp: the jail', () => {
   const vectors = ['../secret', '../../etc/passwd', '/../secret', '/../../secret', '....//secret', 'pub/../../secret',
-    '..\\secret', 'link', 'outdir/f', 'outdir', '/outdir/f', '%2e%2e/secret', 'pub/../link', `${'a/'.repeat(600)}x`];
-  it('RETR/SIZE/MDTM/LIST/NLST/CWD/STOR/DELE refuse every vector, never outside bytes', () => {
+    '..\\secret', 'a\rb', 'x\x1b[2J', 'link', 'outdir/f', 'outdir', '/outdir/f', '%2e%2e/secret', 'pub/../link', `${'a/'.repeat(600)}x`];
+  it('RETR/SIZE/MDTM/LIST/NLST/CWD/STOR/DELE/MKD/RMD refuse every vector, never outside bytes', () => {
     const d = new MemDriver(users());
     login(d, 'bob', 'pw');
     for (const v of vectors) {
-      for (const verb of ['RETR', 'SIZE', 'MDTM', 'LIST', 'NLST', 'CWD', 'STOR', 'DELE']) {
+      for (const verb of ['RETR', 'SIZE', 'MDTM', 'LIST', 'NLST', 'CWD', 'STOR', 'DELE', 'MKD', 'RMD']) {
         if (verb === 'LIST' || verb === 'NLST' || verb === 'RETR' || verb === 'STOR') d.code('EPSV');
         const rs = d.cmd(`${verb} ${v}`);
         const finals = rs.filter((r) => r.code >= 200);
         expect(finals.length, `${verb} ${v}`).toBe(1);
         // STOR of '/../secret' creates /secret inside the root (chroot semantics) and DELE removes
         // names inside the root (the symlink 'link' itself): allowed, they never reach outside.
-        if ((verb === 'STOR' && finals[0].code === 226) || (verb === 'DELE' && finals[0].code === 250)) continue;
+        if ((verb === 'STOR' && finals[0].code === 226) || ((verb === 'DELE' || verb === 'RMD') && finals[0].code === 250) ||
+          (verb === 'MKD' && finals[0].code === 257)) continue;
         expect([501, 550, 553], `${verb} ${v}`).toContain(finals[0].code);
       }
       expect(d.cmd('PWD')[0].raw).toBe('257 "/" is the current directory\r\n');
@@ -178,6 +222,9 @@ describe('ftp: the jail', () => {
     expect(fs.readFileSync(path.join(base, 'secret'), 'utf8')).toBe(CANARY);
     expect(fs.readFileSync(path.join(base, 'outside', 'f'), 'utf8')).toBe(CANARY);
     expect(fs.readdirSync(base).sort()).toEqual(['outside', 'root', 'secret']);
+    expect(fs.readdirSync(root).filter((n) => /[\x00-\x1f]/.test(n))).toEqual([]);
+    d.code('EPSV');
+    expect(d.code('STOR a\rb')).toBe(553);
   });
   it('CWD .. at / stays at /; a symlink inside the root works', () => {
     const d = new MemDriver({ root });
@@ -314,6 +361,37 @@ describe('ftp: limits, timeouts, framing', () => {
     const rs = d.send('NOOP\r\n'.repeat(200));
     expect(rs.length).toBe(200);
     expect(rs.every((r) => r.code === 200)).toBe(true);
+  });
+  it('listings are capped (maxListEntries) and LIST -R does not recurse', () => {
+    fs.mkdirSync(path.join(root, 'many', 'deep'), { recursive: true });
+    for (let i = 0; i < 30; i++) fs.writeFileSync(path.join(root, 'many', `f${String(i).padStart(2, '0')}`), '');
+    fs.writeFileSync(path.join(root, 'many', 'deep', 'inner'), '');
+    const d = new MemDriver({ root, maxListEntries: 10 });
+    login(d);
+    d.code('EPSV');
+    expect(d.code('NLST many')).toBe(226);
+    expect(allText(d).split('\r\n').filter(Boolean).length).toBe(10);
+    const d2 = new MemDriver({ root });
+    login(d2);
+    d2.code('EPSV');
+    expect(d2.code('LIST -R many')).toBe(226);
+    expect(allText(d2)).not.toContain('inner');
+    expect(allText(d2).split('\r\n').filter(Boolean).length).toBe(31);
+  });
+  it('UTF-8 names round-trip through STOR, NLST, SIZE and RETR', () => {
+    const d = new MemDriver(users());
+    login(d, 'bob', 'pw');
+    d.uploads.push(Buffer.from('ünï'));
+    d.code('EPSV');
+    expect(d.code('STOR héllo wörld ✓.txt')).toBe(226);
+    expect(fs.readFileSync(path.join(root, 'héllo wörld ✓.txt'), 'utf8')).toBe('ünï');
+    d.code('EPSV');
+    d.code('NLST');
+    expect(d.transfers.at(-1)!.toString('utf8')).toContain('héllo wörld ✓.txt\r\n');
+    expect(d.cmd('SIZE héllo wörld ✓.txt')[0].raw).toBe('213 5\r\n');
+    d.code('EPSV');
+    expect(d.code('RETR héllo wörld ✓.txt')).toBe(226);
+    expect(d.transfers.at(-1)!.toString('utf8')).toBe('ünï');
   });
   it('bare LF lines, lower-case verbs, spaces inside names, CRLF injection stays two commands', () => {
     fs.writeFileSync(path.join(root, 'with space.txt'), 'sp');

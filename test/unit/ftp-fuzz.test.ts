@@ -19,7 +19,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const VERBS = ['USER anonymous', 'USER bob', 'PASS pw', 'PASS x', 'PWD', 'CWD d', 'CWD ..', 'CDUP', 'TYPE I', 'TYPE A', 'TYPE Z',
   'PASV', 'EPSV', 'EPSV ALL', 'PORT 127,0,0,1,4,1', 'EPRT |1|127.0.0.1|5000|', 'LIST', 'NLST d', 'RETR f.txt', 'STOR up',
   'SIZE f.txt', 'MDTM f.txt', 'REST 2', 'ABOR', 'NOOP', 'FEAT', 'OPTS UTF8 ON', 'SYST', 'DELE up', 'HELP', 'MODE S', 'STRU F',
-  'GET / HTTP/1.1', 'XYZ', '', 'RETR ../../etc/passwd', 'QUIT'];
+  'GET / HTTP/1.1', 'XYZ', '', 'RETR ../../etc/passwd', 'MKD d2', 'RMD d2', 'RNFR up', 'RNTO up2', 'QUIT'];
 
 describe('ftp fuzz', () => {
   it('3,000 seeded random sessions: no throw, valid replies, closes on EOF', () => {

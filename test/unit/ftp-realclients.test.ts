@@ -56,6 +56,11 @@ describe('ftp session with curl', () => {
     const bad = await run('curl', ['-s', `ftp://alice:nope@127.0.0.1:${srv.port}/`]);
     expect(bad.code).toBe(67); // CURLE_LOGIN_DENIED
   });
+  it('curl --ftp-create-dirs uploads into a new directory (CWD 550, MKD, CWD)', async () => {
+    const up = await run('curl', ['-s', '--ftp-create-dirs', '-T', path.join(base, 'local.bin'), `ftp://alice:pw@127.0.0.1:${srv.port}/pub/sub/new/x.bin`]);
+    expect(up.code).toBe(0);
+    expect(fs.statSync(path.join(root, 'pub', 'sub', 'new', 'x.bin')).size).toBe(100_001);
+  });
   it('active mode (curl -P -) connects back to the client', async () => {
     const g = await run('curl', ['-s', '-P', '127.0.0.1', `${url}/hello.txt`]);
     expect([g.code, g.stdout.toString()]).toEqual([0, 'hello\n']);
@@ -111,4 +116,64 @@ f.quit()
     expect(['225', '226', '426']).toContain(abortCode);
     expect([noop, size]).toEqual(['200', 6]);
   });
+});
+
+const hasLftp = fs.existsSync('/usr/bin/lftp');
+describe.skipIf(!hasLftp)('ftp session with lftp (installed by .ci/run)', () => {
+  it('FEAT before login, ls, get, put, nlist, quit (anonymous and user)', async () => {
+    const dl = path.join(base, 'lftp-dl');
+    fs.mkdirSync(dl, { recursive: true });
+    const anon = await run('lftp', ['-c', [
+      'set net:max-retries 1; set net:timeout 5; set cmd:fail-exit yes',
+      `open -p ${srv.port} 127.0.0.1`, 'ls pub', `get pub/big.bin -o ${dl}/big.bin`, 'nlist', 'quit'].join('; ')]);
+    expect(anon.stderr).toBe('');
+    expect(anon.code).toBe(0);
+    const out = anon.stdout.toString();
+    expect(out).toMatch(/big\.bin/);
+    expect(out).toMatch(/^hello\.txt$/m);
+    expect(sha(fs.readFileSync(path.join(dl, 'big.bin')))).toBe(sha(big));
+    fs.writeFileSync(path.join(dl, 'put.txt'), 'from lftp\n');
+    const user = await run('lftp', ['-c', [
+      'set net:max-retries 1; set net:timeout 5; set cmd:fail-exit yes; set ftp:ssl-allow no',
+      `open -u alice,pw -p ${srv.port} 127.0.0.1`, `put ${dl}/put.txt -o pub/put.txt`, 'quit'].join('; ')]);
+    expect([user.code, user.stderr]).toEqual([0, '']);
+    expect(fs.readFileSync(path.join(root, 'pub', 'put.txt'), 'utf8')).toBe('from lftp\n');
+  });
+  it('lftp with TLS allowed: AUTH TLS is refused and lftp goes on in clear', async () => {
+    const r = await run('lftp', ['-c', [
+      'set net:max-retries 1; set net:timeout 5; set cmd:fail-exit yes; set ftp:ssl-allow yes; set ftp:ssl-force no',
+      `open -u alice,pw -p ${srv.port} 127.0.0.1`, 'cls -1 /', 'quit'].join('; ')]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout.toString()).toContain('hello.txt');
+  });
+});
+
+describe('ftp sessions in parallel', () => {
+  it('50 concurrent ftplib uploads and downloads: sha256 intact, nothing lost, no temp file left', async () => {
+    const script = `
+import ftplib, hashlib, io, json, os, threading
+res = {}
+def one(i):
+    try:
+        data = os.urandom(20000 + i * 997)
+        f = ftplib.FTP(); f.connect('127.0.0.1', ${srv.port}, timeout=20); f.login('alice', 'pw')
+        f.storbinary('STOR par-%d.bin' % i, io.BytesIO(data))
+        buf = io.BytesIO(); f.retrbinary('RETR par-%d.bin' % i, buf.write); f.quit()
+        res[i] = hashlib.sha256(data).hexdigest() == hashlib.sha256(buf.getvalue()).hexdigest()
+    except Exception as e:
+        res[i] = repr(e)
+ts = [threading.Thread(target=one, args=(i,)) for i in range(50)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(json.dumps(res))
+`;
+    const r = await run('python3', ['-c', script], 60_000);
+    expect(r.stderr).toBe('');
+    const res = JSON.parse(r.stdout.toString());
+    expect(Object.values(res).filter((v) => v !== true)).toEqual([]);
+    expect(Object.keys(res).length).toBe(50);
+    const names = fs.readdirSync(root);
+    expect(names.filter((n) => n.startsWith('par-')).length).toBe(50);
+    expect(names.filter((n) => n.endsWith('.part'))).toEqual([]);
+  }, 90_000);
 });

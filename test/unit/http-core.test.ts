@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createConnection, demoRoutes, HttpConfig, HttpCore, Router } from '../../lib/http/index';
+import { createConnection, demoRoutes, FileCache, HttpConfig, HttpCore, Router } from '../../lib/http/index';
 import { exchange, fakeClock, parseResponses } from './http-driver';
 
 let base: string;
@@ -88,6 +88,8 @@ describe('http core: happy path', () => {
       .get('/boom', () => { throw new Error('x'); })
       .get('/inject', () => ({ body: 'x', headers: [['X-A', 'a\r\nSet-Cookie: evil=1']] }));
     expect(one(get('/boom'), { routes }).r.status).toBe(500);
+    expect(() => new Router().add('GET\r\nX: y', '/x', () => ({}))).toThrow(TypeError);
+    expect(() => new Router().get('x', () => ({}))).toThrow(TypeError);
     const { r } = one(get('/inject'), { routes });
     expect(r.status).toBe(500);
     expect(r.names).not.toContain('set-cookie');
@@ -362,6 +364,43 @@ describe('http core: timeouts (H-18)', () => {
     clk.advance(1000);
     c.tick();
     expect(parseResponses(exchange(c, []))[0].status).toBe(408);
+  });
+});
+
+describe('http core: file cache', () => {
+  it('off by default; on, a hit is served from memory until the TTL, HEAD/Range/304 included', () => {
+    const clk = fakeClock();
+    const f = path.join(root, 'cached.txt');
+    fs.writeFileSync(f, 'version 1');
+    fs.utimesSync(f, new Date('2024-01-01T00:00:00Z'), new Date('2024-01-01T00:00:00Z'));
+    const core = new HttpCore({ root, fileCacheMs: 1000, clock: clk.now });
+    const body = () => parseResponses(exchange(core.createConnection(), get('/cached.txt')))[0].body.toString();
+    expect(body()).toBe('version 1');
+    expect(core.cache!.size).toBe(1);
+    fs.writeFileSync(f, 'version 2!');
+    expect(body()).toBe('version 1');
+    const rr = parseResponses(exchange(core.createConnection(), get('/cached.txt', 'Range: bytes=0-6\r\n')))[0];
+    expect([rr.status, rr.body.toString()]).toEqual([206, 'version']);
+    const nm = parseResponses(exchange(core.createConnection(), get('/cached.txt', 'If-Modified-Since: Mon, 01 Jan 2024 00:00:00 GMT\r\n')))[0];
+    expect(nm.status).toBe(304);
+    clk.advance(1000);
+    expect(body()).toBe('version 2!');
+    expect(new HttpCore({ root }).cache).toBeNull();
+    // A file removed stays served until the TTL; then 404. Never content from outside the root.
+    fs.unlinkSync(f);
+    expect(body()).toBe('version 2!');
+    clk.advance(1000);
+    expect(parseResponses(exchange(core.createConnection(), get('/cached.txt')))[0].status).toBe(404);
+  });
+  it('FileCache evicts the oldest entries past its bounds', () => {
+    const cache = new FileCache(1e9, 10, 3);
+    const e = (n: number) => ({ bytes: Buffer.alloc(n), size: n, mtimeMs: 0, contentType: '', real: '', at: 0 });
+    cache.put('a', e(4)); cache.put('b', e(4)); cache.put('c', e(4));
+    expect(['a', 'b', 'c'].map((k) => cache.get(k, 0) !== null)).toEqual([false, true, true]);
+    cache.put('d', e(1)); cache.put('e', e(1));
+    expect(cache.size).toBe(3);
+    cache.put('big', e(11));
+    expect(cache.get('big', 0)).toBeNull();
   });
 });
 

@@ -95,6 +95,18 @@ describe('mmap: anonymous shared memory', () => {
     expect(b.toString('utf8', 4096, 4102)).toBe('child!');
   });
 
+  it("a child's close() unmaps only the child's view", () => {
+    using m = mmap(-1, 4096);
+    const b = new Uint8Array(m.buffer);
+    b[0] = 7;
+    expect(forkRun(() => {
+      b[1] = 8;
+      m.close();
+      return b.length === 0 ? 0 : 1;
+    })).toBe(0);
+    expect([b[0], b[1]]).toEqual([7, 8]);
+  });
+
   it('MAP_PRIVATE is copy-on-write: the child writes its own copy', () => {
     using m = mmap(-1, 4096, { flags: MAP_PRIVATE });
     const b = new Uint8Array(m.buffer);
@@ -306,6 +318,7 @@ describe('SharedMemory', () => {
     expect(s.size).toBe(512);
     expect(s.buf.length).toBe(512);
     expect(String(s)).toContain(s.name);
+    expect(String(s)).toContain('size=512');
     const st = statSync(`/dev/shm/${s.name}`);
     expect(st.mode & 0o777).toBe(0o600);
     expect(cloexec(s.mmap.fileno())).toBe(true);

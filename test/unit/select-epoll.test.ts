@@ -306,8 +306,13 @@ describe('epoll.pollInto: the zero-allocation wait', () => {
     const pairs = [[evs[0], evs[1]], [evs[2], evs[3]]].sort((x, y) => x[0] - y[0]);
     expect(pairs).toEqual([[r, EPOLLIN], [r2, EPOLLIN]].sort((x, y) => x[0] - y[0]));
     expect(evs[4]).toBe(-7);  // nothing written past the count
-    // The buffer length bounds maxevents.
+    // The buffer length bounds maxevents; a view at an offset is written at its offset.
     expect(ep.pollInto(evs.subarray(0, 2), 0)).toBe(1);
+    const backing = new Int32Array(10).fill(-7);
+    expect(ep.pollInto(backing.subarray(4, 8), null)).toBe(2);
+    expect([...backing.subarray(0, 4)]).toEqual([-7, -7, -7, -7]);
+    expect(new Set([backing[4], backing[6]])).toEqual(new Set([r, r2]));
+    expect([backing[8], backing[9]]).toEqual([-7, -7]);
     // A timeout returns 0 after about the timeout.
     os.read(r, 1); os.read(r2, 1);
     const t = performance.now();
@@ -420,29 +425,39 @@ describe('epoll at scale and across processes', () => {
 
   function wokenChildren(exclusive: boolean): number {
     const [r, w] = pipe();
-    const [rr, rw] = pipe();  // the children report here
+    const [rr, rw] = pipe();  // the children report here: 'r' when registered, 'w' when woken
     const kids: number[] = [];
     for (let i = 0; i < 3; i++) {
       kids.push(runInChild(() => {
         const ep = select.epoll();
         ep.register(r, exclusive ? EPOLLIN | select.EPOLLEXCLUSIVE : EPOLLIN);
-        if (ep.poll(10).length > 0) os.write(rw, 'w');
-        sleepSync(2000);  // stay alive so no sibling is woken by our exit
+        os.write(rw, 'r');
+        if (ep.poll(20).length > 0) os.write(rw, 'w');
+        sleepSync(5000);  // stay alive so no sibling is woken by our exit
         return 0;
       }));
     }
-    sleepSync(400);  // let every child block in epoll_wait
+    // Wait until all three are registered (a loaded machine forks slowly),
+    // then give them time to block in epoll_wait before the one write.
+    let reports = '';
+    const p = select.poll();
+    p.register(rr, select.POLLIN);
+    const end = Date.now() + 15_000;
+    while ((reports.match(/r/g) ?? []).length < 3 && Date.now() < end) {
+      if (p.poll(100).length > 0) reports += os.read(rr, 16).toString();
+    }
+    sleepSync(300);
     os.write(w, 'x');
-    sleepSync(400);
+    sleepSync(500);
     os.set_blocking(rr, false);
-    let woken = 0;
-    try { woken = os.read(rr, 16).length; } catch { woken = 0; }
+    try { reports += os.read(rr, 16).toString(); } catch { /* nothing more */ }
     for (const pid of kids) {
       os.kill(pid, 9);
       waitWithTimeout(pid, 5000);
     }
     for (const fd of [r, w, rr, rw]) closeFd(fd);
-    return woken;
+    expect((reports.match(/r/g) ?? []).length).toBe(3);
+    return (reports.match(/w/g) ?? []).length;
   }
 
   it('EPOLLEXCLUSIVE wakes one of several waiting processes; without it all wake', () => {
@@ -529,5 +544,36 @@ describe('epoll objects and the garbage collector', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(fdCount()).toBe(before);
+  });
+});
+
+describe('epoll in a worker thread', () => {
+  it('pollAsync works on the worker loop, and a worker ending with a pending pollAsync exits cleanly', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const path = await import('node:path');
+    const { ROOT } = await import('../helpers/proc');
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      const select = require(${JSON.stringify(path.join(ROOT, 'dist/select.js'))});
+      const os = require(${JSON.stringify(path.join(ROOT, 'dist/os.js'))});
+      (async () => {
+        const [r, w] = os.pipe();
+        const ep = select.epoll();
+        ep.register(r, select.EPOLLIN);
+        setTimeout(() => os.write(w, 'x'), 30);
+        const got = await ep.pollAsync(5);
+        parentPort.postMessage({ ok: JSON.stringify(got) === JSON.stringify([[r, select.EPOLLIN]]), fds: [r, w, ep.fileno()] });
+        os.read(r, 1);
+        ep.pollAsync();            // left pending: the env teardown must close its watcher
+        setTimeout(() => process.exit(0), 20);
+      })();`;
+    const worker = new Worker(code, { eval: true });
+    const msg = await new Promise<{ ok: boolean; fds: number[] }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(msg.ok).toBe(true);
+    expect(await new Promise((resolve) => worker.once('exit', resolve))).toBe(0);
+    for (const fd of msg.fds) os.close(fd);  // fds belong to the process; the worker left them open
   });
 });

@@ -64,6 +64,12 @@ describe('Ctrl-C with posixkit loaded', () => {
     expect(r.signal).toBe('SIGINT');
   });
 
+  it('the value signal() returned stays Node\'s handler after a process.on listener came and went', () => {
+    const r = runNode(['test/fixtures/signal_sigint.js', 'restore-after-listener']);
+    expect(r.stdout).toBe('');
+    expect(r.signal).toBe('SIGINT');
+  });
+
   it('process.on(\'SIGINT\') keeps working when posixkit is only imported', () => {
     const r = runNode(['test/fixtures/signal_sigint.js', 'process.on']);
     expect(r.stdout).toBe('listener\n');

@@ -27,6 +27,16 @@ function sigmaskBit(field: 'SigIgn' | 'SigCgt' | 'SigBlk' | 'SigPnd', sig: numbe
   return ((BigInt(`0x${line.split(/\s+/)[1]}`) >> BigInt(sig - 1)) & 1n) === 1n;
 }
 
+/**
+ * Makes `sig` pending on the main thread while it blocks it. Not kill(self):
+ * a process-directed signal the main thread blocks waits in the process
+ * queue until another Node thread takes it and forwards it, and while it is
+ * being forwarded it is pending nowhere. raise() is thread-directed.
+ */
+function pendOnMain(sig: number): void {
+  signal.raise_signal(sig);
+}
+
 afterEach(() => {
   signal.setitimer(signal.ITIMER_REAL, 0);
   signal.alarm(0);
@@ -274,7 +284,7 @@ describe('pthread_sigmask and sigpending', () => {
     try {
       expect(old.has(SIGUSR2)).toBe(false);
       expect(sigmaskBit('SigBlk', SIGUSR2)).toBe(true);
-      os.kill(os.getpid(), SIGUSR2);
+      pendOnMain(SIGUSR2);
       expect(signal.sigpending().has(SIGUSR2)).toBe(true);
       expect(calls).toBe(0);
     } finally {
@@ -285,6 +295,52 @@ describe('pthread_sigmask and sigpending', () => {
     expect(signal.sigpending().has(SIGUSR2)).toBe(false);
     const setmask = signal.pthread_sigmask(signal.SIG_SETMASK, old);
     expect(setmask.has(SIGUSR2)).toBe(false);
+  });
+});
+
+describe('sigwait, sigwaitinfo, sigtimedwait', () => {
+  it('take a blocked pending signal without running its handler', () => {
+    let calls = 0;
+    signal.signal(SIGUSR2, () => { calls++; });
+    const old = signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR2]);
+    try {
+      pendOnMain(SIGUSR2);
+      expect(signal.sigwait([SIGUSR2])).toBe(SIGUSR2);
+      pendOnMain(SIGUSR2);
+      expect(signal.sigwaitinfo(new Set([SIGUSR2]))).toMatchObject({ si_signo: SIGUSR2, si_pid: os.getpid(), si_uid: process.getuid!() });
+      pendOnMain(SIGUSR2);
+      expect(signal.sigtimedwait([SIGUSR2], 0)).toMatchObject({ si_signo: SIGUSR2 });
+      expect(calls).toBe(0);
+    } finally {
+      signal.pthread_sigmask(signal.SIG_SETMASK, old);
+    }
+  });
+
+  it('sigtimedwait returns null after the timeout, recomputed across interruptions (EINTR-02)', () => {
+    let calls = 0;
+    signal.signal(SIGALRM, () => { calls++; });
+    const old = signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR2]);
+    try {
+      expect(signal.sigtimedwait([SIGUSR2], 0)).toBeNull();
+      signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05);
+      const t = performance.now();
+      expect(signal.sigtimedwait([SIGUSR2], 0.3)).toBeNull();
+      const ms = performance.now() - t;
+      signal.setitimer(signal.ITIMER_REAL, 0);
+      expect(calls).toBeGreaterThanOrEqual(3);
+      expect(ms).toBeGreaterThanOrEqual(280);
+      expect(ms).toBeLessThan(1500);
+    } finally {
+      signal.setitimer(signal.ITIMER_REAL, 0);
+      signal.pthread_sigmask(signal.SIG_SETMASK, old);
+    }
+  });
+
+  it('validates sets and timeouts', () => {
+    expect(() => signal.sigtimedwait([SIGUSR2], -1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => signal.sigtimedwait([SIGUSR2], NaN)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => signal.sigwait(7 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => signal.sigwaitinfo([70])).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
   });
 });
 
@@ -299,7 +355,7 @@ describe('signalfd', () => {
       expect(os.get_inheritable(fd)).toBe(false);
       expect(os.get_blocking(fd)).toBe(false);
       expect(() => signal.signalfd_read(fd)).toThrow(BlockingIOError);
-      os.kill(os.getpid(), SIGUSR2);
+      pendOnMain(SIGUSR2);
       const [info, ...rest] = signal.signalfd_read(fd);
       expect(rest).toEqual([]);
       expect(info).toMatchObject({ ssi_signo: SIGUSR2, ssi_pid: os.getpid(), ssi_uid: process.getuid!() });

@@ -4,6 +4,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import * as os from '../../lib/os';
 import * as socket from '../../lib/socket';
 
 function python(code: string): ChildProcess {
@@ -159,6 +160,37 @@ c.close(); srv.close(); os.unlink(path); os.rmdir(d)
     const r = await done;
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
+  });
+
+  it('SCM_RIGHTS both ways with Python: send_fds/recv_fds interoperate', async () => {
+    const [mine, theirs] = socket.socketpair();
+    const [r, w] = os.pipe();
+    // The Python child gets its end of the socketpair as fd 3.
+    const py = spawn('python3', ['-c', `
+import socket, os
+s = socket.socket(fileno=3)
+msg, fds, flags, addr = socket.recv_fds(s, 100, 4)
+data = os.read(fds[0], 100)
+r2, w2 = os.pipe()
+socket.send_fds(s, [b'back:' + msg + b':' + data], [r2])
+os.write(w2, b'written by python')
+print(len(fds), flags)
+`], { stdio: ['ignore', 'pipe', 'pipe', theirs.fileno()], timeout: 15_000 });
+    const done = finished(py);
+    theirs.close();
+    socket.send_fds(mine, [Buffer.from('hi')], [r]);
+    os.write(w, Buffer.from('through the pipe'));
+    mine.settimeout(10);
+    const [msg, fds, flags] = socket.recv_fds(mine, 100, 4);
+    expect(msg.toString()).toBe('back:hi:through the pipe');
+    expect(fds).toHaveLength(1);
+    expect(flags).toBe(0);
+    expect(os.read(fds[0], 100).toString()).toBe('written by python');
+    [r, w, fds[0]].forEach((fd) => os.close(fd));
+    mine.close();
+    const res = await done;
+    expect(res.err).toBe('');
+    expect(res.out.trim()).toBe('1 0');
   });
 
   it('agrees with Python on constants, inet_* and getaddrinfo shapes', async () => {

@@ -1,0 +1,140 @@
+// serveHttp: the HTTP core as a ProtocolCore, run on any posixkit server
+// model. An HttpConnection already is a models Session (same pull shape), so
+// the adapter only builds the core once per process (or per worker thread,
+// from a CoreRef) and opens one connection per accepted socket.
+import { codedError, invalidArgType } from '../errors';
+import { serve } from '../models';
+import type { ConnInfo, CoreRef, ListenAddress, ListenInfo, ProtocolCore, ServeStats, Session, StopHandle } from '../models/types';
+import { AF_INET, AF_INET6, IPPROTO_TCP, SOCK_STREAM, Socket, TCP_NODELAY } from '../socket';
+import { HttpConfig, HttpConnection, HttpCore } from './core';
+import { isFileOutput, OutputItem } from './output';
+import { demoRoutes, Router } from './routes';
+
+/** Routes that a worker thread can rebuild: `require(module)[export](...args)` returns a Router. */
+export interface RoutesRef {
+  module: string;
+  export: string;
+  args?: unknown[];
+}
+
+/** What serveHttp accepts for routes: a Router (not for the threading model), 'demo', or a RoutesRef. */
+export type RoutesOption = Router | 'demo' | RoutesRef;
+
+/** The serializable part of the configuration, as passed to a worker thread. */
+export type HttpProtocolOptions = Omit<HttpConfig, 'routes' | 'clock' | 'log'> & { routes?: 'demo' | RoutesRef };
+
+export interface ServeHttpOptions extends Omit<HttpConfig, 'routes'> {
+  /** Server model; default 'epoll-et'. */
+  model?: string;
+  /** Where to listen; default 127.0.0.1:8000. */
+  address?: ListenAddress;
+  routes?: RoutesOption;
+  onListening?: (info: ListenInfo) => void;
+  /** Signals that stop the server; default [SIGTERM, SIGINT]. */
+  signals?: number[];
+  stop?: StopHandle;
+  onError?: (err: unknown, where: string) => void;
+  /** Anything else goes to the model (workers, pool, maxChildren, maxConnections, sendTimeoutMs, backlog ...). */
+  [modelOption: string]: unknown;
+}
+
+const HTTP_KEYS = new Set(['root', 'limits', 'headerTimeoutMs', 'bodyTimeoutMs', 'idleTimeoutMs',
+  'maxRequestsPerConnection', 'smallFileBytes', 'fileCacheMs', 'lingerMs', 'index', 'autoindex', 'serverName',
+  'clock', 'log']);
+
+function loadRoutes(r: RoutesOption | undefined, core: () => HttpCore, startedMs: number): Router | undefined {
+  if (r === undefined || r instanceof Router) return r;
+  if (r === 'demo') return demoRoutes({ startedMs, requests: () => core().requests });
+  if (r !== null && typeof r === 'object' && typeof r.module === 'string' && typeof r.export === 'string') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const f = (require(r.module) as Record<string, unknown>)[r.export];
+    if (typeof f !== 'function') throw new TypeError(`${r.module} has no exported function '${r.export}'`);
+    const router = (f as (...a: unknown[]) => unknown)(...(r.args ?? []));
+    if (!(router instanceof Router)) throw new TypeError(`${r.module}:${r.export} did not return a Router`);
+    return router;
+  }
+  throw invalidArgType('routes', "a Router, 'demo' or { module, export, args }", r);
+}
+
+/**
+ * The HTTP core as a ProtocolCore built from serializable options, so the
+ * threading model can rebuild it in each worker (this function is its ref).
+ */
+export function httpProtocol(options: HttpProtocolOptions = {}): ProtocolCore {
+  return makeProtocol(options as HttpConfig & { routes?: RoutesOption },
+    { module: __filename, export: 'httpProtocol', args: [options] });
+}
+
+function makeProtocol(config: Omit<HttpConfig, 'routes'> & { routes?: RoutesOption }, ref: CoreRef | undefined): ProtocolCore {
+  let hc: HttpCore | null = null;
+  const routes = loadRoutes(config.routes, () => hc!, Date.now());
+  const core = (hc = new HttpCore({ ...config, routes }));
+  return {
+    name: 'http',
+    // The HttpConnection is the Session: feed/onEof/takeOutput/wantsClose/wantsRead/lingerMs/nextDeadline/tick/close.
+    open(conn: ConnInfo): Session {
+      if (conn.family === AF_INET || conn.family === AF_INET6) noDelay(conn.fd, conn.family);
+      return new ServerConnection(core);
+    },
+    ref,
+  };
+}
+
+// Responses go out whole (one send per response), so Nagle's algorithm only
+// delays pipelined and streamed writes: switch it off, as nginx's tcp_nodelay.
+function noDelay(fd: number, family: number): void {
+  const s = new Socket(family, SOCK_STREAM, 0, fd);
+  try { s.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1); } catch { /* the peer is gone already */ } finally { s.detach(); }
+}
+
+const COALESCE = 64 * 1024;
+
+/**
+ * An HttpConnection whose output merges adjacent byte items (a head and a
+ * small body) into one buffer: one send(2) per response instead of two, which
+ * a blocking driver's sendall per item would otherwise make.
+ */
+class ServerConnection extends HttpConnection {
+  override takeOutput(): OutputItem[] | null {
+    const out = super.takeOutput();
+    if (out === null || out.length < 2) return out;
+    const merged: OutputItem[] = [];
+    let run: Uint8Array[] = [];
+    let runBytes = 0;
+    const flush = () => {
+      if (run.length === 1) merged.push(run[0]);
+      else if (run.length > 1) merged.push(Buffer.concat(run, runBytes));
+      run = [];
+      runBytes = 0;
+    };
+    for (const it of out) {
+      if (isFileOutput(it) || it.byteLength >= COALESCE) { flush(); merged.push(it); continue; }
+      if (runBytes + it.byteLength > COALESCE) flush();
+      run.push(it);
+      runBytes += it.byteLength;
+    }
+    flush();
+    return merged;
+  }
+}
+
+/**
+ * Serves HTTP on a posixkit model until SIGTERM/SIGINT (or `stop`). Blocks
+ * this thread (the models are synchronous); returns the model's counters.
+ */
+export function serveHttp(options: ServeHttpOptions = {}): ServeStats {
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const { model = 'epoll-et', address = { host: '127.0.0.1', port: 8000 }, routes, ...rest } = options;
+  const http: Record<string, unknown> = {};
+  const modelOpts: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) (HTTP_KEYS.has(k) ? http : modelOpts)[k] = v;
+  const serializable = !(routes instanceof Router) && http.clock === undefined && http.log === undefined;
+  if (!serializable && model === 'threading') {
+    throw codedError('ERR_MODEL_CORE_REF',
+      'the threading model rebuilds the HTTP core in each thread from serializable options: pass routes as ' +
+      "'demo' or { module, export, args } and no clock/log functions");
+  }
+  const config = { ...(http as HttpConfig), routes };
+  const core = serializable ? httpProtocol(config as HttpProtocolOptions) : makeProtocol(config, undefined);
+  return serve(model, { ...modelOpts, address, core } as never);
+}
