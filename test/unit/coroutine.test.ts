@@ -224,7 +224,7 @@ describe('Hub: spawn, sleep, joinall', () => {
     const [r, w] = os.pipe();
     // A task that waits forever on a pipe nobody writes to keeps the loop alive; a join on a
     // task that waits on nothing at all cannot.
-    const never = hub.spawn(function* () { yield* co.sleep(0); yield* never.join(); });
+    const never: co.Task = hub.spawn(function* () { yield* co.sleep(0); yield* never.join(); });
     expect(() => hub.run(never.join())).toThrow(expect.objectContaining({ code: 'ERR_LOOP_EXIT' }));
     expect(() => hub.run(co.wait_read(r, 0.05))).toThrow(expect.objectContaining({ code: 'ETIMEDOUT' }));
     os.close(r);
