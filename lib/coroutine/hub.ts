@@ -64,6 +64,8 @@ export class Task<R = unknown> {
   /** @internal the fd wait in progress, for clean-up when woken otherwise. */
   _fdWait: { fd: number; write: boolean } | null = null;
   /** @internal */ _joinWait: Task<unknown>[] | null = null;
+  /** @internal kill() called while the task itself runs. */
+  _pendingKill: unknown = undefined;
 
   /** @internal use spawn() or hub.spawn(). */
   constructor(hub: Hub, fn: TaskFn<any[], R>, args: unknown[], name?: string) {
@@ -197,7 +199,8 @@ interface HubOptions {
 export class Hub implements Disposable {
   #ep: Epoll;
   #events: Int32Array;
-  #ready: Array<{ task: Task<unknown>; value: unknown; isThrow: boolean }> = [];
+  // Each entry carries the task's token when queued: a later wake (a kill) makes it stale.
+  #ready: Array<{ task: Task<unknown>; value: unknown; isThrow: boolean; token: number }> = [];
   #timers = new TimerHeap();
   #fds = new Map<number, FdRec>();
   #fdWaiters = 0;
@@ -241,7 +244,7 @@ export class Hub implements Disposable {
     if (typeof fn !== 'function') throw invalidArgType('fn', 'a function or generator function', fn);
     if (this.#closed) throw codedError('ERR_HUB_CLOSED', 'the hub is closed');
     const t = new Task<R>(this, fn as TaskFn<any[], R>, args);
-    this.#ready.push({ task: t as Task<unknown>, value: undefined, isThrow: false });
+    this.#ready.push({ task: t as Task<unknown>, value: undefined, isThrow: false, token: 0 });
     return t;
   }
 
@@ -338,6 +341,10 @@ export class Hub implements Disposable {
   /** @internal */
   _kill(task: Task<unknown>, err: unknown): void {
     if (task._dead) return;
+    if (task === this.#current) {
+      task._pendingKill = err;
+      return;
+    }
     if (task._gen === null) {
       // Never started: it ends now without running.
       this.#ready = this.#ready.filter((r) => r.task !== task);
@@ -375,8 +382,8 @@ export class Hub implements Disposable {
     // Only what is ready now: tasks made ready meanwhile wait for the next turn, after the fds are polled.
     const batch = this.#ready;
     this.#ready = [];
-    for (const { task, value, isThrow } of batch) {
-      if (!task._dead) this.#resume(task, value, isThrow);
+    for (const { task, value, isThrow, token } of batch) {
+      if (!task._dead && token === task._token) this.#resume(task, value, isThrow);
     }
   }
 
@@ -421,15 +428,22 @@ export class Hub implements Disposable {
 
   #suspend(task: Task<unknown>, eff: Effect): void {
     const token = ++task._token;
+    if (task._pendingKill !== undefined) {
+      // kill() of the running task: raised at its next suspension point.
+      const err = task._pendingKill;
+      task._pendingKill = undefined;
+      this.#ready.push({ task, value: err, isThrow: true, token });
+      return;
+    }
     if (eff === null || typeof eff !== 'object' || typeof (eff as Effect).k !== 'string') {
       const what = eff && typeof (eff as unknown as Generator).next === 'function' ? 'a generator (write yield*, not yield)' : String(eff);
-      this.#ready.push({ task, value: new TypeError(`${task.name} yielded ${what}; tasks yield* hub operations`), isThrow: true });
+      this.#ready.push({ task, value: new TypeError(`${task.name} yielded ${what}; tasks yield* hub operations`), isThrow: true, token });
       return;
     }
     if (Number.isFinite(eff.at)) this.#timers.push({ at: eff.at, task, token });
     switch (eff.k) {
       case 'sleep':
-        if (eff.at === -Infinity) this.#ready.push({ task, value: undefined, isThrow: false });
+        if (eff.at === -Infinity) this.#ready.push({ task, value: undefined, isThrow: false, token });
         break;
       case 'join':
         task._joinWait = eff.tasks;
@@ -450,7 +464,7 @@ export class Hub implements Disposable {
     const other = write ? rec.w : rec.r;
     if (other && other !== task) {
       this.#ready.push({
-        task, isThrow: true,
+        task, isThrow: true, token: task._token,
         value: codedError('ERR_CONCURRENT_USE', `fd ${fd} is already waited on for ${write ? 'write' : 'read'} by ${other.name}`),
       });
       return;
@@ -463,7 +477,7 @@ export class Hub implements Disposable {
       this.#arm(fd, rec);
     } catch (e) {
       this.#clearWaits(task);
-      this.#ready.push({ task, value: e, isThrow: true });
+      this.#ready.push({ task, value: e, isThrow: true, token: task._token });
     }
   }
 
@@ -530,7 +544,7 @@ export class Hub implements Disposable {
     if (task._dead) return;
     task._token++; // invalidates its timer and any other registration
     this.#clearWaits(task);
-    this.#ready.push({ task, value, isThrow });
+    this.#ready.push({ task, value, isThrow, token: task._token });
   }
 
   /** @internal used by the cooperative socket: is `value` the timeout marker? */

@@ -262,6 +262,59 @@ describe('Hub: spawn, sleep, joinall', () => {
   });
 });
 
+describe('Hub: validation and kill', () => {
+  it('refuses bad arguments with coded errors', () => {
+    const hub = quietHub();
+    const code = (c: string) => expect.objectContaining({ code: c });
+    expect(() => hub.spawn(5 as never)).toThrow(code('ERR_INVALID_ARG_TYPE'));
+    expect(() => co.sleep('1' as never).next()).toThrow(code('ERR_INVALID_ARG_TYPE'));
+    expect(() => co.joinall([5 as never]).next()).toThrow(code('ERR_INVALID_ARG_TYPE'));
+    expect(() => co.joinall([], -1).next()).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => co.wait_read(-1).next()).toThrow(expect.objectContaining({ name: 'RangeError' }));
+    expect(() => co.wait_read('x' as never).next()).toThrow(code('ERR_INVALID_ARG_TYPE'));
+    expect(() => new co.Hub({ maxevents: 0 })).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => new co.CoSocket(3 as never, hub)).toThrow(TypeError);
+    // A closed fd waited on: EBADF from epoll_ctl, thrown into the task, not a crash.
+    const [r, w] = os.pipe();
+    os.close(r);
+    os.close(w);
+    const t = hub.spawn(function* () { yield* co.wait_read(r); });
+    hub.run();
+    expect((t.exception as { code?: string }).code).toBe('EBADF');
+    hub.close();
+  });
+
+  it('kill(): a waiting task, a ready task, an unstarted task, and the running task itself', () => {
+    const hub = quietHub();
+    const [r, w] = os.pipe();
+    const log: string[] = [];
+    const waiting = hub.spawn(function* () {
+      try {
+        yield* co.wait_read(r);
+      } finally {
+        log.push('waiting cleaned up');
+      }
+    });
+    const self: co.Task = hub.spawn(function* () {
+      self.kill();
+      log.push('self still runs until it suspends');
+      yield* co.sleep(0);
+      log.push('never');
+    });
+    const unstarted = hub.spawn(function* () { log.push('never either'); });
+    unstarted.kill(new Error('custom'));
+    hub.spawn(function* () { yield* co.sleep(0.01); waiting.kill(); });
+    hub.run();
+    expect(log).toEqual(['self still runs until it suspends', 'waiting cleaned up']);
+    expect([waiting.dead, self.dead, unstarted.dead]).toEqual([true, true, true]);
+    expect(waiting.exception).toBeUndefined(); // TaskExit is a normal end
+    expect((unstarted.exception as Error).message).toBe('custom');
+    os.close(r);
+    os.close(w);
+    hub.close();
+  });
+});
+
 describe('cooperative sockets', () => {
   it('100 clients echo through one hub server, bytes verified', () => {
     const before = fdCount();
