@@ -4,6 +4,7 @@
 // to the pipe, so it wakes the wait at once, from a signal handler, from a
 // handler, from a forked child or a worker thread (they share the pipe), and
 // no 0.5 s polling loop is needed for it.
+import { writeSync } from 'node:fs';
 import { close as osClose, O_NONBLOCK, pipe2, read as osRead, write as osWrite } from '../os';
 import { Poll, POLLIN } from '../select';
 import {
@@ -39,8 +40,15 @@ export type HandlerClass = (new (request: any, clientAddress: SockAddr, server: 
 export function printRequestError(clientAddress: SockAddr, error: unknown): void {
   const line = '-'.repeat(40);
   const trace = (error as Error)?.stack ?? String(error);
-  process.stderr.write(`${line}\nException occurred during processing of request from ${JSON.stringify(clientAddress)}\n`
-    + `${trace}\n${line}\n`);
+  const text = `${line}\nException occurred during processing of request from ${JSON.stringify(clientAddress)}\n`
+    + `${trace}\n${line}\n`;
+  // Straight to fd 2, as Python's print_exc: in a worker thread process.stderr is
+  // relayed by the main thread's event loop, which serveForever is blocking.
+  try {
+    writeSync(2, text);
+  } catch {
+    process.stderr.write(text);
+  }
 }
 
 /**

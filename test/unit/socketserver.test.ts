@@ -11,7 +11,7 @@ import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
 import * as socket from '../../lib/socket';
 import * as ss from '../../lib/socketserver';
-import { fdCount, procState, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
+import { fdCount, procState, runInChild, runNode, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
 
 const req = createRequire(__filename);
 // The handlers live in a plain .js fixture (worker threads load them from there).
@@ -224,6 +224,13 @@ describe('errors', () => {
     expect(status).toBe(1);
     os.close(r);
     os.close(w);
+  });
+
+  it('SS-06: in a threading server the worker prints the traceback and the server goes on', () => {
+    const r = runNode(['test/fixtures/ss-thread-error.js'], { timeout: 20_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('reply: fine\nclosed\n');
+    expect(r.stderr).toMatch(/^-{40}\nException occurred during processing of request from \["127\.0\.0\.1",\d+\]\nError: handler failed on purpose\n/);
   });
 
   it('SS-06: SystemExit is not swallowed: it ends serveForever', () => {
