@@ -261,15 +261,20 @@ describe('errors', () => {
   });
 
   it('handleError prints the address and the stack to stderr (traceback.print_exc)', () => {
-    const chunks: string[] = [];
-    const orig = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((c: string) => { chunks.push(String(c)); return true; }) as typeof process.stderr.write;
+    // fd 2 itself goes to a pipe for the call: the report is written there directly.
+    const [r, w] = os.pipe();
+    const saved = os.dup(2);
     try {
-      new ss.BaseServer(['127.0.0.1', 1], H.EchoStream).handleError(null as never, ['127.0.0.1', 1], new Error('xyz'));
+      os.dup2(w, 2);
+      using base = new ss.BaseServer(['127.0.0.1', 1], H.EchoStream);
+      base.handleError(null as never, ['127.0.0.1', 1], new Error('xyz'));
     } finally {
-      process.stderr.write = orig;
+      os.dup2(saved, 2);
+      os.close(saved);
+      os.close(w);
     }
-    const out = chunks.join('');
+    const out = os.read(r, 65536).toString();
+    os.close(r);
     expect(out).toContain('Exception occurred during processing of request from ["127.0.0.1",1]');
     expect(out).toContain('Error: xyz');
     expect(out).toMatch(/^-{40}\n/);
