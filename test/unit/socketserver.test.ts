@@ -448,6 +448,28 @@ describe('lifecycle', () => {
     expect(performance.now() - t0).toBeGreaterThan(40);
   });
 
+  it('an AF_INET6 subclass serves on ::1', () => {
+    class Server6 extends ss.ThreadingTCPServer {
+      static override addressFamily = socket.AF_INET6;
+    }
+    let server: Server6;
+    try {
+      server = new Server6(['::1', 0], H.EchoStream);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'EADDRNOTAVAIL') return; // no ::1 on this machine
+      throw e;
+    }
+    expect(server.serverAddress).toEqual(['::1', expect.any(Number), 0, 0]);
+    const code = serveWith(server, () => {
+      using c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM);
+      c.settimeout(10);
+      c.connect(server.serverAddress as socket.Address);
+      c.sendall(Buffer.from('six\n'));
+      return c.recv(100).toString().endsWith(' six\n');
+    });
+    expect(code).toBe(0);
+  });
+
   it('validates its arguments', () => {
     expect(() => new ss.TCPServer(['127.0.0.1', 0], 5 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     using server = new ss.TCPServer(['127.0.0.1', 0], H.EchoStream);
