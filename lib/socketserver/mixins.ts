@@ -132,7 +132,12 @@ export function ForkingMixIn<TBase extends Ctor>(Base: TBase) {
     override serverClose(): void {
       super.serverClose();
       // Guarded: a failed bind calls serverClose() before this class's fields exist.
-      if (#exitPipes in this) this.collectChildren({ blocking: this.blockOnClose });
+      if (!(#exitPipes in this)) return;
+      this.collectChildren({ blocking: this.blockOnClose });
+      // Without blockOnClose the children still running stay in activeChildren for the
+      // program to reap; their exit pipes are not needed any more.
+      for (const fd of this.#exitPipes.values()) osClose(fd);
+      this.#exitPipes.clear();
     }
   }
   return Forking;

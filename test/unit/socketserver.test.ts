@@ -131,6 +131,35 @@ describe('ForkingMixIn', () => {
     expect(procState(forked)).toBe(null); // reaped, not a zombie
   });
 
+  it('blockOnClose = false: serverClose returns at once, the running child is left to the program', () => {
+    const before = fdCount();
+    class S extends ss.ForkingTCPServer {
+      override blockOnClose = false;
+      override processRequest(r: ss.Request, a: socket.SockAddr): void {
+        super.processRequest(r, a);
+        this.shutdown();
+      }
+    }
+    const server = new S(['127.0.0.1', 0], H.Slower);
+    const t0 = performance.now();
+    const pid = runInChild(() => {
+      try {
+        return exchange('tcp', server.serverAddress, 'x\n') === 'x\n' ? 0 : 1;
+      } finally {
+        server.shutdown();
+      }
+    });
+    server.serveForever();
+    server.serverClose();
+    const closeMs = performance.now() - t0;
+    const left = [...server.activeChildren!];
+    expect(left).toHaveLength(1); // still answering: serverClose did not wait
+    expect(os.waitstatus_to_exitcode(waitWithTimeout(pid).status!)).toBe(0);
+    for (const p of left) expect(os.waitpid(p, 0)[0]).toBe(p);
+    expect(closeMs).toBeLessThan(5000);
+    expect(fdCount()).toBe(before);
+  });
+
   it('SS-03: does not reap a child it did not create', () => {
     const mine = runInChild(() => { sleepSync(100); return 72; });
     const server = new ss.ForkingTCPServer(['127.0.0.1', 0], H.EchoStream);
