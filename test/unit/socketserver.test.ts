@@ -397,6 +397,49 @@ describe('requests', () => {
   });
 });
 
+describe('rfile / wfile', () => {
+  it('SocketReader: lines across recv boundaries, limits, read(n), read(), EOF', () => {
+    const [a, b] = socket.socketpair();
+    const r = new ss.SocketReader(b, 7); // tiny recv size: every line spans several recvs
+    const w = new ss.SocketWriter(a);
+    const long = 'x'.repeat(100_000);
+    expect(w.write(`first line\n${long}\nabcdef\ntail`)).toBe(100_000 + 23);
+    a.shutdown(socket.SHUT_WR);
+    expect(r.readline().toString()).toBe('first line\n');
+    expect(r.readline().toString()).toBe(`${long}\n`);
+    expect(r.readline(3).toString()).toBe('abc');
+    expect(r.read(2).toString()).toBe('de');
+    expect([...r].map(String)).toEqual(['f\n', 'tail']);
+    expect(r.readline().length).toBe(0);
+    expect(r.read().length).toBe(0);
+    a.close();
+    b.close();
+  });
+
+  it('SocketWriter with wbufsize gathers writes until flush; BytesReader/BytesWriter', () => {
+    const [a, b] = socket.socketpair();
+    const w = new ss.SocketWriter(a, 1024);
+    w.write('ab');
+    w.writelines(['c', Buffer.from('d')]);
+    b.setblocking(false);
+    expect(() => b.recv(10)).toThrow(expect.objectContaining({ code: 'EAGAIN' })); // nothing sent yet
+    w.flush();
+    b.setblocking(true);
+    expect(b.recv(10).toString()).toBe('abcd');
+    w.close();
+    expect(() => w.write('x')).toThrow('write to closed file');
+    expect(() => new ss.SocketWriter(a).write(5 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    const br = new ss.BytesReader(Buffer.from('one\ntwo'));
+    expect([...br].map(String)).toEqual(['one\n', 'two']);
+    const bw = new ss.BytesWriter();
+    bw.write('a');
+    bw.write(new Uint8Array([98]));
+    expect(bw.getvalue().toString()).toBe('ab');
+    a.close();
+    b.close();
+  });
+});
+
 describe('lifecycle', () => {
   it('SS-04: shutdown() reliably stops serveForever (20 servers, from a signal handler)', () => {
     let current: ss.BaseServer | null = null;
