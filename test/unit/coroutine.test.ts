@@ -5,7 +5,7 @@ import * as co from '../../lib/coroutine';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
 import * as socket from '../../lib/socket';
-import { fdCount, zombieChildren } from '../helpers/proc';
+import { fdCount, forkRun, zombieChildren } from '../helpers/proc';
 
 afterEach(() => { expect(zombieChildren()).toEqual([]); });
 
@@ -259,6 +259,27 @@ describe('Hub: spawn, sleep, joinall', () => {
     hub.close();
     expect(() => hub.spawn(() => 1)).toThrow(expect.objectContaining({ code: 'ERR_HUB_CLOSED' }));
     expect(() => hub.run()).toThrow(expect.objectContaining({ code: 'ERR_HUB_CLOSED' }));
+  });
+});
+
+describe('the default hub', () => {
+  it('getHub() is per process: a forked child gets a fresh hub, the parent keeps its own', () => {
+    const parentHub = co.getHub();
+    const parentFd = parentHub.fileno();
+    const t = co.spawn(function* () { expect(co.getcurrent()).toBe(t); yield* co.sleep(0.01); return 'p'; });
+    const code = forkRun(() => {
+      const h = co.getHub();
+      if (h === parentHub || !parentHub.closed) return 2;
+      const c = co.spawn(function* () { yield* co.sleep(0.01); return 'c'; });
+      co.run(c.join());
+      return c.value === 'c' ? 0 : 3;
+    });
+    expect(code).toBe(0);
+    expect(co.getHub()).toBe(parentHub);
+    expect(parentHub.fileno()).toBe(parentFd);
+    co.run(t.join());
+    expect(t.value).toBe('p');
+    expect(co.getcurrent()).toBe(null);
   });
 });
 
