@@ -11,7 +11,7 @@ import {
   AF_INET, AF_UNIX, SHUT_WR, SO_REUSEADDR, SO_REUSEPORT, SOCK_DGRAM, SOCK_STREAM, SockAddr, Socket, SOL_SOCKET,
   Address,
 } from '../socket';
-import { OSError, invalidArgType } from '../errors';
+import { errno, errnoError, OSError, invalidArgType } from '../errors';
 import { BaseRequestHandler, Request } from './handlers';
 
 /**
@@ -100,6 +100,7 @@ export class BaseServer implements Disposable {
     if (pollInterval !== null && (typeof pollInterval !== 'number' || !(pollInterval >= 0))) {
       throw invalidArgType('pollInterval', 'a non-negative number or null', pollInterval);
     }
+    if (this.fileno() < 0 || this.#wakeR < 0) throw errnoError(errno.EBADF, 'serveForever');
     this.#serving = true;
     const p = new Poll();
     p.register(this.fileno(), POLLIN);
@@ -154,6 +155,7 @@ export class BaseServer implements Disposable {
     if (t === null) t = this.timeout;
     else if (this.timeout !== null) t = Math.min(t, this.timeout);
     const deadline = t === null ? Infinity : performance.now() + t * 1000;
+    if (this.fileno() < 0) throw errnoError(errno.EBADF, 'handleRequest');
     const p = new Poll();
     p.register(this.fileno(), POLLIN);
     for (;;) {

@@ -546,5 +546,11 @@ describe('lifecycle', () => {
     expect(() => new ss.TCPServer(['127.0.0.1', 0], 5 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     using server = new ss.TCPServer(['127.0.0.1', 0], H.EchoStream);
     expect(() => server.serveForever(-1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    const closed = new ss.UDPServer(['127.0.0.1', 0], H.EchoDgram);
+    closed.serverClose();
+    expect(() => closed.serveForever()).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'serveForever' }));
+    expect(() => closed.handleRequest()).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'handleRequest' }));
+    expect(() => new ss.UnixStreamServer(['127.0.0.1', 0] as never, H.EchoStream))
+      .toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   });
 });
