@@ -20,7 +20,7 @@ import { poll, POLLERR, POLLHUP, POLLIN, POLLOUT } from '../select';
 import {
   AF_INET, AF_INET6, create_connection, MSG_DONTWAIT, SO_OOBINLINE, SO_REUSEADDR, SOL_SOCKET, Socket,
 } from '../socket';
-import { normalizeIp } from './commands';
+import { formatReply, normalizeIp } from './commands';
 import { createSession, FtpSession } from './core';
 import { ClientSlots } from './limits';
 import { FtpAction, FtpConfig, FtpCore, Result } from './types';
@@ -132,6 +132,9 @@ export class BlockingFtpSession implements Session {
   tick(nowMs: number): void {
     this.#s.tick(nowMs);
     this.#pump();
+    // NOTE: the blocking driver goes back to recv(2) after tick() without
+    // taking the output: send the 421 here, or the client waits for it.
+    try { this.#flushCtl(); } catch { this.#s.close(); }
   }
   close(): void {
     if (this.#closed) return;
@@ -150,7 +153,14 @@ export class BlockingFtpSession implements Session {
       const actions = this.#deferred.length > 0 ? this.#deferred.splice(0).concat(this.#s.takeActions()) : this.#s.takeActions();
       if (actions.length === 0) return;
       this.#flushCtl();
-      for (const a of actions) this.#perform(a);
+      for (const a of actions) {
+        // ABOR read in the same chunk as the command it aborts: do not start that action at all.
+        if (a.kind !== 'abort' && a.kind !== 'close-data' && actions.some((b) => b.kind === 'abort' && b.target === a.id)) {
+          this.#complete(a.id, { ok: false, error: 'aborted' });
+          continue;
+        }
+        this.#perform(a);
+      }
     }
   }
 
@@ -359,7 +369,8 @@ function makeProtocol(options: FtpProtocolOptions & { clock?: () => number }, sl
   checkLimits(options);
   const core = new FtpCore(options);
   const pasv = options.pasvPorts ?? null;
-  const refused = (): Session => new RefusedSession(Buffer.from('421 Too many users, try again later.\r\n'));
+  // The same reply as tooManyClients() in posixkit/ftp (not imported from there: index.ts imports this module).
+  const refused = (): Session => new RefusedSession(formatReply(421, 'Too many users, try again later.'));
   return {
     name: 'ftp',
     ref,

@@ -343,7 +343,11 @@ export function driveBlocking(sock: Socket, session: Session, buf: Buffer, o: Bl
       }
       const n = sock.recv_into_raw(buf);
       if (n > 0) session.feed(buf.subarray(0, n));
-      else if (n === 0) session.onEof();
+      else if (n === 0) {
+        session.onEof();
+        flushBlocking(sock, session, buf);
+        break; // nothing more can come in; what the session had to say is sent
+      }
       else if (n === -E.EAGAIN) {
         runPendingSignals();
         if (deadline !== null && Date.now() >= deadline) session.tick?.(Date.now());

@@ -85,8 +85,8 @@ class Loop {
   readonly edge: boolean;
   readonly woken: Conn[] = [];
   readonly max: number;
+  /** Earliest session deadline or linger end known; the wait times out there. */
   nextScan = Infinity;
-  timersDirty = false;
   acceptRetryAt = Infinity;
   lastLimitReport = 0;
   readonly ready: Ready;
@@ -110,8 +110,7 @@ class Loop {
       let timeout = -1;
       const deadline = Math.min(this.nextScan, this.acceptRetryAt);
       const before = Date.now();
-      if (this.timersDirty) timeout = 0;
-      else if (deadline !== Infinity) timeout = Math.min(SIGNAL_CHECK_MS, Math.max(0, deadline - before));
+      if (deadline !== Infinity) timeout = Math.min(SIGNAL_CHECK_MS, Math.max(0, deadline - before));
       else timeout = SIGNAL_CHECK_MS;
       this.w.wait(timeout, this.ready);
       if (timeout > 0 && Date.now() - before >= timeout) runPendingSignals();
@@ -129,7 +128,7 @@ class Loop {
         if (!this.edge) this.w.set(this.lfd, true, false);
         this.acceptMany();
       }
-      if (this.timersDirty || now >= this.nextScan) this.scanTimers(now);
+      if (now >= this.nextScan) this.scanTimers(now);
     }
   }
 
@@ -191,7 +190,6 @@ class Loop {
       this.drop(c);
       return;
     }
-    if (c.session.nextDeadline) this.timersDirty = true;
     this.service(c); // a greeting (FTP 220) goes out at once
   }
 
@@ -205,7 +203,6 @@ class Loop {
           const n = c.sock.recv_into_raw(this.buf);
           if (n > 0) {
             s.feed(this.buf.subarray(0, n));
-            if (s.nextDeadline) this.timersDirty = true;
             if (!this.edge) c.canRead = false; // level-triggered: one read per report
           } else if (n === 0) {
             c.eof = true;
@@ -224,6 +221,11 @@ class Loop {
         if (!(this.edge && c.canRead && !c.eof && s.wantsRead !== false)) break;
       }
       if (!this.edge) this.interest(c, !c.eof && s.wantsRead !== false, !c.queue.empty);
+      // Deadlines that move later are found by the scan at the earlier time; an earlier one moves the scan.
+      if (s.nextDeadline !== undefined) {
+        const d = s.nextDeadline();
+        if (d !== null && d < this.nextScan) this.nextScan = d;
+      }
     } catch (e) {
       if (isStop(e)) throw e;
       if (!isPeerGone(e)) this.report(e, 'core');
@@ -256,7 +258,7 @@ class Loop {
     if (ms > 0 && !c.eof) {
       try { c.sock.shutdown(SHUT_WR); } catch { return this.drop(c); }
       c.lingerUntil = Date.now() + ms;
-      this.timersDirty = true;
+      if (c.lingerUntil < this.nextScan) this.nextScan = c.lingerUntil;
       if (!this.edge) this.interest(c, true, false);
       return this.linger(c);
     }
@@ -284,7 +286,7 @@ class Loop {
   }
 
   scanTimers(now: number): void {
-    this.timersDirty = false;
+    this.nextScan = Infinity; // service() below may lower it again
     let next = Infinity;
     for (const c of this.conns.values()) {
       if (c.lingerUntil > 0) {
@@ -309,8 +311,8 @@ class Loop {
         next = Math.min(next, d);
       }
     }
-    // Deadlines move with activity; look again within a second at most.
-    this.nextScan = next === Infinity ? Infinity : Math.min(next, now + 1000);
+    const n = Math.min(this.nextScan, next);
+    this.nextScan = n === Infinity ? n : Math.max(n, now + 1); // a deadline tick() did not move must not spin
   }
 }
 

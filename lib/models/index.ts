@@ -2,6 +2,7 @@
 // promises, behind one interface: serve(model, { address, core, ... }) serves
 // until a signal (SIGTERM/SIGINT) or a stop handle ends it. See docs/models.md.
 import { codedError, invalidArgValue } from '../errors';
+import * as coroutine from './coroutine';
 import * as epollEt from './epoll-et';
 import * as epoll from './epoll';
 import * as forking from './forking';
@@ -127,6 +128,15 @@ export const models: readonly ModelInfo[] = Object.freeze([
     costs: 'Must drain to EAGAIN or lose the edge; harder to get right.',
     serve: epollEt.serve as ModelInfo['serve'],
   },
+  {
+    name: 'coroutine', kind: 'coroutine', sharedState: true,
+    description: 'One process, one thread, a gevent-style hub (posixkit/coroutine) on epoll; a task per connection.',
+    concurrency: 'RLIMIT_NOFILE',
+    syscalls: ['epoll_wait', 'epoll_ctl', 'accept4', 'recvfrom', 'sendto'],
+    strengths: 'Reads like blocking code (recv, sendall), runs like an event loop.',
+    costs: 'A generator per connection; every suspension point must be a yield*.',
+    serve: coroutine.serve as ModelInfo['serve'],
+  },
 ]);
 
 const byName = new Map<string, ModelInfo>(models.map((m) => [m.name, m]));
@@ -136,9 +146,6 @@ byName.set('epoll_et', byName.get('epoll-et')!);
 export function getModel(name: string): ModelInfo {
   const m = byName.get(name);
   if (!m) {
-    if (name === 'coroutine') {
-      throw codedError('ERR_UNKNOWN_MODEL', 'the coroutine model needs posixkit/coroutine, which has not landed yet');
-    }
     throw codedError('ERR_UNKNOWN_MODEL', `unknown model ${JSON.stringify(name)}; known: ${models.map((x) => x.name).join(', ')}`);
   }
   return m;
@@ -150,4 +157,4 @@ export function serve(model: string, options: ServeOptions & Record<string, unkn
   return getModel(model).serve(options);
 }
 
-export { iterative, nonblocking, forking, prefork, threading, select, poll, epoll, epollEt };
+export { iterative, nonblocking, forking, prefork, threading, select, poll, epoll, epollEt, coroutine };

@@ -11,7 +11,7 @@ import { existsSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { codedError } from '../errors';
 import * as os from '../os';
-import { SHUT_RDWR, Socket } from '../socket';
+import { SHUT_RDWR, SOCK_STREAM, Socket } from '../socket';
 import { Lock, Semaphore, Thread } from '../threading';
 import {
   acceptBlocking, armListener, checkOptions, closeListener, connInfo, driveBlocking, isStop, listenInfo, listenOn, makeReporter, newStats,
@@ -63,8 +63,8 @@ export function serve(o: ThreadingOptions): ServeStats {
   const stats = newStats(NAME);
   const report = makeReporter(NAME, o, stats);
   const stop = new StopControl(o);
-  // Shared with the threads: [0] errors reported there, [1] stopping.
-  const shared = new Int32Array(new SharedArrayBuffer(8));
+  // Shared with the threads: [0] errors reported there, [1] stopping, [2] connections a pool accepted.
+  const shared = new Int32Array(new SharedArrayBuffer(12));
   let listener: Socket | null = null;
   const target = { module: runnable(__filename), export: pool > 0 ? 'poolThread' : 'connectionThread' };
   const opts = { readSize: o.readSize ?? 65536, sendTimeoutMs: o.sendTimeoutMs ?? 60_000 };
@@ -72,6 +72,16 @@ export function serve(o: ThreadingOptions): ServeStats {
   let slots: Int32Array | null = null;
   const lock = new Lock();
   let poolThreads: Thread[] = [];
+  // Joins finished connection threads and closes their fds (after each accept, and every second while idle).
+  const reapJobs = (): boolean => {
+    for (let i = jobs.length - 1; i >= 0; i--) {
+      if (jobs[i].t.isAlive()) continue;
+      jobs[i].t.join();
+      os.close(jobs[i].fd);
+      jobs.splice(i, 1);
+    }
+    return false;
+  };
   try {
     listener = listenOn(o.address, o.backlog);
     armListener(listener);
@@ -106,7 +116,7 @@ export function serve(o: ThreadingOptions): ServeStats {
       free.acquire();
       let conn: Socket | null;
       try {
-        conn = acceptBlocking(listener, report);
+        conn = acceptBlocking(listener, report, reapJobs);
       } catch (e) {
         free.release();
         throw e;
@@ -132,22 +142,16 @@ export function serve(o: ThreadingOptions): ServeStats {
         continue;
       }
       jobs.push({ t, fd });
-      for (let i = jobs.length - 1; i >= 0; i--) {
-        if (jobs[i].t.isAlive()) continue;
-        jobs[i].t.join();
-        os.close(jobs[i].fd);
-        jobs.splice(i, 1);
-      }
+      reapJobs();
     }
   } catch (e) {
     if (!isStop(e)) throw e;
   } finally {
     Atomics.store(shared, 1, 1);
-    if (listener) {
-      // shutdown(2) wakes the threads blocked in accept on it (EINVAL), then close.
-      try { listener.shutdown(SHUT_RDWR); } catch { /* not connected */ }
-      closeListener(listener, o.address);
-    }
+    // Wake every thread first (shutdown(2) makes a blocked accept fail with EINVAL and a blocked recv
+    // return 0), join them, and only then close the listener: a thread must never accept on a
+    // closed, maybe reused, fd number.
+    if (listener) { try { listener.shutdown(SHUT_RDWR); } catch { /* not connected */ } }
     for (const j of jobs) {
       if (j.t.isAlive()) { try { shutdownFd(j.fd); } catch { /* gone */ } }
     }
@@ -168,7 +172,9 @@ export function serve(o: ThreadingOptions): ServeStats {
       try { os.close(j.fd); } catch { /* closed */ }
     }
     jobs.length = 0;
+    if (listener) closeListener(listener, o.address);
     stats.errors += Atomics.load(shared, 0);
+    stats.connections += Atomics.load(shared, 2);
     stats.signal = stop.signal;
     stop.restore();
   }
@@ -226,8 +232,9 @@ export function connectionThread(fd: number, family: number, ref: CoreRef, opts:
 export function poolThread(lfd: number, family: number, ref: CoreRef, opts: ThreadOpts, shared: Int32Array,
   slots: Int32Array, i: number, lock: Lock, exited: Semaphore): void {
   const report = threadReporter(shared);
-  const listener = new Socket(family, undefined, 0, lfd);
+  let listener: Socket | null = null;
   try {
+    listener = new Socket(family, SOCK_STREAM, 0, lfd);
     const core = loadCore(ref);
     const buf = Buffer.allocUnsafe(opts.readSize);
     let id = 0;
@@ -235,6 +242,7 @@ export function poolThread(lfd: number, family: number, ref: CoreRef, opts: Thre
       let conn: Socket | null;
       try {
         conn = acceptBlocking(listener, report, () => Atomics.load(shared, 1) !== 0);
+        if (conn !== null) Atomics.add(shared, 2, 1);
       } catch (e) {
         if (Atomics.load(shared, 1) !== 0) break; // the listener was shut down: stopping
         throw e;
@@ -259,7 +267,7 @@ export function poolThread(lfd: number, family: number, ref: CoreRef, opts: Thre
   } catch (e) {
     report(e, 'worker');
   } finally {
-    listener.detach(); // the main thread's
+    listener?.detach(); // the main thread's
     exited.release();
   }
 }

@@ -5,10 +5,11 @@
 // p99 latency at concurrency 1, 64 and 1,000 (where the model allows), the
 // memory per 1,000 idle connections (PSS of the server's processes), and the
 // CPU the server burns while idle.
-//   node scripts/bench/models.js [--ms 1500] [--svg docs/models-bench.svg] [--only epoll-et,net]
+//   node scripts/bench/models.js [--ms 1000] [--rounds 3] [--pin] [--svg docs/models-bench.svg] [--only epoll-et,node]
 // Needs `npm run build` (dist/) and gcc.
 'use strict';
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync, spawn, spawnSync } = require('node:child_process');
+const spawnSyncOk = (cmd, a) => { try { return spawnSync(cmd, a).status === 0; } catch { return false; } };
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -17,7 +18,10 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '../..');
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
-const MS = Number(opt('ms', 1500));
+const MS = Number(opt('ms', 1000));
+const ROUNDS = Number(opt('rounds', 3));
+// --pin: server on CPU 1, load generator on CPU 0 (on a quiet machine; on a shared one it only adds noise).
+const PIN = args.includes('--pin') && os.cpus().length >= 2 && spawnSyncOk('taskset', ['-V']);
 const SVG = opt('svg', null);
 const ONLY = opt('only', null)?.split(',');
 const SIZE = 64;
@@ -28,7 +32,7 @@ execFileSync('gcc', ['-O2', '-o', LG, path.join(__dirname, 'models_loadgen.c')])
 
 // label, how to start it, concurrencies, idle connections to hold for the memory figure
 const ROWS = [
-  { label: 'node net (baseline)', net: true, conc: [1, 64, 1000], idle: 1000 },
+  { label: 'node net (baseline)', net: true, conc: [1, 64, 1000], idle: 5000 },
   { label: 'iterative', model: 'iterative', conc: [1], idle: 0 },
   { label: 'nonblocking', model: 'nonblocking', conc: [1, 64], idle: 1000 },
   { label: 'forking', model: 'forking', conc: [1, 64], idle: 50 },
@@ -37,9 +41,10 @@ const ROWS = [
   { label: 'threading', model: 'threading', opts: { maxThreads: 64 }, conc: [1, 64], idle: 50 },
   { label: 'threading pool (16)', model: 'threading', opts: { pool: 16 }, conc: [1, 16], idle: 0 },
   { label: 'select', model: 'select', conc: [1, 64], idle: 900 },
-  { label: 'poll', model: 'poll', conc: [1, 64, 1000], idle: 1000 },
-  { label: 'epoll', model: 'epoll', conc: [1, 64, 1000], idle: 1000 },
-  { label: 'epoll-et', model: 'epoll-et', conc: [1, 64, 1000], idle: 1000 },
+  { label: 'poll', model: 'poll', conc: [1, 64, 1000], idle: 5000 },
+  { label: 'epoll', model: 'epoll', conc: [1, 64, 1000], idle: 5000 },
+  { label: 'epoll-et', model: 'epoll-et', conc: [1, 64, 1000], idle: 5000 },
+  { label: 'coroutine', model: 'coroutine', conc: [1, 64, 1000], idle: 5000 },
 ].filter((r) => !ONLY || ONLY.some((o) => r.label.startsWith(o)));
 
 const NET_SERVER = `
@@ -52,7 +57,8 @@ function start(row) {
   const argv = row.net ? ['-e', NET_SERVER]
     : ['--single-threaded', path.join(ROOT, 'test/fixtures/models-serve.js'), row.model, 'echo',
       JSON.stringify({ address: { port: 0 }, ...row.opts })];
-  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = PIN ? spawn('taskset', ['-c', '1', process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
@@ -112,12 +118,15 @@ function cpu(pid) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function load(port, c) {
-  const out = execFileSync(LG, ['127.0.0.1', String(port), String(c), String(MS), String(SIZE)], { encoding: 'utf8', timeout: MS + 60_000 });
+  const lgArgs = ['127.0.0.1', String(port), String(c), String(MS), String(SIZE)];
+  const out = PIN ? execFileSync('taskset', ['-c', '0', LG, ...lgArgs], { encoding: 'utf8', timeout: MS + 60_000 })
+    : execFileSync(LG, lgArgs, { encoding: 'utf8', timeout: MS + 60_000 });
   const [n, secs, p50, p99, errors] = out.trim().split(/\s+/).map(Number);
   return { rps: n / secs, p50, p99, errors };
 }
 
 async function idle(s, n) {
+  await sleep(1000); // let the heap settle after the load runs
   const base = pss(s.pid);
   const socks = [];
   for (let i = 0; i < n; i++) {
@@ -128,7 +137,7 @@ async function idle(s, n) {
   }
   // Each idle client has said something once, as a real one would (an event model then owns a session).
   await Promise.all(socks.map((c) => new Promise((resolve) => { c.once('data', resolve); c.write('x'); })));
-  await sleep(500);
+  await sleep(1000);
   const held = pss(s.pid);
   const c0 = cpu(s.pid);
   await sleep(1000);
@@ -137,29 +146,42 @@ async function idle(s, n) {
   return { kbPer1000: ((held - base) * 1000) / n, idleCpu };
 }
 
+const median = (xs) => { const a = [...xs].sort((x, y) => x - y); return a[Math.floor(a.length / 2)]; };
+
 (async () => {
-  const results = [];
-  for (const row of ROWS) {
-    const s = await start(row);
-    await sleep(200);
-    const r = { label: row.label, runs: {}, idle: null, idleN: row.idle };
-    try {
-      load(s.port, 1); // warm-up (JIT)
-      for (const c of row.conc) {
-        r.runs[c] = load(s.port, c);
-        process.stderr.write(`${row.label} c=${c}: ${Math.round(r.runs[c].rps)} req/s p99 ${r.runs[c].p99} us\n`);
+  // Rounds over all rows, each cell the median of its rounds: the machine is shared and noisy.
+  const samples = new Map(ROWS.map((r) => [r.label, { label: r.label, runs: {}, idle: null, idleN: r.idle }]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const row of ROWS) {
+      const r = samples.get(row.label);
+      const s = await start(row);
+      await sleep(200);
+      try {
+        load(s.port, 1); // warm-up (JIT)
+        for (const c of row.conc) {
+          const x = load(s.port, c);
+          (r.runs[c] ??= []).push(x);
+          process.stderr.write(`round ${round + 1} ${row.label} c=${c}: ${Math.round(x.rps)} req/s p99 ${x.p99} us\n`);
+        }
+        if (round === 0) {
+          if (row.idle) r.idle = await idle(s, row.idle);
+          else {
+            const c0 = cpu(s.pid);
+            await sleep(1000);
+            r.idle = { kbPer1000: null, idleCpu: cpu(s.pid) - c0 };
+          }
+        }
+      } finally {
+        await stop(s);
       }
-      if (row.idle) r.idle = await idle(s, row.idle);
-      else {
-        const c0 = cpu(s.pid);
-        await sleep(1000);
-        r.idle = { kbPer1000: null, idleCpu: cpu(s.pid) - c0 };
-      }
-    } finally {
-      await stop(s);
     }
-    results.push(r);
   }
+  const results = [...samples.values()].map((r) => ({
+    ...r,
+    runs: Object.fromEntries(Object.entries(r.runs).map(([c, xs]) => [c, {
+      rps: median(xs.map((x) => x.rps)), p99: median(xs.map((x) => x.p99)), errors: xs.reduce((a, x) => a + x.errors, 0),
+    }])),
+  }));
   fs.rmSync(tmp, { recursive: true, force: true });
   printTable(results);
   if (SVG) {
@@ -176,7 +198,8 @@ function cell(run) {
 
 function printTable(results) {
   const lines = [
-    `echo, ${SIZE}-byte ping-pong, persistent connections, ${MS} ms per run, loopback, ${os.cpus().length} CPUs, Node ${process.version}`,
+    `echo, ${SIZE}-byte ping-pong, persistent connections, median of ${ROUNDS} rounds of ${MS} ms, loopback, ` +
+      `${os.cpus().length} CPUs${PIN ? ' (server pinned to CPU 1, load generator to CPU 0)' : ''}, Node ${process.version}`,
     '',
     '| model | c=1 req/s / p99 | c=64 (or 16) | c=1000 | PSS per 1,000 idle conns | idle CPU (1 s) |',
     '|---|---|---|---|---|---|',
@@ -184,7 +207,7 @@ function printTable(results) {
   for (const r of results) {
     const mid = r.runs[64] ?? r.runs[16];
     const mem = r.idle?.kbPer1000 == null ? 'n/a (concurrency capped)'
-      : `${(r.idle.kbPer1000 / 1024).toFixed(1)} MB${r.idleN < 1000 ? ` (from ${r.idleN})` : ''}`;
+      : `${(r.idle.kbPer1000 / 1024).toFixed(1)} MB${r.idleN !== 1000 ? ` (from ${r.idleN})` : ''}`;
     lines.push(`| ${r.label} | ${cell(r.runs[1])} | ${cell(mid)} | ${cell(r.runs[1000])} | ${mem} | ${r.idle ? `${(r.idle.idleCpu * 100).toFixed(0)}%` : '-'} |`);
   }
   console.log(lines.join('\n'));

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Running, startModel, until } from './models-helpers';
+import { killAll } from './models-helpers';
 
 function chatClient(r: Running): Promise<{ sock: net.Socket; text: () => string }> {
   return new Promise((resolve, reject) => {
@@ -19,7 +20,7 @@ function chatClient(r: Running): Promise<{ sock: net.Socket; text: () => string 
   });
 }
 
-describe.each(['iterative', 'nonblocking', 'select', 'poll', 'epoll', 'epoll-et'].filter((m) => m !== 'iterative'))('chat on %s', (model) => {
+describe.each(['nonblocking', 'select', 'poll', 'epoll', 'epoll-et', 'coroutine'])('chat on %s', (model) => {
   it('relays lines between clients, renames, and announces leaves', async () => {
     const r = await startModel(model, 'chat', { address: { port: 0 } });
     try {
@@ -55,7 +56,7 @@ const root = mkdtempSync(path.join(tmpdir(), 'pk-http-'));
 const bigFile = Buffer.alloc(3 << 20, 'posixkit ');
 writeFileSync(path.join(root, 'index.html'), '<h1>hi</h1>');
 writeFileSync(path.join(root, 'big.bin'), bigFile);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => { killAll(); rmSync(root, { recursive: true, force: true }); });
 
 function get(port: number, p: string, agent: http.Agent): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
@@ -68,7 +69,7 @@ function get(port: number, p: string, agent: http.Agent): Promise<{ status: numb
 }
 
 describe.each([
-  ['epoll-et', {}], ['poll', {}], ['forking', {}], ['prefork', { workers: 3 }], ['threading', { pool: 3 }],
+  ['epoll-et', {}], ['poll', {}], ['coroutine', {}], ['forking', {}], ['prefork', { workers: 3 }], ['threading', { pool: 3 }],
 ] as const)('posixkit/http on %s', (model, opts) => {
   it('serves static files (a large one streamed as a file range), routes and keep-alive', async () => {
     const r = await startModel(model, 'http', { address: { port: 0 }, root, ...opts });

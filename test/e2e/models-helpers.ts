@@ -19,12 +19,20 @@ export interface Running {
   stop(sig?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: string | null; stats: Record<string, number> | null }>;
 }
 
+const started = new Set<ChildProcess>();
+/** Kills every server still running (a test that timed out never reached its finally). Call from afterAll. */
+export function killAll(): void {
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  started.clear();
+}
+
 export function startModel(model: string, core: string, opts: Record<string, unknown>,
   wrap: string[] = []): Promise<Running> {
   const args = ['--single-threaded', FIXTURE, model, core, JSON.stringify(opts)];
   const cmd = wrap.length ? wrap[0] : process.execPath;
   const argv = wrap.length ? [...wrap.slice(1), process.execPath, ...args] : args;
   const proc = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(proc);
   let out = '';
   let err = '';
   proc.stdout!.on('data', (d) => { out += d; });

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectTo, Running, startModel } from './models-helpers';
+import { killAll } from './models-helpers';
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 const dir = mkdtempSync(path.join(tmpdir(), 'pk-strace-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => { killAll(); rmSync(dir, { recursive: true, force: true }); });
 
 const TRACE = 'trace=accept4,clone,clone3,fork,vfork,wait4,recvfrom,sendto,epoll_wait,epoll_pwait,epoll_ctl,poll,ppoll,select,pselect6,listen';
 
@@ -182,5 +183,15 @@ describe.skipIf(!hasStrace)('strace -f shows the syscalls each model promises', 
     expect(main.filter((c) => c.name === 'accept4' && c.line.includes('EAGAIN')).length).toBeGreaterThanOrEqual(1);
     expect(named(main, 'epoll_wait').length).toBeGreaterThanOrEqual(4);
     expect(named(main, 'poll', 'ppoll', 'select', 'pselect6')).toEqual([]);
+  });
+
+  it('coroutine: the hub waits in epoll_wait; one process, one thread, no poll or select', async () => {
+    const { calls, pid } = await traced('coroutine', {});
+    const main = calls.filter((c) => c.pid === pid);
+    expect(named(main, 'epoll_wait').length).toBeGreaterThanOrEqual(4);
+    expect(okAccepts(main).length).toBe(4);
+    expect(named(main, 'recvfrom').filter((c) => c.line.includes('EAGAIN')).length).toBeGreaterThanOrEqual(1);
+    expect(named(main, 'poll', 'ppoll', 'select', 'pselect6')).toEqual([]);
+    expect(calls.filter(isFork).concat(calls.filter(isThread))).toEqual([]);
   });
 });

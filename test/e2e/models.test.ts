@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   alive, childPids, echoMany, echoOnce, fdsOf, sleep, startModel, threadCount, until, vanish,
 } from './models-helpers';
+import { killAll } from './models-helpers';
 
 interface Case { label: string; model: string; opts?: Record<string, unknown>; n: number; children?: number; threads?: boolean }
 
@@ -25,17 +26,19 @@ const CASES: Case[] = [
   { label: 'poll', model: 'poll', n: 200 },
   { label: 'epoll', model: 'epoll', n: 200 },
   { label: 'epoll-et', model: 'epoll-et', n: 200 },
+  { label: 'coroutine', model: 'coroutine', n: 200 },
 ];
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pk-models-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => { killAll(); rmSync(dir, { recursive: true, force: true }); });
 
 describe.each(CASES)('$label', (c) => {
   it(`serves ${c.n} concurrent echo clients, survives vanishing clients, stops on SIGTERM`, async () => {
     const r = await startModel(c.model, 'echo', { address: { port: 0 }, ...c.opts });
     try {
       expect((await echoOnce(r, Buffer.from('warm-up'))).toString()).toBe('warm-up');
-      await sleep(50);
+      // The threading model closes a finished thread's fd when it next wakes in accept (within a second).
+      await sleep(c.threads ? 1500 : 50);
       const fds0 = fdsOf(r.pid);
       await vanish(r, 10);
       expect(await echoMany(r, c.n)).toBe(c.n);
@@ -106,5 +109,91 @@ describe('select refuses fds past FD_SETSIZE', () => {
 describe('cores that need one process', () => {
   it.each(['forking', 'prefork', 'threading'])('%s refuses the chat core with ERR_MODEL_CORE_MISMATCH', async (m) => {
     await expect(startModel(m, 'chat', { address: { port: 0 } })).rejects.toThrow(/ERR_MODEL_CORE_MISMATCH|shared by its sessions/);
+  });
+});
+
+describe.each(['epoll', 'epoll-et', 'poll', 'coroutine'])('%s holds many idle connections', (model) => {
+  it('1,000 idle connections plus 100 active echo clients, then all closed again', async () => {
+    const r = await startModel(model, 'echo', { address: { port: 0 } });
+    const idle: import('node:net').Socket[] = [];
+    try {
+      const fds0 = fdsOf(r.pid);
+      const net = await import('node:net');
+      for (let i = 0; i < 1000; i++) {
+        idle.push(await new Promise((res, rej) => {
+          const s = net.connect(r.port!, '127.0.0.1', () => res(s));
+          s.on('error', rej);
+        }));
+      }
+      expect(await until(() => fdsOf(r.pid) >= fds0 + 1000, 10_000)).toBe(true);
+      expect(await echoMany(r, 100)).toBe(100);
+      // The idle ones are still served.
+      const got = await new Promise<string>((res) => { idle[500].once('data', (d) => res(String(d))); idle[500].write('late'); });
+      expect(got).toBe('late');
+      for (const s of idle) s.destroy();
+      expect(await until(() => fdsOf(r.pid) === fds0, 10_000)).toBe(true);
+      const { code } = await r.stop();
+      expect(code).toBe(0);
+    } finally {
+      for (const s of idle) s.destroy();
+      r.proc.kill('SIGKILL');
+    }
+  });
+});
+
+describe('iterative UDP loop', () => {
+  it('echoes datagrams one at a time (recvfrom/sendto) and stops on SIGTERM', async () => {
+    const dgram = await import('node:dgram');
+    const r = await startModel('iterative', 'echo', { address: { port: 0 }, udp: true });
+    const sock = dgram.createSocket('udp4');
+    try {
+      const replies: string[] = [];
+      sock.on('message', (m) => replies.push(String(m)));
+      await new Promise<void>((res) => sock.bind(0, '127.0.0.1', () => res()));
+      for (let i = 0; i < 5; i++) sock.send(`datagram ${i}`, r.port!, '127.0.0.1');
+      expect(await until(() => replies.length === 5, 5000)).toBe(true);
+      expect(replies.sort()).toEqual([0, 1, 2, 3, 4].map((i) => `datagram ${i}`));
+      const { code, stats } = await r.stop();
+      expect(code).toBe(0);
+      expect(stats!.connections).toBe(5);
+    } finally {
+      sock.close();
+      r.proc.kill('SIGKILL');
+    }
+  });
+});
+
+describe('process models under failure', () => {
+  it('prefork replaces a worker that dies and keeps serving', async () => {
+    const r = await startModel('prefork', 'echo', { address: { port: 0 }, workers: 3 });
+    try {
+      const before = childPids(r.pid);
+      expect(before.length).toBe(3);
+      process.kill(before[0], 'SIGKILL');
+      expect(await until(() => {
+        const now = childPids(r.pid);
+        return now.length === 3 && !now.includes(before[0]);
+      }, 5000)).toBe(true);
+      expect(r.stderr()).toMatch(/ERROR worker .*exited with -9; replacing it/);
+      expect(await echoMany(r, 30)).toBe(30);
+      const { code } = await r.stop();
+      expect(code).toBe(0);
+    } finally {
+      r.proc.kill('SIGKILL');
+    }
+  });
+
+  it('forking leaves no zombie between connections', async () => {
+    const r = await startModel('forking', 'echo', { address: { port: 0 } });
+    try {
+      expect(await echoMany(r, 30)).toBe(30);
+      await echoOnce(r, Buffer.from('one more')); // its accept runs the SIGCHLD reaper
+      const zombies = (): number => childPids(r.pid).filter((p) => !alive(p)).length;
+      expect(await until(() => zombies() <= 1, 3000)).toBe(true); // at most the child of the last connection
+      const { code } = await r.stop();
+      expect(code).toBe(0);
+    } finally {
+      r.proc.kill('SIGKILL');
+    }
   });
 });
