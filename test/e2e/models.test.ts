@@ -174,7 +174,7 @@ describe('process models under failure', () => {
         const now = childPids(r.pid);
         return now.length === 3 && !now.includes(before[0]);
       }, 5000)).toBe(true);
-      expect(r.stderr()).toMatch(/ERROR worker .*exited with -9; replacing it/);
+      expect(await until(() => /ERROR worker .*exited with -9; replacing it/.test(r.stderr()), 5000)).toBe(true);
       expect(await echoMany(r, 30)).toBe(30);
       const { code } = await r.stop();
       expect(code).toBe(0);
