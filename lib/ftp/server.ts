@@ -20,7 +20,7 @@ import { poll, POLLERR, POLLHUP, POLLIN, POLLOUT } from '../select';
 import {
   AF_INET, AF_INET6, create_connection, MSG_DONTWAIT, SO_OOBINLINE, SO_REUSEADDR, SOL_SOCKET, Socket,
 } from '../socket';
-import { normalizeIp } from './commands';
+import { formatReply, normalizeIp } from './commands';
 import { createSession, FtpSession } from './core';
 import { ClientSlots } from './limits';
 import { FtpAction, FtpConfig, FtpCore, Result } from './types';
@@ -49,6 +49,8 @@ export interface ServeFtpOptions extends FtpProtocolOptions {
   signals?: number[];
   stop?: StopHandle;
   onError?: (err: unknown, where: string) => void;
+  /** Wraps the protocol core before the model runs it (the CLI counts connections and requests this way). */
+  wrapCore?: (core: ProtocolCore) => ProtocolCore;
   /** Anything else goes to the model (workers, pool, maxChildren, sendTimeoutMs, backlog ...). */
   [modelOption: string]: unknown;
 }
@@ -132,6 +134,9 @@ export class BlockingFtpSession implements Session {
   tick(nowMs: number): void {
     this.#s.tick(nowMs);
     this.#pump();
+    // NOTE: the blocking driver goes back to recv(2) after tick() without
+    // taking the output: send the 421 here, or the client waits for it.
+    try { this.#flushCtl(); } catch { this.#s.close(); }
   }
   close(): void {
     if (this.#closed) return;
@@ -150,7 +155,14 @@ export class BlockingFtpSession implements Session {
       const actions = this.#deferred.length > 0 ? this.#deferred.splice(0).concat(this.#s.takeActions()) : this.#s.takeActions();
       if (actions.length === 0) return;
       this.#flushCtl();
-      for (const a of actions) this.#perform(a);
+      for (const a of actions) {
+        // ABOR read in the same chunk as the command it aborts: do not start that action at all.
+        if (a.kind !== 'abort' && a.kind !== 'close-data' && actions.some((b) => b.kind === 'abort' && b.target === a.id)) {
+          this.#complete(a.id, { ok: false, error: 'aborted' });
+          continue;
+        }
+        this.#perform(a);
+      }
     }
   }
 
@@ -359,7 +371,8 @@ function makeProtocol(options: FtpProtocolOptions & { clock?: () => number }, sl
   checkLimits(options);
   const core = new FtpCore(options);
   const pasv = options.pasvPorts ?? null;
-  const refused = (): Session => new RefusedSession(Buffer.from('421 Too many users, try again later.\r\n'));
+  // The same reply as tooManyClients() in posixkit/ftp (not imported from there: index.ts imports this module).
+  const refused = (): Session => new RefusedSession(formatReply(421, 'Too many users, try again later.'));
   return {
     name: 'ftp',
     ref,
@@ -404,7 +417,7 @@ export function ftpProtocol(options: FtpProtocolOptions, shared?: SharedArrayBuf
  */
 export function serveFtp(options: ServeFtpOptions): ServeStats {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const { model = 'forking', address = { host: '127.0.0.1', port: 2121 }, ...rest } = options;
+  const { model = 'forking', address = { host: '127.0.0.1', port: 2121 }, wrapCore, ...rest } = options;
   if (!FTP_MODELS.includes(model)) {
     throw codedError('ERR_MODEL_CORE_MISMATCH',
       `serveFtp runs on a blocking model (${FTP_MODELS.join(', ')}): each control connection owns its process or thread ` +
@@ -428,7 +441,7 @@ export function serveFtp(options: ServeFtpOptions): ServeStats {
     core = makeProtocol(fo, new ClientSlots(new Int32Array(map.buffer), max, fo.maxClientsPerIp ?? 10), undefined);
   }
   try {
-    return serve(model, { ...modelOpts, address, core } as never);
+    return serve(model, { ...modelOpts, address, core: wrapCore ? wrapCore(core) : core } as never);
   } finally {
     map?.close();
   }

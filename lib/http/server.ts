@@ -7,7 +7,7 @@ import { serve } from '../models';
 import type { ConnInfo, CoreRef, ListenAddress, ListenInfo, ProtocolCore, ServeStats, Session, StopHandle } from '../models/types';
 import { AF_INET, AF_INET6, IPPROTO_TCP, SOCK_STREAM, Socket, TCP_NODELAY } from '../socket';
 import { HttpConfig, HttpConnection, HttpCore } from './core';
-import { isFileOutput, OutputItem } from './output';
+import { isFileOutput, OutputItem, releaseOutput } from './output';
 import { demoRoutes, Router } from './routes';
 
 /** Routes that a worker thread can rebuild: `require(module)[export](...args)` returns a Router. */
@@ -34,6 +34,8 @@ export interface ServeHttpOptions extends Omit<HttpConfig, 'routes'> {
   signals?: number[];
   stop?: StopHandle;
   onError?: (err: unknown, where: string) => void;
+  /** Wraps the protocol core before the model runs it (the CLI counts connections and requests this way). */
+  wrapCore?: (core: ProtocolCore) => ProtocolCore;
   /** Anything else goes to the model (workers, pool, maxChildren, maxConnections, sendTimeoutMs, backlog ...). */
   [modelOption: string]: unknown;
 }
@@ -74,7 +76,7 @@ function makeProtocol(config: Omit<HttpConfig, 'routes'> & { routes?: RoutesOpti
     // The HttpConnection is the Session: feed/onEof/takeOutput/wantsClose/wantsRead/lingerMs/nextDeadline/tick/close.
     open(conn: ConnInfo): Session {
       if (conn.family === AF_INET || conn.family === AF_INET6) noDelay(conn.fd, conn.family);
-      return new ServerConnection(core);
+      return new ServerConnection(core, BLOCKING.has(conn.model) ? conn : null);
     },
     ref,
   };
@@ -88,6 +90,7 @@ function noDelay(fd: number, family: number): void {
 }
 
 const COALESCE = 64 * 1024;
+const BLOCKING = new Set(['iterative', 'forking', 'prefork', 'threading']);
 
 /**
  * An HttpConnection whose output merges adjacent byte items (a head and a
@@ -95,6 +98,34 @@ const COALESCE = 64 * 1024;
  * a blocking driver's sendall per item would otherwise make.
  */
 class ServerConnection extends HttpConnection {
+  readonly #conn: ConnInfo | null;
+  constructor(core: HttpCore, blockingConn: ConnInfo | null) {
+    super(core);
+    this.#conn = blockingConn;
+  }
+
+  // NOTE: the blocking driver (models' driveBlocking) calls tick() after a
+  // receive timeout and goes back to recv(2) without taking the output, so a
+  // 408 would sit unsent while the client waits. On the blocking models the
+  // connection's thread is ours during the call: send the reply here.
+  override tick(nowMs?: number): void {
+    super.tick(nowMs);
+    if (this.#conn === null) return;
+    const out = super.takeOutput();
+    if (out === null) return;
+    const sock = new Socket(this.#conn.family, SOCK_STREAM, 0, this.#conn.fd);
+    try {
+      for (const it of out) {
+        if (isFileOutput(it)) releaseOutput(it); // a timeout reply is never a file
+        else sock.sendall(it);
+      }
+    } catch {
+      this.close(); // the peer is gone
+    } finally {
+      sock.detach();
+    }
+  }
+
   override takeOutput(): OutputItem[] | null {
     const out = super.takeOutput();
     if (out === null || out.length < 2) return out;
@@ -124,7 +155,7 @@ class ServerConnection extends HttpConnection {
  */
 export function serveHttp(options: ServeHttpOptions = {}): ServeStats {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const { model = 'epoll-et', address = { host: '127.0.0.1', port: 8000 }, routes, ...rest } = options;
+  const { model = 'epoll-et', address = { host: '127.0.0.1', port: 8000 }, routes, wrapCore, ...rest } = options;
   const http: Record<string, unknown> = {};
   const modelOpts: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) (HTTP_KEYS.has(k) ? http : modelOpts)[k] = v;
@@ -136,5 +167,5 @@ export function serveHttp(options: ServeHttpOptions = {}): ServeStats {
   }
   const config = { ...(http as HttpConfig), routes };
   const core = serializable ? httpProtocol(config as HttpProtocolOptions) : makeProtocol(config, undefined);
-  return serve(model, { ...modelOpts, address, core } as never);
+  return serve(model, { ...modelOpts, address, core: wrapCore ? wrapCore(core) : core } as never);
 }

@@ -53,12 +53,35 @@ conn.close()
 try: f.voidresp()
 except ftplib.all_errors: pass
 out['noop'] = f.voidcmd('NOOP')[:3]
+# The client drops the data connection after 1 KiB of a 2 MiB RETR: 426, and the session goes on.
+conn = f.transfercmd('RETR big.bin'); conn.recv(1024); conn.close()
+try: out['dropped'] = f.voidresp()[:3]
+except ftplib.all_errors as e: out['dropped'] = str(e)[:3]
+out['noop2'] = f.voidcmd('NOOP')[:3]
+# Active mode (PORT): the server connects back to us.
+f.set_pasv(False)
+buf = io.BytesIO(); f.retrbinary('RETR hello.txt', buf.write); out['active'] = buf.getvalue().decode()
+f.set_pasv(True)
 errs = []
 for cmd in ['RETR ../secret.txt', 'RETR ../../../../etc/passwd', 'RETR /../secret.txt', 'RETR escape.txt', 'RETR escdir/secret.txt',
             'RETR ....//secret.txt', 'RETR a/../../secret.txt', 'RETR ..\\\\secret.txt', 'SIZE ../secret.txt', 'CWD escdir', 'MDTM escape.txt']:
     try:
         if cmd.startswith('RETR'):
             b = io.BytesIO(); f.retrbinary(cmd, b.write); errs.append([cmd, 'OK', b.getvalue().decode('latin1')])
+        else:
+            errs.append([cmd, 'OK', f.sendcmd(cmd)])
+    except ftplib.error_perm as e:
+        errs.append([cmd, str(e)[:3], ''])
+for cmd in ['STOR ../evil.txt', 'STOR /../evil.txt', 'STOR escdir/evil.txt', 'STOR ..\\\\evil.txt', 'STOR a/../../evil.txt']:
+    try:
+        f.storbinary(cmd, io.BytesIO(b'EVIL')); errs.append([cmd, 'OK', ''])
+    except ftplib.error_perm as e:
+        errs.append([cmd, str(e)[:3], ''])
+for cmd in ['DELE ../secret.txt', 'DELE escdir/secret.txt', 'MKD ../evildir', 'MKD escdir/evildir', 'RNFR ../secret.txt',
+            'RNFR escdir/secret.txt', 'CWD ../../..', 'NLST escdir', 'LIST escdir', 'NLST ../']:
+    try:
+        if cmd.startswith(('NLST', 'LIST')):
+            lines = []; f.retrlines(cmd, lines.append); errs.append([cmd, 'LISTED', '\\n'.join(lines)])
         else:
             errs.append([cmd, 'OK', f.sendcmd(cmd)])
     except ftplib.error_perm as e:
@@ -79,7 +102,7 @@ describe.each(MODELS)('serveFtp on %s', (model, extra) => {
   let url = '';
   beforeAll(async () => {
     root = makeRoot(model);
-    srv = await startServer('ftp-server.js', { model, ...extra, root, users: { bob: { password: 'pw' } }, failedLoginDelayMs: 100 });
+    srv = await startServer('ftp-server.js', { model, ...extra, root, users: { bob: { password: 'pw' } }, failedLoginDelayMs: 100, idleTimeoutMs: 1500 });
     url = `ftp://127.0.0.1:${srv.port}`;
   });
   afterAll(async () => {
@@ -113,7 +136,7 @@ describe.each(MODELS)('serveFtp on %s', (model, extra) => {
     expect(fs.existsSync(path.join(root, 'anon.bin'))).toBe(false);
 
     expect(await waitFor(() => fdsOf(srv.pid) <= fds0, 3000), `fds ${fdsOf(srv.pid)} > ${fds0}`).toBe(true);
-    expect(await waitFor(() => zombiesOf(srv.pid).length === 0, 2000)).toBe(true);
+    expect(await waitFor(() => zombiesOf(srv.pid).length === 0, 3000)).toBe(true);
   });
 
   it('Python ftplib: nlst, dir, retrbinary, storbinary, abort, traversal refused', async () => {
@@ -126,11 +149,23 @@ describe.each(MODELS)('serveFtp on %s', (model, extra) => {
     expect(out.size).toBe(256_000);
     expect(['426', '225', '226']).toContain(out.abort);
     expect(out.noop).toBe('200');
+    expect(['426', '226']).toContain(out.dropped); // 226 if everything was already in the kernel's buffers
+    expect(out.noop2).toBe('200');
+    expect(out.active).toBe('hello ftp\n');
+    expect(out.trav.length).toBe(26);
     for (const [cmd, code, body] of out.trav) {
       expect(body, cmd).not.toContain('CANARY');
-      expect(code, cmd).toMatch(/^5\d\d$/);
+      expect(body, cmd).not.toContain('secret.txt');
+      if (cmd === 'CWD ../../..') expect(code, cmd).toBe('OK'); // '..' stops at the virtual root, as under chroot
+      else if (code === 'LISTED') expect(cmd, `${cmd} listed ${body}`).toBe('NLST ../'); // the root itself
+      // '..' stops at '/': 'STOR ../evil.txt' may write <root>/evil.txt (as under chroot); through a symlink out, never.
+      else if (/^(STOR|MKD) /.test(cmd) && !cmd.includes('escdir')) expect(code, cmd).toMatch(/^(OK|5\d\d)$/);
+      else expect(code, cmd).toMatch(/^5\d\d$/);
     }
     expect(out.pwd).toBe('/');
+    // Nothing was written, removed or created outside the root.
+    expect(fs.readdirSync(base).filter((n) => /evil/.test(n))).toEqual([]);
+    expect(fs.readFileSync(path.join(base, 'secret.txt'), 'utf8')).toBe('CANARY-OUTSIDE-ROOT');
   });
 
   it('the posixkit FtpClient lists, downloads and uploads', () => {
@@ -149,6 +184,20 @@ describe.each(MODELS)('serveFtp on %s', (model, extra) => {
     } finally {
       c.close();
     }
+  });
+
+  it('a silent control connection gets 421 and a close once idleTimeoutMs (1.5 s) passes', async () => {
+    const t0 = Date.now();
+    const got = await new Promise<string>((resolve) => {
+      const c = net.connect(srv.port, '127.0.0.1');
+      let data = '';
+      const t = setTimeout(() => { c.destroy(); resolve(`HUNG: ${data}`); }, 10_000);
+      c.on('data', (b) => { data += b; });
+      c.on('error', () => {});
+      c.on('close', () => { clearTimeout(t); resolve(data); });
+    });
+    expect(got).toMatch(/^220 .*\r\n421 Timeout\.\r\n$/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1200);
   });
 
   it.skipIf(!have('lftp'))('lftp ls, get, put', async () => {
@@ -176,10 +225,85 @@ function greeting(port: number): Promise<string> {
 }
 const socks: net.Socket[] = [];
 
+const THEFT = `
+import socket, sys, re
+port = int(sys.argv[1])
+ctl = socket.create_connection(('127.0.0.1', port), timeout=10)
+f = ctl.makefile('rb')
+def reply():
+    line = f.readline().decode()
+    while line[3:4] == '-':
+        line = f.readline().decode()
+    return line
+def cmd(c):
+    ctl.sendall((c + '\\r\\n').encode()); return reply()
+reply(); cmd('USER anonymous'); cmd('PASS x'); cmd('TYPE I')
+nums = [int(x) for x in re.search(r'(\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)', cmd('PASV')).groups()]
+dport = nums[4] * 256 + nums[5]
+thief = socket.socket(); thief.settimeout(10); thief.bind(('127.0.0.2', 0)); thief.connect(('127.0.0.1', dport))
+legit = socket.create_connection(('127.0.0.1', dport), timeout=10)
+first = cmd('RETR hello.txt')
+data = b''
+while True:
+    b = legit.recv(65536)
+    if not b: break
+    data += b
+stolen = thief.recv(65536)
+print(first[:3], reply()[:3], data.decode().strip(), len(stolen))
+`;
+
+const RETR_ABOR = `
+import socket, sys, time
+ctl = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
+f = ctl.makefile('rb')
+def reply():
+    line = f.readline().decode()
+    while line[3:4] == '-':
+        line = f.readline().decode()
+    return line[:3]
+def cmd(c):
+    ctl.sendall((c + '\\r\\n').encode()); return reply()
+reply(); cmd('USER anonymous'); cmd('PASS x'); cmd('PASV')
+t0 = time.time()
+ctl.sendall(b'RETR hello.txt\\r\\nABOR\\r\\n')   # nobody connects to the passive port
+codes = [reply(), reply()]
+codes.append(cmd('NOOP'))
+print(' '.join(codes), round(time.time() - t0, 1))
+`;
+
 describe('serveFtp limits and refusals', () => {
+  it('ABOR in the same read as the RETR it aborts: no wait for the data connection', async () => {
+    const root = makeRoot('retrabor');
+    const srv = await startServer('ftp-server.js', { model: 'forking', root, acceptTimeoutMs: 20_000 });
+    try {
+      const r = await run('python3', ['-c', RETR_ABOR, String(srv.port)], { timeoutMs: 15_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const [a, b, noop, secs] = r.stdout.toString().trim().split(' ');
+      expect([a, b]).toEqual([expect.stringMatching(/^4\d\d$/), expect.stringMatching(/^2\d\d$/)]);
+      expect(noop).toBe('200');
+      expect(Number(secs)).toBeLessThan(5);
+    } finally {
+      const s = await srv.stop();
+      expect(s.code, srv.output()).toBe(0);
+    }
+  });
+
+  it('PASV theft: a data connection from another IP than the control peer is closed; the client gets its data', async () => {
+    const root = makeRoot('theft');
+    const srv = await startServer('ftp-server.js', { model: 'forking', root });
+    try {
+      const r = await run('python3', ['-c', THEFT, String(srv.port)]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.toString().trim()).toBe('150 226 hello ftp 0');
+    } finally {
+      const s = await srv.stop();
+      expect(s.code, srv.output()).toBe(0);
+    }
+  });
+
   it('refuses event models with a clear error', () => {
     const root = makeRoot('refuse');
-    for (const m of ['epoll-et', 'epoll', 'poll', 'select']) {
+    for (const m of ['epoll-et', 'epoll', 'poll', 'select', 'coroutine']) {
       expect(() => serveFtp({ model: m, root, address: { host: '127.0.0.1', port: 0 } })).toThrow(expect.objectContaining({ code: 'ERR_MODEL_CORE_MISMATCH' }));
     }
     expect(() => serveFtp({ root, maxClients: 0 } as never)).toThrow(/maxClients/);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fdsOf, ROOT, run, ServerChild, startServer, waitFor, zombiesOf } from './servers';
@@ -26,7 +27,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const MODELS: Array<[string, Record<string, unknown>]> = [
   ['epoll-et', {}], ['epoll', {}], ['poll', {}], ['select', {}],
-  ['forking', {}], ['prefork', { workers: 2 }], ['threading', {}],
+  ['forking', {}], ['prefork', { workers: 2 }], ['threading', {}], ['iterative', {}], ['coroutine', {}],
 ];
 
 const PY_CLIENT = `
@@ -51,7 +52,7 @@ describe.each(MODELS)('serveHttp on %s', (model, extra) => {
   let srv: ServerChild;
   let url = '';
   beforeAll(async () => {
-    srv = await startServer('http-server.js', { model, ...extra, root: path.join(root, 'site'), routes: 'demo', lingerMs: 200 });
+    srv = await startServer('http-server.js', { model, ...extra, root: path.join(root, 'site'), routes: 'demo', lingerMs: 200, headerTimeoutMs: 1000 });
     url = `http://127.0.0.1:${srv.port}`;
   });
   afterAll(async () => {
@@ -97,7 +98,21 @@ describe.each(MODELS)('serveHttp on %s', (model, extra) => {
 
     // Connections are closed by now (curl exited); the server's fds come back to where they were.
     expect(await waitFor(() => fdsOf(srv.pid) <= fds0, 3000), `fds ${fdsOf(srv.pid)} > ${fds0}`).toBe(true);
-    expect(zombiesOf(srv.pid)).toEqual([]);
+    expect(await waitFor(() => zombiesOf(srv.pid).length === 0, 3000), `zombies ${zombiesOf(srv.pid)}`).toBe(true);
+  });
+
+  it('a request head left unfinished gets 408 and a close once headerTimeoutMs (1 s) passes', async () => {
+    const t0 = Date.now();
+    const got = await new Promise<string>((resolve) => {
+      const c = net.connect(srv.port, '127.0.0.1', () => c.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+      let data = '';
+      const t = setTimeout(() => { c.destroy(); resolve(`HUNG: ${data}`); }, 8000);
+      c.on('data', (b) => { data += b; });
+      c.on('error', () => {});
+      c.on('close', () => { clearTimeout(t); resolve(data); });
+    });
+    expect(got).toMatch(/^HTTP\/1\.1 408 /);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(800);
   });
 
   it('Python http.client: one keep-alive connection, several requests', async () => {

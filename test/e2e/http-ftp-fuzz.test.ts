@@ -43,7 +43,7 @@ function httpInput(r: () => number): Buffer {
   if (k < 0.15) return Buffer.from(Array.from({ length: 1 + Math.floor(r() * 600) }, () => Math.floor(r() * 256)));
   const parts: Buffer[] = [];
   for (let i = 0, m = 1 + Math.floor(r() * 3); i < m; i++) {
-    let s = Buffer.from(HTTP_SEEDS[Math.floor(r() * HTTP_SEEDS.length)], 'latin1');
+    let s: Buffer = Buffer.from(HTTP_SEEDS[Math.floor(r() * HTTP_SEEDS.length)], 'latin1');
     if (r() < 0.4) s = mutate(r, s);
     if (r() < 0.3) s = s.subarray(0, Math.floor(r() * s.length)); // truncated
     parts.push(s);
@@ -59,7 +59,7 @@ function ftpInput(r: () => number): Buffer {
     if (k < 0.1) parts.push(Buffer.from(Array.from({ length: Math.floor(r() * 200) }, () => Math.floor(r() * 256))));
     else if (k < 0.13) parts.push(Buffer.alloc(5000, 'B'));
     else {
-      let s = Buffer.from(FTP_WORDS[Math.floor(r() * FTP_WORDS.length)] + (r() < 0.9 ? '\r\n' : ''), 'latin1');
+      let s: Buffer = Buffer.from(FTP_WORDS[Math.floor(r() * FTP_WORDS.length)] + (r() < 0.9 ? '\r\n' : ''), 'latin1');
       if (r() < 0.2) s = mutate(r, s);
       parts.push(s);
     }
@@ -112,7 +112,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe.each([['epoll-et'], ['forking']])('HTTP fuzz over sockets on %s', (model) => {
-  it('400 seeded inputs: each answered with HTTP/1.x status lines or closed; server keeps serving; no leak', async () => {
+  it('300 seeded inputs: each answered with HTTP/1.x status lines or closed; server keeps serving; no leak', async () => {
     const srv = await startServer('http-server.js', { model, root, routes: 'demo', headerTimeoutMs: 800, idleTimeoutMs: 800, bodyTimeoutMs: 800, lingerMs: 100 });
     try {
       await run('curl', ['-s', '-o', '/dev/null', `http://127.0.0.1:${srv.port}/`]);
@@ -120,7 +120,7 @@ describe.each([['epoll-et'], ['forking']])('HTTP fuzz over sockets on %s', (mode
       const r = rng(0xC0FFEE);
       const bad: string[] = [];
       let answered = 0;
-      await many(400, 12, async (i) => {
+      await many(300, 12, async (i) => {
         const input = httpInput(r);
         const o = await exchange(srv.port, input, r, r() < 0.5, 6000);
         const text = o.data.toString('latin1');
@@ -129,7 +129,7 @@ describe.each([['epoll-et'], ['forking']])('HTTP fuzz over sockets on %s', (mode
         else if (text.length > 0 && !/^HTTP\/1\.[01] \d{3} /.test(text)) bad.push(`#${i} bad answer: ${JSON.stringify(text.slice(0, 80))}`);
       });
       expect(bad).toEqual([]);
-      expect(answered).toBeGreaterThan(200); // most inputs get a status line; the rest were closed silently
+      expect(answered).toBeGreaterThan(150); // most inputs get a status line; the rest were closed silently
       const ok = await run('curl', ['-s', '-w', '%{http_code}', '-o', '/dev/null', `http://127.0.0.1:${srv.port}/index.html`]);
       expect(ok.stdout.toString()).toBe('200');
       expect(await waitFor(() => fdsOf(srv.pid) <= fds0, 3000), `fds ${fdsOf(srv.pid)} > ${fds0}`).toBe(true);
@@ -143,7 +143,7 @@ describe.each([['epoll-et'], ['forking']])('HTTP fuzz over sockets on %s', (mode
 });
 
 describe('FTP fuzz over sockets on forking', () => {
-  it('200 seeded command streams: replies are well-formed or the connection closes; server keeps serving; no leak', async () => {
+  it('150 seeded command streams: replies are well-formed or the connection closes; server keeps serving; no leak', async () => {
     const srv = await startServer('ftp-server.js', {
       model: 'forking', root, users: { bob: { password: 'pw' } }, idleTimeoutMs: 800, acceptTimeoutMs: 500, connectTimeoutMs: 500,
       dataTimeoutMs: 800, failedLoginDelayMs: 20, maxClients: 64, maxClientsPerIp: 64,
@@ -154,7 +154,7 @@ describe('FTP fuzz over sockets on forking', () => {
       const r = rng(0xF7F);
       const bad: string[] = [];
       let replies = 0;
-      await many(200, 10, async (i) => {
+      await many(150, 10, async (i) => {
         const input = ftpInput(r);
         const o = await exchange(srv.port, input, r, r() < 0.5, 8000);
         const lines = o.data.toString('latin1').split('\r\n');
@@ -174,7 +174,7 @@ describe('FTP fuzz over sockets on forking', () => {
         }
       });
       expect(bad).toEqual([]);
-      expect(replies).toBeGreaterThan(400);
+      expect(replies).toBeGreaterThan(300);
       const ok = await run('curl', ['-s', `ftp://127.0.0.1:${srv.port}/hello.txt`]);
       expect(ok.stdout.toString()).toBe('hello\n');
       expect(fs.readdirSync(root).filter((f) => f.endsWith('.part'))).toEqual([]);
