@@ -183,6 +183,14 @@ describe('process models under failure', () => {
     }
   });
 
+  it('prefork workers leave when their parent is killed with SIGKILL', async () => {
+    const r = await startModel('prefork', 'echo', { address: { port: 0 }, workers: 2 });
+    const workers = childPids(r.pid);
+    expect(workers.length).toBe(2);
+    r.proc.kill('SIGKILL');
+    expect(await until(() => workers.every((p) => !alive(p)), 5000)).toBe(true);
+  });
+
   it('forking leaves no zombie between connections', async () => {
     const r = await startModel('forking', 'echo', { address: { port: 0 } });
     try {
