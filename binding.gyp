@@ -8,6 +8,7 @@
         "native/process.cc",
         "native/fork.cc",
         "native/signal.cc",
+        "native/signal_calls.cc",
         "native/select.cc",
         "native/socket.cc",
         "native/socket_addr.cc",

@@ -1,6 +1,10 @@
 // The posixkit command. Each subcommand parses its own flags; `--help`
 // works everywhere.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { runMenu, terminalIO } from './cli/ftp-client';
+import { FTP_MODELS, serveFtp } from './ftp/server';
+import { serveHttp } from './http/server';
 import { countingCore, startReporter, StatusCounters } from './cli/status';
 import * as modelsMod from './models/index';
 import type { ListenAddress, ListenInfo, ProtocolCore, ServeStats } from './models/types';
@@ -61,12 +65,14 @@ function describeListen(info: ListenInfo, scheme: string): string {
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${info.port}/`;
 }
 
+type Starter = (model: string, address: ListenAddress, wrap: (core: ProtocolCore) => ProtocolCore,
+  onListening: (info: ListenInfo) => void) => ServeStats;
+
 /**
- * Runs `core` on `--model` until Ctrl-C / SIGTERM: prints where it listens,
- * a live status line when stderr is a terminal (or --status), and a summary.
+ * Runs a server on `--model` until Ctrl-C / SIGTERM: prints where it listens,
+ * a live status line when stderr is a terminal (or with --status), and a summary.
  */
-export function runServer(args: Args, core: ProtocolCore, opts: { defModel: string; defPort: number; scheme: string;
-  serve?: (model: string, o: Record<string, unknown>) => ServeStats; extra?: Record<string, unknown> }): number {
+export function runServer(args: Args, start: Starter, opts: { defModel: string; defPort: number; scheme: string }): number {
   const model = args.string('model', opts.defModel)!;
   try {
     modelsMod.getModel(model); // a clear error for an unknown name before anything listens
@@ -77,17 +83,11 @@ export function runServer(args: Args, core: ProtocolCore, opts: { defModel: stri
   const wantStatus = args.has('status') || (process.stderr.isTTY && !args.has('no-status'));
   const counters = wantStatus ? new StatusCounters() : null;
   let reporter: { stop(): void } | null = null;
-  const serveFn = opts.serve ?? ((m: string, o: Record<string, unknown>) => modelsMod.serve(m, o as never));
   let stats: ServeStats;
   try {
-    stats = serveFn(model, {
-      ...opts.extra,
-      address,
-      core: counters ? countingCore(core, counters) : core,
-      onListening: (info: ListenInfo) => {
-        console.log(`posixkit ${model}: serving on ${describeListen(info, opts.scheme)}  (pid ${info.pid}; Ctrl-C stops)`);
-        if (counters) reporter = startReporter(counters, model);
-      },
+    stats = start(model, address, (core) => (counters ? countingCore(core, counters) : core), (info) => {
+      console.log(`posixkit ${model}: serving on ${describeListen(info, opts.scheme)}  (pid ${info.pid}; Ctrl-C stops)`);
+      if (counters) reporter = startReporter(counters, model);
     });
   } finally {
     (reporter as { stop(): void } | null)?.stop();
@@ -95,6 +95,23 @@ export function runServer(args: Args, core: ProtocolCore, opts: { defModel: stri
   }
   console.log(`posixkit ${model}: stopped${stats.signal ? ` by signal ${stats.signal}` : ''}; ${stats.connections} connections, ${stats.errors} errors`);
   return 0;
+}
+
+/** A core on models.serve, for the echo and chat commands. */
+const onModel = (core: () => ProtocolCore): Starter => (model, address, wrap, onListening) =>
+  modelsMod.serve(model, { address, core: wrap(core()), onListening });
+
+/** --user NAME:PASSWORD (repeatable as a comma list) -> users that may upload. */
+function usersFlag(args: Args): Record<string, { password: string; write: boolean }> | undefined {
+  const v = args.string('user');
+  if (v === undefined) return undefined;
+  const users: Record<string, { password: string; write: boolean }> = {};
+  for (const item of v.split(',')) {
+    const i = item.indexOf(':');
+    if (i <= 0 || i === item.length - 1) throw new UsageError('--user takes NAME:PASSWORD[,NAME:PASSWORD...]');
+    users[item.slice(0, i)] = { password: item.slice(i + 1), write: true };
+  }
+  return users;
 }
 
 const serverUsage = (cmd: string, port: number, model: string, more = '') =>
@@ -116,12 +133,37 @@ export const commands: Record<string, Command> = {
   echo: {
     summary: 'an echo server on any model',
     usage: serverUsage('echo', 9000, 'epoll-et'),
-    run: (args) => runServer(args, modelsMod.echoCore(), { defModel: 'epoll-et', defPort: 9000, scheme: 'tcp' }),
+    run: (args) => runServer(args, onModel(() => modelsMod.echoCore()), { defModel: 'epoll-et', defPort: 9000, scheme: 'tcp' }),
   },
   chat: {
     summary: 'a line-based chat room (single-process models)',
     usage: serverUsage('chat', 9001, 'epoll'),
-    run: (args) => runServer(args, modelsMod.chatCore(), { defModel: 'epoll', defPort: 9001, scheme: 'tcp' }),
+    run: (args) => runServer(args, onModel(() => modelsMod.chatCore()), { defModel: 'epoll', defPort: 9001, scheme: 'tcp' }),
+  },
+  http: {
+    summary: 'the HTTP/1.1 server: static files under --root and JSON routes under /api/',
+    usage: serverUsage('http', 8000, 'epoll-et', ' [--root DIR]\n  --root    directory to serve, default ./examples/site of posixkit'),
+    run(args) {
+      const root = path.resolve(args.string('root', path.join(__dirname, '..', 'examples', 'site'))!);
+      if (!existsSync(root)) throw new UsageError(`--root ${root} does not exist`);
+      return runServer(args, (model, address, wrapCore, onListening) =>
+        serveHttp({ model, address, root, routes: 'demo', wrapCore, onListening }), { defModel: 'epoll-et', defPort: 8000, scheme: 'http' });
+    },
+  },
+  ftp: {
+    summary: 'the FTP file server (anonymous read-only; --user NAME:PW may upload)',
+    usage: serverUsage('ftp', 2121, 'forking', ' [--root DIR] [--user NAME:PW]\n  --root    directory to serve, default the current one\n' +
+      `  models    ${FTP_MODELS.join(', ')} (each client owns its process or thread)`),
+    run(args) {
+      const root = path.resolve(args.string('root', '.')!);
+      if (!existsSync(root)) throw new UsageError(`--root ${root} does not exist`);
+      const model = args.string('model', 'forking')!;
+      if (!FTP_MODELS.includes(model)) throw new UsageError(`FTP runs on ${FTP_MODELS.join(', ')}, not ${model}`);
+      if (args.has('unix')) throw new UsageError('FTP needs a TCP address (PASV/PORT carry IP addresses)');
+      const users = usersFlag(args);
+      return runServer(args, (m, address, wrapCore, onListening) =>
+        serveFtp({ model: m, address, root, users, wrapCore, onListening }), { defModel: 'forking', defPort: 2121, scheme: 'ftp' });
+    },
   },
   'ftp-client': {
     summary: "the seeds' menu client: list, get, put, quit over FTP",

@@ -1,5 +1,6 @@
 // Signals: real sigaction handlers that only record, JS handlers run on the
-// main thread, alarm/pause/interval timers, signal masks and signalfd.
+// main thread, signal()/getsignal(), pause and raise. The other calls
+// (alarm, itimers, masks, sigwait, signalfd) are in signal_calls.cc.
 //
 // Delivery (ARCHITECTURE.md "Blocking, async, and signals"):
 //  - OnSignal is the only sigaction handler posixkit installs. It is
@@ -30,11 +31,11 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 
 #include "addon.h"
 #include "errors.h"
+#include "signal.h"
 
 namespace posixkit::sig {
 
@@ -44,7 +45,6 @@ using Napi::Value;
 #define ENV info.Env()
 #define UNDEF info.Env().Undefined()
 
-constexpr int kMax = _NSIG;  // signals are 1 .. kMax-1
 
 // ---- state read and written by OnSignal ------------------------------------
 // Dispositions are process-wide, so this state is too; only the main
@@ -234,7 +234,7 @@ static void ProbeLibuvHandler(uv_loop_t* loop) {
   }
 }
 
-static bool RequireMain(Napi::Env env, const char* what) {
+bool RequireMain(Napi::Env env, const char* what) {
   AddonData* data = GetData(env);
   if (data && data->main_thread) return true;
   Napi::Error e = Napi::Error::New(
@@ -269,14 +269,14 @@ static bool EnsureSetup(Napi::Env env) {
   return true;
 }
 
-static bool ArgSignum(const CallbackInfo& info, size_t i, int* out) {
+bool ArgSignum(const CallbackInfo& info, size_t i, int* out) {
   int64_t v;
   if (!ArgInt(info, i, "signalnum", 1, kMax - 1, &v)) return false;
   *out = static_cast<int>(v);
   return true;
 }
 
-static bool AnyPending() {
+bool AnyPending() {
   for (int s = 1; s < kMax; s++)
     if (g_count[s].load(std::memory_order_relaxed)) return true;
   return false;
@@ -404,7 +404,7 @@ static Value JS__stats(const CallbackInfo& info) {
   return o;
 }
 
-// ---- pause, alarm, raise, itimers --------------------------------------------
+// ---- pause, raise ---------------------------------------------------------------
 
 // pause(2) always ends with EINTR once a handler ran. A signal that arrived
 // before the call but whose JS handler has not run yet (JS was busy) counts:
@@ -419,12 +419,6 @@ static Value JS_pause(const CallbackInfo& info) {
   return UNDEF;
 }
 
-static Value JS_alarm(const CallbackInfo& info) {
-  int64_t s;
-  if (!ArgInt(info, 0, "seconds", 0, UINT32_MAX, &s)) return UNDEF;
-  return Napi::Number::New(ENV, alarm(static_cast<unsigned>(s)));
-}
-
 // raise(3); the JS handler runs before raise_signal returns (as Python).
 static Value JS_raise_signal(const CallbackInfo& info) {
   int signo;
@@ -432,210 +426,6 @@ static Value JS_raise_signal(const CallbackInfo& info) {
   if (raise(signo) != 0) return ThrowErrno(ENV, errno, "raise");
   if (GetData(ENV)->main_thread && AnyPending()) RunSignalHandlersAfterEINTR(ENV);
   return UNDEF;
-}
-
-// Rounds up to the microsecond so a tiny positive time never becomes 0,
-// which would disarm the timer (CPython bpo-30807).
-static struct timeval ToTimeval(double s) {
-  struct timeval tv;
-  double us = std::ceil(s * 1e6);
-  tv.tv_sec = static_cast<time_t>(std::floor(us / 1e6));
-  tv.tv_usec = static_cast<suseconds_t>(us - static_cast<double>(tv.tv_sec) * 1e6);
-  if (tv.tv_usec >= 1000000) {
-    tv.tv_sec += 1;
-    tv.tv_usec -= 1000000;
-  }
-  return tv;
-}
-
-static double FromTimeval(const struct timeval& tv) {
-  return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-}
-
-static Napi::Array Pair(Napi::Env env, double a, double b) {
-  Napi::Array r = Napi::Array::New(env, 2);
-  r.Set(0u, Napi::Number::New(env, a));
-  r.Set(1u, Napi::Number::New(env, b));
-  return r;
-}
-
-static bool ArgSeconds(const CallbackInfo& info, size_t i, const char* name, double* out) {
-  if (!ArgDouble(info, i, name, out)) return false;
-  if (*out < 0 || !std::isfinite(*out) || *out > 1e15) {
-    ThrowRangeError(info.Env(), name, ">= 0 and finite");
-    return false;
-  }
-  return true;
-}
-
-static Value JS_setitimer(const CallbackInfo& info) {
-  int32_t which;
-  double value, interval;
-  if (!ArgInt32(info, 0, "which", &which) || !ArgSeconds(info, 1, "seconds", &value) ||
-      !ArgSeconds(info, 2, "interval", &interval))
-    return UNDEF;
-  struct itimerval nv, ov;
-  nv.it_value = ToTimeval(value);
-  nv.it_interval = ToTimeval(interval);
-  if (setitimer(static_cast<__itimer_which>(which), &nv, &ov) < 0)
-    return ThrowErrno(ENV, errno, "setitimer");
-  return Pair(ENV, FromTimeval(ov.it_value), FromTimeval(ov.it_interval));
-}
-
-static Value JS_getitimer(const CallbackInfo& info) {
-  int32_t which;
-  if (!ArgInt32(info, 0, "which", &which)) return UNDEF;
-  struct itimerval v;
-  if (getitimer(static_cast<__itimer_which>(which), &v) < 0) return ThrowErrno(ENV, errno, "getitimer");
-  return Pair(ENV, FromTimeval(v.it_value), FromTimeval(v.it_interval));
-}
-
-// ---- names, sets, masks ------------------------------------------------------
-
-static Value JS_strsignal(const CallbackInfo& info) {
-  int signo;
-  if (!ArgSignum(info, 0, &signo)) return UNDEF;
-  const char* s = strsignal(signo);
-  if (!s || strstr(s, "Unknown signal")) return ENV.Null();
-  return Napi::String::New(ENV, s);
-}
-
-static Napi::Array SetToArray(Napi::Env env, const sigset_t& set) {
-  Napi::Array a = Napi::Array::New(env);
-  uint32_t n = 0;
-  for (int s = 1; s < kMax; s++)
-    if (sigismember(&set, s) == 1) a.Set(n++, Napi::Number::New(env, s));
-  return a;
-}
-
-static bool ArgSigset(const CallbackInfo& info, size_t i, sigset_t* set) {
-  sigemptyset(set);
-  if (i >= info.Length() || !info[i].IsArray()) {
-    ThrowTypeError(info.Env(), "signals", "an array of signal numbers");
-    return false;
-  }
-  Napi::Array a = info[i].As<Napi::Array>();
-  for (uint32_t k = 0; k < a.Length(); k++) {
-    Napi::Value v = a.Get(k);
-    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-    if (!v.IsNumber()) {
-      ThrowTypeError(info.Env(), "signals", "an array of signal numbers");
-      return false;
-    }
-    if (std::trunc(d) != d || d < 1 || d >= kMax) {
-      ThrowRangeError(info.Env(), "signals", ">= 1 && < NSIG");
-      return false;
-    }
-    sigaddset(set, static_cast<int>(d));  // glibc refuses its 32/33: harmless
-  }
-  return true;
-}
-
-static Value JS_valid_signals(const CallbackInfo& info) {
-  sigset_t set;
-  sigfillset(&set);
-  return SetToArray(ENV, set);
-}
-
-static Value JS_sigpending(const CallbackInfo& info) {
-  sigset_t set;
-  if (sigpending(&set) < 0) return ThrowErrno(ENV, errno, "sigpending");
-  return SetToArray(ENV, set);
-}
-
-// pthread_sigmask(how, signals) -> the previous mask. Signals unblocked on
-// the main thread are delivered as the call returns; their JS handlers run
-// before it returns (Python does the same).
-static Value JS_pthread_sigmask(const CallbackInfo& info) {
-  int32_t how;
-  sigset_t set, old;
-  if (!ArgInt32(info, 0, "how", &how) || !ArgSigset(info, 1, &set)) return UNDEF;
-  if (int err = pthread_sigmask(how, &set, &old)) return ThrowErrno(ENV, err, "pthread_sigmask");
-  Napi::Array prev = SetToArray(ENV, old);
-  if (GetData(ENV)->main_thread && AnyPending() && !RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
-  return prev;
-}
-
-// ---- sigwait family ------------------------------------------------------------
-
-static Napi::Object SiginfoObject(Napi::Env env, const siginfo_t& si) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("si_signo", Napi::Number::New(env, si.si_signo));
-  o.Set("si_code", Napi::Number::New(env, si.si_code));
-  o.Set("si_errno", Napi::Number::New(env, si.si_errno));
-  o.Set("si_pid", Napi::Number::New(env, si.si_pid));
-  o.Set("si_uid", Napi::Number::New(env, si.si_uid));
-  o.Set("si_status", Napi::Number::New(env, si.si_status));
-  o.Set("si_band", Napi::Number::New(env, static_cast<double>(si.si_band)));
-  return o;
-}
-
-// sigtimedwait(signals, timeout) with timeout < 0 meaning none (sigwaitinfo).
-// Returns the siginfo, or null when the timeout passed. EINTR (a signal
-// outside the set ran its handler): the EINTR rule, with the time left.
-// glibc's sigwait() retries EINTR itself, so no JS handler could run: the
-// TS sigwait() uses this too.
-static Value JS_sigtimedwait(const CallbackInfo& info) {
-  sigset_t set;
-  double timeout;
-  if (!ArgSigset(info, 0, &set) || !ArgDouble(info, 1, "timeout", &timeout)) return UNDEF;
-  Deadline deadline(timeout);
-  siginfo_t si;
-  for (;;) {
-    int r;
-    if (deadline.infinite()) {
-      r = sigwaitinfo(&set, &si);
-    } else {
-      struct timespec ts = deadline.RemainingTimespec();
-      r = sigtimedwait(&set, &si, &ts);
-    }
-    if (r >= 0) return SiginfoObject(ENV, si);
-    if (errno == EAGAIN) return ENV.Null();
-    if (errno != EINTR) return ThrowErrno(ENV, errno, deadline.infinite() ? "sigwaitinfo" : "sigtimedwait");
-    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
-  }
-}
-
-// ---- signalfd ------------------------------------------------------------------
-
-static Value JS_signalfd(const CallbackInfo& info) {
-  int32_t fd, flags;
-  sigset_t set;
-  if (!ArgInt32(info, 0, "fd", &fd) || !ArgSigset(info, 1, &set) || !ArgInt32(info, 2, "flags", &flags))
-    return UNDEF;
-  int r = signalfd(fd, &set, flags);
-  if (r < 0) return ThrowErrno(ENV, errno, "signalfd");
-  return Napi::Number::New(ENV, r);
-}
-
-// Reads up to `max` signalfd_siginfo records (blocking unless the fd is
-// O_NONBLOCK; EINTR rule) and decodes them.
-static Value JS_signalfd_read(const CallbackInfo& info) {
-  int fd;
-  int64_t max;
-  if (!ArgFd(info, 0, &fd) || !ArgInt(info, 1, "max", 1, 1024, &max)) return UNDEF;
-  struct signalfd_siginfo buf[64];
-  size_t want = static_cast<size_t>(max < 64 ? max : 64);
-  ssize_t n;
-  for (;;) {
-    n = read(fd, buf, want * sizeof buf[0]);
-    if (n >= 0) break;
-    if (errno != EINTR) return ThrowErrno(ENV, errno, "read");
-    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
-  }
-  size_t got = static_cast<size_t>(n) / sizeof buf[0];
-  Napi::Array out = Napi::Array::New(ENV, got);
-  for (size_t k = 0; k < got; k++) {
-    const signalfd_siginfo& s = buf[k];
-    Napi::Object o = Napi::Object::New(ENV);
-#define F(name) o.Set(#name, Napi::Number::New(ENV, static_cast<double>(s.name)))
-    F(ssi_signo); F(ssi_errno); F(ssi_code); F(ssi_pid); F(ssi_uid); F(ssi_fd); F(ssi_tid);
-    F(ssi_band); F(ssi_overrun); F(ssi_trapno); F(ssi_status); F(ssi_int); F(ssi_ptr);
-    F(ssi_utime); F(ssi_stime); F(ssi_addr);
-#undef F
-    out.Set(static_cast<uint32_t>(k), o);
-  }
-  return out;
 }
 
 #undef ENV
@@ -650,10 +440,9 @@ void InitSignal(Napi::Env env, Napi::Object exports) {
   Napi::Object f = Napi::Object::New(env);
 #define FN(name) f.Set(#name, Napi::Function::New(env, JS_##name, #name))
   FN(signal); FN(getsignal); FN(has_saved); FN(siginterrupt); FN(take_pending); FN(add_pending);
-  FN(after_fork_child); FN(_stats); FN(pause); FN(alarm); FN(raise_signal);
-  FN(setitimer); FN(getitimer); FN(strsignal); FN(valid_signals); FN(sigpending);
-  FN(pthread_sigmask); FN(sigtimedwait); FN(signalfd); FN(signalfd_read);
+  FN(after_fork_child); FN(_stats); FN(pause); FN(raise_signal);
 #undef FN
+  InitSignalCalls(env, f);
   exports.Set("signal", f);
   Napi::Object c = Napi::Object::New(env);
 #define K(name) c.Set(#name, Napi::Number::New(env, name))

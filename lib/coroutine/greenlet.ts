@@ -32,7 +32,6 @@ function packArgs(args: unknown[]): unknown {
   return args.length === 0 ? undefined : args.length === 1 ? args[0] : args;
 }
 
-let current: Greenlet | null = null; // null: the root (plain code) is running
 let trampolineActive = false;
 
 /**
@@ -48,8 +47,8 @@ export class Greenlet {
   readonly name: string;
   static #count = 0;
 
-  /** parent defaults to the greenlet that creates it (null: the root). */
-  constructor(run?: GreenletRun, parent: Greenlet | null = current, name?: string) {
+  /** parent defaults to the greenlet that creates it (the root greenlet in plain code). */
+  constructor(run?: GreenletRun, parent: Greenlet | null = current ?? null, name?: string) {
     if (run !== undefined && typeof run !== 'function') throw invalidArgType('run', 'a generator function', run);
     this.#run = run ?? null;
     this.#parent = parent;
@@ -88,7 +87,7 @@ export class Greenlet {
    * generator that must be delegated to: `const v = yield* g.switch(x)`.
    */
   switch(...args: unknown[]): any {
-    if (current !== null) return switchOp(new SwitchRequest(this, args, false));
+    if (current !== ROOT) return switchOp(new SwitchRequest(this, args, false));
     return trampoline(this, args, false);
   }
 
@@ -98,7 +97,8 @@ export class Greenlet {
    * goes to its parent. Same calling rule as switch().
    */
   throw(err: unknown = new GreenletExit()): any {
-    if (current !== null) return switchOp(new SwitchRequest(this, [err], true));
+    if (this === ROOT && current === ROOT) throw err;
+    if (current !== ROOT) return switchOp(new SwitchRequest(this, [err], true));
     return trampoline(this, [err], true);
   }
 
@@ -169,7 +169,7 @@ function trampoline(target: Greenlet, args: unknown[], isThrow: boolean): unknow
     for (;;) {
       // Switching to a dead greenlet goes to its parent, as in greenlet.
       while (g && g.dead) g = liveParent(g);
-      if (g === null) {
+      if (g === null || g === ROOT) {
         if (isThrow) throw args[0];
         return packArgs(args);
       }
@@ -188,12 +188,19 @@ function trampoline(target: Greenlet, args: unknown[], isThrow: boolean): unknow
       }
     }
   } finally {
-    current = null;
+    current = ROOT;
     trampolineActive = false;
   }
 }
 
-/** The running greenlet, or null in plain code (Python's greenlet.getcurrent() returns the root there). */
-export function getcurrent(): Greenlet | null {
+/**
+ * The root greenlet: plain code. Switching to it from a greenlet returns
+ * from the switch() call that plain code is in. It never dies.
+ */
+export const ROOT: Greenlet = new Greenlet(undefined, null, 'root');
+let current: Greenlet = ROOT;
+
+/** The running greenlet; ROOT in plain code (Python's greenlet.getcurrent()). */
+export function getcurrent(): Greenlet {
   return current;
 }

@@ -7,180 +7,20 @@
 // cooperative socket call); any other call runs to completion, so a
 // blocking posixkit call inside a task blocks every task, as an unpatched
 // blocking call does under gevent.
-import { register_at_fork, close as osClose, pipe2, read as osRead, write as osWrite, O_NONBLOCK } from '../os';
+import { close as osClose, pipe2, read as osRead, write as osWrite, O_NONBLOCK } from '../os';
 import { Epoll, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT } from '../select';
 import { codedError, errno as E, errnoError, invalidArgType, outOfRange, toFd, FileLike } from '../errors';
+import { Effect, Op, Task, TaskExit, TaskFn, TIMEOUT } from './task';
+import { TimerHeap } from './timers';
 
-/** What a task yields to the hub (internal; tasks only ever `yield*` operations). */
-export type Effect =
-  | { k: 'sleep'; at: number }
-  | { k: 'wait'; fd: number; write: boolean; at: number }
-  | { k: 'join'; tasks: Task<unknown>[]; at: number };
-
-/** An operation: a generator a task delegates to with `yield*`. */
-export type Op<T> = Generator<Effect, T, unknown>;
-
-/** A task body: a generator function (or a plain function, which runs to completion at once). */
-export type TaskFn<A extends unknown[], R> = (...args: A) => Generator<Effect, R, unknown> | R;
-
-/** Thrown inside a task by kill(); a task that lets it escape ends normally (value undefined). */
-export class TaskExit extends Error {
-  constructor(message = 'TaskExit') {
-    super(message);
-    this.name = 'TaskExit';
-  }
-}
-
-// The value a timed-out wait resumes with.
-const TIMEOUT: unique symbol = Symbol('timeout');
-
-function deadlineOf(timeout: number | null | undefined, name = 'timeout'): number {
-  if (timeout === undefined || timeout === null) return Infinity;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType(name, 'of type number or null', timeout);
-  if (timeout < 0) throw outOfRange(name, '>= 0 or null', timeout);
-  return performance.now() + timeout * 1000;
-}
-
-let taskCount = 0;
-
-/**
- * A spawned task, gevent's Greenlet: `value`, `exception`, `dead`,
- * `ready()`, `successful()`, `join()`, `kill()`.
- */
-export class Task<R = unknown> {
-  readonly hub: Hub;
-  readonly name: string;
-  /** The return value, once the task ended normally. */
-  value: R | undefined = undefined;
-  /** What the task threw (undefined if it has not, or ended by kill()). */
-  exception: unknown = undefined;
-  #fn: TaskFn<any[], R>;
-  #args: unknown[];
-  /** @internal */ _gen: Generator<Effect, R, unknown> | null = null;
-  /** @internal */ _dead = false;
-  /** @internal bumped on every suspension and wake, so stale timers and fd events are ignored. */
-  _token = 0;
-  /** @internal */ _joiners = new Set<Task<unknown>>();
-  /** @internal the fd wait in progress, for clean-up when woken otherwise. */
-  _fdWait: { fd: number; write: boolean } | null = null;
-  /** @internal */ _joinWait: Task<unknown>[] | null = null;
-
-  /** @internal use spawn() or hub.spawn(). */
-  constructor(hub: Hub, fn: TaskFn<any[], R>, args: unknown[], name?: string) {
-    this.hub = hub;
-    this.#fn = fn;
-    this.#args = args;
-    this.name = name ?? `Task-${++taskCount}`;
-  }
-
-  /** True once the task ended (returned, threw or was killed). */
-  get dead(): boolean {
-    return this._dead;
-  }
-
-  ready(): boolean {
-    return this._dead;
-  }
-
-  /** Ended without an exception. */
-  successful(): boolean {
-    return this._dead && this.exception === undefined;
-  }
-
-  /** @internal first resume: call the function. */
-  _start(): Generator<Effect, R, unknown> | { done: R } {
-    const r = this.#fn(...this.#args);
-    if (r && typeof (r as Generator).next === 'function' && typeof (r as Generator).throw === 'function') {
-      return r as Generator<Effect, R, unknown>;
-    }
-    return { done: r as R };
-  }
-
-  /**
-   * Operation: waits until this task ends or `timeout` seconds pass (then
-   * check `dead`). Never throws the task's exception; read `exception`.
-   */
-  *join(timeout?: number | null): Op<void> {
-    yield* joinOp([this as Task<unknown>], timeout, 1);
-  }
-
-  /**
-   * Ends the task: raises `err` (TaskExit by default) at its suspension
-   * point on the hub's next turn. A task not yet started just ends.
-   * Does not wait: `yield* task.join()` for that.
-   */
-  kill(err: unknown = new TaskExit()): void {
-    this.hub._kill(this, err);
-  }
-
-  toString(): string {
-    return `<Task ${this.name}${this._dead ? ' dead' : ''}>`;
-  }
-}
-
-function* joinOp(tasks: Task<unknown>[], timeout: number | null | undefined, need: number): Op<Task<unknown>[]> {
-  const at = deadlineOf(timeout);
-  for (;;) {
-    const done = tasks.filter((t) => t._dead);
-    if (done.length >= need) return done;
-    const pending = tasks.filter((t) => !t._dead);
-    if ((yield { k: 'join', tasks: pending, at }) === TIMEOUT) return tasks.filter((t) => t._dead);
-  }
-}
+export { Task, TaskExit } from './task';
+export type { Effect, Op, TaskFn } from './task';
 
 interface FdRec {
   r: Task<unknown> | null;
   w: Task<unknown> | null;
   /** Added to the epoll set (it may have been dropped by the kernel if the fd was closed). */
   added: boolean;
-}
-
-interface Timer {
-  at: number;
-  task: Task<unknown>;
-  token: number;
-}
-
-// A binary min-heap of timers; stale entries (old tokens) are dropped lazily.
-class TimerHeap {
-  #a: Timer[] = [];
-  get size(): number {
-    return this.#a.length;
-  }
-  peek(): Timer | undefined {
-    return this.#a[0];
-  }
-  push(t: Timer): void {
-    const a = this.#a;
-    a.push(t);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p].at <= a[i].at) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
-  }
-  pop(): Timer | undefined {
-    const a = this.#a;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l].at < a[m].at) m = l;
-        if (r < a.length && a[r].at < a[m].at) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 interface HubOptions {
@@ -197,7 +37,8 @@ interface HubOptions {
 export class Hub implements Disposable {
   #ep: Epoll;
   #events: Int32Array;
-  #ready: Array<{ task: Task<unknown>; value: unknown; isThrow: boolean }> = [];
+  // Each entry carries the task's token when queued: a later wake (a kill) makes it stale.
+  #ready: Array<{ task: Task<unknown>; value: unknown; isThrow: boolean; token: number }> = [];
   #timers = new TimerHeap();
   #fds = new Map<number, FdRec>();
   #fdWaiters = 0;
@@ -241,7 +82,7 @@ export class Hub implements Disposable {
     if (typeof fn !== 'function') throw invalidArgType('fn', 'a function or generator function', fn);
     if (this.#closed) throw codedError('ERR_HUB_CLOSED', 'the hub is closed');
     const t = new Task<R>(this, fn as TaskFn<any[], R>, args);
-    this.#ready.push({ task: t as Task<unknown>, value: undefined, isThrow: false });
+    this.#ready.push({ task: t as Task<unknown>, value: undefined, isThrow: false, token: 0 });
     return t;
   }
 
@@ -297,7 +138,6 @@ export class Hub implements Disposable {
     osClose(this.#wakeR);
     osClose(this.#wakeW);
     this.#fds.clear();
-    if (defaultHub === this) defaultHub = null;
   }
 
   [Symbol.dispose](): void {
@@ -338,6 +178,10 @@ export class Hub implements Disposable {
   /** @internal */
   _kill(task: Task<unknown>, err: unknown): void {
     if (task._dead) return;
+    if (task === this.#current) {
+      task._pendingKill = err;
+      return;
+    }
     if (task._gen === null) {
       // Never started: it ends now without running.
       this.#ready = this.#ready.filter((r) => r.task !== task);
@@ -375,8 +219,8 @@ export class Hub implements Disposable {
     // Only what is ready now: tasks made ready meanwhile wait for the next turn, after the fds are polled.
     const batch = this.#ready;
     this.#ready = [];
-    for (const { task, value, isThrow } of batch) {
-      if (!task._dead) this.#resume(task, value, isThrow);
+    for (const { task, value, isThrow, token } of batch) {
+      if (!task._dead && token === task._token) this.#resume(task, value, isThrow);
     }
   }
 
@@ -421,15 +265,22 @@ export class Hub implements Disposable {
 
   #suspend(task: Task<unknown>, eff: Effect): void {
     const token = ++task._token;
+    if (task._pendingKill !== undefined) {
+      // kill() of the running task: raised at its next suspension point.
+      const err = task._pendingKill;
+      task._pendingKill = undefined;
+      this.#ready.push({ task, value: err, isThrow: true, token });
+      return;
+    }
     if (eff === null || typeof eff !== 'object' || typeof (eff as Effect).k !== 'string') {
       const what = eff && typeof (eff as unknown as Generator).next === 'function' ? 'a generator (write yield*, not yield)' : String(eff);
-      this.#ready.push({ task, value: new TypeError(`${task.name} yielded ${what}; tasks yield* hub operations`), isThrow: true });
+      this.#ready.push({ task, value: new TypeError(`${task.name} yielded ${what}; tasks yield* hub operations`), isThrow: true, token });
       return;
     }
     if (Number.isFinite(eff.at)) this.#timers.push({ at: eff.at, task, token });
     switch (eff.k) {
       case 'sleep':
-        if (eff.at === -Infinity) this.#ready.push({ task, value: undefined, isThrow: false });
+        if (eff.at === -Infinity) this.#ready.push({ task, value: undefined, isThrow: false, token });
         break;
       case 'join':
         task._joinWait = eff.tasks;
@@ -450,7 +301,7 @@ export class Hub implements Disposable {
     const other = write ? rec.w : rec.r;
     if (other && other !== task) {
       this.#ready.push({
-        task, isThrow: true,
+        task, isThrow: true, token: task._token,
         value: codedError('ERR_CONCURRENT_USE', `fd ${fd} is already waited on for ${write ? 'write' : 'read'} by ${other.name}`),
       });
       return;
@@ -463,7 +314,7 @@ export class Hub implements Disposable {
       this.#arm(fd, rec);
     } catch (e) {
       this.#clearWaits(task);
-      this.#ready.push({ task, value: e, isThrow: true });
+      this.#ready.push({ task, value: e, isThrow: true, token: task._token });
     }
   }
 
@@ -530,102 +381,11 @@ export class Hub implements Disposable {
     if (task._dead) return;
     task._token++; // invalidates its timer and any other registration
     this.#clearWaits(task);
-    this.#ready.push({ task, value, isThrow });
+    this.#ready.push({ task, value, isThrow, token: task._token });
   }
 
   /** @internal used by the cooperative socket: is `value` the timeout marker? */
   static _isTimeout(value: unknown): boolean {
     return value === TIMEOUT;
   }
-}
-
-// ---- the default hub (one per thread; a forked child starts with a new one) -----
-
-let defaultHub: Hub | null = null;
-
-/** This thread's hub, created on first use. */
-export function getHub(): Hub {
-  if (!defaultHub || defaultHub.closed) defaultHub = new Hub();
-  return defaultHub;
-}
-
-register_at_fork({
-  after_in_child: () => {
-    // The epoll instance is shared with the parent after fork: the child must not use it.
-    if (defaultHub) {
-      const h = defaultHub;
-      defaultHub = null;
-      try {
-        h.close();
-      } catch {
-        // nothing to do
-      }
-    }
-  },
-});
-
-/** Spawns on this thread's hub: gevent.spawn. The task starts when the hub runs. */
-export function spawn<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Task<R> {
-  return getHub().spawn(fn, ...args);
-}
-
-/**
- * Operation: suspends the task for `seconds` (0: just lets the other ready
- * tasks run first). From plain code: `run(sleep(1))`.
- */
-export function* sleep(seconds = 0): Op<void> {
-  if (typeof seconds !== 'number' || Number.isNaN(seconds)) throw invalidArgType('seconds', 'of type number', seconds);
-  yield { k: 'sleep', at: seconds <= 0 ? -Infinity : performance.now() + seconds * 1000 };
-}
-
-/**
- * Operation: waits until every task ended, or `timeout` seconds passed (or
- * `count` of them ended); returns the tasks that ended. With `raiseError`,
- * the first exception of an ended task is thrown.
- */
-export function* joinall(tasks: Iterable<Task<any>>, timeout?: number | null, raiseError = false,
-  count?: number): Op<Task<any>[]> {
-  const list = Array.from(tasks);
-  for (const t of list) if (!(t instanceof Task)) throw invalidArgType('tasks[]', 'a Task', t);
-  const done = yield* joinOp(list, timeout, count ?? list.length);
-  if (raiseError) {
-    const failed = done.find((t) => t.exception !== undefined);
-    if (failed) throw failed.exception;
-  }
-  return done;
-}
-
-/**
- * Operation: suspends until `fd` is readable (or hung up / in error);
- * returns the epoll events. With `timeout` (seconds), throws a TimeoutError
- * ('ETIMEDOUT') when it passes. gevent's wait_read.
- */
-export function* wait_read(fd: FileLike, timeout?: number | null): Op<number> {
-  const f = toFd(fd);
-  const r = yield { k: 'wait', fd: f, write: false, at: deadlineOf(timeout) };
-  if (r === TIMEOUT) throw errnoError(E.ETIMEDOUT, 'wait_read');
-  return r as number;
-}
-
-/** Operation: suspends until `fd` is writable; as wait_read. */
-export function* wait_write(fd: FileLike, timeout?: number | null): Op<number> {
-  const f = toFd(fd);
-  const r = yield { k: 'wait', fd: f, write: true, at: deadlineOf(timeout) };
-  if (r === TIMEOUT) throw errnoError(E.ETIMEDOUT, 'wait_write');
-  return r as number;
-}
-
-/**
- * Runs this thread's hub (see Hub.run): `run()` until idle or stop(),
- * `run(op)` until the operation completes, e.g. `run(joinall(tasks))`.
- */
-export function run(): void;
-export function run<T>(op: Op<T>): T;
-export function run<T>(op?: Op<T>): T | void {
-  return op === undefined ? getHub().run() : getHub().run(op);
-}
-
-/** The running task of this thread's hub (null in plain code): gevent.getcurrent(). */
-export function getcurrent(): Task<unknown> | null {
-  return defaultHub?.current ?? null;
 }

@@ -7,7 +7,9 @@ import { errno as E, errnoError, OSError } from '../errors';
 import {
   Address, AF_INET, getaddrinfo, SO_ERROR, SO_REUSEADDR, SOCK_STREAM, SockAddr, Socket, SOL_SOCKET,
 } from '../socket';
-import { getHub, Hub, Op, wait_read, wait_write } from './hub';
+import { getHub, wait_read, wait_write } from './api';
+import { Hub } from './hub';
+import type { Op } from './task';
 
 const EAGAIN = -E.EAGAIN;
 

@@ -49,6 +49,8 @@ export interface ServeFtpOptions extends FtpProtocolOptions {
   signals?: number[];
   stop?: StopHandle;
   onError?: (err: unknown, where: string) => void;
+  /** Wraps the protocol core before the model runs it (the CLI counts connections and requests this way). */
+  wrapCore?: (core: ProtocolCore) => ProtocolCore;
   /** Anything else goes to the model (workers, pool, maxChildren, sendTimeoutMs, backlog ...). */
   [modelOption: string]: unknown;
 }
@@ -412,7 +414,7 @@ export function ftpProtocol(options: FtpProtocolOptions, shared?: SharedArrayBuf
  */
 export function serveFtp(options: ServeFtpOptions): ServeStats {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const { model = 'forking', address = { host: '127.0.0.1', port: 2121 }, ...rest } = options;
+  const { model = 'forking', address = { host: '127.0.0.1', port: 2121 }, wrapCore, ...rest } = options;
   if (!FTP_MODELS.includes(model)) {
     throw codedError('ERR_MODEL_CORE_MISMATCH',
       `serveFtp runs on a blocking model (${FTP_MODELS.join(', ')}): each control connection owns its process or thread ` +
@@ -436,7 +438,7 @@ export function serveFtp(options: ServeFtpOptions): ServeStats {
     core = makeProtocol(fo, new ClientSlots(new Int32Array(map.buffer), max, fo.maxClientsPerIp ?? 10), undefined);
   }
   try {
-    return serve(model, { ...modelOpts, address, core } as never);
+    return serve(model, { ...modelOpts, address, core: wrapCore ? wrapCore(core) : core } as never);
   } finally {
     map?.close();
   }

@@ -34,6 +34,8 @@ export interface ServeHttpOptions extends Omit<HttpConfig, 'routes'> {
   signals?: number[];
   stop?: StopHandle;
   onError?: (err: unknown, where: string) => void;
+  /** Wraps the protocol core before the model runs it (the CLI counts connections and requests this way). */
+  wrapCore?: (core: ProtocolCore) => ProtocolCore;
   /** Anything else goes to the model (workers, pool, maxChildren, maxConnections, sendTimeoutMs, backlog ...). */
   [modelOption: string]: unknown;
 }
@@ -124,7 +126,7 @@ class ServerConnection extends HttpConnection {
  */
 export function serveHttp(options: ServeHttpOptions = {}): ServeStats {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const { model = 'epoll-et', address = { host: '127.0.0.1', port: 8000 }, routes, ...rest } = options;
+  const { model = 'epoll-et', address = { host: '127.0.0.1', port: 8000 }, routes, wrapCore, ...rest } = options;
   const http: Record<string, unknown> = {};
   const modelOpts: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) (HTTP_KEYS.has(k) ? http : modelOpts)[k] = v;
@@ -136,5 +138,5 @@ export function serveHttp(options: ServeHttpOptions = {}): ServeStats {
   }
   const config = { ...(http as HttpConfig), routes };
   const core = serializable ? httpProtocol(config as HttpProtocolOptions) : makeProtocol(config, undefined);
-  return serve(model, { ...modelOpts, address, core } as never);
+  return serve(model, { ...modelOpts, address, core: wrapCore ? wrapCore(core) : core } as never);
 }

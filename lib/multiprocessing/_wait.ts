@@ -11,7 +11,7 @@ interface PollObject {
 }
 const sel = select as unknown as {
   poll?: () => PollObject;
-  POLLIN?: number; POLLHUP?: number; POLLERR?: number;
+  POLLIN?: number; POLLOUT?: number; POLLHUP?: number; POLLERR?: number;
 };
 
 function need(): Required<typeof sel> {
@@ -35,4 +35,13 @@ export function waitReadable(fds: readonly number[], timeoutSec: number | null |
 
 export function readable(fd: number, timeoutSec: number | null | undefined): boolean {
   return waitReadable([fd], timeoutSec).length > 0;
+}
+
+/** Whether `fd` can take a write (poll(2) POLLOUT) within `timeoutSec`. */
+export function writable(fd: number, timeoutSec: number | null | undefined): boolean {
+  const s = need();
+  const p = s.poll();
+  p.register(fd, s.POLLOUT);
+  const ms = timeoutSec === null || timeoutSec === undefined ? null : Math.max(0, Math.ceil(timeoutSec * 1000));
+  return p.poll(ms).length > 0;
 }

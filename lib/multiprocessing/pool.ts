@@ -11,333 +11,30 @@
 // block in poll(2) over the result fds; the async forms (await an
 // AsyncResult, mapAsync, for await over imap) let libuv watch an epoll fd
 // holding the same result fds, so the event loop is never blocked.
-import { resolve as resolvePath } from 'node:path';
-import { serialize } from 'node:v8';
-import { decode, encode } from './_codec';
-import { inspect } from 'node:util';
 import { constants as nodeOsConstants } from 'node:os';
+import { inspect } from 'node:util';
+import { decode, encode } from './_codec';
 import { invalidArgType, invalidArgValue, validateFunction, validateInteger } from '../errors';
 import * as os from '../os';
 import { Epoll, EPOLLIN, epoll } from '../select';
 import { addPrivateFd, closePrivateFd, forgetPrivateFd } from './_fork';
 import { waitReadable } from './_wait';
-import { Connection, sendFrame } from './connection';
-import { ProcessError, TimeoutError, WorkerLostError, stateError } from './errors';
+import { sendFrame } from './connection';
+import { ProcessError, WorkerLostError, stateError } from './errors';
 import { cpuCount } from './process';
+import { type Callable, type FnRef, fnName, fnRef, knownFunctions, registerFunction } from './pool-functions';
+import { type ApplyOptions, AsyncResult, IMapIterator, type Job, Kind, MapResult, type Task } from './pool-results';
+import { workerMain } from './pool-worker';
+
+export { registerFunction } from './pool-functions';
+export type { Callable, ModuleRef } from './pool-functions';
+export { AsyncResult, IMapIterator, MapResult } from './pool-results';
+export type { ApplyOptions } from './pool-results';
 
 const SIGTERM = nodeOsConstants.signals.SIGTERM;
 const SIGKILL = nodeOsConstants.signals.SIGKILL;
 
-// ---- functions ----------------------------------------------------------------
-//
-// A function cannot be structured-cloned. Workers are forked, so they hold a
-// copy of every function the parent had at the time; what they lack is a way
-// to name it. Functions get an id in this registry the first time a pool sees
-// them; a worker knows the ids registered before it was forked. A task whose
-// function is newer than an idle worker makes the pool replace that worker by
-// a fresh fork (which knows it), once. A function may also be named by module
-// path ('path/to/mod.js#name' or { module, name }): the worker require()s it.
-
-export type ModuleRef = string | { module: string; name: string };
-export type Callable = ((...args: any[]) => unknown) | ModuleRef;
-type FnRef = number | { module: string; name: string };
-
-const registry: Array<(...args: any[]) => unknown> = [];
-const ids = new Map<(...args: any[]) => unknown, number>();
-
-/** Registers functions ahead, so pools forked afterwards need no refork for them. */
-export function registerFunction(...fns: Array<(...args: any[]) => unknown>): void {
-  for (const fn of fns) {
-    validateFunction(fn, 'fn');
-    fnRef(fn);
-  }
-}
-
-function fnRef(fn: Callable): FnRef {
-  if (typeof fn === 'function') {
-    let id = ids.get(fn);
-    if (id === undefined) {
-      id = registry.length;
-      registry.push(fn);
-      ids.set(fn, id);
-    }
-    return id;
-  }
-  let module: unknown, name: unknown;
-  if (typeof fn === 'string') {
-    const i = fn.lastIndexOf('#');
-    if (i <= 0 || i === fn.length - 1) throw invalidArgValue('func', fn, "must look like 'path/to/module.js#exportName'");
-    module = fn.slice(0, i);
-    name = fn.slice(i + 1);
-  } else if (fn !== null && typeof fn === 'object') {
-    ({ module, name } = fn as { module: unknown; name: unknown });
-  }
-  if (typeof module !== 'string' || typeof name !== 'string') {
-    throw invalidArgType('func', "a function, 'module#export' or { module, name }", fn);
-  }
-  const abs = module.startsWith('.') || module.startsWith('/') ? resolvePath(module) : module;
-  return { module: abs, name };
-}
-
-function lookup(ref: FnRef): (...args: any[]) => unknown {
-  if (typeof ref === 'number') {
-    const fn = registry[ref];
-    if (!fn) throw stateError('ERR_UNKNOWN_FUNCTION', `function #${ref} is unknown in this worker`);
-    return fn;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(ref.module) as Record<string, unknown>;
-  const fn = mod[ref.name];
-  if (typeof fn !== 'function') throw stateError('ERR_UNKNOWN_FUNCTION', `${ref.module} has no function export '${ref.name}'`);
-  return fn as (...args: any[]) => unknown;
-}
-
-// ---- jobs: what the caller holds ---------------------------------------------------
-
-const enum Kind { Apply = 0, Map = 1, Starmap = 2 }
-
-interface Job {
-  /** chunk `index` finished: ok with a value (an array for map chunks) or an error. */
-  _set(index: number, ok: boolean, value: unknown): void;
-}
-
-interface Task {
-  id: number;
-  job: Job;
-  index: number;
-  fn: FnRef;
-  payload: Buffer;
-  what: string;
-}
-
-export interface ApplyOptions<T> {
-  callback?: (value: T) => void;
-  errorCallback?: (error: unknown) => void;
-}
-
-function runCallback(cb: ((v: any) => void) | undefined, v: unknown): void {
-  if (!cb) return;
-  try {
-    cb(v);
-  } catch (e) {
-    // As Python's result handler: a failing callback is reported, the pool goes on.
-    process.stderr.write(`Exception in pool callback: ${inspect(e)}\n`);
-  }
-}
-
-/**
- * The handle of a task (Python's ApplyResult). get/wait/ready/successful as
- * Python; also a thenable: `await pool.applyAsync(f, [x])`.
- */
-export class AsyncResult<T = unknown> implements Job, PromiseLike<T> {
-  protected pool: Pool;
-  #done = false;
-  #ok = false;
-  #value: unknown;
-  #cb: ApplyOptions<T>;
-  #promise: Promise<T> | null = null;
-  #settle: [(v: T) => void, (e: unknown) => void] | null = null;
-
-  /** @internal */
-  constructor(pool: Pool, options: ApplyOptions<T> = {}) {
-    this.pool = pool;
-    this.#cb = options;
-  }
-
-  /** @internal */
-  _set(_index: number, ok: boolean, value: unknown): void {
-    this._finish(ok, value);
-  }
-
-  protected _finish(ok: boolean, value: unknown): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#ok = ok;
-    this.#value = value;
-    if (ok) runCallback(this.#cb.callback, value);
-    else runCallback(this.#cb.errorCallback, value);
-    if (this.#settle) {
-      if (ok) this.#settle[0](value as T);
-      else this.#settle[1](value);
-    }
-  }
-
-  /** Whether the result is in (collects results that arrived, never blocks). */
-  ready(): boolean {
-    if (!this.#done) this.pool._pump(0);
-    return this.#done;
-  }
-
-  /** Whether it completed without error; throws if not ready yet (as Python). */
-  successful(): boolean {
-    if (!this.ready()) throw stateError('ERR_RESULT_NOT_READY', 'result is not ready');
-    return this.#ok;
-  }
-
-  /** Blocks until ready or `timeout` seconds pass (null/undefined: forever). */
-  wait(timeout?: number | null): void {
-    const deadline = deadlineOf(timeout);
-    while (!this.#done) {
-      const left = remaining(deadline);
-      if (left === 0 && deadline !== null) {
-        this.pool._pump(0);
-        return;
-      }
-      this.pool._pump(left);
-    }
-  }
-
-  /** The value, or throws the task's error; TimeoutError after `timeout` seconds. */
-  get(timeout?: number | null): T {
-    this.wait(timeout);
-    if (!this.#done) throw new TimeoutError();
-    if (!this.#ok) throw this.#value;
-    return this.#value as T;
-  }
-
-  then<R1 = T, R2 = never>(onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null): Promise<R1 | R2> {
-    if (!this.#promise) {
-      this.#promise = new Promise<T>((res, rej) => { this.#settle = [res, rej]; });
-      if (this.#done) {
-        if (this.#ok) this.#settle![0](this.#value as T);
-        else this.#settle![1](this.#value);
-      } else {
-        this.pool._watch();
-      }
-    }
-    return this.#promise.then(onfulfilled, onrejected);
-  }
-}
-
-/** mapAsync's result: get() is the list of all results in order. */
-export class MapResult<T = unknown> extends AsyncResult<T[]> {
-  #values: T[];
-  #chunk: number;
-  #left: number;
-
-  /** @internal */
-  constructor(pool: Pool, length: number, chunksize: number, chunks: number, options: ApplyOptions<T[]> = {}) {
-    super(pool, options);
-    this.#values = new Array<T>(length);
-    this.#chunk = chunksize;
-    this.#left = chunks;
-    if (chunks === 0) this._finish(true, this.#values);
-  }
-
-  override _set(index: number, ok: boolean, value: unknown): void {
-    if (!ok) {
-      this._finish(false, value);
-      return;
-    }
-    const vals = value as T[];
-    for (let i = 0; i < vals.length; i++) this.#values[index * this.#chunk + i] = vals[i];
-    if (--this.#left === 0) this._finish(true, this.#values);
-  }
-}
-
-/** imap / imapUnordered: an iterator whose next(timeout) blocks, and an async iterator. */
-export class IMapIterator<T = unknown> implements Job, IterableIterator<T>, AsyncIterable<T> {
-  #pool: Pool;
-  #ordered: boolean;
-  #chunk: number;
-  #length: number;
-  #slots: Array<{ ok: boolean; value: unknown } | undefined>;
-  #arrived: Array<{ ok: boolean; value: unknown }> = [];
-  #next = 0;
-  #waiters: Array<() => void> = [];
-
-  /** @internal */
-  constructor(pool: Pool, length: number, chunksize: number, ordered: boolean) {
-    this.#pool = pool;
-    this.#ordered = ordered;
-    this.#chunk = chunksize;
-    this.#length = length;
-    this.#slots = new Array(length);
-  }
-
-  /** @internal */
-  _set(index: number, ok: boolean, value: unknown): void {
-    const base = index * this.#chunk;
-    const n = Math.min(this.#chunk, this.#length - base);
-    for (let i = 0; i < n; i++) {
-      const item = ok ? { ok, value: (value as unknown[])[i] } : { ok, value };
-      if (this.#ordered) this.#slots[base + i] = item;
-      else this.#arrived.push(item);
-    }
-    for (const w of this.#waiters.splice(0)) w();
-  }
-
-  #take(): { ok: boolean; value: unknown } | undefined {
-    if (this.#ordered) {
-      const it = this.#slots[this.#next];
-      if (it) this.#slots[this.#next] = undefined;
-      return it;
-    }
-    return this.#arrived.shift();
-  }
-
-  /** The next result; blocks (TimeoutError after `timeout` seconds). */
-  next(timeout?: number | null): IteratorResult<T> {
-    if (this.#next >= this.#length) return { done: true, value: undefined };
-    const deadline = deadlineOf(timeout);
-    for (;;) {
-      const it = this.#take();
-      if (it) return this.#yield(it);
-      const left = remaining(deadline);
-      if (left === 0 && deadline !== null) {
-        this.#pool._pump(0);
-        const again = this.#take();
-        if (again) return this.#yield(again);
-        throw new TimeoutError();
-      }
-      this.#pool._pump(left);
-    }
-  }
-
-  #yield(it: { ok: boolean; value: unknown }): IteratorResult<T> {
-    this.#next++;
-    if (!it.ok) throw it.value;
-    return { done: false, value: it.value as T };
-  }
-
-  [Symbol.iterator](): IterableIterator<T> {
-    return this;
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    const self = this;
-    return {
-      async next(): Promise<IteratorResult<T>> {
-        for (;;) {
-          if (self.#next >= self.#length) return { done: true, value: undefined };
-          const it = self.#take();
-          if (it) return self.#yield(it);
-          await new Promise<void>((res) => {
-            self.#waiters.push(res);
-            self.#pool._watch();
-          });
-        }
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
-  }
-}
-
-function deadlineOf(timeout: number | null | undefined): number | null {
-  if (timeout === undefined || timeout === null) return null;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'a number or null', timeout);
-  return performance.now() + Math.max(0, timeout) * 1000;
-}
-
-function remaining(deadline: number | null): number | null {
-  if (deadline === null) return null;
-  return Math.max(0, (deadline - performance.now()) / 1000);
-}
-
-// ---- workers ---------------------------------------------------------------------
+// ---- workers (parent side) ---------------------------------------------------------
 
 interface Worker {
   pid: number;
@@ -350,73 +47,6 @@ interface Worker {
   dead: boolean;
   /** tasks handed to it; at maxtasksperchild it leaves by itself */
   given: number;
-}
-
-// In the worker (never returns): read a task, run it, write its result.
-function workerMain(taskFd: number, resultFd: number, initializer: ((...a: any[]) => unknown) | undefined,
-  initargs: unknown[], maxtasks: number): never {
-  const tasks = new Connection(taskFd, -1, { writable: false });
-  let code = 0;
-  try {
-    if (initializer) initializer(...initargs);
-    for (let done = 0; maxtasks === 0 || done < maxtasks; done++) {
-      let msg: [number, FnRef, Kind, unknown[]] | null;
-      try {
-        msg = tasks.recv() as typeof msg;
-      } catch {
-        break; // the pool closed our pipe (or died): leave
-      }
-      if (msg === null) break;
-      const [id, ref, kind, args] = msg;
-      let reply: Buffer;
-      try {
-        const fn = lookup(ref);
-        let value: unknown;
-        if (kind === Kind.Apply) value = checkSync(fn(...args));
-        else if (kind === Kind.Map) value = args.map((x) => checkSync(fn(x)));
-        else value = args.map((a) => checkSync(fn(...(a as unknown[]))));
-        try {
-          reply = encode([id, true, value]);
-        } catch (e) {
-          throw stateError('ERR_RESULT_NOT_CLONEABLE', `the result could not be sent to the parent: ${(e as Error).message}`);
-        }
-      } catch (e) {
-        reply = packError(id, e);
-      }
-      sendFrame(resultFd, reply);
-    }
-  } catch (e) {
-    code = 1;
-    try {
-      process.stderr.write(`Pool worker ${process.pid}: ${inspect(e)}\n`);
-    } catch { /* nowhere to report */ }
-  }
-  return os._exit(code);
-}
-
-function checkSync(v: unknown): unknown {
-  if (v !== null && typeof v === 'object' && typeof (v as Promise<unknown>).then === 'function') {
-    throw stateError('ERR_ASYNC_TARGET',
-      'the function returned a Promise: pool workers run functions synchronously (a forked worker cannot run the event loop)');
-  }
-  return v;
-}
-
-function packError(id: number, e: unknown): Buffer {
-  const extra: Record<string, unknown> = {};
-  if (e instanceof Error) {
-    for (const [k, v] of Object.entries(e)) {
-      try {
-        serialize(v);
-        extra[k] = v;
-      } catch { /* not cloneable: dropped */ }
-    }
-  }
-  try {
-    return serialize([id, false, e, extra]);
-  } catch {
-    return serialize([id, false, new Error(`task threw an uncloneable value: ${inspect(e)}`), {}]);
-  }
 }
 
 // ---- the pool ----------------------------------------------------------------------
@@ -532,7 +162,7 @@ export class Pool implements Disposable {
     os.set_blocking(rr, false);
     addPrivateFd(tw);
     addPrivateFd(rr);
-    const w: Worker = { pid, taskFd: tw, resultFd: rr, known: registry.length, task: null, buf: Buffer.alloc(0), len: 0, dead: false, given: 0 };
+    const w: Worker = { pid, taskFd: tw, resultFd: rr, known: knownFunctions(), task: null, buf: Buffer.alloc(0), len: 0, dead: false, given: 0 };
     this.#workers.push(w);
     this.#byFd.set(rr, w);
     this.#ep.register(rr, EPOLLIN);
@@ -947,7 +577,3 @@ function toArray(iterable: Iterable<unknown>, kind: Kind): unknown[] {
   return items;
 }
 
-function fnName(fn: Callable): string {
-  if (typeof fn === 'function') return fn.name || '<anonymous>';
-  return typeof fn === 'string' ? fn : `${fn.module}#${fn.name}`;
-}

@@ -4,13 +4,14 @@
 // to the pipe, so it wakes the wait at once, from a signal handler, from a
 // handler, from a forked child or a worker thread (they share the pipe), and
 // no 0.5 s polling loop is needed for it.
+import { writeSync } from 'node:fs';
 import { close as osClose, O_NONBLOCK, pipe2, read as osRead, write as osWrite } from '../os';
 import { Poll, POLLIN } from '../select';
 import {
   AF_INET, AF_UNIX, SHUT_WR, SO_REUSEADDR, SO_REUSEPORT, SOCK_DGRAM, SOCK_STREAM, SockAddr, Socket, SOL_SOCKET,
   Address,
 } from '../socket';
-import { OSError, invalidArgType } from '../errors';
+import { errno, errnoError, OSError, invalidArgType } from '../errors';
 import { BaseRequestHandler, Request } from './handlers';
 
 /**
@@ -39,8 +40,15 @@ export type HandlerClass = (new (request: any, clientAddress: SockAddr, server: 
 export function printRequestError(clientAddress: SockAddr, error: unknown): void {
   const line = '-'.repeat(40);
   const trace = (error as Error)?.stack ?? String(error);
-  process.stderr.write(`${line}\nException occurred during processing of request from ${JSON.stringify(clientAddress)}\n`
-    + `${trace}\n${line}\n`);
+  const text = `${line}\nException occurred during processing of request from ${JSON.stringify(clientAddress)}\n`
+    + `${trace}\n${line}\n`;
+  // Straight to fd 2, as Python's print_exc: in a worker thread process.stderr is
+  // relayed by the main thread's event loop, which serveForever is blocking.
+  try {
+    writeSync(2, text);
+  } catch {
+    process.stderr.write(text);
+  }
 }
 
 /**
@@ -92,6 +100,7 @@ export class BaseServer implements Disposable {
     if (pollInterval !== null && (typeof pollInterval !== 'number' || !(pollInterval >= 0))) {
       throw invalidArgType('pollInterval', 'a non-negative number or null', pollInterval);
     }
+    if (this.fileno() < 0 || this.#wakeR < 0) throw errnoError(errno.EBADF, 'serveForever');
     this.#serving = true;
     const p = new Poll();
     p.register(this.fileno(), POLLIN);
@@ -146,6 +155,7 @@ export class BaseServer implements Disposable {
     if (t === null) t = this.timeout;
     else if (this.timeout !== null) t = Math.min(t, this.timeout);
     const deadline = t === null ? Infinity : performance.now() + t * 1000;
+    if (this.fileno() < 0) throw errnoError(errno.EBADF, 'handleRequest');
     const p = new Poll();
     p.register(this.fileno(), POLLIN);
     for (;;) {

@@ -59,7 +59,10 @@ export class BaseRequestHandler {
  */
 export class SocketReader implements Iterable<Buffer> {
   #sock: Socket;
-  #buf: Buffer = Buffer.alloc(0);
+  // One growing store: recv_into writes after #end, lines are copied out from #start.
+  #store: Buffer;
+  #start = 0;
+  #end = 0;
   #eof = false;
   #chunk: number;
   closed = false;
@@ -68,22 +71,37 @@ export class SocketReader implements Iterable<Buffer> {
   constructor(sock: Socket, bufsize = -1) {
     this.#sock = sock;
     this.#chunk = bufsize > 0 ? bufsize : 65536;
+    this.#store = Buffer.allocUnsafe(this.#chunk);
+  }
+
+  get #buf(): Buffer {
+    return this.#store.subarray(this.#start, this.#end);
   }
 
   #fill(): boolean {
     if (this.#eof) return false;
-    const d = this.#sock.recv(this.#chunk);
-    if (d.length === 0) {
+    const live = this.#end - this.#start;
+    if (this.#store.length - this.#end < this.#chunk) {
+      // Compact in place when the live bytes fit, else grow (doubling keeps long lines linear).
+      const size = live + this.#chunk <= this.#store.length ? this.#store.length : Math.max(this.#store.length * 2, live + this.#chunk);
+      const dst = size === this.#store.length ? this.#store : Buffer.allocUnsafe(size);
+      this.#store.copy(dst, 0, this.#start, this.#end);
+      this.#store = dst;
+      this.#start = 0;
+      this.#end = live;
+    }
+    const n = this.#sock.recv_into(this.#store.subarray(this.#end, this.#end + this.#chunk));
+    if (n === 0) {
       this.#eof = true;
       return false;
     }
-    this.#buf = this.#buf.length === 0 ? d : Buffer.concat([this.#buf, d]);
+    this.#end += n;
     return true;
   }
 
   #take(n: number): Buffer {
-    const out = this.#buf.subarray(0, n);
-    this.#buf = this.#buf.subarray(n);
+    const out = Buffer.from(this.#store.subarray(this.#start, this.#start + n)); // a copy: the store is reused
+    this.#start += n;
     return out;
   }
 
@@ -91,10 +109,10 @@ export class SocketReader implements Iterable<Buffer> {
   read(n = -1): Buffer {
     if (n < 0) {
       while (this.#fill()) { /* to EOF */ }
-      return this.#take(this.#buf.length);
+      return this.#take(this.#end - this.#start);
     }
-    while (this.#buf.length < n && this.#fill()) { /* more */ }
-    return this.#take(Math.min(n, this.#buf.length));
+    while (this.#end - this.#start < n && this.#fill()) { /* more */ }
+    return this.#take(Math.min(n, this.#end - this.#start));
   }
 
   /** One line including its '\n' (without one at end of file); at most `limit` bytes when limit >= 0. */
@@ -103,9 +121,10 @@ export class SocketReader implements Iterable<Buffer> {
     for (;;) {
       const i = this.#buf.indexOf(10, scanned);
       if (i >= 0 && (limit < 0 || i < limit)) return this.#take(i + 1);
-      if (limit >= 0 && this.#buf.length >= limit) return this.#take(limit);
-      scanned = this.#buf.length;
-      if (!this.#fill()) return this.#take(this.#buf.length);
+      const have = this.#end - this.#start;
+      if (limit >= 0 && have >= limit) return this.#take(limit);
+      scanned = have;
+      if (!this.#fill()) return this.#take(this.#end - this.#start);
     }
   }
 

@@ -72,6 +72,13 @@ export function ForkingMixIn<TBase extends Ctor>(Base: TBase) {
     collectChildren({ blocking = false }: { blocking?: boolean } = {}): void {
       const active = this.activeChildren;
       if (!active) return;
+      // A pid the program removed from activeChildren itself (it reaped it): drop its pipe too.
+      for (const [pid, fd] of this.#exitPipes) {
+        if (!active.has(pid)) {
+          this.#exitPipes.delete(pid);
+          osClose(fd);
+        }
+      }
       while (active.size >= this.maxChildren && this.#exitPipes.size > 0) {
         this.#waitAnyExit();
       }
@@ -125,7 +132,12 @@ export function ForkingMixIn<TBase extends Ctor>(Base: TBase) {
     override serverClose(): void {
       super.serverClose();
       // Guarded: a failed bind calls serverClose() before this class's fields exist.
-      if (#exitPipes in this) this.collectChildren({ blocking: this.blockOnClose });
+      if (!(#exitPipes in this)) return;
+      this.collectChildren({ blocking: this.blockOnClose });
+      // Without blockOnClose the children still running stay in activeChildren for the
+      // program to reap; their exit pipes are not needed any more.
+      for (const fd of this.#exitPipes.values()) osClose(fd);
+      this.#exitPipes.clear();
     }
   }
   return Forking;

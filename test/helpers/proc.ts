@@ -56,30 +56,48 @@ export function childrenOf(parent = process.pid): number[] {
 }
 
 /**
- * Forks; the child runs `fn` and always leaves with _exit, so it can never
- * return into the test runner. fn's return value (a number) is the exit code;
- * a throw exits 99 after printing the error. Returns the child's pid.
+ * Forks; the child runs the synchronous `fn` and always leaves with _exit, so
+ * it can never return into the test runner. fn's return value (a number) is
+ * the exit code; a throw exits 99 after printing the error. Returns the
+ * child's pid. For a child that needs its event loop, use forkAsync.
  */
-export function runInChild(fn: () => number | void | Promise<number | void>): number {
+export function runInChild(fn: () => number | void): number {
   const pid = os.fork();
   if (pid !== 0) return pid;
   let code = 0;
   try {
-    const r = fn();
+    const r = fn() as unknown;
     if (r && typeof (r as Promise<unknown>).then === 'function') {
-      (r as Promise<number | void>).then(
-        (v) => os._exit(typeof v === 'number' ? v : 0),
-        (e) => { process.stderr.write(`child failed: ${e?.stack ?? e}\n`); os._exit(99); },
-      );
-      // keep running the loop until the promise settles
-      return -1;
+      process.stderr.write('runInChild: fn returned a promise; use forkAsync for async children\n');
+      code = 98;
+    } else {
+      code = typeof r === 'number' ? r : 0;
     }
-    code = typeof r === 'number' ? r : 0;
   } catch (e) {
     process.stderr.write(`child failed: ${(e as Error)?.stack ?? e}\n`);
     code = 99;
   }
   os._exit(code);
+}
+
+/**
+ * Forks; the child runs async `fn` in its event loop and _exits with its
+ * result (99 on a rejection, 98 after `timeoutMs`). Await it: in the parent it
+ * resolves to the child's pid; in the child it never resolves, so the test
+ * body never goes on there.
+ */
+export function forkAsync(fn: () => Promise<number | void>, timeoutMs = 10_000): Promise<number> {
+  const pid = os.fork();
+  if (pid !== 0) return Promise.resolve(pid);
+  // vitest's worker exits(1) on the 'error' its dead IPC channel emits in the child.
+  process.removeAllListeners('error');
+  process.on('error', () => {});
+  setTimeout(() => os._exit(98), timeoutMs);
+  fn().then((c) => os._exit(typeof c === 'number' ? c : 0), (e) => {
+    process.stderr.write(`child failed: ${(e as Error)?.stack ?? e}\n`);
+    os._exit(99);
+  });
+  return new Promise<number>(() => {});
 }
 
 /** Sleeps without the event loop (Atomics.wait on a private buffer). */
@@ -106,7 +124,7 @@ export function waitWithTimeout(pid: number, timeoutMs = 10_000): { status: numb
 }
 
 /** Forks, runs fn in the child, waits (watchdog) and returns the exit code (-sig if killed). */
-export function forkRun(fn: () => number | void | Promise<number | void>, timeoutMs = 10_000): number {
+export function forkRun(fn: () => number | void, timeoutMs = 10_000): number {
   const pid = runInChild(fn);
   const { status, hung } = waitWithTimeout(pid, timeoutMs);
   if (hung || status === null) throw new Error(`child ${pid} hung for ${timeoutMs} ms`);

@@ -14,8 +14,8 @@ import { Running, serveFtp } from './net-drivers';
 let base = '';
 let root = '';
 let srv: Running;
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const big = Buffer.alloc(300_001, 7).map((_, i) => (i * 13) & 0xff);
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const big = Buffer.from(Uint8Array.from({ length: 300_001 }, (_, i) => (i * 13) & 0xff));
 
 beforeAll(async () => {
   base = fs.mkdtempSync(path.join(osm.tmpdir(), 'pk-ftpc-'));

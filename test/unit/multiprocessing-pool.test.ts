@@ -1,10 +1,11 @@
 // Pool (CONFORMANCE MP-09, MP-10): results, errors, async forms, crashed
 // workers, terminate with many pending tasks.
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as mp from '../../lib/multiprocessing';
 import * as os from '../../lib/os';
-import { fdCount, runNode, sleepSync, zombieChildren } from '../helpers/proc';
+import { fdCount, procState, ROOT, runNode, sleepSync, zombieChildren } from '../helpers/proc';
 
 function square(x: number): number {
   return x * x;
@@ -213,6 +214,27 @@ describe('Pool: failures', () => {
     expect(pool.map(square, [1, 2, 3])).toEqual([1, 4, 9]);
   });
 
+  it('MP-10 repeated: 5 workers killed during 200 tasks; every task settles, the pool keeps its size', () => {
+    pool = new mp.Pool(2, { functions: [napping] });
+    const rs = [...Array(200).keys()].map(() => pool!.applyAsync(napping, [5]));
+    let kills = 0;
+    let lost = 0;
+    for (const r of rs) {
+      if (kills < 5 && rs.indexOf(r) % 30 === 10) {
+        try { os.kill(pool.pids[kills % 2], 9); kills++; } catch { /* already replaced */ }
+      }
+      try {
+        expect(r.get(10)).toBe(5);
+      } catch (e) {
+        expect((e as { code?: string }).code).toBe('ERR_WORKER_LOST');
+        lost++;
+      }
+    }
+    expect(kills).toBe(5);
+    expect(lost).toBeLessThanOrEqual(5);
+    expect(pool.pids.length).toBe(2);
+  });
+
   it('MP-10: killed workers fail awaited tasks too', async () => {
     pool = new mp.Pool(1, { functions: [napping] });
     const r = pool.applyAsync(napping, [20_000]);
@@ -269,5 +291,29 @@ describe('Pool: the async watch never outlives the work', () => {
     const r = runNode(['test/fixtures/mp_pool_exit.js'], { timeout: 20_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('sync 4\nasync 9\n');
+  });
+});
+
+describe('Pool: a killed parent', () => {
+  it('FAULT-11: the workers leave within 3 s when the parent dies by SIGKILL', async () => {
+    const child = spawn(process.execPath, ['--single-threaded', 'test/fixtures/mp_pool_orphan.js'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((res, rej) => {
+      let buf = '';
+      child.stdout!.on('data', (d) => { buf += d; if (buf.includes('\n')) res(buf); });
+      child.on('exit', () => rej(new Error(`fixture ended early: ${buf}`)));
+    });
+    const pids = line.trim().split(' ').map(Number);
+    expect(pids).toHaveLength(2);
+    const exited = new Promise((res) => child.on('exit', res));
+    child.kill('SIGKILL');
+    await exited;
+    const end = Date.now() + 3000;
+    let left = pids;
+    while (left.length > 0 && Date.now() < end) {
+      left = left.filter((p) => { const st = procState(p); return st !== null && st !== 'Z'; });
+      if (left.length > 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const p of left) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+    expect(left).toEqual([]);
   });
 });

@@ -219,6 +219,28 @@ describe('Process: async join, grandchildren, daemons', () => {
     a.close(); b.close();
   });
 
+  it("join(timeout) is not fooled by a grandchild that outlives its parent (the sentinel is private)", () => {
+    const [a, b] = mp.Pipe();
+    const p = new mp.Process({
+      target: () => {
+        const g = new mp.Process({ target: () => sleepSync(3000) });
+        g.start();
+        b.send(g.pid);
+        os._exit(0); // leaves without joining: the grandchild lives on
+      },
+    });
+    p.start();
+    const gpid = a.recv() as number;
+    try {
+      const dt = elapsed(() => p.join(5));
+      expect(p.exitCode).toBe(0);
+      expect(dt).toBeLessThan(2);
+    } finally {
+      try { os.kill(gpid, 9); } catch { /* gone */ }
+      a.close(); b.close();
+    }
+  });
+
   it('a daemonic process may not have children', () => {
     const p = new mp.Process({
       daemon: true,

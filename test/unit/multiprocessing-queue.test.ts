@@ -66,6 +66,31 @@ describe('Queue in one process', () => {
     q.close();
   });
 
+  it('an unbounded queue whose pipe is full: put(v, false) and put(v, true, t) raise Full instead of blocking', () => {
+    const q = new mp.Queue<string>();
+    const item = 'x'.repeat(1000);
+    let n = 0;
+    for (; n < 1000; n++) {
+      try {
+        q.put(item, false);
+      } catch (e) {
+        expect(e).toBeInstanceOf(mp.Full);
+        break;
+      }
+    }
+    expect(n).toBeGreaterThan(10); // a 64 KiB pipe holds ~60 of these
+    expect(n).toBeLessThan(1000);
+    expect(q.qsize()).toBe(n);
+    const dt = timed(() => expect(() => q.put(item, true, 0.2)).toThrow(mp.Full));
+    expect(dt).toBeGreaterThanOrEqual(0.1);
+    expect(dt).toBeLessThan(2);
+    for (let i = 0; i < n; i++) expect(q.get(false)).toBe(item);
+    expect(q.qsize()).toBe(0);
+    q.put('again', false);
+    expect(q.get()).toBe('again');
+    q.close();
+  });
+
   it('put/get on a closed queue throw ERR_QUEUE_CLOSED (MP-03)', () => {
     const q = new mp.Queue();
     q.close();
@@ -98,6 +123,27 @@ describe('Queue across processes', () => {
     expect((q.get(true, 10) as Buffer).equals(big)).toBe(true);
     p.join();
     expect(p.exitCode).toBe(0);
+    q.close();
+  });
+
+  it('tiny messages that lap the length ring and large ones in between all arrive in order', () => {
+    const q = new mp.Queue<number | Buffer>();
+    const big = (i: number): Buffer => Buffer.alloc(100_000, i & 0xff);
+    const p = new mp.Process({
+      target: () => {
+        for (let i = 0; i < 20_000; i++) q.put(i % 1000 === 999 ? big(i) : i % 10);
+      },
+    });
+    p.start();
+    sleepSync(200); // let the producer fill the pipe: ~13,000 five-byte frames, more than the ring's 4,096
+    for (let i = 0; i < 20_000; i++) {
+      const v = q.get(true, 10);
+      if (i % 1000 === 999) expect((v as Buffer).equals(big(i))).toBe(true);
+      else if (v !== i % 10) throw new Error(`item ${i}: got ${String(v)}`);
+    }
+    p.join();
+    expect(p.exitCode).toBe(0);
+    expect(q.qsize()).toBe(0);
     q.close();
   });
 

@@ -1,0 +1,263 @@
+// What the caller of a Pool holds: AsyncResult, MapResult, IMapIterator.
+// They collect through the pool (Pump): poll(2) for the blocking forms, the
+// pool's libuv watch for the async ones.
+import { inspect } from 'node:util';
+import { invalidArgType } from '../errors';
+import { stateError, TimeoutError } from './errors';
+import type { FnRef } from './pool-functions';
+
+// ---- jobs: what the caller holds ---------------------------------------------------
+
+/** @internal what a task does with its function */
+export const Kind = { Apply: 0, Map: 1, Starmap: 2 } as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** @internal the part of a Pool its results use to collect */
+export interface Pump {
+  _pump(timeout: number | null): void;
+  _watch(): void;
+}
+
+/** @internal */
+export interface Job {
+  /** chunk `index` finished: ok with a value (an array for map chunks) or an error. */
+  _set(index: number, ok: boolean, value: unknown): void;
+}
+
+/** @internal */
+export interface Task {
+  id: number;
+  job: Job;
+  index: number;
+  fn: FnRef;
+  payload: Buffer;
+  what: string;
+}
+
+export interface ApplyOptions<T> {
+  callback?: (value: T) => void;
+  errorCallback?: (error: unknown) => void;
+}
+
+function runCallback(cb: ((v: any) => void) | undefined, v: unknown): void {
+  if (!cb) return;
+  try {
+    cb(v);
+  } catch (e) {
+    // As Python's result handler: a failing callback is reported, the pool goes on.
+    process.stderr.write(`Exception in pool callback: ${inspect(e)}\n`);
+  }
+}
+
+/**
+ * The handle of a task (Python's ApplyResult). get/wait/ready/successful as
+ * Python; also a thenable: `await pool.applyAsync(f, [x])`.
+ */
+export class AsyncResult<T = unknown> implements Job, PromiseLike<T> {
+  protected pool: Pump;
+  #done = false;
+  #ok = false;
+  #value: unknown;
+  #cb: ApplyOptions<T>;
+  #promise: Promise<T> | null = null;
+  #settle: [(v: T) => void, (e: unknown) => void] | null = null;
+
+  /** @internal */
+  constructor(pool: Pump, options: ApplyOptions<T> = {}) {
+    this.pool = pool;
+    this.#cb = options;
+  }
+
+  /** @internal */
+  _set(_index: number, ok: boolean, value: unknown): void {
+    this._finish(ok, value);
+  }
+
+  protected _finish(ok: boolean, value: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#ok = ok;
+    this.#value = value;
+    if (ok) runCallback(this.#cb.callback, value);
+    else runCallback(this.#cb.errorCallback, value);
+    if (this.#settle) {
+      if (ok) this.#settle[0](value as T);
+      else this.#settle[1](value);
+    }
+  }
+
+  /** Whether the result is in (collects results that arrived, never blocks). */
+  ready(): boolean {
+    if (!this.#done) this.pool._pump(0);
+    return this.#done;
+  }
+
+  /** Whether it completed without error; throws if not ready yet (as Python). */
+  successful(): boolean {
+    if (!this.ready()) throw stateError('ERR_RESULT_NOT_READY', 'result is not ready');
+    return this.#ok;
+  }
+
+  /** Blocks until ready or `timeout` seconds pass (null/undefined: forever). */
+  wait(timeout?: number | null): void {
+    const deadline = deadlineOf(timeout);
+    while (!this.#done) {
+      const left = remaining(deadline);
+      if (left === 0 && deadline !== null) {
+        this.pool._pump(0);
+        return;
+      }
+      this.pool._pump(left);
+    }
+  }
+
+  /** The value, or throws the task's error; TimeoutError after `timeout` seconds. */
+  get(timeout?: number | null): T {
+    this.wait(timeout);
+    if (!this.#done) throw new TimeoutError();
+    if (!this.#ok) throw this.#value;
+    return this.#value as T;
+  }
+
+  then<R1 = T, R2 = never>(onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null): Promise<R1 | R2> {
+    if (!this.#promise) {
+      this.#promise = new Promise<T>((res, rej) => { this.#settle = [res, rej]; });
+      if (this.#done) {
+        if (this.#ok) this.#settle![0](this.#value as T);
+        else this.#settle![1](this.#value);
+      } else {
+        this.pool._watch();
+      }
+    }
+    return this.#promise.then(onfulfilled, onrejected);
+  }
+}
+
+/** mapAsync's result: get() is the list of all results in order. */
+export class MapResult<T = unknown> extends AsyncResult<T[]> {
+  #values: T[];
+  #chunk: number;
+  #left: number;
+
+  /** @internal */
+  constructor(pool: Pump, length: number, chunksize: number, chunks: number, options: ApplyOptions<T[]> = {}) {
+    super(pool, options);
+    this.#values = new Array<T>(length);
+    this.#chunk = chunksize;
+    this.#left = chunks;
+    if (chunks === 0) this._finish(true, this.#values);
+  }
+
+  override _set(index: number, ok: boolean, value: unknown): void {
+    if (!ok) {
+      this._finish(false, value);
+      return;
+    }
+    const vals = value as T[];
+    for (let i = 0; i < vals.length; i++) this.#values[index * this.#chunk + i] = vals[i];
+    if (--this.#left === 0) this._finish(true, this.#values);
+  }
+}
+
+/** imap / imapUnordered: an iterator whose next(timeout) blocks, and an async iterator. */
+export class IMapIterator<T = unknown> implements Job, IterableIterator<T>, AsyncIterable<T> {
+  #pool: Pump;
+  #ordered: boolean;
+  #chunk: number;
+  #length: number;
+  #slots: Array<{ ok: boolean; value: unknown } | undefined>;
+  #arrived: Array<{ ok: boolean; value: unknown }> = [];
+  #next = 0;
+  #waiters: Array<() => void> = [];
+
+  /** @internal */
+  constructor(pool: Pump, length: number, chunksize: number, ordered: boolean) {
+    this.#pool = pool;
+    this.#ordered = ordered;
+    this.#chunk = chunksize;
+    this.#length = length;
+    this.#slots = new Array(length);
+  }
+
+  /** @internal */
+  _set(index: number, ok: boolean, value: unknown): void {
+    const base = index * this.#chunk;
+    const n = Math.min(this.#chunk, this.#length - base);
+    for (let i = 0; i < n; i++) {
+      const item = ok ? { ok, value: (value as unknown[])[i] } : { ok, value };
+      if (this.#ordered) this.#slots[base + i] = item;
+      else this.#arrived.push(item);
+    }
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  #take(): { ok: boolean; value: unknown } | undefined {
+    if (this.#ordered) {
+      const it = this.#slots[this.#next];
+      if (it) this.#slots[this.#next] = undefined;
+      return it;
+    }
+    return this.#arrived.shift();
+  }
+
+  /** The next result; blocks (TimeoutError after `timeout` seconds). */
+  next(timeout?: number | null): IteratorResult<T> {
+    if (this.#next >= this.#length) return { done: true, value: undefined };
+    const deadline = deadlineOf(timeout);
+    for (;;) {
+      const it = this.#take();
+      if (it) return this.#yield(it);
+      const left = remaining(deadline);
+      if (left === 0 && deadline !== null) {
+        this.#pool._pump(0);
+        const again = this.#take();
+        if (again) return this.#yield(again);
+        throw new TimeoutError();
+      }
+      this.#pool._pump(left);
+    }
+  }
+
+  #yield(it: { ok: boolean; value: unknown }): IteratorResult<T> {
+    this.#next++;
+    if (!it.ok) throw it.value;
+    return { done: false, value: it.value as T };
+  }
+
+  [Symbol.iterator](): IterableIterator<T> {
+    return this;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    const self = this;
+    return {
+      async next(): Promise<IteratorResult<T>> {
+        for (;;) {
+          if (self.#next >= self.#length) return { done: true, value: undefined };
+          const it = self.#take();
+          if (it) return self.#yield(it);
+          await new Promise<void>((res) => {
+            self.#waiters.push(res);
+            self.#pool._watch();
+          });
+        }
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+}
+
+export function deadlineOf(timeout: number | null | undefined): number | null {
+  if (timeout === undefined || timeout === null) return null;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'a number or null', timeout);
+  return performance.now() + Math.max(0, timeout) * 1000;
+}
+
+export function remaining(deadline: number | null): number | null {
+  if (deadline === null) return null;
+  return Math.max(0, (deadline - performance.now()) / 1000);
+}
+
