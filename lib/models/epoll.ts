@@ -17,7 +17,7 @@ export interface EpollOptions extends EventOptions {
 const R = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 
 export class EpollWaiter implements Waiter {
-  readonly edge = false;
+  readonly edge: boolean = false;
   readonly ep = new Epoll();
   readonly events: Int32Array;
   constructor(maxEvents = 1024) {
