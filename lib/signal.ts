@@ -106,7 +106,13 @@ export class ItimerError extends OSError {}
 
 const MODE_HANDLER = 2;
 const MODE_FOREIGN = 3;
-const handlers = new Map<number, SignalHandler>();
+// One table per thread even when two copies of this module are loaded (lib/
+// and dist/, or a bundler's duplicate): the addon keeps one dispatcher per
+// environment, and whichever copy registered last must find every handler.
+const HANDLERS = Symbol.for('posixkit.signal.handlers');
+const handlers: Map<number, SignalHandler> =
+  ((globalThis as Record<symbol, unknown>)[HANDLERS] as Map<number, SignalHandler> | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[HANDLERS] = new Map<number, SignalHandler>()) as Map<number, SignalHandler>;
 
 function validateSignum(signalnum: unknown, name = 'signalnum'): number {
   return validateInteger(signalnum, name, 1, NSIG - 1);

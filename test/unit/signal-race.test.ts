@@ -77,3 +77,15 @@ describe('pending handlers run before a call blocks', () => {
     expect(os.waitstatus_to_exitcode(waitWithTimeout(pid).status!)).toBe(0);
   });
 });
+
+describe('two copies of posixkit/signal in one process', () => {
+  it('share one handler table (the addon has one dispatcher per environment)', async () => {
+    const dist = await import('../../dist/signal.js');
+    let hits = 0;
+    signal.signal(signal.SIGUSR2, () => { hits++; });
+    // Loading the second copy registered its dispatcher last; ours must still run.
+    expect(typeof dist.signal).toBe('function');
+    signal.raise_signal(signal.SIGUSR2);
+    expect(hits).toBe(1);
+  });
+});
