@@ -6,6 +6,7 @@
 #include <string>
 
 #include "addon.h"
+#include "signal.h"
 
 namespace posixkit {
 
@@ -180,6 +181,12 @@ bool RunSignalHandlersAfterEINTR(Napi::Env env) {
   if (!data || !data->main_thread || data->signal_dispatch.IsEmpty()) return true;
   data->signal_dispatch.Call({});
   return !env.IsExceptionPending();
+}
+
+bool RunPendingSignalsBeforeBlocking(Napi::Env env) {
+  // A handful of relaxed loads: cheap enough for the hot paths too.
+  if (!sig::AnyPending()) return true;
+  return RunSignalHandlersAfterEINTR(env);
 }
 
 static struct timespec Now() {

@@ -49,6 +49,12 @@ bool ArgString(const Napi::CallbackInfo& info, size_t i, const char* name, std::
 // true and the call retries with its remaining timeout (see Deadline).
 bool RunSignalHandlersAfterEINTR(Napi::Env env);
 
+// The other half of the rule: a signal that landed while JS ran (between two
+// syscalls) has only been recorded; its EINTR is spent. Every blocking call
+// runs such pending handlers before it blocks, so it never sleeps through a
+// signal that has already arrived. Same return value as above.
+bool RunPendingSignalsBeforeBlocking(Napi::Env env);
+
 // A monotonic deadline so a retried wait sleeps only for what is left.
 class Deadline {
  public:

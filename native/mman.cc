@@ -193,6 +193,7 @@ static Value JS_mman_ftruncate(const CallbackInfo& info) {
   int fd;
   int64_t length;
   if (!ArgFd(info, 0, &fd) || !ArgInt(info, 1, "length", 0, INT64_C(1) << 52, &length)) return UNDEF;
+  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
   for (;;) {
     if (ftruncate(fd, static_cast<off_t>(length)) == 0) return UNDEF;
     if (errno != EINTR) return ThrowErrno(ENV, errno, "ftruncate");
@@ -301,6 +302,7 @@ static napi_value JS_futex_wait(napi_env env, napi_callback_info cbinfo) {
     }
   }
   Deadline deadline(timeout);
+  if (!RunPendingSignalsBeforeBlocking(Napi::Env(env))) return nullptr;
   for (;;) {
     struct timespec ts, *tp = nullptr;
     // FUTEX_WAIT's timeout is relative: recompute what is left each time.

@@ -34,6 +34,7 @@ static Value JS_waitpid(const CallbackInfo& info) {
   int32_t pid, options;
   if (!ArgInt32(info, 0, "pid", &pid) || !ArgInt32(info, 1, "options", &options)) return UNDEF;
   int status = 0;
+  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
   for (;;) {
     pid_t r = waitpid(pid, &status, options);
     if (r >= 0) return Pair(ENV, r, r == 0 ? 0 : status);
@@ -136,6 +137,7 @@ static Value JS_read(const CallbackInfo& info) {
   uint8_t* buf;
   size_t len;
   if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "buffer", &buf, &len)) return UNDEF;
+  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
   for (;;) {
     ssize_t n = read(fd, buf, len);
     if (n >= 0) return Napi::Number::New(ENV, static_cast<double>(n));
@@ -150,6 +152,7 @@ static Value JS_write(const CallbackInfo& info) {
   uint8_t* buf;
   size_t len;
   if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len)) return UNDEF;
+  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
   for (;;) {
     ssize_t n = write(fd, buf, len);
     if (n >= 0) return Napi::Number::New(ENV, static_cast<double>(n));

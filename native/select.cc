@@ -97,6 +97,7 @@ static Value JS_select(const CallbackInfo& info) {
   r = copy.p, w = r + nr, x = w + nw;
   Deadline deadline(timeout);
   int n;
+  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
   for (;;) {
     // select() rewrites the sets (and, on Linux, the timeval): start afresh.
     rs = rs0, ws = ws0, xs = xs0;
@@ -141,6 +142,7 @@ static Value JS_poll(const CallbackInfo& info) {
     return UNDEF;
   auto* fds = reinterpret_cast<struct pollfd*>(table);
   Deadline deadline(timeout);
+  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
   for (;;) {
     int n = poll(fds, static_cast<nfds_t>(nfds), deadline.RemainingMs());
     if (n >= 0) return Napi::Number::New(ENV, n);
@@ -190,6 +192,10 @@ static int WaitPairs(Napi::Env env, int epfd, int32_t* out, int maxevents, doubl
                      bool* threw) {
   if (maxevents > kMaxBatch) maxevents = kMaxBatch;
   Deadline deadline(timeout);
+  if (!RunPendingSignalsBeforeBlocking(env)) {
+    *threw = true;
+    return -EINTR;
+  }
   for (;;) {
     if (t_scratch.size() < static_cast<size_t>(maxevents)) t_scratch.resize(maxevents);
     struct epoll_event* evs = t_scratch.data();

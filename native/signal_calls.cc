@@ -177,6 +177,7 @@ static Value JS_sigtimedwait(const CallbackInfo& info) {
   if (!ArgSigset(info, 0, &set) || !ArgDouble(info, 1, "timeout", &timeout)) return UNDEF;
   Deadline deadline(timeout);
   siginfo_t si;
+  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
   for (;;) {
     int r;
     if (deadline.infinite()) {
@@ -213,6 +214,7 @@ static Value JS_signalfd_read(const CallbackInfo& info) {
   struct signalfd_siginfo buf[64];
   size_t want = static_cast<size_t>(max < 64 ? max : 64);
   ssize_t n;
+  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
   for (;;) {
     n = read(fd, buf, want * sizeof buf[0]);
     if (n >= 0) break;

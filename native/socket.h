@@ -51,6 +51,7 @@ class CallDeadline {
 
 inline ssize_t WaitFd(Napi::Env env, int fd, short events, CallDeadline& cdl) {
   const Deadline& dl = cdl.get();
+  if (!RunPendingSignalsBeforeBlocking(env)) return kThrown;
   for (;;) {
     struct pollfd p = {fd, events, 0};
     int r = poll(&p, 1, dl.RemainingMs());
@@ -68,6 +69,7 @@ inline ssize_t WaitFd(Napi::Env env, int fd, short events, CallDeadline& cdl) {
 template <typename Op>
 inline ssize_t SockCall(Napi::Env env, int fd, double timeout, short events, CallDeadline& dl,
                         Op op) {
+  if (!RunPendingSignalsBeforeBlocking(env)) return kThrown;
   for (;;) {
     ssize_t r = op();
     if (r >= 0) return r;

@@ -134,9 +134,6 @@ export class BlockingFtpSession implements Session {
   tick(nowMs: number): void {
     this.#s.tick(nowMs);
     this.#pump();
-    // NOTE: the blocking driver goes back to recv(2) after tick() without
-    // taking the output: send the 421 here, or the client waits for it.
-    try { this.#flushCtl(); } catch { this.#s.close(); }
   }
   close(): void {
     if (this.#closed) return;

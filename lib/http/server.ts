@@ -7,7 +7,7 @@ import { serve } from '../models';
 import type { ConnInfo, CoreRef, ListenAddress, ListenInfo, ProtocolCore, ServeStats, Session, StopHandle } from '../models/types';
 import { AF_INET, AF_INET6, IPPROTO_TCP, SOCK_STREAM, Socket, TCP_NODELAY } from '../socket';
 import { HttpConfig, HttpConnection, HttpCore } from './core';
-import { isFileOutput, OutputItem, releaseOutput } from './output';
+import { isFileOutput, OutputItem } from './output';
 import { demoRoutes, Router } from './routes';
 
 /** Routes that a worker thread can rebuild: `require(module)[export](...args)` returns a Router. */
@@ -76,7 +76,7 @@ function makeProtocol(config: Omit<HttpConfig, 'routes'> & { routes?: RoutesOpti
     // The HttpConnection is the Session: feed/onEof/takeOutput/wantsClose/wantsRead/lingerMs/nextDeadline/tick/close.
     open(conn: ConnInfo): Session {
       if (conn.family === AF_INET || conn.family === AF_INET6) noDelay(conn.fd, conn.family);
-      return new ServerConnection(core, BLOCKING.has(conn.model) ? conn : null);
+      return new ServerConnection(core);
     },
     ref,
   };
@@ -90,7 +90,6 @@ function noDelay(fd: number, family: number): void {
 }
 
 const COALESCE = 64 * 1024;
-const BLOCKING = new Set(['iterative', 'forking', 'prefork', 'threading']);
 
 /**
  * An HttpConnection whose output merges adjacent byte items (a head and a
@@ -98,34 +97,6 @@ const BLOCKING = new Set(['iterative', 'forking', 'prefork', 'threading']);
  * a blocking driver's sendall per item would otherwise make.
  */
 class ServerConnection extends HttpConnection {
-  readonly #conn: ConnInfo | null;
-  constructor(core: HttpCore, blockingConn: ConnInfo | null) {
-    super(core);
-    this.#conn = blockingConn;
-  }
-
-  // NOTE: the blocking driver (models' driveBlocking) calls tick() after a
-  // receive timeout and goes back to recv(2) without taking the output, so a
-  // 408 would sit unsent while the client waits. On the blocking models the
-  // connection's thread is ours during the call: send the reply here.
-  override tick(nowMs?: number): void {
-    super.tick(nowMs);
-    if (this.#conn === null) return;
-    const out = super.takeOutput();
-    if (out === null) return;
-    const sock = new Socket(this.#conn.family, SOCK_STREAM, 0, this.#conn.fd);
-    try {
-      for (const it of out) {
-        if (isFileOutput(it)) releaseOutput(it); // a timeout reply is never a file
-        else sock.sendall(it);
-      }
-    } catch {
-      this.close(); // the peer is gone
-    } finally {
-      sock.detach();
-    }
-  }
-
   override takeOutput(): OutputItem[] | null {
     const out = super.takeOutput();
     if (out === null || out.length < 2) return out;

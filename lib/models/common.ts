@@ -349,9 +349,11 @@ export function driveBlocking(sock: Socket, session: Session, buf: Buffer, o: Bl
         break; // nothing more can come in; what the session had to say is sent
       }
       else if (n === -E.EAGAIN) {
+        // SO_RCVTIMEO: a session deadline (tick, then send what it produced: a 408, a goodbye), or the
+        // one-second wake-up for signals a race left pending.
         runPendingSignals();
-        if (deadline !== null && Date.now() >= deadline) session.tick?.(Date.now());
-        continue; // nothing new to send
+        if (deadline === null || Date.now() < deadline) continue;
+        session.tick?.(Date.now());
       }
       else if (n === -E.EINTR) continue;
       else break; // ECONNRESET and friends: the peer is gone

@@ -32,7 +32,9 @@ export function serve(o: ServeOptions): ServeStats {
     hub = new Hub({ maxevents: 1024 });
     const h = hub;
     const lsock = cooperative(listener, h);
-    const readSize = o.readSize ?? 65536;
+    // One receive buffer for every task: a task only suspends before recv(2) writes into it, and
+    // feed() copies what it keeps before any other task runs.
+    const buf = Buffer.allocUnsafe(o.readSize ?? 65536);
     o.onListening?.(listenInfo(NAME, listener));
     h.spawn(function* acceptor(): Op<void> {
       for (;;) {
@@ -67,7 +69,6 @@ export function serve(o: ServeOptions): ServeStats {
       }
     });
     function* connection(c: CoSocket, id: number): Op<void> {
-      const buf = Buffer.allocUnsafe(readSize);
       let session: Session | null = null;
       let flushing = false;
       let closed = false;

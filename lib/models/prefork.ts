@@ -153,9 +153,15 @@ function worker(inherited: Socket, addr: ListenAddress, slot: number, o: Prefork
     }
     const buf = Buffer.allocUnsafe(o.readSize ?? 65536);
     let id = 0;
+    // A parent killed with SIGKILL cannot stop us: notice it on the accept wake-ups (every second).
+    const parent = os.getppid();
+    const orphaned = (): boolean => os.getppid() !== parent;
     for (;;) {
-      const conn = acceptBlocking(sock, report);
-      if (conn === null) continue;
+      const conn = acceptBlocking(sock, report, orphaned);
+      if (conn === null) {
+        if (orphaned()) break;
+        continue;
+      }
       try {
         id++;
         let session;

@@ -210,11 +210,13 @@ export function ThreadingMixIn<TBase extends Ctor>(Base: TBase) {
     }
 
     override serverClose(): void {
-      super.serverClose();
+      // Join first: a datagram request's thread answers through the server's
+      // own socket, which must not be closed (and its fd number reused) under it.
       if (this.blockOnClose && this.threads) {
         for (const t of this.threads) t.join();
         this.threads.clear();
       }
+      super.serverClose();
     }
   }
   return Threading;

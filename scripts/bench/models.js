@@ -5,7 +5,7 @@
 // p99 latency at concurrency 1, 64 and 1,000 (where the model allows), the
 // memory per 1,000 idle connections (PSS of the server's processes), and the
 // CPU the server burns while idle.
-//   node scripts/bench/models.js [--ms 1000] [--rounds 3] [--pin] [--svg docs/models-bench.svg] [--only epoll-et,node]
+//   node scripts/bench/models.js [--ms 1000] [--rounds 3] [--pin] [--svg docs/models-bench.svg] [--replot results.json] [--only epoll-et,node]
 // Needs `npm run build` (dist/) and gcc.
 'use strict';
 const { execFileSync, spawn, spawnSync } = require('node:child_process');
@@ -25,6 +25,15 @@ const PIN = args.includes('--pin') && os.cpus().length >= 2 && spawnSyncOk('task
 const SVG = opt('svg', null);
 const ONLY = opt('only', null)?.split(',');
 const SIZE = 64;
+
+// --replot FILE: the table and the SVG again from a run's saved results (written to $TMPDIR/pk-models-bench.json).
+const REPLOT = opt('replot', null);
+if (REPLOT) {
+  const results = JSON.parse(fs.readFileSync(REPLOT, 'utf8'));
+  printTable(results);
+  if (SVG) fs.writeFileSync(path.resolve(SVG), svg(results));
+  process.exit(0);
+}
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pk-bench-models-'));
 const LG = path.join(tmp, 'loadgen');
@@ -219,13 +228,13 @@ function svg(results) {
   const conc = [1, 64, 1000];
   const colors = { 1: '#8fb3d9', 64: '#2f6fb0', 1000: '#173a5e' };
   const max = Math.max(...results.flatMap((r) => Object.values(r.runs).map((x) => x.rps)));
-  const H = top + results.length * rowH * 1.6 + 40;
+  const H = Math.round(top + results.length * rowH * 1.6 + 40);
   const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="15">posixkit models: echo throughput (req/s, 64-byte ping-pong, loopback)</text>`];
   conc.forEach((c, i) => out.push(`<rect x="${left + i * 130}" y="30" width="12" height="12" fill="${colors[c]}"/><text x="${left + i * 130 + 16}" y="40">c=${c === 64 ? '64 (16)' : c}</text>`));
   results.forEach((r, i) => {
-    const y = top + i * rowH * 1.6;
+    const y = Math.round(top + i * rowH * 1.6);
     out.push(`<text x="${left - 8}" y="${y + 16}" text-anchor="end">${esc(r.label)}</text>`);
     let k = 0;
     for (const c of conc) {
@@ -233,7 +242,7 @@ function svg(results) {
       if (!run) continue;
       const w = Math.max(1, (run.rps / max) * barMax);
       out.push(`<rect x="${left}" y="${y + k * 9}" width="${w.toFixed(1)}" height="8" fill="${colors[c]}"/>`);
-      out.push(`<text x="${left + w + 4}" y="${y + k * 9 + 8}" font-size="9">${Math.round(run.rps).toLocaleString('en-US')}</text>`);
+      out.push(`<text x="${(left + w + 4).toFixed(1)}" y="${(y + k * 9 + 8).toFixed(1)}" font-size="9">${Math.round(run.rps).toLocaleString('en-US')}</text>`);
       k++;
     }
   });

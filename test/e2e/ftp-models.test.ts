@@ -270,7 +270,58 @@ codes.append(cmd('NOOP'))
 print(' '.join(codes), round(time.time() - t0, 1))
 `;
 
+const STALLS = `
+import socket, sys, time, re
+port = int(sys.argv[1])
+ctl = socket.create_connection(('127.0.0.1', port), timeout=15)
+f = ctl.makefile('rb')
+def reply():
+    line = f.readline().decode()
+    while line[3:4] == '-':
+        line = f.readline().decode()
+    return line[:3]
+def cmd(c):
+    ctl.sendall((c + '\\r\\n').encode()); return reply()
+reply(); cmd('USER anonymous'); cmd('PASS x'); cmd('TYPE I')
+out = []
+# 1. PASV, then RETR, and the client never connects: 425 once acceptTimeoutMs passes.
+cmd('PASV'); t0 = time.time(); out.append(cmd('RETR big.bin')); out.append(round(time.time() - t0, 1))
+# 2. A data connection that never reads a 32 MiB file: 426 once dataTimeoutMs passes without progress.
+ctl.sendall(b'PASV\\r\\n'); line = f.readline().decode()
+nums = [int(x) for x in re.search(r'(\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)', line).groups()]
+data = socket.socket(); data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+data.connect(('127.0.0.1', nums[4] * 256 + nums[5]))
+t0 = time.time(); out.append(cmd('RETR huge.bin')); out.append(reply()); out.append(round(time.time() - t0, 1))
+data.close()
+out.append(cmd('NOOP'))
+print(' '.join(str(x) for x in out))
+`;
+
 describe('serveFtp limits and refusals', () => {
+  it('a data connection that never comes (425) or never reads (426) times out; the session goes on', async () => {
+    const root = makeRoot('stalls');
+    // More than loopback's socket buffers can swallow (the send buffer alone autotunes to 4 MiB).
+    fs.writeFileSync(path.join(root, 'huge.bin'), '');
+    fs.truncateSync(path.join(root, 'huge.bin'), 32 * 1024 * 1024);
+    const srv = await startServer('ftp-server.js', { model: 'forking', root, acceptTimeoutMs: 500, dataTimeoutMs: 800 });
+    try {
+      const r = await run('python3', ['-c', STALLS, String(srv.port)], { timeoutMs: 20_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const [c1, t1, c150, c2, t2, noop] = r.stdout.toString().trim().split(' ');
+      expect(c1).toBe('425');
+      expect(Number(t1)).toBeGreaterThanOrEqual(0.4);
+      expect(Number(t1)).toBeLessThan(8);
+      expect(c150).toBe('150');
+      expect(c2).toBe('426');
+      expect(Number(t2)).toBeLessThan(10);
+      expect(noop).toBe('200');
+    } finally {
+      const s = await srv.stop();
+      expect(s.code, srv.output()).toBe(0);
+    }
+  });
+
+
   it('ABOR in the same read as the RETR it aborts: no wait for the data connection', async () => {
     const root = makeRoot('retrabor');
     const srv = await startServer('ftp-server.js', { model: 'forking', root, acceptTimeoutMs: 20_000 });

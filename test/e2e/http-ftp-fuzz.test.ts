@@ -3,12 +3,22 @@
 // serveFtp (forking) in child processes. Every connection must end with a
 // well-formed answer or a clean close within a bound; afterwards the server
 // still serves a normal request and its fds and children are back.
+// npm test runs a small, bounded sample; `node scripts/stress/http-ftp-fuzz.js`
+// runs the same file at PK_FUZZ_SCALE=10 (and any seed offset).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expectCleanStop, expectSettled, fdsOf, ROOT, run, startServer } from './servers';
+
+const SCALE = Math.max(1, Number(process.env.PK_FUZZ_SCALE || 1));
+const SEED = Number(process.env.PK_FUZZ_SEED || 0);
+const HTTP_N = 60 * SCALE;
+const FTP_N = 40 * SCALE;
+// A hang is no answer and no close for this long: far above the servers' 0.8 s timeouts, so a
+// loaded machine (a slow fork, a starved process) is not mistaken for one.
+const HANG_MS = 20_000;
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -112,35 +122,35 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe.each([['epoll-et'], ['forking']])('HTTP fuzz over sockets on %s', (model) => {
-  it('300 seeded inputs: each answered with HTTP/1.x status lines or closed; server keeps serving; no leak', async () => {
+  it(`${HTTP_N} seeded inputs: each answered with HTTP/1.x status lines or closed; server keeps serving; no leak`, async () => {
     const srv = await startServer('http-server.js', { model, root, routes: 'demo', headerTimeoutMs: 800, idleTimeoutMs: 800, bodyTimeoutMs: 800, lingerMs: 100 });
     try {
       await run('curl', ['-s', '-o', '/dev/null', `http://127.0.0.1:${srv.port}/`]);
       const fds0 = fdsOf(srv.pid);
-      const r = rng(0xC0FFEE);
+      const r = rng(0xC0FFEE + SEED);
       const bad: string[] = [];
       let answered = 0;
-      await many(300, 12, async (i) => {
+      await many(HTTP_N, 8, async (i) => {
         const input = httpInput(r);
-        const o = await exchange(srv.port, input, r, r() < 0.5, 6000);
+        const o = await exchange(srv.port, input, r, r() < 0.5, HANG_MS);
         const text = o.data.toString('latin1');
         if (/^HTTP\/1\.[01] \d{3} /.test(text)) answered++;
         if (o.hung) bad.push(`#${i} hung: ${JSON.stringify(input.toString('latin1').slice(0, 80))}`);
         else if (text.length > 0 && !/^HTTP\/1\.[01] \d{3} /.test(text)) bad.push(`#${i} bad answer: ${JSON.stringify(text.slice(0, 80))}`);
       });
       expect(bad).toEqual([]);
-      expect(answered).toBeGreaterThan(150); // most inputs get a status line; the rest were closed silently
+      expect(answered).toBeGreaterThan(HTTP_N / 2); // most inputs get a status line; the rest were closed silently
       const ok = await run('curl', ['-s', '-w', '%{http_code}', '-o', '/dev/null', `http://127.0.0.1:${srv.port}/index.html`]);
       expect(ok.stdout.toString()).toBe('200');
       await expectSettled(srv, fds0);
     } finally {
       await expectCleanStop(srv);
     }
-  }, 120_000);
+  }, 60_000 + 2_000 * SCALE * 10);
 });
 
 describe('FTP fuzz over sockets on forking', () => {
-  it('150 seeded command streams: replies are well-formed or the connection closes; server keeps serving; no leak', async () => {
+  it(`${FTP_N} seeded command streams: replies are well-formed or the connection closes; server keeps serving; no leak`, async () => {
     const srv = await startServer('ftp-server.js', {
       model: 'forking', root, users: { bob: { password: 'pw' } }, idleTimeoutMs: 800, acceptTimeoutMs: 500, connectTimeoutMs: 500,
       dataTimeoutMs: 800, failedLoginDelayMs: 20, maxClients: 64, maxClientsPerIp: 64,
@@ -148,12 +158,12 @@ describe('FTP fuzz over sockets on forking', () => {
     try {
       await run('curl', ['-s', '--list-only', `ftp://127.0.0.1:${srv.port}/`]);
       const fds0 = fdsOf(srv.pid);
-      const r = rng(0xF7F);
+      const r = rng(0xF7F + SEED);
       const bad: string[] = [];
       let replies = 0;
-      await many(150, 10, async (i) => {
+      await many(FTP_N, 8, async (i) => {
         const input = ftpInput(r);
-        const o = await exchange(srv.port, input, r, r() < 0.5, 8000);
+        const o = await exchange(srv.port, input, r, r() < 0.5, HANG_MS);
         const lines = o.data.toString('latin1').split('\r\n');
         if (lines[lines.length - 1] === '') lines.pop();
         replies += lines.length;
@@ -171,7 +181,7 @@ describe('FTP fuzz over sockets on forking', () => {
         }
       });
       expect(bad).toEqual([]);
-      expect(replies).toBeGreaterThan(300);
+      expect(replies).toBeGreaterThan(2 * FTP_N);
       const ok = await run('curl', ['-s', `ftp://127.0.0.1:${srv.port}/hello.txt`]);
       expect(ok.stdout.toString()).toBe('hello\n');
       expect(fs.readdirSync(root).filter((f) => f.endsWith('.part'))).toEqual([]);
@@ -179,5 +189,5 @@ describe('FTP fuzz over sockets on forking', () => {
     } finally {
       await expectCleanStop(srv);
     }
-  }, 120_000);
+  }, 60_000 + 2_000 * SCALE * 10);
 });

@@ -95,3 +95,26 @@ describe.each([
     }
   });
 });
+
+describe.each(['iterative', 'forking', 'prefork', 'threading', 'coroutine', 'epoll-et', 'select'])('session deadlines on %s', (model) => {
+  it('a half-sent request gets its 408 when the header timeout passes, then the close', async () => {
+    const r = await startModel(model, 'http', { address: { port: 0 }, root, httpConfig: { headerTimeoutMs: 300, lingerMs: 0 }, ...(model === 'threading' ? { pool: 2 } : {}) });
+    try {
+      const t0 = Date.now();
+      const got = await new Promise<string>((resolve, reject) => {
+        const c = net.connect(r.port!, '127.0.0.1', () => c.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+        let text = '';
+        c.on('data', (d) => { text += d; });
+        c.on('end', () => { c.destroy(); resolve(text); });
+        c.on('error', reject);
+        setTimeout(() => { c.destroy(); resolve(`hung: ${text}`); }, 8000);
+      });
+      expect(got).toMatch(/^HTTP\/1\.1 408 /);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+      const { code } = await r.stop();
+      expect(code).toBe(0);
+    } finally {
+      r.proc.kill('SIGKILL');
+    }
+  });
+});

@@ -174,13 +174,21 @@ describe('process models under failure', () => {
         const now = childPids(r.pid);
         return now.length === 3 && !now.includes(before[0]);
       }, 5000)).toBe(true);
-      expect(r.stderr()).toMatch(/ERROR worker .*exited with -9; replacing it/);
+      expect(await until(() => /ERROR worker .*exited with -9; replacing it/.test(r.stderr()), 5000)).toBe(true);
       expect(await echoMany(r, 30)).toBe(30);
       const { code } = await r.stop();
       expect(code).toBe(0);
     } finally {
       r.proc.kill('SIGKILL');
     }
+  });
+
+  it('prefork workers leave when their parent is killed with SIGKILL', async () => {
+    const r = await startModel('prefork', 'echo', { address: { port: 0 }, workers: 2 });
+    const workers = childPids(r.pid);
+    expect(workers.length).toBe(2);
+    r.proc.kill('SIGKILL');
+    expect(await until(() => workers.every((p) => !alive(p)), 5000)).toBe(true);
   });
 
   it('forking leaves no zombie between connections', async () => {

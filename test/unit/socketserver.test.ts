@@ -554,3 +554,22 @@ describe('lifecycle', () => {
       .toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   });
 });
+
+describe('ThreadingUDPServer.serverClose', () => {
+  it('joins request threads before closing the socket they answer through', () => {
+    const server = new ss.ThreadingUDPServer(['127.0.0.1', 0], H.EchoDgram);
+    using c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+    c.settimeout(10);
+    for (let i = 0; i < 5; i++) c.sendto(Buffer.from(`d${i}`), server.serverAddress as socket.Address);
+    const pid = runInChild(() => {
+      for (let i = 0; i < 5; i++) server.handleRequest();
+      server.serverClose(); // right away: every reply must still go out
+      return 0;
+    });
+    const got = new Set<string>();
+    for (let i = 0; i < 5; i++) got.add(c.recvfrom(100)[0].toString().split(' ')[1]);
+    expect(waitWithTimeout(pid).status).toBe(0);
+    expect([...got].sort()).toEqual(['d0', 'd1', 'd2', 'd3', 'd4']);
+    server.serverClose();
+  });
+});
