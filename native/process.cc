@@ -137,13 +137,7 @@ static Value JS_read(const CallbackInfo& info) {
   uint8_t* buf;
   size_t len;
   if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "buffer", &buf, &len)) return UNDEF;
-  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
-  for (;;) {
-    ssize_t n = read(fd, buf, len);
-    if (n >= 0) return Napi::Number::New(ENV, static_cast<double>(n));
-    if (errno != EINTR) return ThrowErrno(ENV, errno, "read");
-    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
-  }
+  return BlockingCall(ENV, "read", [&] { return read(fd, buf, len); });
 }
 
 // write(fd, data) -> bytes written (one write(2); may be partial, as in C).
@@ -152,13 +146,7 @@ static Value JS_write(const CallbackInfo& info) {
   uint8_t* buf;
   size_t len;
   if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len)) return UNDEF;
-  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
-  for (;;) {
-    ssize_t n = write(fd, buf, len);
-    if (n >= 0) return Napi::Number::New(ENV, static_cast<double>(n));
-    if (errno != EINTR) return ThrowErrno(ENV, errno, "write");
-    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
-  }
+  return BlockingCall(ENV, "write", [&] { return write(fd, buf, len); });
 }
 
 // close(2) is never retried: on Linux the fd is gone even after EINTR.
