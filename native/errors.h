@@ -23,6 +23,14 @@ Napi::Value MakeErrnoError(Napi::Env env, int err, const char* syscall,
 Napi::Value ThrowErrno(Napi::Env env, int err, const char* syscall,
                        const char* path = nullptr);
 
+// [a, b] as numbers: the shape of pipe(), socketpair(), waitpid() and the itimer calls.
+inline Napi::Array NumberPair(Napi::Env env, double a, double b) {
+  Napi::Array r = Napi::Array::New(env, 2);
+  r.Set(0u, Napi::Number::New(env, a));
+  r.Set(1u, Napi::Number::New(env, b));
+  return r;
+}
+
 // Node-style argument errors (code ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE).
 Napi::Value ThrowTypeError(Napi::Env env, const char* name, const char* expected);
 Napi::Value ThrowRangeError(Napi::Env env, const char* name, const char* range);

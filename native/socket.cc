@@ -82,10 +82,7 @@ static Value JS_socketpair(const CallbackInfo& info) {
   int sv[2];
   if (socketpair(family, type | SOCK_CLOEXEC, proto, sv) < 0)
     return ThrowErrno(ENV, errno, "socketpair");
-  Napi::Array r = Napi::Array::New(ENV, 2);
-  r.Set(0u, Napi::Number::New(ENV, sv[0]));
-  r.Set(1u, Napi::Number::New(ENV, sv[1]));
-  return r;
+  return NumberPair(ENV, sv[0], sv[1]);
 }
 
 // close(2) is never retried: on Linux the fd is gone even after EINTR.
