@@ -3,6 +3,7 @@
 #pragma once
 #include <napi.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <ctime>
 
@@ -21,6 +22,14 @@ Napi::Value MakeErrnoError(Napi::Env env, int err, const char* syscall,
 // Throws MakeErrnoError(...) and returns undefined, for `return Throw...;`.
 Napi::Value ThrowErrno(Napi::Env env, int err, const char* syscall,
                        const char* path = nullptr);
+
+// [a, b] as numbers: the shape of pipe(), socketpair(), waitpid() and the itimer calls.
+inline Napi::Array NumberPair(Napi::Env env, double a, double b) {
+  Napi::Array r = Napi::Array::New(env, 2);
+  r.Set(0u, Napi::Number::New(env, a));
+  r.Set(1u, Napi::Number::New(env, b));
+  return r;
+}
 
 // Node-style argument errors (code ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE).
 Napi::Value ThrowTypeError(Napi::Env env, const char* name, const char* expected);
@@ -54,6 +63,23 @@ bool RunSignalHandlersAfterEINTR(Napi::Env env);
 // runs such pending handlers before it blocks, so it never sleeps through a
 // signal that has already arrived. Same return value as above.
 bool RunPendingSignalsBeforeBlocking(Napi::Env env);
+
+// One blocking syscall under both halves of the EINTR rule: call() returns
+// >= 0, or -1 with errno set. The result as a Number; on failure, a thrown
+// errno error naming `syscall`, or with syscall == nullptr (the *_raw calls)
+// the Number -errno. Undefined with the exception pending if a handler threw.
+template <typename Call>
+Napi::Value BlockingCall(Napi::Env env, const char* syscall, Call call) {
+  if (!RunPendingSignalsBeforeBlocking(env)) return env.Undefined();
+  for (;;) {
+    auto r = call();
+    if (r >= 0) return Napi::Number::New(env, static_cast<double>(r));
+    if (errno != EINTR) {
+      return syscall ? ThrowErrno(env, errno, syscall) : Napi::Number::New(env, -errno);
+    }
+    if (!RunSignalHandlersAfterEINTR(env)) return env.Undefined();
+  }
+}
 
 // A monotonic deadline so a retried wait sleeps only for what is left.
 class Deadline {

@@ -22,13 +22,6 @@ using Napi::Value;
 #define ENV info.Env()
 #define UNDEF info.Env().Undefined()
 
-static Napi::Array Pair(Napi::Env env, double a, double b) {
-  Napi::Array r = Napi::Array::New(env, 2);
-  r.Set(0u, Napi::Number::New(env, a));
-  r.Set(1u, Napi::Number::New(env, b));
-  return r;
-}
-
 // waitpid(pid, options) -> [pid, status]
 static Value JS_waitpid(const CallbackInfo& info) {
   int32_t pid, options;
@@ -37,7 +30,7 @@ static Value JS_waitpid(const CallbackInfo& info) {
   if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
   for (;;) {
     pid_t r = waitpid(pid, &status, options);
-    if (r >= 0) return Pair(ENV, r, r == 0 ? 0 : status);
+    if (r >= 0) return NumberPair(ENV, r, r == 0 ? 0 : status);
     if (errno != EINTR) return ThrowErrno(ENV, errno, "waitpid");
     if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
   }
@@ -128,7 +121,7 @@ static Value JS_pipe2(const CallbackInfo& info) {
   if (!ArgInt32(info, 0, "flags", &flags)) return UNDEF;
   int fds[2];
   if (pipe2(fds, flags) < 0) return ThrowErrno(ENV, errno, "pipe");
-  return Pair(ENV, fds[0], fds[1]);
+  return NumberPair(ENV, fds[0], fds[1]);
 }
 
 // read(fd, buffer) -> bytes read into the caller's buffer.
@@ -137,13 +130,7 @@ static Value JS_read(const CallbackInfo& info) {
   uint8_t* buf;
   size_t len;
   if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "buffer", &buf, &len)) return UNDEF;
-  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
-  for (;;) {
-    ssize_t n = read(fd, buf, len);
-    if (n >= 0) return Napi::Number::New(ENV, static_cast<double>(n));
-    if (errno != EINTR) return ThrowErrno(ENV, errno, "read");
-    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
-  }
+  return BlockingCall(ENV, "read", [&] { return read(fd, buf, len); });
 }
 
 // write(fd, data) -> bytes written (one write(2); may be partial, as in C).
@@ -152,13 +139,7 @@ static Value JS_write(const CallbackInfo& info) {
   uint8_t* buf;
   size_t len;
   if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len)) return UNDEF;
-  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
-  for (;;) {
-    ssize_t n = write(fd, buf, len);
-    if (n >= 0) return Napi::Number::New(ENV, static_cast<double>(n));
-    if (errno != EINTR) return ThrowErrno(ENV, errno, "write");
-    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
-  }
+  return BlockingCall(ENV, "write", [&] { return write(fd, buf, len); });
 }
 
 // close(2) is never retried: on Linux the fd is gone even after EINTR.

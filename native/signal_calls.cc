@@ -48,13 +48,6 @@ static double FromTimeval(const struct timeval& tv) {
   return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
 }
 
-static Napi::Array Pair(Napi::Env env, double a, double b) {
-  Napi::Array r = Napi::Array::New(env, 2);
-  r.Set(0u, Napi::Number::New(env, a));
-  r.Set(1u, Napi::Number::New(env, b));
-  return r;
-}
-
 static bool ArgSeconds(const CallbackInfo& info, size_t i, const char* name, double* out) {
   if (!ArgDouble(info, i, name, out)) return false;
   if (*out < 0 || !std::isfinite(*out) || *out > 1e15) {
@@ -75,7 +68,7 @@ static Value JS_setitimer(const CallbackInfo& info) {
   nv.it_interval = ToTimeval(interval);
   if (setitimer(static_cast<__itimer_which>(which), &nv, &ov) < 0)
     return ThrowErrno(ENV, errno, "setitimer");
-  return Pair(ENV, FromTimeval(ov.it_value), FromTimeval(ov.it_interval));
+  return NumberPair(ENV, FromTimeval(ov.it_value), FromTimeval(ov.it_interval));
 }
 
 static Value JS_getitimer(const CallbackInfo& info) {
@@ -83,7 +76,7 @@ static Value JS_getitimer(const CallbackInfo& info) {
   if (!ArgInt32(info, 0, "which", &which)) return UNDEF;
   struct itimerval v;
   if (getitimer(static_cast<__itimer_which>(which), &v) < 0) return ThrowErrno(ENV, errno, "getitimer");
-  return Pair(ENV, FromTimeval(v.it_value), FromTimeval(v.it_interval));
+  return NumberPair(ENV, FromTimeval(v.it_value), FromTimeval(v.it_interval));
 }
 
 // ---- names, sets, masks ------------------------------------------------------

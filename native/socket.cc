@@ -82,10 +82,7 @@ static Value JS_socketpair(const CallbackInfo& info) {
   int sv[2];
   if (socketpair(family, type | SOCK_CLOEXEC, proto, sv) < 0)
     return ThrowErrno(ENV, errno, "socketpair");
-  Napi::Array r = Napi::Array::New(ENV, 2);
-  r.Set(0u, Napi::Number::New(ENV, sv[0]));
-  r.Set(1u, Napi::Number::New(ENV, sv[1]));
-  return r;
+  return NumberPair(ENV, sv[0], sv[1]);
 }
 
 // close(2) is never retried: on Linux the fd is gone even after EINTR.
@@ -162,13 +159,9 @@ static Value JS_accept_raw(const CallbackInfo& info) {
   int32_t flags;
   if (!ArgFd(info, 0, &fd) || !ArgInt32(info, 1, "flags", &flags)) return UNDEF;
   if (flags & ~SOCK_NONBLOCK) return ThrowRangeError(ENV, "flags", "0 or SOCK_NONBLOCK");
-  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
-  for (;;) {
-    int r = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | flags);
-    if (r >= 0) return Napi::Number::New(ENV, r);
-    if (errno != EINTR) return Napi::Number::New(ENV, -errno);
-    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
-  }
+  return BlockingCall(ENV, nullptr, [&] {
+    return accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | flags);
+  });
 }
 
 // connect(fd, family, address, timeout, ex). With ex, returns the errno (0 on
@@ -262,13 +255,7 @@ static Value JS_recv_into_raw(const CallbackInfo& info) {
   if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "buffer", &buf, &len) ||
       !ArgInt32(info, 2, "flags", &flags))
     return UNDEF;
-  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
-  for (;;) {
-    ssize_t r = recv(fd, buf, len, flags);
-    if (r >= 0) return Napi::Number::New(ENV, static_cast<double>(r));
-    if (errno != EINTR) return Napi::Number::New(ENV, -errno);
-    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
-  }
+  return BlockingCall(ENV, nullptr, [&] { return recv(fd, buf, len, flags); });
 }
 
 static Value JS_recvfrom(const CallbackInfo& info) {
@@ -348,13 +335,9 @@ static Value JS_send_raw(const CallbackInfo& info) {
       !ArgInt(info, 3, "length", 0, static_cast<int64_t>(len) - off, &n) ||
       !ArgInt32(info, 4, "flags", &flags))
     return UNDEF;
-  if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
-  for (;;) {
-    ssize_t r = send(fd, buf + off, static_cast<size_t>(n), flags | MSG_NOSIGNAL);
-    if (r >= 0) return Napi::Number::New(ENV, static_cast<double>(r));
-    if (errno != EINTR) return Napi::Number::New(ENV, -errno);
-    if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
-  }
+  return BlockingCall(ENV, nullptr, [&] {
+    return send(fd, buf + off, static_cast<size_t>(n), flags | MSG_NOSIGNAL);
+  });
 }
 
 // sendall(fd, data, flags, timeout): the timeout bounds the whole call. On

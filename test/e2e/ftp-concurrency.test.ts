@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fdsOf, run, startServer, waitFor, zombiesOf } from './servers';
+import { expectCleanStop, expectSettled, fdsOf, run, startServer } from './servers';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let base = '';
@@ -60,12 +60,9 @@ describe.each([['forking', {}], ['prefork', { workers: 8 }]])('50 concurrent ftp
         expect(sha(fs.readFileSync(path.join(root, `up-${i}.bin`))), `file ${i}`).toBe(up);
       }
       expect(fs.readdirSync(root).filter((f) => f.endsWith('.part'))).toEqual([]);
-      expect(await waitFor(() => fdsOf(srv.pid) <= fds0, 5000), `fds ${fdsOf(srv.pid)} > ${fds0}`).toBe(true);
-      expect(await waitFor(() => zombiesOf(srv.pid).length === 0, 3000)).toBe(true);
+      await expectSettled(srv, fds0, 5000);
     } finally {
-      const s = await srv.stop();
-      expect(s.code, srv.output()).toBe(0);
-      expect(srv.output()).not.toMatch(/ERROR/);
+      await expectCleanStop(srv);
     }
   }, 120_000);
 });

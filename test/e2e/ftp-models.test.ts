@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FtpClient } from '../../lib/ftp/index';
 import { serveFtp } from '../../lib/ftp/index';
-import { fdsOf, have, run, ServerChild, startServer, waitFor, zombiesOf } from './servers';
+import { expectSettled, fdsOf, have, run, ServerChild, startServer } from './servers';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let base = '';
@@ -135,8 +135,7 @@ describe.each(MODELS)('serveFtp on %s', (model, extra) => {
     expect(anon.code).not.toBe(0);
     expect(fs.existsSync(path.join(root, 'anon.bin'))).toBe(false);
 
-    expect(await waitFor(() => fdsOf(srv.pid) <= fds0, 3000), `fds ${fdsOf(srv.pid)} > ${fds0}`).toBe(true);
-    expect(await waitFor(() => zombiesOf(srv.pid).length === 0, 3000)).toBe(true);
+    await expectSettled(srv, fds0);
   });
 
   it('Python ftplib: nlst, dir, retrbinary, storbinary, abort, traversal refused', async () => {

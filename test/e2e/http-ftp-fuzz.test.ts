@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fdsOf, ROOT, run, startServer, waitFor, zombiesOf } from './servers';
+import { expectCleanStop, expectSettled, fdsOf, ROOT, run, startServer } from './servers';
 
 const SCALE = Math.max(1, Number(process.env.PK_FUZZ_SCALE || 1));
 const SEED = Number(process.env.PK_FUZZ_SEED || 0);
@@ -142,12 +142,9 @@ describe.each([['epoll-et'], ['forking']])('HTTP fuzz over sockets on %s', (mode
       expect(answered).toBeGreaterThan(HTTP_N / 2); // most inputs get a status line; the rest were closed silently
       const ok = await run('curl', ['-s', '-w', '%{http_code}', '-o', '/dev/null', `http://127.0.0.1:${srv.port}/index.html`]);
       expect(ok.stdout.toString()).toBe('200');
-      expect(await waitFor(() => fdsOf(srv.pid) <= fds0, 3000), `fds ${fdsOf(srv.pid)} > ${fds0}`).toBe(true);
-      expect(await waitFor(() => zombiesOf(srv.pid).length === 0, 3000)).toBe(true);
+      await expectSettled(srv, fds0);
     } finally {
-      const s = await srv.stop();
-      expect(s.code, srv.output()).toBe(0);
-      expect(srv.output()).not.toMatch(/ERROR/);
+      await expectCleanStop(srv);
     }
   }, 60_000 + 2_000 * SCALE * 10);
 });
@@ -188,12 +185,9 @@ describe('FTP fuzz over sockets on forking', () => {
       const ok = await run('curl', ['-s', `ftp://127.0.0.1:${srv.port}/hello.txt`]);
       expect(ok.stdout.toString()).toBe('hello\n');
       expect(fs.readdirSync(root).filter((f) => f.endsWith('.part'))).toEqual([]);
-      expect(await waitFor(() => fdsOf(srv.pid) <= fds0, 3000), `fds ${fdsOf(srv.pid)} > ${fds0}`).toBe(true);
-      expect(await waitFor(() => zombiesOf(srv.pid).length === 0, 3000)).toBe(true);
+      await expectSettled(srv, fds0);
     } finally {
-      const s = await srv.stop();
-      expect(s.code, srv.output()).toBe(0);
-      expect(srv.output()).not.toMatch(/ERROR/);
+      await expectCleanStop(srv);
     }
   }, 60_000 + 2_000 * SCALE * 10);
 });

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fdsOf, ROOT, run, ServerChild, startServer, waitFor, zombiesOf } from './servers';
+import { expectSettled, fdsOf, ROOT, run, ServerChild, startServer } from './servers';
 
 const SITE = path.join(ROOT, 'examples/site');
 let root = '';
@@ -97,8 +97,7 @@ describe.each(MODELS)('serveHttp on %s', (model, extra) => {
     expect(JSON.parse(api.stdout.toString())).toEqual({ hello: 'posix' });
 
     // Connections are closed by now (curl exited); the server's fds come back to where they were.
-    expect(await waitFor(() => fdsOf(srv.pid) <= fds0, 3000), `fds ${fdsOf(srv.pid)} > ${fds0}`).toBe(true);
-    expect(await waitFor(() => zombiesOf(srv.pid).length === 0, 3000), `zombies ${zombiesOf(srv.pid)}`).toBe(true);
+    await expectSettled(srv, fds0);
   });
 
   it('a request head left unfinished gets 408 and a close once headerTimeoutMs (1 s) passes', async () => {

@@ -3,6 +3,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { expect } from 'vitest';
+import { zombieChildren } from '../helpers/proc';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -54,33 +56,8 @@ export function fdsOf(pid: number): number {
   try { return fs.readdirSync(`/proc/${pid}/fd`).length; } catch { return -1; }
 }
 
-/** Zombie children of pid (state Z, ppid = pid). */
-export function zombiesOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (rest[0] === 'Z' && Number(rest[1]) === pid) out.push(Number(d));
-    } catch { /* gone */ }
-  }
-  return out;
-}
-
-/** Live children of pid. */
-export function childrenOfPid(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[1]) === pid) out.push(Number(d));
-    } catch { /* gone */ }
-  }
-  return out;
-}
+/** Zombie children of pid (state Z, ppid = pid); live children of pid. */
+export { zombieChildren as zombiesOf, childrenOf as childrenOfPid } from '../helpers/proc';
 
 /** Runs a client program (async: the test process stays responsive), killed after timeoutMs. */
 export function run(cmd: string, args: string[], opts: { timeoutMs?: number; input?: string | Buffer; cwd?: string } = {}):
@@ -108,4 +85,17 @@ export function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean
     const tick = () => { if (cond()) resolve(true); else if (Date.now() > end) resolve(false); else setTimeout(tick, 20); };
     tick();
   });
+}
+
+/** The server's fds come back to fds0 (within fdMs) and it keeps no zombie children. */
+export async function expectSettled(srv: ServerChild, fds0: number, fdMs = 3000): Promise<void> {
+  expect(await waitFor(() => fdsOf(srv.pid) <= fds0, fdMs), `fds ${fdsOf(srv.pid)} > ${fds0}`).toBe(true);
+  expect(await waitFor(() => zombieChildren(srv.pid).length === 0, 3000), `zombies ${zombieChildren(srv.pid)}`).toBe(true);
+}
+
+/** Stops the server: it must exit 0 and have logged no ERROR. */
+export async function expectCleanStop(srv: ServerChild): Promise<void> {
+  const s = await srv.stop();
+  expect(s.code, srv.output()).toBe(0);
+  expect(srv.output()).not.toMatch(/ERROR/);
 }

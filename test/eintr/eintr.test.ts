@@ -27,6 +27,26 @@ const INTERVAL = 0.005;
 
 class HandlerError extends Error {}
 
+/** kase's call with ITIMER_REAL firing into a handler that returns: the handler must run inside it, the result must check. */
+function callWithCountingHandler(kase: EintrCase): void {
+  let calls = 0;
+  signal.signal(signal.SIGALRM, () => { calls++; });
+  const c = kase.prepare();
+  let result: unknown;
+  try {
+    signal.setitimer(signal.ITIMER_REAL, DELAY, INTERVAL);
+    result = c.call();
+    signal.setitimer(signal.ITIMER_REAL, 0);
+    expect(calls, 'the JS handler must run inside the blocking call').toBeGreaterThan(0);
+    c.check?.(result);
+  } finally {
+    signal.setitimer(signal.ITIMER_REAL, 0);
+    signal.signal(signal.SIGALRM, signal.SIG_IGN);
+    c.cleanup();
+  }
+  signal.signal(signal.SIGALRM, signal.SIG_DFL);
+}
+
 expect(families.length, 'at least os and signal cases').toBeGreaterThanOrEqual(2);
 
 for (const [family, cases] of families) {
@@ -34,22 +54,7 @@ for (const [family, cases] of families) {
     for (const kase of cases) {
       it(`${kase.name}: a handler that returns runs, and the call completes correctly`, () => {
         const fds = fdCount();
-        let calls = 0;
-        signal.signal(signal.SIGALRM, () => { calls++; });
-        const c = kase.prepare();
-        let result: unknown;
-        try {
-          signal.setitimer(signal.ITIMER_REAL, DELAY, INTERVAL);
-          result = c.call();
-          signal.setitimer(signal.ITIMER_REAL, 0);
-          expect(calls, 'the JS handler must run inside the blocking call').toBeGreaterThan(0);
-          c.check?.(result);
-        } finally {
-          signal.setitimer(signal.ITIMER_REAL, 0);
-          signal.signal(signal.SIGALRM, signal.SIG_IGN);
-          c.cleanup();
-        }
-        signal.signal(signal.SIGALRM, signal.SIG_DFL);
+        callWithCountingHandler(kase);
         expect(fdCount()).toBe(fds);
         expect(zombieChildren()).toEqual([]);
       });
@@ -97,21 +102,7 @@ describe('EINTR rule with Node threads busy (signals land off the main thread)',
         const before = signal._stats().forwarded;
         // Keep the libuv pool's threads running (unblocked signals) during the call.
         const jobs = Array.from({ length: 4 }, () => new Promise((resolve) => pbkdf2('x', 'y', 60_000, 32, 'sha256', resolve)));
-        let calls = 0;
-        signal.signal(signal.SIGALRM, () => { calls++; });
-        const c = kase.prepare();
-        try {
-          signal.setitimer(signal.ITIMER_REAL, DELAY, INTERVAL);
-          const result = c.call();
-          signal.setitimer(signal.ITIMER_REAL, 0);
-          expect(calls).toBeGreaterThan(0);
-          c.check?.(result);
-        } finally {
-          signal.setitimer(signal.ITIMER_REAL, 0);
-          signal.signal(signal.SIGALRM, signal.SIG_IGN);
-          c.cleanup();
-        }
-        signal.signal(signal.SIGALRM, signal.SIG_DFL);
+        callWithCountingHandler(kase);
         await Promise.all(jobs);
         // Informational: how many deliveries another thread took and forwarded.
         expect(signal._stats().forwarded).toBeGreaterThanOrEqual(before);

@@ -10,6 +10,7 @@ import {
 } from '../../lib/mmap';
 import { binding } from '../../lib/native';
 import { fdCount, forkRun, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
+import { timed } from '../helpers/checks';
 
 // Every segment name this file creates; none may be left in /dev/shm.
 const shmNames = new Set<string>();
@@ -23,12 +24,6 @@ afterAll(() => {
   expect(leaked).toEqual([]);
 });
 afterEach(() => { expect(zombieChildren()).toEqual([]); });
-
-function timed<T>(fn: () => T): [T, number] {
-  const t = performance.now();
-  const r = fn();
-  return [r, (performance.now() - t) / 1000];
-}
 
 function cloexec(fd: number): boolean {
   const flags = /flags:\s*([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1];

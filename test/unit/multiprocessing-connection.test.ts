@@ -2,17 +2,13 @@
 // against python3's multiprocessing.connection.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as mp from '../../lib/multiprocessing';
 import * as os from '../../lib/os';
-import { fdCount, sleepSync, zombieChildren } from '../helpers/proc';
+import { sleepSync } from '../helpers/proc';
+import { checkLeaks } from '../helpers/fds';
 
-let fds = 0;
-beforeEach(() => { fds = fdCount(); });
-afterEach(() => {
-  expect(zombieChildren()).toEqual([]);
-  expect(fdCount()).toBe(fds);
-});
+checkLeaks();
 
 function cloexec(fd: number): boolean {
   const flags = /flags:\s*(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1];

@@ -2,10 +2,12 @@
 // workers, terminate with many pending tasks.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as mp from '../../lib/multiprocessing';
 import * as os from '../../lib/os';
-import { fdCount, procState, ROOT, runNode, sleepSync, zombieChildren } from '../helpers/proc';
+import { procState, ROOT, runNode, sleepSync } from '../helpers/proc';
+import { elapsed } from '../helpers/checks';
+import { checkLeaks } from '../helpers/fds';
 
 function square(x: number): number {
   return x * x;
@@ -33,21 +35,11 @@ function readInit(): string {
 }
 
 let pool: mp.Pool | null = null;
-let fds = 0;
-beforeEach(() => { fds = fdCount(); });
-afterEach(async () => {
+checkLeaks(async () => {
   pool?.terminate();
   pool = null;
   await new Promise((r) => setTimeout(r, 10)); // libuv closes watch handles in its close phase
-  expect(zombieChildren()).toEqual([]);
-  expect(fdCount()).toBe(fds);
 });
-
-function timed(fn: () => void): number {
-  const t = performance.now();
-  fn();
-  return (performance.now() - t) / 1000;
-}
 
 describe('Pool: arguments and states', () => {
   it('validates arguments with Node-style codes', () => {
@@ -100,7 +92,7 @@ describe('Pool: results', () => {
     const r = pool.applyAsync(napping, [300], { callback: (v) => got.push(['ok', v]) });
     expect(r.ready()).toBe(false);
     expect(() => r.successful()).toThrow(expect.objectContaining({ code: 'ERR_RESULT_NOT_READY' }));
-    const dt = timed(() => expect(() => r.get(0.1)).toThrow(mp.TimeoutError));
+    const dt = elapsed(() => expect(() => r.get(0.1)).toThrow(mp.TimeoutError));
     expect(dt).toBeGreaterThanOrEqual(0.08);
     expect(dt).toBeLessThan(2);
     r.wait();
@@ -196,7 +188,7 @@ describe('Pool: failures', () => {
     sleepSync(100);
     os.kill(victim, 9);
     let err: any;
-    const dt = timed(() => {
+    const dt = elapsed(() => {
       try {
         r.get(5);
       } catch (e) {
@@ -248,7 +240,7 @@ describe('Pool: failures', () => {
     for (let i = 0; i < 10_000; i++) results.push(pool.applyAsync(napping, [1000]));
     const it = pool.imap(napping, [1000, 1000]);
     sleepSync(50);
-    const dt = timed(() => pool!.terminate());
+    const dt = elapsed(() => pool!.terminate());
     expect(dt).toBeLessThan(3);
     expect(results.every((r) => r.ready())).toBe(true);
     expect(() => results[0].get()).toThrow(expect.objectContaining({ code: 'ERR_POOL_TERMINATED' }));

@@ -1,23 +1,15 @@
 // Process (CONFORMANCE MP-01, MP-02, EINTR-10), activeChildren, currentProcess.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as mp from '../../lib/multiprocessing';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
-import { fdCount, procState, runNode, sleepSync, zombieChildren } from '../helpers/proc';
+import { procState, runNode, sleepSync } from '../helpers/proc';
+import { elapsed } from '../helpers/checks';
+import { checkLeaks } from '../helpers/fds';
 
-let fds = 0;
-beforeEach(() => { fds = fdCount(); });
-afterEach(() => {
+checkLeaks(() => {
   for (const p of mp.activeChildren()) { p.kill(); p.join(); }
-  expect(zombieChildren()).toEqual([]);
-  expect(fdCount()).toBe(fds);
 });
-
-function elapsed(fn: () => void): number {
-  const t = performance.now();
-  fn();
-  return (performance.now() - t) / 1000;
-}
 
 describe('Process: arguments', () => {
   it('rejects bad options with Node-style codes', () => {

@@ -1,25 +1,17 @@
 // Queue (CONFORMANCE MP-03) and many producers/consumers across processes.
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as mp from '../../lib/multiprocessing';
-import { fdCount, sleepSync, zombieChildren } from '../helpers/proc';
+import { sleepSync } from '../helpers/proc';
+import { elapsed } from '../helpers/checks';
+import { checkLeaks } from '../helpers/fds';
 
 // The shared heap behind the locks maps its first arena (one memfd, kept for
 // the life of the process) on first use: take it before counting fds.
 beforeAll(() => { new mp.Lock(); });
 
-let fds = 0;
-beforeEach(() => { fds = fdCount(); });
-afterEach(() => {
+checkLeaks(() => {
   for (const p of mp.activeChildren()) { p.kill(); p.join(); }
-  expect(zombieChildren()).toEqual([]);
-  expect(fdCount()).toBe(fds);
 });
-
-function timed(fn: () => void): number {
-  const t = performance.now();
-  fn();
-  return (performance.now() - t) / 1000;
-}
 
 describe('Queue in one process', () => {
   it('validates arguments', () => {
@@ -55,11 +47,11 @@ describe('Queue in one process', () => {
 
   it('get(true, 0.2) raises Empty after about 0.2 s; put(v, true, 0.2) raises Full after about 0.2 s (MP-03)', () => {
     const q = new mp.Queue(1);
-    let dt = timed(() => expect(() => q.get(true, 0.2)).toThrow(mp.Empty));
+    let dt = elapsed(() => expect(() => q.get(true, 0.2)).toThrow(mp.Empty));
     expect(dt).toBeGreaterThanOrEqual(0.1);
     expect(dt).toBeLessThan(2);
     q.put('x');
-    dt = timed(() => expect(() => q.put('y', true, 0.2)).toThrow(mp.Full));
+    dt = elapsed(() => expect(() => q.put('y', true, 0.2)).toThrow(mp.Full));
     expect(dt).toBeGreaterThanOrEqual(0.1);
     expect(dt).toBeLessThan(2);
     expect(q.get(true, 0)).toBe('x');
@@ -81,7 +73,7 @@ describe('Queue in one process', () => {
     expect(n).toBeGreaterThan(10); // a 64 KiB pipe holds ~60 of these
     expect(n).toBeLessThan(1000);
     expect(q.qsize()).toBe(n);
-    const dt = timed(() => expect(() => q.put(item, true, 0.2)).toThrow(mp.Full));
+    const dt = elapsed(() => expect(() => q.put(item, true, 0.2)).toThrow(mp.Full));
     expect(dt).toBeGreaterThanOrEqual(0.1);
     expect(dt).toBeLessThan(2);
     for (let i = 0; i < n; i++) expect(q.get(false)).toBe(item);
@@ -118,7 +110,7 @@ describe('Queue across processes', () => {
     const big = Buffer.alloc(1024 * 1024 + 3, 0x5a);
     const p = new mp.Process({ target: () => { sleepSync(200); q.put('first'); q.put(big); } });
     p.start();
-    const dt = timed(() => expect(q.get()).toBe('first'));
+    const dt = elapsed(() => expect(q.get()).toBe('first'));
     expect(dt).toBeGreaterThan(0.1);
     expect((q.get(true, 10) as Buffer).equals(big)).toBe(true);
     p.join();

@@ -2,44 +2,17 @@
 import { readFileSync, writeFileSync, openSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errno } from '../../lib/errors';
 import * as os from '../../lib/os';
 import * as select from '../../lib/select';
 import * as socketModule from '../../lib/socket';
 import { Epoll, EPOLLET, EPOLLIN, EPOLLONESHOT, EPOLLOUT } from '../../lib/select';
 import { fdCount, runInChild, sleepSync, waitWithTimeout } from '../helpers/proc';
+import { code } from '../helpers/checks';
+import { trackFds } from '../helpers/fds';
 
-let opened: number[] = [];
-let fdsBefore = 0;
-function pipe(): [number, number] {
-  const p = os.pipe();
-  opened.push(...p);
-  return p;
-}
-function closeFd(fd: number): void {
-  os.close(fd);
-  opened = opened.filter((f) => f !== fd);
-}
-beforeEach(() => {
-  fdsBefore = fdCount();
-});
-afterEach(() => {
-  for (const fd of opened) {
-    try { os.close(fd); } catch { /* closed by the test */ }
-  }
-  opened = [];
-  expect(fdCount()).toBe(fdsBefore);
-});
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
+const { pipe, closeFd, track } = trackFds();
 
 describe('epoll(): creation (IO-01, IO-11)', () => {
   it('refuses bad sizehint and flags', () => {
@@ -394,7 +367,7 @@ describe('epoll at scale and across processes', () => {
     using ep = select.epoll();
     const [r, w] = pipe();
     const high = os.dup2(r, 2000, false);
-    opened.push(high);
+    track(high);
     ep.register(high, EPOLLIN);
     os.write(w, 'x');
     expect(ep.poll(0)).toEqual([[2000, EPOLLIN]]);

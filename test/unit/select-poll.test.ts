@@ -1,40 +1,13 @@
 // poll objects: Python's test_poll.py and CONFORMANCE IO-13..IO-18 as the bar.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as os from '../../lib/os';
 import * as select from '../../lib/select';
 import { POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../../lib/select';
-import { fdCount, runInChild, sleepSync, waitWithTimeout } from '../helpers/proc';
+import { runInChild, sleepSync, waitWithTimeout } from '../helpers/proc';
+import { error } from '../helpers/checks';
+import { trackFds } from '../helpers/fds';
 
-let opened: number[] = [];
-let fdsBefore = 0;
-function pipe(): [number, number] {
-  const p = os.pipe();
-  opened.push(...p);
-  return p;
-}
-function closeFd(fd: number): void {
-  os.close(fd);
-  opened = opened.filter((f) => f !== fd);
-}
-beforeEach(() => {
-  fdsBefore = fdCount();
-});
-afterEach(() => {
-  for (const fd of opened) {
-    try { os.close(fd); } catch { /* closed by the test */ }
-  }
-  opened = [];
-  expect(fdCount()).toBe(fdsBefore);
-});
-
-function error(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('did not throw');
-}
+const { pipe, closeFd, track } = trackFds();
 
 describe('poll(): arguments and errors (IO-14)', () => {
   it('validates fds, masks and timeouts', () => {
@@ -198,7 +171,7 @@ describe('poll(): readiness', () => {
   it('accepts an fd above FD_SETSIZE (dup2 to 2000)', () => {
     const p = select.poll();
     const [r, w] = pipe();
-    opened.push(os.dup2(r, 2000, false));
+    track(os.dup2(r, 2000, false));
     p.register(2000, POLLIN);
     os.write(w, 'x');
     expect(p.poll(0)).toEqual([[2000, POLLIN]]);

@@ -1,42 +1,15 @@
 // select(): Python's test_select.py and CONFORMANCE IO-19..IO-23, IO-27.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as os from '../../lib/os';
 import * as select from '../../lib/select';
 import { constants } from 'node:os';
-import { fdCount, runInChild, sleepSync, waitWithTimeout } from '../helpers/proc';
+import { runInChild, sleepSync, waitWithTimeout } from '../helpers/proc';
+import { error } from '../helpers/checks';
+import { trackFds } from '../helpers/fds';
 
 const SIGUSR2 = constants.signals.SIGUSR2;
 
-let opened: number[] = [];
-let fdsBefore = 0;
-function pipe(): [number, number] {
-  const p = os.pipe();
-  opened.push(...p);
-  return p;
-}
-function closeFd(fd: number): void {
-  os.close(fd);
-  opened = opened.filter((f) => f !== fd);
-}
-beforeEach(() => {
-  fdsBefore = fdCount();
-});
-afterEach(() => {
-  for (const fd of opened) {
-    try { os.close(fd); } catch { /* closed by the test */ }
-  }
-  opened = [];
-  expect(fdCount()).toBe(fdsBefore);
-});
-
-function error(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('did not throw');
-}
+const { pipe, closeFd, track } = trackFds();
 
 describe('select(): arguments (IO-19, IO-22)', () => {
   it('refuses non-iterables, items without fileno() and bad fileno() results', () => {
@@ -54,7 +27,7 @@ describe('select(): arguments (IO-19, IO-22)', () => {
   it('refuses an fd >= FD_SETSIZE before the syscall; poll and epoll take it', () => {
     const [r, w] = pipe();
     const high = os.dup2(r, 2000, false);
-    opened.push(high);
+    track(high);
     expect(select.FD_SETSIZE).toBe(1024);
     const e = error(() => select.select([high], [], [], 0));
     expect(e).toBeInstanceOf(RangeError);
@@ -164,7 +137,7 @@ describe('select(): readiness', () => {
   it('handles up to FD_SETSIZE - 1 across all three sets', () => {
     const [r, w] = pipe();
     const high = os.dup2(w, 1023, false);
-    opened.push(high);
+    track(high);
     const [rs, ws] = select.select([r], [high], [], 0);
     expect(rs).toEqual([]);
     expect(ws).toEqual([1023]);

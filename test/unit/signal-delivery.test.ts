@@ -5,17 +5,10 @@ import { ChildProcessError } from '../../lib/errors';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
 import { fdCount, forkAsync, procState, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
+import { until } from '../helpers/checks';
 
 const { SIGALRM, SIGUSR2, SIGHUP, SIGCHLD, SIG_DFL, SIG_IGN } = signal;
 
-async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  return true;
-}
 
 afterEach(() => {
   signal.setitimer(signal.ITIMER_REAL, 0);

@@ -14,17 +14,10 @@ import { describe, expect, it } from 'vitest';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
 import { fdCount, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
+import { until } from '../helpers/checks';
 
 const { SIGALRM, SIGRTMIN } = signal;
 
-async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  return true;
-}
 
 const CHUNK = 2048;
 const CHUNKS = 400;

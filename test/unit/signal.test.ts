@@ -9,18 +9,10 @@ import { BlockingIOError, OSError } from '../../lib/errors';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
 import { fdCount, ROOT } from '../helpers/proc';
+import { until } from '../helpers/checks';
 
 const { SIGHUP, SIGUSR2, SIGALRM, SIGKILL, SIGSTOP, SIG_DFL, SIG_IGN } = signal;
 
-/** Resolves once cond() holds, checking between event-loop turns; false after `ms`. */
-async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  return true;
-}
 
 function sigmaskBit(field: 'SigIgn' | 'SigCgt' | 'SigBlk' | 'SigPnd', sig: number): boolean {
   const line = readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`))!;

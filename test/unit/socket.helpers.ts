@@ -2,22 +2,24 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeEach, expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import * as socket from '../../lib/socket';
 import { errno as ERRNO, OSError } from '../../lib/errors';
-import { fdCount } from '../helpers/proc';
+import { trackFds } from '../helpers/fds';
 
 export const { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOL_SOCKET } = socket;
 
-/** A temp dir for socket files, removed after the file's tests; and an fd-leak check around each test. */
-export function setup(): { sockPath: () => string } {
+/**
+ * A temp dir for socket files, removed after the file's tests; an fd-leak
+ * check around each test; pairFor bound to that dir.
+ */
+export function setup(): { sockPath: () => string; pairFor: (family: number) => [socket.Socket, socket.Socket] } {
   const dir = mkdtempSync(path.join(tmpdir(), 'pk-sock-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  let fds0 = 0;
-  beforeEach(() => { fds0 = fdCount(); });
-  afterEach(() => { expect(fdCount()).toBe(fds0); });
+  trackFds();
   let n = 0;
-  return { sockPath: () => path.join(dir, `s${n++}.sock`) };
+  const sockPath = (): string => path.join(dir, `s${n++}.sock`);
+  return { sockPath, pairFor: (family) => pairFor(family, sockPath) };
 }
 
 function hasV6(): boolean {

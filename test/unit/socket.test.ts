@@ -6,12 +6,11 @@ import { binding } from '../../lib/native';
 import { runInChild, waitWithTimeout } from '../helpers/proc';
 import * as socket from '../../lib/socket';
 import {
-  AF_INET, AF_INET6, AF_UNIX, cloexec, expectErr, os_errno, pairFor as pairIn, setup, SOCK_DGRAM, SOCK_SEQPACKET,
+  AF_INET, AF_INET6, AF_UNIX, cloexec, expectErr, os_errno, setup, SOCK_DGRAM, SOCK_SEQPACKET,
   SOCK_STREAM, SOL_SOCKET, V6,
 } from './socket.helpers';
 
-const { sockPath } = setup();
-const pairFor = (family: number): [socket.Socket, socket.Socket] => pairIn(family, sockPath);
+const { sockPath, pairFor } = setup();
 
 describe('argument validation', () => {
   it('rejects bad types and ranges before the syscall', () => {

@@ -5,6 +5,7 @@ import {
 } from '../../lib/multiprocessing/synchronize';
 import { RawArray, RawValue, SharedArray, Value } from '../../lib/multiprocessing/sharedctypes';
 import { forkRun, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
+import { timed } from '../helpers/checks';
 
 const children: number[] = [];
 function spawn(fn: () => number | void): number {
@@ -25,12 +26,6 @@ afterEach(() => {
   reapAll(2000);
   expect(zombieChildren()).toEqual([]);
 });
-
-function timed<T>(fn: () => T): [T, number] {
-  const t = performance.now();
-  const r = fn();
-  return [r, (performance.now() - t) / 1000];
-}
 
 describe('Lock', () => {
   it('acquires, refuses a second non-blocking acquire, releases', () => {

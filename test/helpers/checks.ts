@@ -1,0 +1,45 @@
+// Small assertion helpers the unit tests share.
+
+/** The error fn throws; fails the test if it returns. */
+export function error(fn: () => unknown): any {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('did not throw');
+}
+
+/** The `code` of what fn throws, or undefined if it returns. */
+export function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
+
+/** Seconds fn took. */
+export function elapsed(fn: () => void): number {
+  const t = performance.now();
+  fn();
+  return (performance.now() - t) / 1000;
+}
+
+/** fn's result and the seconds it took. */
+export function timed<T>(fn: () => T): [T, number] {
+  const t = performance.now();
+  const r = fn();
+  return [r, (performance.now() - t) / 1000];
+}
+
+/** Resolves once cond() holds, checking between event-loop turns; false after `ms`. */
+export async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return true;
+}
