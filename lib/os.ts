@@ -28,6 +28,7 @@ interface ProcessNative {
   get_inheritable(fd: number): boolean; set_inheritable(fd: number, inheritable: boolean): void;
   execve(path: string, args: string[], env: string[], resetSigpipe?: boolean): never;
   _exit(status: number): never;
+  pidfd_open(pid: number, flags: number): number;
   waitpid_watch(pid: number, cb: (err: Error | null, pid: number, status: number) => void, ref: boolean): void;
   set_child_callbacks(beforeExit: () => void, exit: () => void): void;
   child_loop_alive(): boolean;
@@ -233,6 +234,14 @@ export function waitpidAsync(pid: number, options: WaitAsyncOptions = {}): Promi
     if (p === pid) return resolve([p, status]);
     native.waitpid_watch(pid, (err, q, st) => (err ? reject(err) : resolve([q, st])), options.ref !== false);
   });
+}
+
+/**
+ * pidfd_open(2): an fd (close-on-exec) that polls readable once process `pid`
+ * exits; wait on several children with a timeout through select/poll/epoll.
+ */
+export function pidfd_open(pid: number, flags = 0): number {
+  return native.pidfd_open(validateInteger(pid, 'pid', 1, INT32_MAX), validateInt32(flags, 'flags'));
 }
 
 function statusArg(status: unknown): number {

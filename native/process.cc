@@ -291,6 +291,17 @@ static Value JS__exit(const CallbackInfo& info) {
   _exit(code & 0xff);
 }
 
+// pidfd_open(2): an fd that becomes readable when the process exits
+// (close-on-exec, as the kernel always makes it).
+static Value JS_pidfd_open(const CallbackInfo& info) {
+  int64_t pid;
+  int32_t flags;
+  if (!ArgInt(info, 0, "pid", 1, INT32_MAX, &pid) || !ArgInt32(info, 1, "flags", &flags)) return UNDEF;
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, static_cast<pid_t>(pid), static_cast<unsigned>(flags)));
+  if (fd < 0) return ThrowErrno(ENV, errno, "pidfd_open");
+  return Napi::Number::New(ENV, fd);
+}
+
 // ---- waitpidAsync: pidfd_open + uv_poll, no thread, no polling ------------
 
 struct PidWatch {
@@ -448,7 +459,7 @@ void InitProcess(Napi::Env env, Napi::Object exports) {
   FN(getpid); FN(getppid); FN(gettid); FN(kill); FN(killpg); FN(setsid); FN(getsid);
   FN(setpgid); FN(getpgid); FN(getpgrp); FN(nice); FN(pipe2); FN(read); FN(write);
   FN(close); FN(dup); FN(dup2); FN(get_blocking); FN(set_blocking);
-  FN(get_inheritable); FN(set_inheritable); FN(execve); FN(_exit); FN(waitpid_watch);
+  FN(get_inheritable); FN(set_inheritable); FN(execve); FN(_exit); FN(waitpid_watch); FN(pidfd_open);
 #undef FN
   Napi::Object c = Napi::Object::New(env);
 #define K(name) c.Set(#name, Napi::Number::New(env, name))

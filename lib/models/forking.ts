@@ -6,6 +6,7 @@
 //   parent:  accept ── fork ──> child: recv/send ... _exit
 //              ^ SIGCHLD: waitpid(pid, WNOHANG) for each child we own
 import * as os from '../os';
+import { poll, POLLIN } from '../select';
 import * as sig from '../signal';
 import type { Socket } from '../socket';
 import {
@@ -120,18 +121,33 @@ function child(listener: Socket, conn: Socket, o: ForkingOptions, stop: StopCont
 
 /** SIGTERM every child (after graceMs), SIGKILL the ones that outlive 2 s more, and reap them all. */
 export function stopChildren(children: Set<number>, graceMs: number): void {
+  // Waits up to `ms` for the children to exit: one pidfd per child, poll(2)
+  // until each is readable (it exited), then waitpid reaps it. No sleeping.
   const waitAll = (ms: number): void => {
     const end = Date.now() + ms;
-    while (children.size > 0 && Date.now() < end) {
-      for (const pid of children) {
-        try {
-          const [p] = os.waitpid(pid, os.WNOHANG);
-          if (p === pid) children.delete(pid);
-        } catch {
-          children.delete(pid);
-        }
+    const fds = new Map<number, number>(); // pidfd -> pid
+    const reap = (pid: number): void => {
+      try {
+        const [p] = os.waitpid(pid, os.WNOHANG);
+        if (p === pid) children.delete(pid);
+      } catch {
+        children.delete(pid); // not ours any more
       }
-      if (children.size > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    };
+    try {
+      for (const pid of children) {
+        try { fds.set(os.pidfd_open(pid), pid); } catch { reap(pid); }
+      }
+      while (children.size > 0) {
+        for (const pid of [...children]) reap(pid);
+        const left = end - Date.now();
+        if (children.size === 0 || left <= 0) break;
+        const p = poll();
+        for (const [fd, pid] of fds) if (children.has(pid)) p.register(fd, POLLIN);
+        p.poll(left);
+      }
+    } finally {
+      for (const fd of fds.keys()) os.close(fd);
     }
   };
   if (graceMs > 0) waitAll(graceMs);

@@ -200,3 +200,24 @@ describe('exec', () => {
     expect(BigInt(`0x${own}`) & (1n << 12n)).toBe(1n << 12n);
   });
 });
+
+describe('pidfd_open', () => {
+  it('polls readable once the child exits; close-on-exec; ESRCH after the reap', async () => {
+    const { poll, POLLIN } = await import('../../lib/select');
+    const [r, w] = os.pipe();
+    const pid = os.fork();
+    if (pid === 0) { os.read(r, 1); os._exit(4); }
+    const fd = os.pidfd_open(pid);
+    expect(os.get_inheritable(fd)).toBe(false);
+    const p = poll();
+    p.register(fd, POLLIN);
+    expect(p.poll(50)).toEqual([]); // still running
+    os.write(w, 'x');
+    expect(p.poll(5000)).toEqual([[fd, POLLIN]]);
+    expect(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])).toBe(4);
+    for (const f of [fd, r, w]) os.close(f);
+    expect(() => os.pidfd_open(pid)).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'pidfd_open' }));
+    expect(() => os.pidfd_open(0)).toThrow(RangeError);
+    expect(() => os.pidfd_open('1' as never)).toThrow(TypeError);
+  });
+});
