@@ -34,7 +34,7 @@ interface SignalNative {
 }
 const native = binding.signal as SignalNative;
 const K = binding.signalConstants as Record<string, number>;
-(binding as { setSignalDispatcher(f: () => void): void }).setSignalDispatcher(dispatch);
+(binding as { setSignalDispatcher(f: (beforeBlocking?: boolean) => void): void }).setSignalDispatcher(dispatch);
 
 // ---- constants ---------------------------------------------------------------
 
@@ -132,7 +132,23 @@ function kindToHandler(sig: number, kind: number): Handler {
  * without running its handler. If a handler throws, the calls not made yet
  * stay pending (the event loop makes them later) and the error propagates.
  */
-function dispatch(): void {
+let dispatching = 0;
+
+function dispatch(beforeBlocking?: boolean): void {
+  // A blocking call made inside a handler does not start the next handlers
+  // early: the dispatcher running that handler takes them when it returns
+  // (a nested handler's throw would otherwise surface in the outer handler's
+  // syscall, where handler code may well catch and drop it).
+  if (beforeBlocking === true && dispatching > 0) return;
+  dispatching++;
+  try {
+    dispatchRounds();
+  } finally {
+    dispatching--;
+  }
+}
+
+function dispatchRounds(): void {
   // Bounded, so a signal flood cannot keep a blocking call from its syscall.
   for (let round = 0; round < 100; round++) {
     const pending = native.take_pending();

@@ -186,7 +186,12 @@ bool RunSignalHandlersAfterEINTR(Napi::Env env) {
 bool RunPendingSignalsBeforeBlocking(Napi::Env env) {
   // A handful of relaxed loads: cheap enough for the hot paths too.
   if (!sig::AnyPending()) return true;
-  return RunSignalHandlersAfterEINTR(env);
+  AddonData* data = GetData(env);
+  if (!data || !data->main_thread || data->signal_dispatch.IsEmpty()) return true;
+  // `true`: not inside a handler's own blocking call. A handler running now
+  // is left alone; the dispatcher that runs it takes these signals next.
+  data->signal_dispatch.Call({Napi::Boolean::New(env, true)});
+  return !env.IsExceptionPending();
 }
 
 static struct timespec Now() {

@@ -42,7 +42,8 @@ export function serve(o: ForkingOptions): ServeStats {
       let r: [number, number];
       try {
         r = os.waitpid(pid, os.WNOHANG);
-      } catch {
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'ECHILD') throw e; // e.g. a stop request from a signal handler
         children.delete(pid); // ECHILD: the kernel reaped it (SIG_IGN)
         continue;
       }

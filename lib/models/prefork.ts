@@ -45,7 +45,12 @@ export function serve(o: PreforkOptions): ServeStats {
   const reap = (): void => {
     for (const [pid, slot] of workers) {
       let r: [number, number];
-      try { r = os.waitpid(pid, os.WNOHANG); } catch { r = [pid, 0]; }
+      try {
+        r = os.waitpid(pid, os.WNOHANG);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'ECHILD') throw e; // e.g. a stop request from a signal handler
+        r = [pid, 0];
+      }
       if (r[0] !== pid) continue;
       workers.delete(pid);
       dead.push(slot);
