@@ -2,6 +2,7 @@
 // socket module. Every call is the syscall its name says (strace shows it);
 // blocking calls block the thread, as in C and Python.
 import { errno as E, errnoError, invalidArgType, invalidArgValue, OSError, TimeoutError, toFd, validateInteger } from './errors';
+import { dup } from './os';
 import { K, native, SockAddr } from './socket/native';
 import { getaddrinfo } from './socket/names';
 import { Address, checkTimeout, getdefaulttimeout, intArg, Socket } from './socket/sock';
@@ -55,7 +56,7 @@ export function socketpair(family: number = K.AF_UNIX, type: number = K.SOCK_STR
 
 /** fromfd(fd, family?, type?, proto?) -> a Socket on a duplicate of fd (the original stays yours). */
 export function fromfd(fd: number | { fileno(): number }, family?: number, type?: number, proto?: number): Socket {
-  const d = native.dup(toFd(fd));
+  const d = dup(toFd(fd));
   try {
     return new Socket(family, type, proto, d);
   } catch (e) {

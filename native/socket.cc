@@ -93,14 +93,6 @@ static Value JS_close(const CallbackInfo& info) {
   return UNDEF;
 }
 
-static Value JS_dup(const CallbackInfo& info) {
-  int fd;
-  if (!ArgFd(info, 0, &fd)) return UNDEF;
-  int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (r < 0) return ThrowErrno(ENV, errno, "dup");
-  return Napi::Number::New(ENV, r);
-}
-
 // setblocking(fd, blocking): the O_NONBLOCK flag that timeouts rely on.
 static Value JS_setblocking(const CallbackInfo& info) {
   int fd;
@@ -474,7 +466,7 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   using namespace sock;
   Napi::Object s = Napi::Object::New(env);
 #define FN(name) s.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(socket); FN(socketpair); FN(close); FN(dup); FN(setblocking); FN(bind); FN(listen);
+  FN(socket); FN(socketpair); FN(close); FN(setblocking); FN(bind); FN(listen);
   FN(accept); FN(accept_raw); FN(connect); FN(recv); FN(recv_into); FN(recv_into_raw);
   FN(recvfrom); FN(recvfrom_into); FN(send); FN(send_raw); FN(sendall); FN(sendto);
   FN(shutdown); FN(getsockopt);

@@ -9,7 +9,6 @@ export interface SocketNative {
   socket(family: number, type: number, proto: number): number;
   socketpair(family: number, type: number, proto: number): [number, number];
   close(fd: number): void;
-  dup(fd: number): number;
   setblocking(fd: number, blocking: boolean): void;
   bind(fd: number, family: number, address: unknown): void;
   listen(fd: number, backlog: number): void;

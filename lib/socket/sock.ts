@@ -2,7 +2,7 @@
 import {
   errno as E, errnoError, invalidArgType, invalidArgValue, outOfRange, toFd, validateInteger,
 } from '../errors';
-import { get_blocking } from '../os';
+import { dup, get_blocking } from '../os';
 import { AncItem, K, native, SockAddr } from './native';
 import { withGai } from './names';
 
@@ -127,7 +127,7 @@ export class Socket {
 
   /** A new Socket on a duplicate (F_DUPFD_CLOEXEC) of the fd. */
   dup(): Socket {
-    const fd = native.dup(this.#ok('dup'));
+    const fd = dup(this.#ok('dup'));
     try {
       const s = new Socket(this.family, this.type, this.proto, fd);
       s.settimeout(this.gettimeout());
