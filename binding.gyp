@@ -14,7 +14,8 @@
         "native/socket_addr.cc",
         "native/socket_msg.cc",
         "native/socket_consts.cc",
-        "native/mman.cc"
+        "native/mman.cc",
+        "native/file.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -408,3 +408,10 @@ export function execve(path: string, args: string[], env: Record<string, string 
 }
 
 export { errnoError };
+
+// openat2(2) and the open flags live in lib/file.ts (native/file.cc); Python's os has them too.
+export {
+  AT_FDCWD, O_APPEND, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOATIME, O_NOCTTY, O_NOFOLLOW, O_PATH, O_RDONLY,
+  O_RDWR, O_SYNC, O_TRUNC, O_WRONLY, openat2, OpenAt2Options, RESOLVE_BENEATH, RESOLVE_CACHED, RESOLVE_IN_ROOT,
+  RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV,
+} from './file';

@@ -20,6 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSelect(env, exports);
   InitSocket(env, exports);
   InitMman(env, exports);
+  InitFile(env, exports);
   return exports;
 }
 

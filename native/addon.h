@@ -34,5 +34,6 @@ void InitSignal(Napi::Env env, Napi::Object exports);
 void InitSelect(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitMman(Napi::Env env, Napi::Object exports);
+void InitFile(Napi::Env env, Napi::Object exports);
 
 }  // namespace posixkit

@@ -1,17 +1,27 @@
 // Confinement of file access to a root directory, shared by the HTTP static
-// handler and the FTP session. No chroot: every access resolves the path with
-// realpath(3) and checks the result lies under the real root; files are then
+// handler and the FTP session. No chroot. Opening a file for reading first
+// tries one openat2(2) with RESOLVE_NO_SYMLINKS (lookup()): without a symlink
+// a path of plain names below the real root cannot leave it, and the kernel
+// checks that during the lookup, so nothing can be swapped in between. Paths
+// through a symlink, and every other access, resolve the path with lstat or
+// realpath(3) and check the result lies under the real root; files are then
 // opened with O_NOFOLLOW and the opened fd itself is checked again through
 // /proc/self/fd, so a directory swapped for a symlink between the two steps is
 // caught on the inode actually opened (see docs/api/http.md, "TOCTOU").
 import * as fs from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import * as nodePath from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+import { AT_FDCWD, openat2Raw, RESOLVE_NO_SYMLINKS } from '../file';
 
 export type JailError = 'ENOENT' | 'EACCES' | 'ENOTDIR' | 'EISDIR' | 'ESCAPE' | 'EEXIST' | 'EINVAL' | 'EIO';
 
 export type Resolved =
   | { ok: true; real: string; stat: fs.Stats }
   | { ok: false; error: JailError };
+
+/** lookup(): a regular file comes back open (fd >= 0, the caller closes it), a directory with fd -1. */
+export type LookedUp = { ok: true; real: string; stat: fs.Stats; fd: number } | { ok: false; error: JailError };
 
 export interface OpenedFile {
   fd: number;
@@ -20,6 +30,15 @@ export interface OpenedFile {
 }
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+const E = osConstants.errno;
+
+// Cleared for good when the kernel has no openat2 (Linux < 5.6: ENOSYS) or a
+// seccomp filter refuses it (EPERM, EINVAL): resolve() alone then serves.
+// Off in worker threads: there Node tracks the fds fs.openSync made and warns
+// (through the main thread's stderr, which a blocking model never services, so
+// the worker cannot exit) when fs.closeSync closes one it did not make, and
+// callers close these fds with fs.closeSync.
+let openat2Works = isMainThread;
 
 function errorOf(e: unknown): JailError {
   const code = (e as NodeJS.ErrnoException)?.code;
@@ -105,8 +124,51 @@ export class Jail {
 
   /** Opens a regular file for reading. Refuses symlinks out, FIFOs and devices. */
   openRead(segments: readonly string[]): { ok: true; file: OpenedFile } | { ok: false; error: JailError } {
+    const r = this.lookup(segments);
+    if (!r.ok) return r;
+    if (r.fd < 0) return { ok: false, error: 'EISDIR' };
+    return { ok: true, file: { fd: r.fd, real: r.real, stat: r.stat } };
+  }
+
+  /**
+   * Opens what a request names: a regular file comes back open, a directory
+   * resolved (fd -1), anything else is EACCES. A path with no symlink on it
+   * costs one openat2(2) and one fstat: under RESOLVE_NO_SYMLINKS the kernel
+   * refuses every symlink during the lookup itself, so a path of plain names
+   * below the (real) root is its own real path and cannot leave the root, and
+   * no swap between check and open exists to race. A symlink on the way
+   * (ELOOP) takes resolve() and its checks. Like nginx, a file is opened
+   * before its type is known; O_NONBLOCK keeps a FIFO from blocking the open.
+   */
+  lookup(segments: readonly string[]): LookedUp {
+    if (segments.some(badSegment)) return { ok: false, error: 'EINVAL' };
+    if (openat2Works && segments.length > 0) {
+      const real = this.#prefix + segments.join('/');
+      const fd = openat2Raw(AT_FDCWD, real, O_RDONLY | O_NONBLOCK, RESOLVE_NO_SYMLINKS);
+      if (fd >= 0) return this.#typed(fd, real);
+      if (fd === -E.ENOENT) return { ok: false, error: 'ENOENT' };
+      if (fd === -E.ENOTDIR) return { ok: false, error: 'ENOTDIR' };
+      if (fd === -E.ENOSYS || fd === -E.EPERM || fd === -E.EINVAL) openat2Works = false;
+      // ELOOP (a symlink), EACCES, EMFILE...: the walk decides and names the error.
+    }
     const r = this.resolve(segments);
-    return r.ok ? this.openResolved(r) : r;
+    if (!r.ok) return r;
+    if (r.stat.isDirectory()) return { ok: true, real: r.real, stat: r.stat, fd: -1 };
+    const o = this.openResolved(r);
+    return o.ok ? { ok: true, real: r.real, stat: o.file.stat, fd: o.file.fd } : o;
+  }
+
+  #typed(fd: number, real: string): LookedUp {
+    let stat: fs.Stats;
+    try {
+      stat = fs.fstatSync(fd);
+    } catch (e) {
+      fs.closeSync(fd);
+      return { ok: false, error: errorOf(e) };
+    }
+    if (stat.isFile()) return { ok: true, real, stat, fd };
+    fs.closeSync(fd);
+    return stat.isDirectory() ? { ok: true, real, stat, fd: -1 } : { ok: false, error: 'EACCES' };
   }
 
   /** openRead() for a path resolve() already returned: saves the second realpath and stat. */

@@ -112,25 +112,24 @@ export interface StaticOptions {
 
 /** Looks a decoded path up under the jail and opens the file (the caller owns `fd`). */
 export function openStatic(jail: Jail, p: Extract<DecodedPath, { ok: true }>, opts: StaticOptions): StaticResult {
-  const r = jail.resolve(p.segments);
+  let r = jail.lookup(p.segments);
   if (!r.ok) return { kind: 'error', ...statusOf(r.error) };
-  let target = r;
-  if (r.stat.isDirectory()) {
+  if (r.fd < 0) {
     if (!p.trailingSlash && p.segments.length > 0) return { kind: 'redirect', path: p.path + '/' };
-    const idx = jail.resolve([...p.segments, opts.index]);
+    const idx = jail.lookup([...p.segments, opts.index]);
     if (!idx.ok) {
       if (idx.error === 'ENOENT' && opts.autoindex) return { kind: 'listing', html: listingPage(jail, p.path, r.real) };
       const e = statusOf(idx.error);
       // A directory without an index is forbidden (no listings), as nginx without autoindex.
       return { kind: 'error', ...(e.status === 404 ? { status: 403, reason: 'Directory listing is disabled' } : e) };
     }
-    target = idx;
+    if (idx.fd < 0) return { kind: 'error', status: 403, reason: 'Permission denied' }; // an index that is a directory
+    r = idx;
   } else if (p.trailingSlash) {
+    closeSync(r.fd);
     return { kind: 'error', status: 404, reason: 'Not found' };
   }
-  const o = jail.openResolved(target);
-  if (!o.ok) return { kind: 'error', ...statusOf(o.error === 'EISDIR' ? 'EACCES' : o.error) };
-  const { fd, stat, real } = o.file;
+  const { fd, stat, real } = r;
   if (!(stat.mode & 0o444)) {
     closeSync(fd);
     return { kind: 'error', status: 403, reason: 'Permission denied' };

@@ -135,6 +135,26 @@ while time.time() < end:
       await new Promise((r) => child.once('exit', r));
     }
   });
+  it('a directory swapped for a symlink before the open is refused by the kernel (fast path)', () => {
+    const dir = path.join(root, 'swap2');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'f'), 'inside');
+    const jail = new Jail(root);
+    const before = jail.openRead(['swap2', 'f']);
+    expect(before.ok).toBe(true);
+    if (before.ok) fs.closeSync(before.file.fd);
+    fs.renameSync(dir, dir + '.old');
+    fs.symlinkSync(path.join(base, 'outside'), dir);
+    try {
+      const o = jail.openRead(['swap2', 'f']);
+      expect(o.ok).toBe(false);
+      if (!o.ok) expect(o.error).toBe('ESCAPE');
+    } finally {
+      fs.unlinkSync(dir);
+      fs.renameSync(dir + '.old', dir);
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
   it('the worst-case race (swap right between realpath and open) is caught on the opened fd', () => {
     const dir = path.join(root, 'swap');
     fs.mkdirSync(dir);
@@ -148,13 +168,17 @@ while time.time() < end:
         return r;
       }
     }
+    // A plain path takes one openat2(RESOLVE_NO_SYMLINKS), which has no window
+    // to race; a symlink on the way (via -> swap) sends the lookup to the walk.
+    fs.symlinkSync('swap', path.join(root, 'via'));
     const jail = new RacyJail(root);
     try {
-      const o = jail.openRead(['swap', 'f']);
+      const o = jail.openRead(['via', 'f']);
       expect(o.ok).toBe(false);
       if (!o.ok) expect(o.error).toBe('ESCAPE');
     } finally {
       fs.unlinkSync(dir);
+      fs.unlinkSync(path.join(root, 'via'));
       fs.renameSync(dir + '.old', dir);
     }
   });
