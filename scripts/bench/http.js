@@ -210,7 +210,7 @@ function writeDocs(rows, rounds) {
     `each server in turn, after a 1 s warm-up, in ${ROUNDS} interleaved rounds (best round per server); ` + (TASKSET ? 'the server pinned to CPU 0 and wrk to CPU 1 (`taskset`).' : 'no CPU pinning (taskset missing).'),
     `Machine: ${os.cpus().length} CPUs (${os.cpus()[0].model}), shared with other jobs, load average ${os.loadavg()[0].toFixed(1)} at the start; Node ${process.version}.`,
     'posixkit rows run `serveHttp` with its defaults (no file cache: every request does the jail\'s',
-    '`lstat`/`open(O_NOFOLLOW)`/`fstat`/`readlink(/proc/self/fd)`/`pread`/`close`) unless the row says `fileCacheMs`.',
+    '`openat2(RESOLVE_NO_SYMLINKS)`/`fstat`/`pread`/`close`, as nginx does `open`/`fstat`) unless the row says `fileCacheMs`.',
     `prefork serves one keep-alive connection per worker, so its row uses as many connections as workers (${PREFORK_WORKERS}).`,
     'Node\'s row is `node:http` with `fs.stat` + `fs.readFile` per request (the same work as the uncached posixkit path).',
     '',
