@@ -45,6 +45,29 @@ export function encode(value: unknown): Buffer {
   return serialize(value);
 }
 
+/**
+ * encode() with `head` spare bytes in front, for a frame header the caller
+ * fills: a JSON body is written straight into the frame, not copied there.
+ */
+export function encodeWithHead(value: unknown, head: number): Buffer {
+  if (jsonExact(value, 0)) {
+    const text = JSON.stringify(value);
+    const frame = Buffer.allocUnsafe(head + Buffer.byteLength(text, 'utf8'));
+    frame.write(text, head, 'utf8');
+    return frame;
+  }
+  const body = serialize(value);
+  const frame = Buffer.allocUnsafe(head + body.length);
+  body.copy(frame, head);
+  return frame;
+}
+
+/** decode() of frame[start..]: JSON is parsed without a subarray in between. */
+export function decodeAt(frame: Buffer, start: number): unknown {
+  if (frame.length > start && frame[start] === 0xff) return deserialize(frame.subarray(start));
+  return JSON.parse(frame.toString('utf8', start));
+}
+
 export function decode(body: Buffer): unknown {
   if (body.length > 0 && body[0] === 0xff) return deserialize(body);
   return JSON.parse(body.toString('utf8'));

@@ -9,7 +9,7 @@
 // duplicated, and messages from one producer stay in order. The locks are
 // posixkit futex locks in MAP_SHARED memory, the counter behind qsize() an
 // Atomics word in the same memory; forked children inherit all of it.
-import { decode, encode } from './_codec';
+import { decodeAt, encodeWithHead } from './_codec';
 import { errno as E, errnoError, invalidArgType, invalidArgValue, validateInteger } from '../errors';
 import * as os from '../os';
 import { readable, writable } from './_wait';
@@ -50,6 +50,7 @@ export class Queue<T = unknown> implements Disposable {
   readonly #count: Int32Array;
   readonly #ring: Int32Array;
   readonly #map: MemoryMap;
+  #bodyAt = 0;
 
   /** maxsize <= 0: unbounded (put blocks only while the pipe itself is full). */
   constructor(maxsize = 0) {
@@ -84,9 +85,9 @@ export class Queue<T = unknown> implements Disposable {
   put(value: T, block = true, timeout?: number | null): void {
     this.#check();
     const t = checkTimeout(timeout);
-    let body: Buffer;
+    let frame: Buffer;
     try {
-      body = encode(value);
+      frame = encodeWithHead(value, 4);
     } catch (e) {
       throw invalidArgValue('value', value, `could not be cloned (${(e as Error).message})`);
     }
@@ -110,7 +111,7 @@ export class Queue<T = unknown> implements Disposable {
     Atomics.add(this.#count, 0, 1);
     let late: unknown = null;
     try {
-      late = this.#writeFrame(body);
+      late = this.#writeFrame(frame);
     } catch (e) {
       Atomics.sub(this.#count, 0, 1);
       this.#sem?.release();
@@ -127,20 +128,21 @@ export class Queue<T = unknown> implements Disposable {
   // returned and thrown by put() after (the message is delivered, as an item
   // in Python's buffer is when an exception hits put()). Only a dead pipe
   // (EPIPE, EBADF) fails the put.
-  #writeFrame(body: Buffer): unknown {
+  #writeFrame(encoded: Buffer): unknown {
     const ring = this.#ring;
-    const n = body.length;
+    const n = encoded.length - 4;
     const seq = Atomics.load(ring, 0);
     const slot = 2 + 2 * (seq & MASK);
     const fast = n <= FAST_MAX;
-    const frame = Buffer.allocUnsafe((n > 0x7fffffff ? 12 : 4) + n);
+    let frame = encoded;
     if (n > 0x7fffffff) {
+      // The 12-byte header of a huge body: one more copy does not matter at this size.
+      frame = Buffer.allocUnsafe(12 + n);
       frame.writeInt32BE(-1, 0);
       frame.writeBigUInt64BE(BigInt(n), 4);
-      body.copy(frame, 12);
+      encoded.copy(frame, 12, 4);
     } else {
       frame.writeInt32BE(n, 0);
-      body.copy(frame, 4);
     }
     Atomics.store(ring, slot, 0);
     Atomics.store(ring, slot + 1, fast ? n : -1);
@@ -198,7 +200,7 @@ export class Queue<T = unknown> implements Disposable {
     }
     Atomics.sub(this.#count, 0, 1);
     this.#sem?.release();
-    return decode(body) as T;
+    return decodeAt(body, this.#bodyAt) as T;
   }
 
   getNowait(): T {
@@ -250,6 +252,7 @@ export class Queue<T = unknown> implements Disposable {
 
   // Under the reader lock: the next frame, in one read(2) when its length is
   // published, else header then body. The read sequence moves on either way.
+  // The body starts at #bodyAt of the returned buffer (decoded in place).
   #readFrame(): Buffer {
     const ring = this.#ring;
     const seq = Atomics.load(ring, 1);
@@ -270,9 +273,11 @@ export class Queue<T = unknown> implements Disposable {
         got += r;
       }
       if (frame.readInt32BE(0) !== len) throw errnoError(E.EIO, 'Queue.get');
-      body = frame.subarray(4);
+      body = frame;
+      this.#bodyAt = 4;
     } else {
       body = this.#conn!.recvBytes();
+      this.#bodyAt = 0;
     }
     Atomics.store(ring, 1, (seq + 1) | 0);
     return body;

@@ -102,6 +102,22 @@ describe('Queue in one process', () => {
       expect(q.get()).toBe(5);
     }
   });
+  it('every value kind comes back as structured clone gives it (JSON text or V8 serialization)', () => {
+    using q = new mp.Queue();
+    const values: unknown[] = [
+      '', 'héllo ✓', 0, 1.5, -0, NaN, Infinity, true, null, undefined, [1, , 3], [], {},
+      { a: [1, { b: 'c' }] }, new Map([[1, 'x']]), new Set([2]), new Date(5), 10n, Buffer.from('ab'),
+      new Uint16Array([1, 2]), Object.create(null), 'x'.repeat(60_000),
+    ];
+    for (const v of values) {
+      q.put(v); // one at a time: an unread pipe holds 64 KiB
+      const got = q.get();
+      if (typeof v === 'number' && Number.isNaN(v)) expect(got).toBeNaN();
+      else if (Object.is(v, -0)) expect(Object.is(got, -0)).toBe(true);
+      else expect(got).toEqual(v);
+    }
+    expect(q.qsize()).toBe(0);
+  });
 });
 
 describe('Queue across processes', () => {
