@@ -12,7 +12,8 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...opts });
 
-if (!fs.existsSync(path.join(ROOT, 'prebuilds', 'linux-x64', 'posixkit.node'))) run(process.execPath, [path.join(__dirname, 'prebuild.js')], { cwd: ROOT });
+// Always rebuilt: a prebuild left from before a native change would be packed stale.
+run(process.execPath, [path.join(__dirname, 'prebuild.js')], { cwd: ROOT });
 const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', os.tmpdir()], { cwd: ROOT }))[0];
 const tarball = path.join(os.tmpdir(), packed.filename);
 const files = packed.files.map((f) => f.path);
