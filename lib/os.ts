@@ -29,6 +29,7 @@ interface ProcessNative {
   execve(path: string, args: string[], env: string[], resetSigpipe?: boolean): never;
   _exit(status: number): never;
   pidfd_open(pid: number, flags: number): number;
+  set_pdeathsig(sig: number): void; get_pdeathsig(): number;
   waitpid_watch(pid: number, cb: (err: Error | null, pid: number, status: number) => void, ref: boolean): void;
   set_child_callbacks(beforeExit: () => void, exit: () => void): void;
   child_loop_alive(): boolean;
@@ -261,6 +262,22 @@ export function waitpidAsync(pid: number, options: WaitAsyncOptions = {}): Promi
  */
 export function pidfd_open(pid: number, flags = 0): number {
   return native.pidfd_open(validateInteger(pid, 'pid', 1, INT32_MAX), validateInt32(flags, 'flags'));
+}
+
+/**
+ * prctl(PR_SET_PDEATHSIG): the kernel sends `sig` to this process when its
+ * parent ends, however it ends (SIGKILL included); 0 clears it. Linux only,
+ * not inherited by fork children, kept across execve of a non-setuid program.
+ * Check getppid() after setting it: a parent that ended before the call
+ * sends nothing.
+ */
+export function set_pdeathsig(sig: number): void {
+  native.set_pdeathsig(validateInteger(sig, 'sig', 0, 64));
+}
+
+/** prctl(PR_GET_PDEATHSIG): the signal set by set_pdeathsig, or 0. */
+export function get_pdeathsig(): number {
+  return native.get_pdeathsig();
 }
 
 function statusArg(status: unknown): number {

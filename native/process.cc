@@ -2,6 +2,7 @@
 // One syscall per call; blocking calls follow the EINTR rule (errors.h).
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -302,6 +303,21 @@ static Value JS_pidfd_open(const CallbackInfo& info) {
   return Napi::Number::New(ENV, fd);
 }
 
+// prctl(PR_SET_PDEATHSIG, sig): the kernel sends `sig` to this process when
+// the thread that forked it ends (0 clears it). Used for daemon children.
+static Value JS_set_pdeathsig(const CallbackInfo& info) {
+  int64_t sig;
+  if (!ArgInt(info, 0, "sig", 0, 64, &sig)) return UNDEF;
+  if (prctl(PR_SET_PDEATHSIG, static_cast<unsigned long>(sig), 0, 0, 0) < 0) return ThrowErrno(ENV, errno, "prctl");
+  return UNDEF;
+}
+
+static Value JS_get_pdeathsig(const CallbackInfo& info) {
+  int sig = 0;
+  if (prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0) < 0) return ThrowErrno(ENV, errno, "prctl");
+  return Napi::Number::New(ENV, sig);
+}
+
 // ---- waitpidAsync: pidfd_open + uv_poll, no thread, no polling ------------
 
 struct PidWatch {
@@ -460,6 +476,7 @@ void InitProcess(Napi::Env env, Napi::Object exports) {
   FN(setpgid); FN(getpgid); FN(getpgrp); FN(nice); FN(pipe2); FN(read); FN(write);
   FN(close); FN(dup); FN(dup2); FN(get_blocking); FN(set_blocking);
   FN(get_inheritable); FN(set_inheritable); FN(execve); FN(_exit); FN(waitpid_watch); FN(pidfd_open);
+  FN(set_pdeathsig); FN(get_pdeathsig);
 #undef FN
   Napi::Object c = Napi::Object::New(env);
 #define K(name) c.Set(#name, Napi::Number::New(env, name))

@@ -131,6 +131,7 @@ export class Process {
     cleanup();
     installExitHook();
     const [r, w] = os.pipe();
+    const parent = os.getpid();
     let pid: number;
     try {
       pid = os.fork();
@@ -142,6 +143,12 @@ export class Process {
     if (pid === 0) {
       os.close(r);
       addPrivateFd(w); // a grandchild must not keep this process looking alive
+      if (this.#daemon) {
+        // Python terminates daemon children when the parent exits normally; the
+        // kernel does it here even when the parent is killed (SIGKILL, a crash).
+        os.set_pdeathsig(nodeOsConstants.signals.SIGTERM);
+        if (os.getppid() !== parent) os._exit(1); // the parent is gone already: nobody to serve
+      }
       this.#bootstrap();
     }
     os.close(w);

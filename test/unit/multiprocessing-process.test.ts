@@ -1,9 +1,10 @@
 // Process (CONFORMANCE MP-01, MP-02, EINTR-10), activeChildren, currentProcess.
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as mp from '../../lib/multiprocessing';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
-import { procState, runNode, sleepSync } from '../helpers/proc';
+import { forkRun, procState, runNode, sleepSync } from '../helpers/proc';
 import { elapsed } from '../helpers/checks';
 import { checkLeaks } from '../helpers/fds';
 
@@ -256,6 +257,36 @@ describe('Process: async join, grandchildren, daemons', () => {
     expect(line).toBe('worker done');
     expect(procState(Number(daemonPid))).toBeNull();
     expect(procState(Number(workerPid))).toBeNull();
+  });
+
+  it('a SIGKILLed parent takes its daemon children with it, not the others (PR_SET_PDEATHSIG)', async () => {
+    const child = spawn(process.execPath, ['--single-threaded', 'test/fixtures/mp_daemon_killed.js'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const t = setTimeout(() => reject(new Error('no pids from the fixture')), 10_000);
+      child.stdout!.on('data', (b) => { out += b; if (out.includes('\n')) { clearTimeout(t); resolve(out.trim()); } });
+    });
+    const [daemonPid, workerPid] = line.split(' ').map(Number);
+    expect(procState(daemonPid)).not.toBeNull();
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    child.stdout!.destroy(); // the surviving worker holds the pipe's other end
+    try {
+      const gone = (pid: number) => { const s = procState(pid); return s === null || s === 'Z'; };
+      const end = Date.now() + 5000;
+      while (!gone(daemonPid) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(gone(daemonPid)).toBe(true);
+      expect(gone(workerPid)).toBe(false);
+    } finally {
+      for (const pid of [daemonPid, workerPid]) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    }
+  });
+
+  it('set_pdeathsig / get_pdeathsig round-trip in a child; bad signals are RangeErrors', () => {
+    expect(forkRun(() => { os.set_pdeathsig(15); return os.get_pdeathsig() === 15 ? 0 : 1; })).toBe(0);
+    expect(os.get_pdeathsig()).toBe(0);
+    expect(() => os.set_pdeathsig(65)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => os.set_pdeathsig('x' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   });
 
   it('cpuCount() is a positive integer', () => {
