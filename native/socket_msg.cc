@@ -1,7 +1,10 @@
-// sendmsg/recvmsg with ancillary data (SCM_RIGHTS fd passing rides on these).
+// sendmsg/recvmsg with ancillary data (SCM_RIGHTS fd passing rides on these),
+// and sendfile(2): bytes of a file onto the socket without passing through JS.
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -167,12 +170,56 @@ static Value JS_CMSG_SPACE(const CallbackInfo& info) {
   return Napi::Number::New(ENV, static_cast<double>(CMSG_SPACE(static_cast<size_t>(n))));
 }
 
+// sendfile(2) never moves in_fd's own offset here: the offset is passed in.
+static bool ArgSendfile(const CallbackInfo& info, int* out_fd, int* in_fd, int64_t* off, int64_t* count) {
+  return ArgFd(info, 0, out_fd) && ArgFd(info, 1, in_fd) &&
+         ArgInt(info, 2, "offset", 0, INT64_C(1) << 53, off) && ArgInt(info, 3, "count", 0, INT64_C(1) << 53, count);
+}
+
+// sendfile(sock, file, offset, count, timeout) -> bytes sent: loops like
+// sendall until `count` bytes went out or the file ended (a short total, as
+// Python's socket.sendfile), under the socket's timeout.
+static Value JS_sendfile(const CallbackInfo& info) {
+  int out_fd, in_fd;
+  int64_t off, count;
+  double timeout;
+  if (!ArgSendfile(info, &out_fd, &in_fd, &off, &count) || !ArgDouble(info, 4, "timeout", &timeout)) return UNDEF;
+  CallDeadline dl(timeout);
+  int64_t sent = 0;
+  while (sent < count) {
+    off_t o = static_cast<off_t>(off + sent);
+    size_t chunk = static_cast<size_t>(std::min<int64_t>(count - sent, 0x7ffff000));
+    ssize_t r = SockCall(ENV, out_fd, timeout, POLLOUT, dl, [&] { return sendfile(out_fd, in_fd, &o, chunk); });
+    if (r == kThrown) return UNDEF;
+    if (r < 0) {
+      Napi::Value e = MakeErrnoError(ENV, static_cast<int>(-r), "sendfile");
+      if (e.IsObject()) e.As<Napi::Object>().Set("bytesSent", Napi::Number::New(ENV, static_cast<double>(sent)));
+      napi_throw(ENV, e);
+      return UNDEF;
+    }
+    if (r == 0) break;  // end of file
+    sent += r;
+  }
+  return Napi::Number::New(ENV, static_cast<double>(sent));
+}
+
+// sendfile_raw(sock, file, offset, count) -> bytes or -errno: one call, for
+// event loops on non-blocking sockets (0 means the file ended).
+static Value JS_sendfile_raw(const CallbackInfo& info) {
+  int out_fd, in_fd;
+  int64_t off, count;
+  if (!ArgSendfile(info, &out_fd, &in_fd, &off, &count)) return UNDEF;
+  off_t o = static_cast<off_t>(off);
+  size_t chunk = static_cast<size_t>(std::min<int64_t>(count, 0x7ffff000));
+  return BlockingCall(ENV, nullptr, [&] { return sendfile(out_fd, in_fd, &o, chunk); });
+}
+
 #undef ENV
 #undef UNDEF
 
 void InitSocketMsg(Napi::Env env, Napi::Object s) {
 #define FN(name) s.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(sendmsg); FN(recvmsg); FN(CMSG_LEN); FN(CMSG_SPACE);
+  FN(sendmsg); FN(recvmsg); FN(CMSG_LEN); FN(CMSG_SPACE); FN(sendfile); FN(sendfile_raw);
 #undef FN
 }
 

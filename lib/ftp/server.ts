@@ -11,7 +11,7 @@
 // connection's fd. On the blocking models the driver is blocked inside our
 // feed() for the whole transfer, so reading the control socket there cannot
 // race with it; the event models, where it would, are refused.
-import { readSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { codedError, errno as E, invalidArgType, invalidArgValue } from '../errors';
 import { serve } from '../models';
 import type { ConnInfo, CoreRef, ListenAddress, ListenInfo, ProtocolCore, ServeStats, Session, StopHandle } from '../models/types';
@@ -307,24 +307,25 @@ export class BlockingFtpSession implements Session {
     d.setblocking(false);
     const p = poll();
     const isFile = !(data instanceof Uint8Array);
-    let chunk: Uint8Array | null = isFile ? null : data;
+    const chunk: Uint8Array | null = isFile ? null : data;
     let pos = 0;
     let fileOff = isFile ? data.offset : 0;
     let fileLeft = isFile ? data.length : 0;
     let last = Date.now();
     for (;;) {
-      if (chunk === null || pos === chunk.byteLength) {
-        if (!isFile || fileLeft === 0) return { ok: true, bytes: 0 };
-        let n: number;
-        try { n = readSync(data.fd, this.#buf, 0, Math.min(CHUNK, fileLeft), fileOff); } catch { return { ok: false, error: 'local' }; }
-        if (n <= 0) return { ok: false, error: 'file shrank' };
-        chunk = this.#buf.subarray(0, n);
-        pos = 0;
-        fileOff += n;
-        fileLeft -= n;
+      let n: number;
+      if (isFile) {
+        // sendfile(2): the file's bytes go to the data socket without a copy through JS.
+        if (fileLeft === 0) return { ok: true, bytes: 0 };
+        n = d.sendfile_raw(data.fd, fileOff, fileLeft);
+        if (n === 0) return { ok: false, error: 'file shrank' };
+        if (n > 0) { fileOff += n; fileLeft -= n; last = Date.now(); continue; }
+        if (n === -E.EINVAL || n === -E.EBADF || n === -E.EIO) return { ok: false, error: 'local' };
+      } else {
+        if (pos === chunk!.byteLength) return { ok: true, bytes: 0 };
+        n = d.send_raw(chunk!, pos, chunk!.byteLength - pos);
+        if (n > 0) { pos += n; last = Date.now(); continue; }
       }
-      const n = d.send_raw(chunk, pos, chunk.byteLength - pos);
-      if (n > 0) { pos += n; last = Date.now(); continue; }
       if (n === -E.EINTR) continue;
       if (n !== -E.EAGAIN) return { ok: false, error: 'reset' };
       const left = last + stallMs - Date.now();

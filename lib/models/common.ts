@@ -9,7 +9,6 @@ import {
   AF_INET, AF_INET6, AF_UNIX, create_server, SHUT_WR, SO_RCVTIMEO, SO_SNDTIMEO, SOL_SOCKET, Socket, SockAddr,
 } from '../socket';
 import { isFileOutput, OutputItem, releaseOutput } from '../http/output';
-import { readSync } from 'node:fs';
 import type {
   ConnInfo, ErrorWhere, ListenAddress, ListenInfo, ProtocolCore, ServeOptions, ServeStats, Session, StopHandle,
 } from './types';
@@ -295,22 +294,15 @@ function setTimeo(sock: Socket, opt: number, ms: number): void {
   sock.setsockopt(SOL_SOCKET, opt, timeval);
 }
 
-/** Sends one output item with blocking send(2)s; a file range goes in pread chunks. Releases the item. */
-export function sendItemBlocking(sock: Socket, item: OutputItem, chunk: Buffer): void {
+/** Sends one output item with blocking send(2)s; a file range goes by sendfile(2). Releases the item. */
+export function sendItemBlocking(sock: Socket, item: OutputItem): void {
   try {
     if (!isFileOutput(item)) {
       if (item.byteLength > 0) sock.sendall(item);
       return;
     }
-    let off = item.offset;
-    let left = item.length;
-    while (left > 0) {
-      const n = readSync(item.fd, chunk, 0, Math.min(chunk.length, left), off);
-      if (n <= 0) throw Object.assign(new Error(`file shrank while sending: ${item.path}`), { code: 'ESHRUNK' });
-      sock.sendall(chunk.subarray(0, n));
-      off += n;
-      left -= n;
-    }
+    const n = sock.sendfile(item.fd, item.offset, item.length);
+    if (n < item.length) throw Object.assign(new Error(`file shrank while sending: ${item.path}`), { code: 'ESHRUNK' });
   } finally {
     releaseOutput(item);
   }
@@ -333,7 +325,7 @@ export function driveBlocking(sock: Socket, session: Session, buf: Buffer, o: Bl
   let rcvTimeo = -1;
   try {
     setTimeo(sock, SO_SNDTIMEO, o.sendTimeoutMs ?? 60_000);
-    flushBlocking(sock, session, buf);
+    flushBlocking(sock, session);
     while (!session.wantsClose) {
       const deadline = session.nextDeadline?.() ?? null;
       const want = deadline === null ? SIGNAL_CHECK_MS : Math.min(SIGNAL_CHECK_MS, Math.max(1, deadline - Date.now()));
@@ -345,7 +337,7 @@ export function driveBlocking(sock: Socket, session: Session, buf: Buffer, o: Bl
       if (n > 0) session.feed(buf.subarray(0, n));
       else if (n === 0) {
         session.onEof();
-        flushBlocking(sock, session, buf);
+        flushBlocking(sock, session);
         break; // nothing more can come in; what the session had to say is sent
       }
       else if (n === -E.EAGAIN) {
@@ -357,7 +349,7 @@ export function driveBlocking(sock: Socket, session: Session, buf: Buffer, o: Bl
       }
       else if (n === -E.EINTR) continue;
       else break; // ECONNRESET and friends: the peer is gone
-      flushBlocking(sock, session, buf);
+      flushBlocking(sock, session);
     }
     const linger = session.lingerMs ?? 0;
     if (linger > 0) lingerBlocking(sock, buf, linger);
@@ -369,11 +361,11 @@ export function driveBlocking(sock: Socket, session: Session, buf: Buffer, o: Bl
   }
 }
 
-function flushBlocking(sock: Socket, session: Session, buf: Buffer): void {
+function flushBlocking(sock: Socket, session: Session): void {
   for (let items = session.takeOutput(); items !== null; items = session.takeOutput()) {
     for (let i = 0; i < items.length; i++) {
       try {
-        sendItemBlocking(sock, items[i], buf);
+        sendItemBlocking(sock, items[i]);
       } catch (e) {
         for (let j = i + 1; j < items.length; j++) releaseOutput(items[j]);
         throw e;

@@ -240,10 +240,19 @@ class Loop {
     this.w.set(c.fd, r, w);
   }
 
-  /** send(2) until the queue is empty or EAGAIN; false if the peer is gone. */
+  /** send(2) (sendfile(2) for a file) until the queue is empty or EAGAIN; false if the peer is gone. */
   flush(c: Conn): boolean {
     const q = c.queue;
     while (!q.empty && c.canWrite) {
+      const file = q.peekFile();
+      if (file !== null) {
+        const n = c.sock.sendfile_raw(file.fd, file.offset, file.length);
+        if (n > 0) q.consume(n);
+        else if (n === 0) throw Object.assign(new Error(`file shrank while sending: ${file.path}`), { code: 'ESHRUNK' });
+        else if (n === -E.EAGAIN) c.canWrite = false;
+        else if (n !== -E.EINTR) return false;
+        continue;
+      }
       const data = q.peek()!;
       const n = c.sock.send_raw(data, 0, data.byteLength);
       if (n >= 0) q.consume(n);

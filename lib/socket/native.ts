@@ -23,6 +23,8 @@ export interface SocketNative {
   send(fd: number, data: ArrayBufferView, flags: number, timeout: number): number;
   send_raw(fd: number, data: ArrayBufferView, offset: number, length: number, flags: number): number;
   sendall(fd: number, data: ArrayBufferView, flags: number, timeout: number): void;
+  sendfile(fd: number, inFd: number, offset: number, count: number, timeout: number): number;
+  sendfile_raw(fd: number, inFd: number, offset: number, count: number): number;
   sendto(fd: number, data: ArrayBufferView, flags: number, family: number, address: unknown, timeout: number): number;
   sendmsg(fd: number, buffers: ArrayBufferView[], ancdata: Array<[number, number, ArrayBufferView]>, flags: number,
     family: number, address: unknown, timeout: number): number;

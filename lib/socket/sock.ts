@@ -1,6 +1,6 @@
 // The Socket class of posixkit/socket (the public module is lib/socket.ts).
 import {
-  errno as E, errnoError, invalidArgType, invalidArgValue, outOfRange, toFd, validateInteger,
+  errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, validateInteger,
 } from '../errors';
 import { dup, get_blocking } from '../os';
 import { AncItem, K, native, SockAddr } from './native';
@@ -273,6 +273,27 @@ export class Socket {
    */
   sendall(data: ArrayBufferView, flags = 0): void {
     native.sendall(this.#ok('sendall'), bytesArg(data), flags, this.#t);
+  }
+
+  /**
+   * sendfile(2): `count` bytes of the file `file` (an fd or an object with
+   * fileno()) from `offset` go onto this socket without passing through
+   * JavaScript; all of them, or up to the end of the file when `count` is
+   * omitted or the file is shorter. Returns the bytes sent. The file's own
+   * offset does not move. Under the socket's timeout like sendall; a failure
+   * carries `bytesSent`.
+   */
+  sendfile(file: FileLike, offset = 0, count?: number): number {
+    const fd = this.#ok('sendfile');
+    const inFd = toFd(file, 'file');
+    validateInteger(offset, 'offset', 0);
+    const n = count === undefined || count === null ? Number.MAX_SAFE_INTEGER : validateInteger(count, 'count', 0);
+    return native.sendfile(fd, inFd, offset, n, this.#t);
+  }
+
+  /** Hot path: one sendfile(2) returning bytes or -errno (0: the file ended), never throwing on EAGAIN/EPIPE. */
+  sendfile_raw(inFd: number, offset: number, count: number): number {
+    return native.sendfile_raw(this.#ok('sendfile'), inFd, offset, count);
   }
 
   /** sendto(data, address) or sendto(data, flags, address) -> bytes sent. */
