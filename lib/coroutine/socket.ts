@@ -150,6 +150,23 @@ export class CoSocket implements Disposable {
     }
   }
 
+  /**
+   * Operation: sendfile(2) of `count` bytes of the file `fd` from `offset`,
+   * yielding while the socket is full; returns the bytes sent (fewer only if
+   * the file ended first).
+   */
+  *sendfile(fd: number, offset: number, count: number): Op<number> {
+    let sent = 0;
+    while (sent < count) {
+      const n = this.sock.sendfile_raw(fd, offset + sent, count - sent);
+      if (n > 0) sent += n;
+      else if (n === 0) break;
+      else if (n !== EAGAIN) throw Object.assign(errnoError(-n, 'sendfile'), { bytesSent: sent });
+      else yield* wait_write(this.sock, this.timeout);
+    }
+    return sent;
+  }
+
   /** Operation: recvfrom(bufsize) -> [Buffer, address]. */
   *recvfrom(bufsize: number, flags = 0): Op<[Buffer, SockAddr]> {
     for (;;) {

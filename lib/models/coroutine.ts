@@ -7,7 +7,6 @@
 //   hub: epoll_wait ──> resume the tasks whose fds are ready
 //   acceptor task: accept ──> spawn(conn task) ──> accept ...
 //   conn task: recv ──> core ──> sendall ──> recv ...   (suspends on EAGAIN)
-import { readSync } from 'node:fs';
 import { cooperative, CoSocket, Hub, Op, sleep, wait_read } from '../coroutine';
 import { isFileOutput, releaseOutput } from '../http/output';
 import type { Socket } from '../socket';
@@ -145,17 +144,8 @@ function* sendItem(c: CoSocket, item: import('./types').OutputItem): Op<void> {
       yield* c.sendall(item);
       return;
     }
-    // Its own buffer: the receive buffer may be in use by this connection's reader.
-    const chunk = Buffer.allocUnsafe(Math.min(item.length, 65536));
-    let off = item.offset;
-    let left = item.length;
-    while (left > 0) {
-      const n = readSync(item.fd, chunk, 0, Math.min(chunk.length, left), off);
-      if (n <= 0) throw Object.assign(new Error(`file shrank while sending: ${item.path}`), { code: 'ESHRUNK' });
-      yield* c.sendall(chunk.subarray(0, n));
-      off += n;
-      left -= n;
-    }
+    const n = yield* c.sendfile(item.fd, item.offset, item.length);
+    if (n < item.length) throw Object.assign(new Error(`file shrank while sending: ${item.path}`), { code: 'ESHRUNK' });
   } finally {
     releaseOutput(item);
   }

@@ -129,7 +129,7 @@ describe.skipIf(!hasStrace || !hasCurl)('servers send file bodies with sendfile(
   fs.writeFileSync(path.join(www, 'big.bin'), big);
   const sha = createHash('sha256').update(big).digest('hex');
 
-  for (const model of ['epoll-et', 'forking']) {
+  for (const model of ['epoll-et', 'forking', 'coroutine']) {
     it(`${model}: a 1 MiB file goes by sendfile, not pread + send, and arrives intact`, async () => {
       const srv = await startServer('http-server.js', { model, root: www });
       const trace = path.join(dir, `${model}.trace`);
