@@ -7,6 +7,7 @@
         "native/errors.cc",
         "native/process.cc",
         "native/fork.cc",
+        "native/fork_hazard.cc",
         "native/signal.cc",
         "native/signal_calls.cc",
         "native/select.cc",

@@ -27,6 +27,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "fork.h"
 
 namespace posixkit::forking {
 
@@ -65,6 +66,45 @@ struct Mapping {
   bool special;
 };
 
+// Reads a hex number at *p and moves past it; false if there is none.
+static bool Hex(const char** p, uintptr_t* out) {
+  uintptr_t v = 0;
+  const char* s = *p;
+  for (;; s++) {
+    char c = *s;
+    unsigned d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 16;
+    if (d == 16) break;
+    v = v << 4 | d;
+  }
+  if (s == *p) return false;
+  *p = s;
+  *out = v;
+  return true;
+}
+
+// Moves past one space-separated field and the spaces after it.
+static const char* SkipField(const char* p) {
+  while (*p && *p != ' ' && *p != '\n') p++;
+  while (*p == ' ') p++;
+  return p;
+}
+
+// One line of /proc/self/maps: "start-end perms offset dev inode   name".
+// Parsed by hand: sscanf took ~0.5 us a line, tens of us per fork.
+static bool ParseMapsLine(const char* p, Mapping* m, bool* writable) {
+  uintptr_t start, end;
+  if (!Hex(&p, &start) || *p++ != '-' || !Hex(&p, &end) || *p++ != ' ') return false;
+  if (p[0] == '\0' || p[1] == '\0') return false;
+  *writable = p[0] == 'r' && p[1] == 'w';
+  p = SkipField(p);  // perms
+  p = SkipField(p);  // offset
+  p = SkipField(p);  // dev
+  p = SkipField(p);  // inode
+  bool special = strncmp(p, "[vvar", 5) == 0 || strncmp(p, "[vsyscall]", 10) == 0;
+  *m = {start, end, special};
+  return true;
+}
+
 static void MarkEverythingDoFork() {
   std::string maps;
   g_writable_count = 0;
@@ -73,16 +113,10 @@ static void MarkEverythingDoFork() {
   int n = 0;
   const char* p = maps.c_str();
   while (*p && n < kMaxRanges) {
-    unsigned long start, end;
-    char perms[5] = {0};
-    int name_at = 0;
-    if (sscanf(p, "%lx-%lx %4s %*s %*s %*s%n", &start, &end, perms, &name_at) == 3) {
-      const char* name = p + name_at;
-      while (*name == ' ') name++;
-      bool special = strncmp(name, "[vvar", 5) == 0 || strncmp(name, "[vsyscall]", 10) == 0;
-      list[n++] = {start, end, special};
-      if (perms[0] == 'r' && perms[1] == 'w' && g_writable_count < kMaxRanges)
-        g_writable[g_writable_count++] = {start, end};
+    bool writable;
+    if (ParseMapsLine(p, &list[n], &writable)) {
+      if (writable && g_writable_count < kMaxRanges) g_writable[g_writable_count++] = {list[n].start, list[n].end};
+      n++;
     }
     const char* nl = strchr(p, '\n');
     if (!nl) break;
@@ -117,7 +151,7 @@ static constexpr unsigned kFutexFlags = 128 | 256;  // PRIVATE | CLOCK_REALTIME
 
 // Parses /proc/self/task/<tid>/syscall ("202 0xaddr 0xop ...") and returns
 // the futex word of a thread blocked in FUTEX_WAIT_BITSET, or 0.
-static uintptr_t CondvarWaitAddress(pid_t tid) {
+uintptr_t CondvarWaitAddress(pid_t tid) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
   std::string s;
@@ -361,102 +395,6 @@ static Napi::Value JS__fork_info(const Napi::CallbackInfo& info) {
 }
 
 
-// ---- test-only: the condvar hazard of FORK.md 2b, made deterministic -------
-// Four threads wait on one condvar; the parent signals once, so glibc moves
-// three unsignalled waiters into group G1 (each holding a reference) and the
-// woken one re-waits in G2. In a forked child those waiters do not exist:
-// after three signals use up G1, the fourth must switch groups and waits for
-// G1's references forever, unless the child released them.
-namespace hazard {
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static constexpr int kThreads = 4;
-static pthread_t threads[kThreads];
-static pid_t tids[kThreads];
-static int wakeups = 0;
-static bool stop = false;
-static bool running = false;
-
-static void* Waiter(void* arg) {
-  int i = static_cast<int>(reinterpret_cast<intptr_t>(arg));
-  __atomic_store_n(&tids[i], static_cast<pid_t>(syscall(SYS_gettid)), __ATOMIC_SEQ_CST);
-  pthread_mutex_lock(&mu);
-  while (!stop) {
-    pthread_cond_wait(&cv, &mu);
-    if (!stop) wakeups++;
-  }
-  pthread_mutex_unlock(&mu);
-  return nullptr;
-}
-
-static int WaitingCount() {
-  int n = 0;
-  uintptr_t base = reinterpret_cast<uintptr_t>(&cv);
-  for (int i = 0; i < kThreads; i++) {
-    pid_t tid = __atomic_load_n(&tids[i], __ATOMIC_SEQ_CST);
-    uintptr_t a = tid ? CondvarWaitAddress(tid) : 0;
-    if (a == base + 40 || a == base + 44) n++;
-  }
-  return n;
-}
-
-static bool WaitFor(int waiting, int woken) {
-  for (int i = 0; i < 3000; i++) {
-    pthread_mutex_lock(&mu);
-    int w = wakeups;
-    pthread_mutex_unlock(&mu);
-    if (w >= woken && WaitingCount() == waiting) return true;
-    usleep(1000);
-  }
-  return false;
-}
-}  // namespace hazard
-
-static Napi::Value JS__condvar_hazard_start(const Napi::CallbackInfo& info) {
-  using namespace hazard;
-  if (running) return Napi::Boolean::New(info.Env(), false);
-  stop = false;
-  wakeups = 0;
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  for (int i = 0; i < kThreads; i++) {
-    tids[i] = 0;
-    pthread_create(&threads[i], nullptr, Waiter, reinterpret_cast<void*>(static_cast<intptr_t>(i)));
-  }
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  running = true;
-  bool ok = WaitFor(kThreads, 0);
-  pthread_mutex_lock(&mu);
-  pthread_cond_signal(&cv);
-  pthread_mutex_unlock(&mu);
-  ok = ok && WaitFor(kThreads, 1);
-  return Napi::Boolean::New(info.Env(), ok);
-}
-
-static Napi::Value JS__condvar_hazard_signal(const Napi::CallbackInfo& info) {
-  int32_t n;
-  if (!ArgInt32(info, 0, "count", &n)) return info.Env().Undefined();
-  for (int i = 0; i < n; i++) {
-    pthread_mutex_lock(&hazard::mu);
-    pthread_cond_signal(&hazard::cv);
-    pthread_mutex_unlock(&hazard::mu);
-  }
-  return info.Env().Undefined();
-}
-
-static Napi::Value JS__condvar_hazard_stop(const Napi::CallbackInfo& info) {
-  using namespace hazard;
-  if (!running) return info.Env().Undefined();
-  pthread_mutex_lock(&mu);
-  stop = true;
-  pthread_cond_broadcast(&cv);
-  pthread_mutex_unlock(&mu);
-  for (int i = 0; i < kThreads; i++) pthread_join(threads[i], nullptr);
-  running = false;
-  return info.Env().Undefined();
-}
-
 }  // namespace posixkit::forking
 
 namespace posixkit {
@@ -469,9 +407,7 @@ void InitFork(Napi::Env env, Napi::Object exports) {
   exports.Set("child_loop_alive", Napi::Function::New(env, JS_child_loop_alive, "child_loop_alive"));
   exports.Set("_set_condvar_fix", Napi::Function::New(env, JS__set_condvar_fix, "_set_condvar_fix"));
   exports.Set("_fork_info", Napi::Function::New(env, JS__fork_info, "_fork_info"));
-  exports.Set("_condvar_hazard_start", Napi::Function::New(env, JS__condvar_hazard_start, "_condvar_hazard_start"));
-  exports.Set("_condvar_hazard_signal", Napi::Function::New(env, JS__condvar_hazard_signal, "_condvar_hazard_signal"));
-  exports.Set("_condvar_hazard_stop", Napi::Function::New(env, JS__condvar_hazard_stop, "_condvar_hazard_stop"));
+  InitForkHazard(env, exports);
 }
 
 }  // namespace posixkit
