@@ -50,6 +50,8 @@ export interface AccessLogEntry {
 
 /** Output held back from new requests until the driver takes what is queued (pipelining backpressure). */
 const HIGH_WATER = 256 * 1024;
+const NO_TOKENS: readonly string[] = Object.freeze([]);
+const NO_BODY = Buffer.alloc(0); // what a bodiless request hands its handler (length 0: nothing to change)
 
 /** Shared, per-server part of the core: the jail, the routes and counters. Build it once. */
 export class HttpCore {
@@ -254,7 +256,8 @@ export class HttpConnection {
   #onHead(head: RequestHead): void {
     const c = this.#core;
     this.#requests++;
-    const tokens = headerValues(head, 'connection').join(',').toLowerCase().split(',').map((s) => s.trim());
+    const tokens = header(head, 'connection') === null ? NO_TOKENS
+      : headerValues(head, 'connection').join(',').toLowerCase().split(',').map((s) => s.trim());
     let close = tokens.includes('close') || (head.minor === 0 && !tokens.includes('keep-alive')) ||
       this.#requests >= c.cfg.maxRequestsPerConnection;
     const log = { method: head.method, target: head.target };
@@ -288,12 +291,12 @@ export class HttpConnection {
     if (hasBody && expectContinue) {
       this.#push(Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1'));
     }
+    if (!hasBody) return this.#dispatch(head, p.path, handler, NO_BODY, close);
     this.#pending = {
       head, framing, close, handler, path: p.path, parts: [], received: 0,
       decoder: framing.kind === 'chunked' ? new ChunkedDecoder(c.limits.maxBody) : null,
       deadline: c.cfg.clock() + c.cfg.bodyTimeoutMs,
     };
-    if (!hasBody) { this.#pending = null; this.#dispatch(head, p.path, handler, Buffer.alloc(0), close); }
   }
 
   /** Moves body bytes from input into the pending request; true when it completed. */

@@ -24,7 +24,7 @@ export function contentType(file: string): string {
 }
 
 export type DecodedPath =
-  | { ok: true; segments: string[]; trailingSlash: boolean; path: string }
+  | { ok: true; segments: readonly string[]; trailingSlash: boolean; path: string }
   | { ok: false; status: number; reason: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -66,6 +66,17 @@ function percentDecode(rawPath: string): string | Refusal {
  * segments vanish ('//x' is '/x'); 'a/../b' is 'b'.
  */
 export function decodePath(rawPath: string): DecodedPath {
+  // The core decodes each request's path twice (routing, then the file): a
+  // one-entry memo. Results are frozen, so sharing them is safe.
+  if (rawPath === lastRaw) return lastDecoded;
+  lastDecoded = Object.freeze(decodeUncached(rawPath));
+  lastRaw = rawPath;
+  return lastDecoded;
+}
+let lastRaw = '';
+let lastDecoded: DecodedPath = { ok: false, status: 400, reason: 'Path must start with /' };
+
+function decodeUncached(rawPath: string): DecodedPath {
   if (rawPath[0] !== '/') return { ok: false, status: 400, reason: 'Path must start with /' };
   if (/%(2f|5c)/i.test(rawPath)) return { ok: false, status: 400, reason: 'Encoded slash in path' };
   // Without '%' the path is its own decoding (the request line allows visible ASCII only).
@@ -85,6 +96,7 @@ export function decodePath(rawPath: string): DecodedPath {
   }
   const trailingSlash = decoded.endsWith('/') || /\/\.{1,2}$/.test(decoded);
   const path = '/' + segments.join('/') + (trailingSlash && segments.length > 0 ? '/' : '');
+  Object.freeze(segments);
   return { ok: true, segments, trailingSlash, path };
 }
 
