@@ -93,18 +93,6 @@ static Value JS_close(const CallbackInfo& info) {
   return UNDEF;
 }
 
-// setblocking(fd, blocking): the O_NONBLOCK flag that timeouts rely on.
-static Value JS_setblocking(const CallbackInfo& info) {
-  int fd;
-  if (!ArgFd(info, 0, &fd)) return UNDEF;
-  bool blocking = info.Length() > 1 && info[1].ToBoolean().Value();
-  int fl = fcntl(fd, F_GETFL);
-  if (fl < 0) return ThrowErrno(ENV, errno, "fcntl");
-  int nfl = blocking ? (fl & ~O_NONBLOCK) : (fl | O_NONBLOCK);
-  if (nfl != fl && fcntl(fd, F_SETFL, nfl) < 0) return ThrowErrno(ENV, errno, "fcntl");
-  return UNDEF;
-}
-
 static Value JS_bind(const CallbackInfo& info) {
   int fd;
   int32_t family;
@@ -466,7 +454,7 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
   using namespace sock;
   Napi::Object s = Napi::Object::New(env);
 #define FN(name) s.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(socket); FN(socketpair); FN(close); FN(setblocking); FN(bind); FN(listen);
+  FN(socket); FN(socketpair); FN(close); FN(bind); FN(listen);
   FN(accept); FN(accept_raw); FN(connect); FN(recv); FN(recv_into); FN(recv_into_raw);
   FN(recvfrom); FN(recvfrom_into); FN(send); FN(send_raw); FN(sendall); FN(sendto);
   FN(shutdown); FN(getsockopt);

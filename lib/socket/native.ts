@@ -9,7 +9,6 @@ export interface SocketNative {
   socket(family: number, type: number, proto: number): number;
   socketpair(family: number, type: number, proto: number): [number, number];
   close(fd: number): void;
-  setblocking(fd: number, blocking: boolean): void;
   bind(fd: number, family: number, address: unknown): void;
   listen(fd: number, backlog: number): void;
   accept(fd: number, timeout: number): [number, SockAddr];

@@ -2,7 +2,7 @@
 import {
   errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, validateInteger,
 } from '../errors';
-import { dup, get_blocking } from '../os';
+import { dup, get_blocking, set_blocking } from '../os';
 import { AncItem, K, native, SockAddr } from './native';
 import { withGai } from './names';
 
@@ -157,7 +157,7 @@ export class Socket {
    */
   settimeout(value: number | null): void {
     const t = checkTimeout(value);
-    native.setblocking(this.#ok('settimeout'), t === null);
+    set_blocking(this.#ok('settimeout'), t === null);
     this.#t = t === null ? -1 : t;
   }
   gettimeout(): number | null {

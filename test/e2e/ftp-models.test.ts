@@ -224,10 +224,12 @@ function greeting(port: number): Promise<string> {
 }
 const socks: net.Socket[] = [];
 
-const THEFT = `
-import socket, sys, re
+// A control connection in Python: reply() is the last line of a (multi-line) reply,
+// cmd() sends a command and returns its reply; code() and ccmd() give the 3-digit code.
+const PY_CTL = (timeout: number) => `
+import socket, sys, re, time
 port = int(sys.argv[1])
-ctl = socket.create_connection(('127.0.0.1', port), timeout=10)
+ctl = socket.create_connection(('127.0.0.1', port), timeout=${timeout})
 f = ctl.makefile('rb')
 def reply():
     line = f.readline().decode()
@@ -236,6 +238,13 @@ def reply():
     return line
 def cmd(c):
     ctl.sendall((c + '\\r\\n').encode()); return reply()
+def code():
+    return reply()[:3]
+def ccmd(c):
+    return cmd(c)[:3]
+`;
+
+const THEFT = PY_CTL(10) + `
 reply(); cmd('USER anonymous'); cmd('PASS x'); cmd('TYPE I')
 nums = [int(x) for x in re.search(r'(\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)', cmd('PASV')).groups()]
 dport = nums[4] * 256 + nums[5]
@@ -251,49 +260,28 @@ stolen = thief.recv(65536)
 print(first[:3], reply()[:3], data.decode().strip(), len(stolen))
 `;
 
-const RETR_ABOR = `
-import socket, sys, time
-ctl = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
-f = ctl.makefile('rb')
-def reply():
-    line = f.readline().decode()
-    while line[3:4] == '-':
-        line = f.readline().decode()
-    return line[:3]
-def cmd(c):
-    ctl.sendall((c + '\\r\\n').encode()); return reply()
+const RETR_ABOR = PY_CTL(10) + `
 reply(); cmd('USER anonymous'); cmd('PASS x'); cmd('PASV')
 t0 = time.time()
 ctl.sendall(b'RETR hello.txt\\r\\nABOR\\r\\n')   # nobody connects to the passive port
-codes = [reply(), reply()]
-codes.append(cmd('NOOP'))
+codes = [code(), code()]
+codes.append(ccmd('NOOP'))
 print(' '.join(codes), round(time.time() - t0, 1))
 `;
 
-const STALLS = `
-import socket, sys, time, re
-port = int(sys.argv[1])
-ctl = socket.create_connection(('127.0.0.1', port), timeout=15)
-f = ctl.makefile('rb')
-def reply():
-    line = f.readline().decode()
-    while line[3:4] == '-':
-        line = f.readline().decode()
-    return line[:3]
-def cmd(c):
-    ctl.sendall((c + '\\r\\n').encode()); return reply()
+const STALLS = PY_CTL(15) + `
 reply(); cmd('USER anonymous'); cmd('PASS x'); cmd('TYPE I')
 out = []
 # 1. PASV, then RETR, and the client never connects: 425 once acceptTimeoutMs passes.
-cmd('PASV'); t0 = time.time(); out.append(cmd('RETR big.bin')); out.append(round(time.time() - t0, 1))
+cmd('PASV'); t0 = time.time(); out.append(ccmd('RETR big.bin')); out.append(round(time.time() - t0, 1))
 # 2. A data connection that never reads a 32 MiB file: 426 once dataTimeoutMs passes without progress.
 ctl.sendall(b'PASV\\r\\n'); line = f.readline().decode()
 nums = [int(x) for x in re.search(r'(\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)', line).groups()]
 data = socket.socket(); data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 data.connect(('127.0.0.1', nums[4] * 256 + nums[5]))
-t0 = time.time(); out.append(cmd('RETR huge.bin')); out.append(reply()); out.append(round(time.time() - t0, 1))
+t0 = time.time(); out.append(ccmd('RETR huge.bin')); out.append(code()); out.append(round(time.time() - t0, 1))
 data.close()
-out.append(cmd('NOOP'))
+out.append(ccmd('NOOP'))
 print(' '.join(str(x) for x in out))
 `;
 
