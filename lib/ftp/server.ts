@@ -14,7 +14,9 @@
 import { writeSync } from 'node:fs';
 import { codedError, errno as E, invalidArgType, invalidArgValue } from '../errors';
 import { serve } from '../models';
-import type { ConnInfo, CoreRef, ListenAddress, ListenInfo, ProtocolCore, ServeStats, Session, StopHandle } from '../models/types';
+import type {
+  AppServeOptions, ConnInfo, CoreRef, ListenAddress, ProtocolCore, ServeStats, Session,
+} from '../models/types';
 import { mmap } from '../mmap';
 import { poll, POLLERR, POLLHUP, POLLIN, POLLOUT } from '../select';
 import {
@@ -40,19 +42,11 @@ export interface FtpServerLimits {
 /** The serializable options a worker thread rebuilds the core from. */
 export type FtpProtocolOptions = Omit<FtpConfig, 'clock'> & FtpServerLimits;
 
-export interface ServeFtpOptions extends FtpProtocolOptions {
+export interface ServeFtpOptions extends FtpProtocolOptions, AppServeOptions {
   /** Server model; default 'forking'. Only blocking models: forking, iterative, prefork, threading. */
   model?: string;
   /** Where to listen; default 127.0.0.1:2121. */
   address?: ListenAddress;
-  onListening?: (info: ListenInfo) => void;
-  signals?: number[];
-  stop?: StopHandle;
-  onError?: (err: unknown, where: string) => void;
-  /** Wraps the protocol core before the model runs it (the CLI counts connections and requests this way). */
-  wrapCore?: (core: ProtocolCore) => ProtocolCore;
-  /** Anything else goes to the model (workers, pool, maxChildren, sendTimeoutMs, backlog ...). */
-  [modelOption: string]: unknown;
 }
 
 const FTP_KEYS = new Set(['root', 'anonymous', 'anonymousWrite', 'users', 'allowOverwrite', 'fileMode', 'hideDotfiles',

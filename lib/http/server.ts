@@ -4,7 +4,9 @@
 // from a CoreRef) and opens one connection per accepted socket.
 import { codedError, invalidArgType } from '../errors';
 import { serve } from '../models';
-import type { ConnInfo, CoreRef, ListenAddress, ListenInfo, ProtocolCore, ServeStats, Session, StopHandle } from '../models/types';
+import type {
+  AppServeOptions, ConnInfo, CoreRef, ListenAddress, ProtocolCore, ServeStats, Session,
+} from '../models/types';
 import { AF_INET, AF_INET6, IPPROTO_TCP, SOCK_STREAM, Socket, TCP_NODELAY } from '../socket';
 import { HttpConfig, HttpConnection, HttpCore } from './core';
 import { isFileOutput, OutputItem } from './output';
@@ -23,21 +25,12 @@ export type RoutesOption = Router | 'demo' | RoutesRef;
 /** The serializable part of the configuration, as passed to a worker thread. */
 export type HttpProtocolOptions = Omit<HttpConfig, 'routes' | 'clock' | 'log'> & { routes?: 'demo' | RoutesRef };
 
-export interface ServeHttpOptions extends Omit<HttpConfig, 'routes'> {
+export interface ServeHttpOptions extends Omit<HttpConfig, 'routes'>, AppServeOptions {
   /** Server model; default 'epoll-et'. */
   model?: string;
   /** Where to listen; default 127.0.0.1:8000. */
   address?: ListenAddress;
   routes?: RoutesOption;
-  onListening?: (info: ListenInfo) => void;
-  /** Signals that stop the server; default [SIGTERM, SIGINT]. */
-  signals?: number[];
-  stop?: StopHandle;
-  onError?: (err: unknown, where: string) => void;
-  /** Wraps the protocol core before the model runs it (the CLI counts connections and requests this way). */
-  wrapCore?: (core: ProtocolCore) => ProtocolCore;
-  /** Anything else goes to the model (workers, pool, maxChildren, maxConnections, sendTimeoutMs, backlog ...). */
-  [modelOption: string]: unknown;
 }
 
 const HTTP_KEYS = new Set(['root', 'limits', 'headerTimeoutMs', 'bodyTimeoutMs', 'idleTimeoutMs',

@@ -110,6 +110,26 @@ export interface ServeOptions {
   readSize?: number;
 }
 
+/**
+ * What the apps' serve functions (serveHttp, serveFtp) take besides their
+ * protocol's own options; the rest goes to the model.
+ */
+export interface AppServeOptions {
+  /** Server model (each app documents its default and the models it runs on). */
+  model?: string;
+  /** Where to listen (each app documents its default port). */
+  address?: ListenAddress;
+  onListening?: (info: ListenInfo) => void;
+  /** Signals that stop the server; default [SIGTERM, SIGINT]. */
+  signals?: number[];
+  stop?: StopHandle;
+  onError?: (err: unknown, where: string) => void;
+  /** Wraps the protocol core before the model runs it (the CLI counts connections and requests this way). */
+  wrapCore?: (core: ProtocolCore) => ProtocolCore;
+  /** Anything else goes to the model (workers, pool, maxChildren, maxConnections, sendTimeoutMs, backlog ...). */
+  [modelOption: string]: unknown;
+}
+
 /** What serve() returns once the server has stopped. */
 export interface ServeStats {
   model: string;
