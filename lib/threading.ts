@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import {
   isMainThread, MessageChannel, MessagePort, receiveMessageOnPort, threadId, Worker, workerData,
 } from 'node:worker_threads';
-import { invalidArgType } from './errors';
+import { codedError, invalidArgType } from './errors';
 import { register_at_fork } from './os';
 import { family } from './native';
 import {
@@ -151,8 +151,9 @@ export class Thread {
   }
 
   set daemon(v: boolean) {
-    if (this.#started) throw new Error('cannot set daemon status of active thread');
-    this.#daemon = Boolean(v);
+    if (typeof v !== 'boolean') throw invalidArgType('daemon', 'of type boolean', v);
+    if (this.#started) throw codedError('ERR_THREAD_STARTED', 'cannot set daemon status of active thread');
+    this.#daemon = v;
   }
 
   /** The kernel thread id (gettid), once started; undefined before. */
@@ -169,8 +170,8 @@ export class Thread {
 
   /** Starts the worker; a second start() throws, as in Python. */
   start(): void {
-    if (this.#started) throw new Error('threads can only be started once');
-    if (this.#current) throw new Error('cannot start the current thread');
+    if (this.#started) throw codedError('ERR_THREAD_STARTED', 'threads can only be started once');
+    if (this.#current) throw codedError('ERR_THREAD_CURRENT', 'cannot start the current thread');
     this.#started = true;
     if (!this.#target) {
       // Python's Thread() without a target runs nothing.
@@ -230,8 +231,8 @@ export class Thread {
    * event-driven code.
    */
   join(timeout?: number | null): void {
-    if (!this.#started) throw new Error('cannot join thread before it is started');
-    if (this.#current) throw new Error('cannot join current thread');
+    if (!this.#started) throw codedError('ERR_THREAD_NOT_STARTED', 'cannot join thread before it is started');
+    if (this.#current) throw codedError('ERR_THREAD_CURRENT', 'cannot join current thread');
     let deadline = Infinity;
     if (timeout !== undefined && timeout !== null) {
       if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'of type number', timeout);
@@ -247,7 +248,7 @@ export class Thread {
 
   /** Resolves when the worker has exited. */
   joinAsync(): Promise<void> {
-    if (!this.#started) return Promise.reject(new Error('cannot join thread before it is started'));
+    if (!this.#started) return Promise.reject(codedError('ERR_THREAD_NOT_STARTED', 'cannot join thread before it is started'));
     const w = this.#worker;
     if (!w) return Promise.resolve();
     return new Promise<void>((resolve) => {

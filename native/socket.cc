@@ -336,13 +336,7 @@ static Value JS_sendall(const CallbackInfo& info) {
   do {
     ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl,
                          [&] { return send(fd, buf + sent, len - sent, flags | MSG_NOSIGNAL); });
-    if (r == kThrown) return UNDEF;
-    if (r < 0) {
-      Napi::Value e = MakeErrnoError(ENV, static_cast<int>(-r), "sendall");
-      if (e.IsObject()) e.As<Napi::Object>().Set("bytesSent", Napi::Number::New(ENV, static_cast<double>(sent)));
-      napi_throw(ENV, e);
-      return UNDEF;
-    }
+    if (r < 0) return FailPartial(ENV, r, "sendall", static_cast<double>(sent));
     sent += static_cast<size_t>(r);
   } while (sent < len);
   return UNDEF;

@@ -93,6 +93,16 @@ inline Napi::Value Fail(Napi::Env env, ssize_t r, const char* syscall) {
   return ThrowErrno(env, static_cast<int>(-r), syscall);
 }
 
+// Fail() for a call that loops (sendall, sendfile): the error also says how
+// many bytes went out before it (`bytesSent`).
+inline Napi::Value FailPartial(Napi::Env env, ssize_t r, const char* syscall, double sent) {
+  if (r == kThrown) return env.Undefined();
+  Napi::Value e = MakeErrnoError(env, static_cast<int>(-r), syscall);
+  if (e.IsObject()) e.As<Napi::Object>().Set("bytesSent", Napi::Number::New(env, sent));
+  napi_throw(env, e);
+  return env.Undefined();
+}
+
 void InitSocketMsg(Napi::Env env, Napi::Object exports);
 void InitSocketNames(Napi::Env env, Napi::Object exports);
 void InitSocketConstants(Napi::Env env, Napi::Object exports);

@@ -190,13 +190,7 @@ static Value JS_sendfile(const CallbackInfo& info) {
     off_t o = static_cast<off_t>(off + sent);
     size_t chunk = static_cast<size_t>(std::min<int64_t>(count - sent, 0x7ffff000));
     ssize_t r = SockCall(ENV, out_fd, timeout, POLLOUT, dl, [&] { return sendfile(out_fd, in_fd, &o, chunk); });
-    if (r == kThrown) return UNDEF;
-    if (r < 0) {
-      Napi::Value e = MakeErrnoError(ENV, static_cast<int>(-r), "sendfile");
-      if (e.IsObject()) e.As<Napi::Object>().Set("bytesSent", Napi::Number::New(ENV, static_cast<double>(sent)));
-      napi_throw(ENV, e);
-      return UNDEF;
-    }
+    if (r < 0) return FailPartial(ENV, r, "sendfile", static_cast<double>(sent));
     if (r == 0) break;  // end of file
     sent += r;
   }

@@ -19,11 +19,13 @@ describe('Thread: validation', () => {
     expect(() => new Thread({ name: 1 as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => new Thread({ daemon: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     const t = new Thread({ target: target('add'), args: [shared(), 1, 2] });
-    expect(() => t.join()).toThrow('cannot join thread before it is started');
+    expect(() => t.join()).toThrow(expect.objectContaining({ code: 'ERR_THREAD_NOT_STARTED' }));
+    expect(() => { t.daemon = 'yes' as never; }).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     t.start();
-    expect(() => t.start()).toThrow('threads can only be started once');
+    expect(() => t.start()).toThrow(expect.objectContaining({ code: 'ERR_THREAD_STARTED', message: 'threads can only be started once' }));
+    expect(() => { t.daemon = true; }).toThrow(expect.objectContaining({ code: 'ERR_THREAD_STARTED' }));
     t.join();
-    expect(() => currentThread().join()).toThrow('cannot join current thread');
+    expect(() => currentThread().join()).toThrow(expect.objectContaining({ code: 'ERR_THREAD_CURRENT' }));
   });
 });
 
