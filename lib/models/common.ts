@@ -361,6 +361,22 @@ export function driveBlocking(sock: Socket, session: Session, buf: Buffer, o: Bl
   }
 }
 
+/**
+ * Opens a session for an accepted connection and drives it to its end with
+ * blocking calls; a core that fails to open it is reported. The caller closes conn.
+ */
+export function serveConnectionBlocking(model: string, conn: Socket, id: number, core: ProtocolCore, buf: Buffer,
+  o: { sendTimeoutMs?: number; report: (e: unknown, where: ErrorWhere) => void }): void {
+  let session: Session;
+  try {
+    session = core.open(connInfo(model, conn, id, () => {}));
+  } catch (e) {
+    o.report(e, 'core');
+    return;
+  }
+  driveBlocking(conn, session, buf, { readSize: buf.length, sendTimeoutMs: o.sendTimeoutMs, report: o.report });
+}
+
 function flushBlocking(sock: Socket, session: Session): void {
   for (let items = session.takeOutput(); items !== null; items = session.takeOutput()) {
     for (let i = 0; i < items.length; i++) {

@@ -7,8 +7,8 @@ import { isFileOutput, releaseOutput } from '../http/output';
 import { SOCK_DGRAM, Socket } from '../socket';
 import { readSync } from 'node:fs';
 import {
-  acceptBlocking, armListener, checkOptions, closeListener, connInfo, driveBlocking, isStop, listenInfo, listenOn,
-  makeReporter, newStats, runPendingSignals, StopControl,
+  acceptBlocking, armListener, checkOptions, closeListener, isStop, listenInfo, listenOn,
+  makeReporter, newStats, runPendingSignals, serveConnectionBlocking, StopControl,
 } from './common';
 import type { ServeOptions, ServeStats } from './types';
 
@@ -52,14 +52,7 @@ function tcpLoop(listener: Socket, o: IterativeOptions, stats: ServeStats, stop:
     if (conn === null) continue;
     stats.connections++;
     try {
-      let session;
-      try {
-        session = o.core.open(connInfo(NAME, conn, stats.connections, () => {}));
-      } catch (e) {
-        report(e, 'core');
-        continue;
-      }
-      driveBlocking(conn, session, buf, { readSize: buf.length, sendTimeoutMs: o.sendTimeoutMs, report });
+      serveConnectionBlocking(NAME, conn, stats.connections, o.core, buf, { sendTimeoutMs: o.sendTimeoutMs, report });
     } finally {
       conn.close();
     }

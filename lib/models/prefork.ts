@@ -12,8 +12,8 @@ import * as os from '../os';
 import * as sig from '../signal';
 import { AF_UNIX, SO_REUSEADDR, SO_REUSEPORT, SOCK_STREAM, SOL_SOCKET, Socket } from '../socket';
 import {
-  acceptBlocking, armListener, checkOptions, closeListener, connInfo, driveBlocking, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats,
-  requireSingleProcess, StopControl,
+  acceptBlocking, armListener, checkOptions, closeListener, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats,
+  requireSingleProcess, serveConnectionBlocking, StopControl,
 } from './common';
 import { stopChildren } from './forking';
 import type { ListenAddress, ServeOptions, ServeStats } from './types';
@@ -169,14 +169,7 @@ function worker(inherited: Socket, addr: ListenAddress, slot: number, o: Prefork
       }
       try {
         id++;
-        let session;
-        try {
-          session = o.core.open(connInfo(NAME, conn, id, () => {}));
-        } catch (e) {
-          report(e, 'core');
-          continue;
-        }
-        driveBlocking(conn, session, buf, { readSize: buf.length, sendTimeoutMs: o.sendTimeoutMs, report });
+        serveConnectionBlocking(NAME, conn, id, o.core, buf, { sendTimeoutMs: o.sendTimeoutMs, report });
       } finally {
         conn.close();
       }
