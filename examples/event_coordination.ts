@@ -11,8 +11,9 @@ const pid = fork();
 if (pid === 0) {
   console.log('child: preparing the resource for 1 s ...');
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+  // Print before set(): once the event is set the parent may print first.
+  console.log('child: resource ready, setting the event');
   ready.set();
-  console.log('child: resource ready, event set');
   _exit(0);
 }
 
