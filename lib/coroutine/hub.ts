@@ -7,7 +7,7 @@
 // cooperative socket call); any other call runs to completion, so a
 // blocking posixkit call inside a task blocks every task, as an unpatched
 // blocking call does under gevent.
-import { close as osClose, pipe2, read as osRead, write as osWrite, O_NONBLOCK } from '../os';
+import { WakePipe } from '../internal/wake';
 import { Epoll, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT } from '../select';
 import { codedError, errno as E, errnoError, invalidArgType, outOfRange, toFd, FileLike } from '../errors';
 import { Effect, Op, Task, TaskExit, TaskFn, TIMEOUT } from './task';
@@ -42,8 +42,7 @@ export class Hub implements Disposable {
   #timers = new TimerHeap();
   #fds = new Map<number, FdRec>();
   #fdWaiters = 0;
-  #wakeR: number;
-  #wakeW: number;
+  #pipe: WakePipe;
   #stopping = false;
   #running = false;
   #current: Task<unknown> | null = null;
@@ -55,12 +54,12 @@ export class Hub implements Disposable {
     this.#events = new Int32Array(2 * max);
     this.#ep = new Epoll();
     try {
-      [this.#wakeR, this.#wakeW] = pipe2(O_NONBLOCK);
+      this.#pipe = new WakePipe();
     } catch (e) {
       this.#ep.close();
       throw e;
     }
-    this.#ep.register(this.#wakeR, EPOLLIN);
+    this.#ep.register(this.#pipe.readFd, EPOLLIN);
   }
 
   /** The task running now, or null when plain code runs. */
@@ -123,11 +122,7 @@ export class Hub implements Disposable {
   stop(): void {
     this.#stopping = true;
     if (this.#closed) return;
-    try {
-      osWrite(this.#wakeW, Buffer.of(1));
-    } catch {
-      // EAGAIN: the pipe is full, so a wake-up is already pending.
-    }
+    this.#pipe.wake();
   }
 
   /** Closes the epoll fd and the wake pipe. Suspended tasks stay suspended forever. */
@@ -135,8 +130,7 @@ export class Hub implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#ep.close();
-    osClose(this.#wakeR);
-    osClose(this.#wakeW);
+    this.#pipe.close();
     this.#fds.clear();
   }
 
@@ -335,12 +329,8 @@ export class Hub implements Disposable {
   }
 
   #dispatch(fd: number, events: number): void {
-    if (fd === this.#wakeR) {
-      try {
-        while (osRead(this.#wakeR, 64).length === 64) { /* drain */ }
-      } catch {
-        // EAGAIN: drained
-      }
+    if (fd === this.#pipe.readFd) {
+      this.#pipe.drain();
       return;
     }
     const rec = this.#fds.get(fd);

@@ -3,6 +3,7 @@
 // runs a Session over one connection with blocking recv/send.
 import { unlinkSync } from 'node:fs';
 import { codedError, errno as E, invalidArgType, invalidArgValue, OSError } from '../errors';
+import { WakePipe } from '../internal/wake';
 import * as os from '../os';
 import * as sig from '../signal';
 import {
@@ -197,31 +198,21 @@ export function makeReporter(model: string, o: ServeOptions, stats: ServeStats):
 // ---- stopping ---------------------------------------------------------------------
 
 class PipeStopHandle implements StopHandle {
-  #r: number;
-  #w: number;
+  readonly #pipe = new WakePipe();
   #stopped = false;
-  /** Listening sockets shut down by stop(), which wakes a thread blocked in accept(2). */
-  listeners = new Set<Socket>();
-  constructor() {
-    [this.#r, this.#w] = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC);
-  }
-  get fd(): number { return this.#r; }
+  get fd(): number { return this.#pipe.readFd; }
   get stopped(): boolean { return this.#stopped; }
   stop(): void {
-    if (this.#stopped || this.#w < 0) return;
+    if (this.#stopped || this.#pipe.closed) return;
     this.#stopped = true;
-    try { os.write(this.#w, Buffer.from([1])); } catch { /* full: already signalled */ }
+    this.#pipe.wake();
   }
   reset(): void {
     this.#stopped = false;
-    const b = Buffer.alloc(64);
-    try { while (os.readinto(this.#r, b) > 0); } catch { /* EAGAIN: empty */ }
+    this.#pipe.drain();
   }
   close(): void {
-    if (this.#r < 0) return;
-    os.close(this.#r);
-    os.close(this.#w);
-    this.#r = this.#w = -1;
+    this.#pipe.close();
   }
   [Symbol.dispose](): void { this.close(); }
 }
