@@ -2,7 +2,8 @@
 // model. An HttpConnection already is a models Session (same pull shape), so
 // the adapter only builds the core once per process (or per worker thread,
 // from a CoreRef) and opens one connection per accepted socket.
-import { codedError, invalidArgType } from '../errors';
+import { codedError, invalidArgType, invalidArgValue } from '../errors';
+import { callExport } from '../internal/modref';
 import { serve } from '../models';
 import type {
   AppServeOptions, ConnInfo, CoreRef, ListenAddress, ProtocolCore, ServeStats, Session,
@@ -41,11 +42,8 @@ function loadRoutes(r: RoutesOption | undefined, core: () => HttpCore, startedMs
   if (r === undefined || r instanceof Router) return r;
   if (r === 'demo') return demoRoutes({ startedMs, requests: () => core().requests });
   if (r !== null && typeof r === 'object' && typeof r.module === 'string' && typeof r.export === 'string') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const f = (require(r.module) as Record<string, unknown>)[r.export];
-    if (typeof f !== 'function') throw new TypeError(`${r.module} has no exported function '${r.export}'`);
-    const router = (f as (...a: unknown[]) => unknown)(...(r.args ?? []));
-    if (!(router instanceof Router)) throw new TypeError(`${r.module}:${r.export} did not return a Router`);
+    const router = callExport<unknown>(r);
+    if (!(router instanceof Router)) throw invalidArgValue('routes', r, 'must name a function that returns a Router');
     return router;
   }
   throw invalidArgType('routes', "a Router, 'demo' or { module, export, args }", r);

@@ -7,9 +7,9 @@
 // (module + export + args).
 //
 //   main: accept ── Thread(conn fd) ── accept ...      pool: thread 1..N: accept ── recv/send ── accept
-import { existsSync, writeSync } from 'node:fs';
-import * as path from 'node:path';
-import { codedError } from '../errors';
+import { writeSync } from 'node:fs';
+import { codedError, outOfRange } from '../errors';
+import { callExport, runnableModule } from '../internal/modref';
 import * as os from '../os';
 import { SHUT_RDWR, SOCK_STREAM, Socket } from '../socket';
 import { Lock, Semaphore, Thread } from '../threading';
@@ -29,22 +29,13 @@ export interface ThreadingOptions extends ServeOptions {
 
 const NAME = 'threading';
 
-// Under a TypeScript loader (tests) a module is lib/**.ts, which a worker
-// (no loader) cannot run: use the compiled twin in dist/.
-function runnable(file: string): string {
-  if (!file.endsWith('.ts')) return file;
-  const lib = path.resolve(__dirname, '..');
-  const twin = path.join(path.resolve(lib, '..', 'dist'), path.relative(lib, file)).replace(/\.ts$/, '.js');
-  return existsSync(twin) ? twin : file;
-}
-
 function coreRef(core: ProtocolCore): CoreRef {
   const ref = core.ref;
   if (!ref || typeof ref.module !== 'string' || typeof ref.export !== 'string') {
     throw codedError('ERR_MODEL_CORE_REF',
       `the threading model rebuilds the core in each thread from core.ref { module, export, args }; the ${core.name} core has none`);
   }
-  return { module: runnable(ref.module), export: ref.export, args: ref.args ?? [] };
+  return { module: runnableModule(ref.module), export: ref.export, args: ref.args ?? [] };
 }
 
 interface Job {
@@ -58,15 +49,15 @@ export function serve(o: ThreadingOptions): ServeStats {
   const ref = coreRef(o.core);
   const pool = o.pool ?? 0;
   const max = o.maxThreads ?? 64;
-  if (!Number.isInteger(pool) || pool < 0 || pool > 1024) throw new RangeError(`pool must be an integer 0..1024, got ${pool}`);
-  if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxThreads must be an integer >= 1, got ${max}`);
+  if (!Number.isInteger(pool) || pool < 0 || pool > 1024) throw outOfRange('pool', 'an integer 0..1024', pool);
+  if (!Number.isInteger(max) || max < 1) throw outOfRange('maxThreads', 'an integer >= 1', max);
   const stats = newStats(NAME);
   const report = makeReporter(NAME, o, stats);
   const stop = new StopControl(o);
   // Shared with the threads: [0] errors reported there, [1] stopping, [2] connections a pool accepted.
   const shared = new Int32Array(new SharedArrayBuffer(12));
   let listener: Socket | null = null;
-  const target = { module: runnable(__filename), export: pool > 0 ? 'poolThread' : 'connectionThread' };
+  const target = { module: runnableModule(__filename), export: pool > 0 ? 'poolThread' : 'connectionThread' };
   const opts = { readSize: o.readSize ?? 65536, sendTimeoutMs: o.sendTimeoutMs ?? 60_000 };
   const jobs: Job[] = [];
   let slots: Int32Array | null = null;
@@ -195,11 +186,7 @@ interface ThreadOpts {
 }
 
 function loadCore(ref: CoreRef): ProtocolCore {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(ref.module) as Record<string, unknown>;
-  const f = mod[ref.export];
-  if (typeof f !== 'function') throw new TypeError(`${ref.module} has no exported function '${ref.export}'`);
-  return (f as (...a: unknown[]) => ProtocolCore)(...(ref.args ?? []));
+  return callExport<ProtocolCore>(ref);
 }
 
 function threadReporter(shared: Int32Array): (e: unknown, where: ErrorWhere) => void {

@@ -1,8 +1,8 @@
 // ForkingMixIn and ThreadingMixIn as TypeScript mixin functions:
 // `class MyServer extends ForkingMixIn(TCPServer) {}`.
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Children } from '../internal/children';
+import { ModuleRef, resolveModule, runnableModule } from '../internal/modref';
 import { _exit, fork } from '../os';
 import { SockAddr, Socket } from '../socket';
 import { Thread } from '../threading';
@@ -98,24 +98,15 @@ export function ForkingMixIn<TBase extends Ctor>(Base: TBase) {
   return Forking;
 }
 
-// Under a TypeScript loader (the tests) this file is lib/socketserver/mixins.ts,
-// which a worker (no loader) cannot run: it runs the compiled twin instead.
-function workerFile(): string {
-  const here = path.join(__dirname, 'worker.js');
-  if (existsSync(here)) return here;
-  return path.resolve(__dirname, '..', '..', 'dist', 'socketserver', 'worker.js');
-}
-
 /** Where a worker thread finds a class: its static `module` and `exportName` (or its name). */
-function classRef(C: { name: string; module?: string; exportName?: string }, what: string): { module: string; export: string } {
+function classRef(C: { name: string; module?: string; exportName?: string }, what: string): ModuleRef {
   if (typeof C.module !== 'string') {
     throw Object.assign(new TypeError(
       `ThreadingMixIn runs ${C.name} in a worker thread, which must load ${what}: `
       + 'give the class `static module = __filename` (and `static exportName` if its export name differs)'),
     { code: 'ERR_INVALID_ARG_VALUE' });
   }
-  const mod = C.module.startsWith('.') ? path.resolve(C.module) : C.module;
-  return { module: mod, export: C.exportName ?? C.name };
+  return { module: resolveModule(C.module), export: C.exportName ?? C.name };
 }
 
 // The methods of the request's path that Python's process_request_thread
@@ -209,7 +200,8 @@ export function ThreadingMixIn<TBase extends Ctor>(Base: TBase) {
         wakeFd: this._wakeFd,
       };
       const t = new Thread({
-        target: { module: workerFile(), export: 'runThreadedRequest' },
+        // The worker module next to this one (its compiled twin under a TypeScript loader).
+        target: { module: runnableModule(path.join(__dirname, `worker${path.extname(__filename)}`)), export: 'runThreadedRequest' },
         args: [job],
         daemon: this.daemonThreads,
         name: `socketserver-${clientAddress === null ? '' : JSON.stringify(clientAddress)}`,

@@ -4,6 +4,7 @@
 // one process), and runs finishRequest / handleError / shutdownRequest on a
 // stand-in of the server.
 import { write as osWrite } from '../os';
+import { loadExport, ModuleRef } from '../internal/modref';
 import { SockAddr, Socket } from '../socket';
 import * as base from './base';
 import type { HandlerClass } from './base';
@@ -12,11 +13,11 @@ import type { HandlerClass } from './base';
 export type BuiltinServer = 'BaseServer' | 'TCPServer' | 'UDPServer' | 'UnixStreamServer' | 'UnixDatagramServer';
 
 /** The class a stand-in is built from: the program's (loaded from its module) or posixkit's. */
-export type ServerRef = { module: string; export: string } | { builtin: BuiltinServer };
+export type ServerRef = ModuleRef | { builtin: BuiltinServer };
 
 /** What the server's thread sends for one request (structured-cloned). */
 export interface ThreadedRequest {
-  handler: { module: string; export: string };
+  handler: ModuleRef;
   server: ServerRef;
   /** The server's own fields a thread can receive (see serverFields in mixins.ts). */
   fields: Record<string, unknown>;
@@ -31,20 +32,13 @@ export interface ThreadedRequest {
   wakeFd: number;
 }
 
-function loadClass<T>(ref: { module: string; export: string }): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const C = (require(ref.module) as Record<string, unknown>)[ref.export];
-  if (typeof C !== 'function') throw new TypeError(`${ref.module} has no export '${ref.export}'`);
-  return C as T;
-}
-
 /**
  * The server as the request's thread sees it: an object of the server's
  * class (its constructor is not run: the socket stays the serving thread's)
  * with a copy of its fields. shutdown() writes the serving thread's wake pipe.
  */
 function standIn(job: ThreadedRequest, H: HandlerClass): base.BaseServer {
-  const C = 'builtin' in job.server ? base[job.server.builtin] : loadClass<typeof base.BaseServer>(job.server);
+  const C = 'builtin' in job.server ? base[job.server.builtin] : loadExport<any>(job.server, 'class') as typeof base.BaseServer;
   const server = Object.create(C.prototype) as base.BaseServer;
   Object.assign(server, job.fields);
   server.serverAddress = job.serverAddress;
@@ -59,7 +53,7 @@ export function runThreadedRequest(job: ThreadedRequest): void {
   const dgram = job.data !== null;
   const request = dgram ? [Buffer.from(job.data!.buffer, job.data!.byteOffset, job.data!.byteLength), sock] as [Buffer, Socket] : sock;
   try {
-    const server = standIn(job, loadClass<HandlerClass>(job.handler));
+    const server = standIn(job, loadExport<any>(job.handler, 'class') as HandlerClass);
     try {
       server.finishRequest(request, job.clientAddress);
     } catch (e) {
