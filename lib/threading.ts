@@ -11,6 +11,7 @@ import {
   isMainThread, MessageChannel, MessagePort, receiveMessageOnPort, threadId, Worker, workerData,
 } from 'node:worker_threads';
 import { codedError, invalidArgType } from './errors';
+import { deadlineOf, secondsUntil } from './internal/deadline';
 import { loadExport, resolveModule, runnableModule } from './internal/modref';
 import { register_at_fork } from './os';
 import { family } from './native';
@@ -224,15 +225,11 @@ export class Thread {
   join(timeout?: number | null): void {
     if (!this.#started) throw codedError('ERR_THREAD_NOT_STARTED', 'cannot join thread before it is started');
     if (this.#current) throw codedError('ERR_THREAD_CURRENT', 'cannot join current thread');
-    let deadline = Infinity;
-    if (timeout !== undefined && timeout !== null) {
-      if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'of type number', timeout);
-      deadline = performance.now() + Math.max(0, timeout) * 1000;
-    }
+    const deadline = deadlineOf(timeout, 'timeout', 'zero');
     while (Atomics.load(this.#state, DONE) === 0) {
-      const left = deadline === Infinity ? undefined : (deadline - performance.now()) / 1000;
-      if (left !== undefined && left <= 0) break;
-      native.futex_wait(this.#state, DONE, 0, left);
+      const left = secondsUntil(deadline);
+      if (left === 0) break;
+      native.futex_wait(this.#state, DONE, 0, left ?? undefined);
     }
     this.#drain();
   }

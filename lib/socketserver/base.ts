@@ -5,6 +5,7 @@
 // handler, from a forked child or a worker thread (they share the pipe), and
 // no 0.5 s polling loop is needed for it.
 import { writeSync } from 'node:fs';
+import { deadlineAfter, secondsUntil, timeoutSeconds } from '../internal/deadline';
 import { WakePipe, wakeFd } from '../internal/wake';
 import { Poll, POLLIN } from '../select';
 import {
@@ -105,15 +106,13 @@ export class BaseServer implements Disposable {
    * handler, a forked child or another thread.
    */
   serveForever(pollInterval: number | null = 0.5): void {
-    if (pollInterval !== null && (typeof pollInterval !== 'number' || !(pollInterval >= 0))) {
-      throw invalidArgType('pollInterval', 'a non-negative number or null', pollInterval);
-    }
+    const interval = timeoutSeconds(pollInterval, 'pollInterval', 'error');
     if (this.fileno() < 0 || this.#wake.closed) throw errnoError(errno.EBADF, 'serveForever');
     this.#serving = true;
     const p = new Poll();
     p.register(this.fileno(), POLLIN);
     p.register(this.#wake.readFd, POLLIN);
-    const ms = pollInterval === null ? null : pollInterval * 1000;
+    const ms = interval === null ? null : interval * 1000;
     try {
       while (!this.#shutdownRequest) {
         const ready = p.poll(ms);
@@ -150,14 +149,14 @@ export class BaseServer implements Disposable {
     let t = this._socketTimeout();
     if (t === null) t = this.timeout;
     else if (this.timeout !== null) t = Math.min(t, this.timeout);
-    const deadline = t === null ? Infinity : performance.now() + t * 1000;
+    const deadline = deadlineAfter(t);
     if (this.fileno() < 0) throw errnoError(errno.EBADF, 'handleRequest');
     const p = new Poll();
     p.register(this.fileno(), POLLIN);
     for (;;) {
-      const left = deadline === Infinity ? null : Math.max(0, deadline - performance.now());
-      if (p.poll(left).length > 0) return this._handleRequestNoblock();
-      if (performance.now() >= deadline) return this.handleTimeout();
+      const left = secondsUntil(deadline);
+      if (p.poll(left === null ? null : left * 1000).length > 0) return this._handleRequestNoblock();
+      if (left === 0) return this.handleTimeout();
     }
   }
 

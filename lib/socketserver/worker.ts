@@ -3,7 +3,6 @@
 // their modules, adopts the request's fd (shared with the server's thread:
 // one process), and runs finishRequest / handleError / shutdownRequest on a
 // stand-in of the server.
-import { write as osWrite } from '../os';
 import { loadExport, ModuleRef } from '../internal/modref';
 import { SockAddr, Socket } from '../socket';
 import * as base from './base';

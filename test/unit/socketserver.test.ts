@@ -645,7 +645,7 @@ describe('lifecycle', () => {
   it('validates its arguments', () => {
     expect(() => new ss.TCPServer(['127.0.0.1', 0], 5 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     using server = new ss.TCPServer(['127.0.0.1', 0], H.EchoStream);
-    expect(() => server.serveForever(-1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => server.serveForever(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     const closed = new ss.UDPServer(['127.0.0.1', 0], H.EchoDgram);
     closed.serverClose();
     expect(() => closed.serveForever()).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'serveForever' }));
