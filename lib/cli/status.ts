@@ -5,7 +5,7 @@
 // prints them once a second until the server stops.
 import { callExport } from '../internal/modref';
 import * as mmap from '../mmap';
-import type { CoreRef, ProtocolCore, Session } from '../models/types';
+import type { CoreRef, ProtocolCore, Session } from '../server/types';
 import * as os from '../os';
 
 // Int32 words of the shared page.

@@ -16,7 +16,7 @@ import { codedError, errno as E, invalidArgType, invalidArgValue } from '../erro
 import { serve } from '../models';
 import type {
   AppServeOptions, ConnInfo, CoreRef, ListenAddress, ProtocolCore, ServeStats, Session,
-} from '../models/types';
+} from '../server/types';
 import { mmap } from '../mmap';
 import { poll, POLLERR, POLLHUP, POLLIN, POLLOUT } from '../select';
 import {

@@ -7,10 +7,10 @@ import { callExport } from '../internal/modref';
 import { serve } from '../models';
 import type {
   AppServeOptions, ConnInfo, CoreRef, ListenAddress, ProtocolCore, ServeStats, Session,
-} from '../models/types';
+} from '../server/types';
 import { AF_INET, AF_INET6, IPPROTO_TCP, SOCK_STREAM, Socket, TCP_NODELAY } from '../socket';
 import { HttpConfig, HttpConnection, HttpCore } from './core';
-import { isFileOutput, OutputItem } from './output';
+import { isFileOutput, OutputItem } from '../server/output';
 import { demoRoutes, Router } from './routes';
 
 /** Routes that a worker thread can rebuild: `require(module)[export](...args)` returns a Router. */

@@ -9,10 +9,10 @@ import * as sig from '../signal';
 import {
   AF_INET, AF_INET6, AF_UNIX, create_server, SHUT_WR, SO_RCVTIMEO, SO_SNDTIMEO, SOL_SOCKET, Socket, SockAddr,
 } from '../socket';
-import { isFileOutput, OutputItem, releaseOutput } from '../http/output';
+import { isFileOutput, OutputItem, releaseOutput } from '../server/output';
 import type {
   ConnInfo, ErrorWhere, ListenAddress, ListenInfo, ProtocolCore, ServeOptions, ServeStats, Session, StopHandle,
-} from './types';
+} from '../server/types';
 
 /** Thrown by the stop signal handlers out of whatever blocking call they interrupted. */
 export class StopRequest extends Error {

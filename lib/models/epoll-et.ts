@@ -8,7 +8,7 @@
 import { EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../select';
 import { EpollOptions, EpollWaiter } from './epoll';
 import { serveEvents } from './event';
-import type { ServeStats } from './types';
+import type { ServeStats } from '../server/types';
 
 export type { EpollOptions };
 

@@ -7,7 +7,7 @@
 import { Epoll, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../select';
 import { errno as E, errnoError } from '../errors';
 import { EventOptions, serveEvents, Waiter } from './event';
-import type { ServeStats } from './types';
+import type { ServeStats } from '../server/types';
 
 export interface EpollOptions extends EventOptions {
   /** Events per epoll_wait; default 1024. */

@@ -4,13 +4,13 @@
 // sends what they produced with send(2) until EAGAIN. Per event it allocates
 // no arrays and no receive buffers (one reused buffer, recv_into).
 import { codedError, errno as E } from '../errors';
-import { OutputQueue } from '../http/output';
+import { OutputQueue } from '../server/output';
 import { SHUT_WR, Socket } from '../socket';
 import {
   checkOptions, closeListener, connInfo, isPeerGone, isStop, listenInfo, listenOn, makeReporter, maybeRunPendingSignals, newStats, runPendingSignals,
   SIGNAL_CHECK_MS, StopControl,
 } from './common';
-import type { ErrorWhere, ServeOptions, ServeStats, Session } from './types';
+import type { ErrorWhere, ServeOptions, ServeStats, Session } from '../server/types';
 
 /** Readiness for one fd, as the model's wait reported it. */
 export type Ready = (fd: number, readable: boolean, writable: boolean) => void;

@@ -15,7 +15,7 @@ import {
   acceptBlocking, armListener, checkOptions, closeListener, runPendingSignals, connInfo, driveBlocking, isStop, listenInfo, listenOn, makeReporter, newStats,
   requireSingleProcess, SIGNAL_CHECK_MS, StopControl,
 } from './common';
-import type { ServeOptions, ServeStats } from './types';
+import type { ServeOptions, ServeStats } from '../server/types';
 
 export interface ForkingOptions extends ServeOptions {
   /** 'handler' (default): a SIGCHLD handler reaps with waitpid(pid, WNOHANG); 'ignore': SIGCHLD = SIG_IGN, the kernel reaps. */

@@ -3,14 +3,14 @@
 // wait in the listen backlog. The seeds' first TCP server, and their UDP loop
 // (recvfrom/sendto, one datagram at a time).
 import { errno as E } from '../errors';
-import { isFileOutput, releaseOutput } from '../http/output';
+import { isFileOutput, releaseOutput } from '../server/output';
 import { SOCK_DGRAM, Socket } from '../socket';
 import { readSync } from 'node:fs';
 import {
   acceptBlocking, armListener, checkOptions, closeListener, isStop, listenInfo, listenOn,
   makeReporter, newStats, runPendingSignals, serveConnectionBlocking, StopControl,
 } from './common';
-import type { ServeOptions, ServeStats } from './types';
+import type { ServeOptions, ServeStats } from '../server/types';
 
 export interface IterativeOptions extends ServeOptions {
   /** Serve UDP datagrams instead of TCP connections: each datagram is a session fed once, then EOF. */

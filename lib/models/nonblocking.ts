@@ -6,7 +6,7 @@
 //   for (;;) { accept -> EAGAIN?; for each conn: recv -> EAGAIN? ... }
 import { pthread_sigmask, SIG_BLOCK } from '../signal';
 import { EventOptions, serveEvents, Waiter } from './event';
-import type { ServeStats } from './types';
+import type { ServeStats } from '../server/types';
 
 export interface NonblockingOptions extends EventOptions {
   /** Sleep this long (ms) after a pass over all sockets; default 0: a pure spin, as in the seed. */

@@ -15,7 +15,7 @@ import {
   acceptBlocking, armListener, checkOptions, closeListener, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats,
   requireSingleProcess, serveConnectionBlocking, StopControl,
 } from './common';
-import type { ListenAddress, ServeOptions, ServeStats } from './types';
+import type { ListenAddress, ServeOptions, ServeStats } from '../server/types';
 import { codedError, outOfRange } from '../errors';
 import { Children } from '../internal/children';
 

@@ -17,7 +17,7 @@ import {
   acceptBlocking, armListener, checkOptions, closeListener, connInfo, driveBlocking, isStop, listenInfo, listenOn, makeReporter, newStats,
   requireSingleProcess, runPendingSignals, SIGNAL_CHECK_MS, StopControl,
 } from './common';
-import type { CoreRef, ErrorWhere, ProtocolCore, ServeOptions, ServeStats } from './types';
+import type { CoreRef, ErrorWhere, ProtocolCore, ServeOptions, ServeStats } from '../server/types';
 
 export interface ThreadingOptions extends ServeOptions {
   /** Pool size: N threads accept on the shared socket. Default 0: a thread per connection. */

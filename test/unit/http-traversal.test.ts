@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createConnection, HttpCore } from '../../lib/http/index';
-import { Jail } from '../../lib/ftp/jail';
+import { Jail } from '../../lib/server/jail';
 import { exchange, parseResponses } from './http-driver';
 
 const CANARY = 'CANARY-7f3a9c-OUTSIDE-THE-ROOT';

@@ -1,6 +1,6 @@
 // The echo protocol (RFC 862 over TCP): every byte read is sent back, and the
 // connection closes once the peer has shut down its side and all is sent.
-import type { ConnInfo, OutputItem, ProtocolCore, Session } from '../types';
+import type { ConnInfo, OutputItem, ProtocolCore, Session } from '../../server/types';
 
 export interface EchoOptions {
   /** Close the connection after this long without input (ms); default: never. */

@@ -2,7 +2,7 @@
 // how to wait) and protocol cores (pure: bytes in, output items out). It is
 // the pull shape of posixkit/http's HttpConnection, so an HTTP connection is a
 // Session as it is; see docs/models.md "The interface".
-import type { FileOutput, OutputItem } from '../http/output';
+import type { FileOutput, OutputItem } from './output';
 import type { SockAddr } from '../socket';
 
 export type { FileOutput, OutputItem };
