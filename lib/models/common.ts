@@ -269,13 +269,17 @@ export function wrapAccepted(fd: number, family: number): Socket {
   return new Socket(family, undefined, 0, fd);
 }
 
-export function connInfo(model: string, sock: Socket, id: number, wake: () => void): ConnInfo {
+/** What a session learns of its connection; `lend` (blocking models): the socket, lent during the session's calls. */
+export function connInfo(model: string, sock: Socket, id: number, wake: () => void, lend = false): ConnInfo {
   let peer: SockAddr = null;
   let local: SockAddr = null;
   try { peer = sock.getpeername(); } catch { /* gone already */ }
   try { local = sock.getsockname(); } catch { /* gone already */ }
-  return { fd: sock.fileno(), peer, local, family: sock.family, model, id, wake };
+  const info: ConnInfo = { fd: sock.fileno(), peer, local, family: sock.family, model, id, wake };
+  return lend ? { ...info, socket: sock } : info;
 }
+
+const NO_WAKE = (): void => {};
 
 const timeval = Buffer.alloc(16);
 function setTimeo(sock: Socket, opt: number, ms: number): void {
@@ -360,7 +364,7 @@ export function serveConnectionBlocking(model: string, conn: Socket, id: number,
   o: { sendTimeoutMs?: number; report: (e: unknown, where: ErrorWhere) => void }): void {
   let session: Session;
   try {
-    session = core.open(connInfo(model, conn, id, () => {}));
+    session = core.open(connInfo(model, conn, id, NO_WAKE, true));
   } catch (e) {
     o.report(e, 'core');
     return;

@@ -96,7 +96,7 @@ function child(listener: Socket, conn: Socket, o: ForkingOptions, stop: StopCont
     stop.dropInChild();
     sig.signal(sig.SIGCHLD, sig.SIG_DFL);
     const report = makeReporter(NAME, o, stats);
-    const session = o.core.open(connInfo(NAME, conn, stats.connections, () => {}));
+    const session = o.core.open(connInfo(NAME, conn, stats.connections, () => {}, true));
     driveBlocking(conn, session, Buffer.allocUnsafe(o.readSize ?? 65536), { readSize: 0, sendTimeoutMs: o.sendTimeoutMs, report });
   } catch (e) {
     process.stderr.write(`posixkit forking child ${os.getpid()}: ${(e as Error)?.stack ?? e}\n`);

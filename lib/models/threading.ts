@@ -14,8 +14,8 @@ import * as os from '../os';
 import { SHUT_RDWR, SOCK_STREAM, Socket } from '../socket';
 import { Lock, Semaphore, Thread } from '../threading';
 import {
-  acceptBlocking, armListener, checkOptions, closeListener, connInfo, driveBlocking, isStop, listenInfo, listenOn, makeReporter, newStats,
-  requireSingleProcess, runPendingSignals, SIGNAL_CHECK_MS, StopControl,
+  acceptBlocking, armListener, checkOptions, closeListener, isStop, listenInfo, listenOn, makeReporter, newStats,
+  requireSingleProcess, runPendingSignals, serveConnectionBlocking, SIGNAL_CHECK_MS, StopControl,
 } from './common';
 import type { CoreRef, ErrorWhere, ProtocolCore, ServeOptions, ServeStats } from '../server/types';
 
@@ -203,9 +203,7 @@ export function connectionThread(fd: number, family: number, ref: CoreRef, opts:
   const report = threadReporter(shared);
   const sock = new Socket(family, undefined, 0, fd);
   try {
-    const core = loadCore(ref);
-    const session = core.open(connInfo(NAME, sock, id, () => {}));
-    driveBlocking(sock, session, Buffer.allocUnsafe(opts.readSize), { readSize: opts.readSize, sendTimeoutMs: opts.sendTimeoutMs, report });
+    serveConnectionBlocking(NAME, sock, id, loadCore(ref), Buffer.allocUnsafe(opts.readSize), { sendTimeoutMs: opts.sendTimeoutMs, report });
   } catch (e) {
     report(e, 'core');
   } finally {
@@ -240,10 +238,7 @@ export function poolThread(lfd: number, family: number, ref: CoreRef, opts: Thre
       lock.release();
       try {
         if (Atomics.load(shared, 1) !== 0) break;
-        const session = core.open(connInfo(NAME, conn, ++id, () => {}));
-        driveBlocking(conn, session, buf, { readSize: opts.readSize, sendTimeoutMs: opts.sendTimeoutMs, report });
-      } catch (e) {
-        report(e, 'core');
+        serveConnectionBlocking(NAME, conn, ++id, core, buf, { sendTimeoutMs: opts.sendTimeoutMs, report });
       } finally {
         lock.acquire();
         Atomics.store(slots, i, -1);
