@@ -9,7 +9,7 @@
 // blocking models lend a session during its calls (ConnInfo.socket in
 // lib/server/types.ts); the event models lend none, and are refused.
 import { writeSync } from 'node:fs';
-import { codedError, errno as E, invalidArgType, invalidArgValue } from '../errors';
+import { codedError, errno as E, errnoError, invalidArgType, invalidArgValue } from '../errors';
 import { serve } from '../models';
 import type {
   AppServeOptions, ConnInfo, CoreRef, ListenAddress, ProtocolCore, ServeStats, Session,
@@ -216,7 +216,7 @@ export class BlockingFtpSession implements Session {
         if ((e as { code?: string }).code !== 'EADDRINUSE') throw e;
       }
     }
-    throw codedError('EADDRINUSE', `no free passive port in ${lo}-${hi}`);
+    throw errnoError(E.EADDRINUSE, 'bind'); // every port of the range is taken
   }
 
   // Passive: the client may have connected long ago (curl connects right after 229): it waits in the backlog.

@@ -2,14 +2,14 @@
 // handlers + a wake-up pipe), error reporting, and the blocking driver that
 // runs a Session over one connection with blocking recv/send.
 import { unlinkSync } from 'node:fs';
-import { codedError, errno as E, invalidArgType, invalidArgValue, OSError } from '../errors';
+import { codedError, errno as E, errnoError, invalidArgType, invalidArgValue } from '../errors';
 import { WakePipe } from '../internal/wake';
 import * as os from '../os';
 import * as sig from '../signal';
 import {
   AF_INET, AF_INET6, AF_UNIX, create_server, SHUT_WR, SO_RCVTIMEO, SO_SNDTIMEO, SOL_SOCKET, Socket, SockAddr,
 } from '../socket';
-import { isFileOutput, OutputItem, releaseOutput } from '../server/output';
+import { fileShrank, isFileOutput, OutputItem, releaseOutput } from '../server/output';
 import type {
   ConnInfo, ErrorWhere, ListenAddress, ListenInfo, ProtocolCore, ServeOptions, ServeStats, Session, StopHandle,
 } from '../server/types';
@@ -87,14 +87,10 @@ function removeStaleUnixSocket(path: string): void {
   try {
     const r = probe.connect_ex(path);
     if (r === E.ECONNREFUSED) unlinkSync(path);
-    else if (r === 0) throw Object.assign(errnoErr(E.EADDRINUSE, 'bind'), { message: `EADDRINUSE: a server already listens on ${path}` });
+    else if (r === 0) throw errnoError(E.EADDRINUSE, 'bind', path); // a server listens there
   } finally {
     probe.close();
   }
-}
-
-function errnoErr(n: number, syscall: string): OSError {
-  return os.errnoError(n, syscall);
 }
 
 export function listenInfo(model: string, sock: Socket): ListenInfo {
@@ -176,9 +172,9 @@ export function acceptBlocking(listener: Socket, report: (e: unknown, where: Err
     }
     if (stopping?.()) return null;
     // No listener left (closed, shut down): not something to retry.
-    if (fd === -E.EBADF || fd === -E.EINVAL || fd === -E.ENOTSOCK) throw os.errnoError(-fd, 'accept');
+    if (fd === -E.EBADF || fd === -E.EINVAL || fd === -E.ENOTSOCK) throw errnoError(-fd, 'accept');
     if (fd === -E.EMFILE || fd === -E.ENFILE) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-    report(os.errnoError(-fd, 'accept'), 'accept');
+    report(errnoError(-fd, 'accept'), 'accept');
     return null;
   }
 }
@@ -297,7 +293,7 @@ export function sendItemBlocking(sock: Socket, item: OutputItem): void {
       return;
     }
     const n = sock.sendfile(item.fd, item.offset, item.length);
-    if (n < item.length) throw Object.assign(new Error(`file shrank while sending: ${item.path}`), { code: 'ESHRUNK' });
+    if (n < item.length) throw fileShrank(item.path);
   } finally {
     releaseOutput(item);
   }

@@ -96,7 +96,7 @@ export function serve(o: ThreadingOptions): ServeStats {
         for (let i = 0; i < pool; i++) {
           if (threads[i].isAlive()) continue;
           threads[i].join();
-          report(new Error(`pool thread ${i} ended; starting a new one`), 'worker');
+          report(codedError('ERR_MODEL_WORKER_EXIT', `pool thread ${i} ended; starting a new one`), 'worker');
           threads[i] = start(i);
         }
       }

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import * as nodePath from 'node:path';
 import { isMainThread } from 'node:worker_threads';
+import { invalidArgValue } from '../errors';
 import { AT_FDCWD, openat2Raw, RESOLVE_NO_SYMLINKS } from '../file';
 
 export type JailError = 'ENOENT' | 'EACCES' | 'ENOTDIR' | 'EISDIR' | 'ESCAPE' | 'EEXIST' | 'EINVAL' | 'EIO';
@@ -61,7 +62,7 @@ export class Jail {
 
   constructor(root: string) {
     this.root = fs.realpathSync.native(root);
-    if (!fs.statSync(this.root).isDirectory()) throw new Error(`root is not a directory: ${root}`);
+    if (!fs.statSync(this.root).isDirectory()) throw invalidArgValue('root', root, 'must be a directory');
     this.#prefix = this.root === '/' ? '/' : this.root + '/';
   }
 

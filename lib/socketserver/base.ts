@@ -12,7 +12,7 @@ import {
   AF_INET, AF_UNIX, SHUT_WR, SO_REUSEADDR, SO_REUSEPORT, SOCK_DGRAM, SOCK_STREAM, SockAddr, Socket, SOL_SOCKET,
   Address,
 } from '../socket';
-import { errno, errnoError, OSError, invalidArgType } from '../errors';
+import { codedError, errno, errnoError, OSError, invalidArgType } from '../errors';
 import { BaseRequestHandler, Request } from './handlers';
 
 /**
@@ -228,11 +228,11 @@ export class BaseServer implements Disposable {
   }
 
   fileno(): number {
-    throw new Error('BaseServer.fileno() is abstract');
+    throw codedError('ERR_METHOD_NOT_IMPLEMENTED', 'BaseServer.fileno() is abstract');
   }
 
   getRequest(): [Request, SockAddr] {
-    throw new Error('BaseServer.getRequest() is abstract');
+    throw codedError('ERR_METHOD_NOT_IMPLEMENTED', 'BaseServer.getRequest() is abstract');
   }
 
   [Symbol.dispose](): void {

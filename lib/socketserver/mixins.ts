@@ -1,6 +1,7 @@
 // ForkingMixIn and ThreadingMixIn as TypeScript mixin functions:
 // `class MyServer extends ForkingMixIn(TCPServer) {}`.
 import * as path from 'node:path';
+import { invalidArgValue } from '../errors';
 import { Children } from '../internal/children';
 import { ModuleRef, resolveModule, runnableModule } from '../internal/modref';
 import { _exit, fork } from '../os';
@@ -101,10 +102,8 @@ export function ForkingMixIn<TBase extends Ctor>(Base: TBase) {
 /** Where a worker thread finds a class: its static `module` and `exportName` (or its name). */
 function classRef(C: { name: string; module?: string; exportName?: string }, what: string): ModuleRef {
   if (typeof C.module !== 'string') {
-    throw Object.assign(new TypeError(
-      `ThreadingMixIn runs ${C.name} in a worker thread, which must load ${what}: `
-      + 'give the class `static module = __filename` (and `static exportName` if its export name differs)'),
-    { code: 'ERR_INVALID_ARG_VALUE' });
+    throw invalidArgValue(C.name, C, `runs in a worker thread with ThreadingMixIn, which must load ${what}: `
+      + 'give the class `static module = __filename` (and `static exportName` if its export name differs)');
   }
   return { module: resolveModule(C.module), export: C.exportName ?? C.name };
 }
