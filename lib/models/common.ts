@@ -27,7 +27,7 @@ export function isStop(e: unknown): e is StopRequest {
 
 // ---- validation ---------------------------------------------------------------
 
-export function checkOptions(model: string, o: ServeOptions): void {
+export function checkOptions(o: ServeOptions): void {
   if (o === null || typeof o !== 'object') throw invalidArgType('options', 'of type object', o);
   const a = o.address as unknown as Record<string, unknown>;
   if (a === null || typeof a !== 'object') throw invalidArgType('options.address', '{ host?, port } or { path }', a);
@@ -260,10 +260,6 @@ export class StopControl {
 }
 
 // ---- connections -------------------------------------------------------------------
-
-export function wrapAccepted(fd: number, family: number): Socket {
-  return new Socket(family, undefined, 0, fd);
-}
 
 /** What a session learns of its connection; `lend` (blocking models): the socket, lent during the session's calls. */
 export function connInfo(model: string, sock: Socket, id: number, wake: () => void, lend = false): ConnInfo {

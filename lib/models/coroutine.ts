@@ -19,7 +19,7 @@ import type { ErrorWhere, OutputItem, ServeOptions, ServeStats, Session } from '
 const NAME = 'coroutine';
 
 export function serve(o: ServeOptions): ServeStats {
-  checkOptions(NAME, o);
+  checkOptions(o);
   const stats = newStats(NAME);
   const report = makeReporter(NAME, o, stats);
   const stop = new StopControl(o);

@@ -47,7 +47,7 @@ class Conn {
 }
 
 export function serveEvents(name: string, o: EventOptions, makeWaiter: () => Waiter): ServeStats {
-  checkOptions(name, o);
+  checkOptions(o);
   const stats = newStats(name);
   const report = makeReporter(name, o, stats);
   const stop = new StopControl(o);

@@ -30,7 +30,7 @@ export interface ForkingOptions extends ServeOptions {
 const NAME = 'forking';
 
 export function serve(o: ForkingOptions): ServeStats {
-  checkOptions(NAME, o);
+  checkOptions(o);
   requireSingleProcess(NAME, o.core);
   const max = o.maxChildren ?? 256;
   if (!Number.isInteger(max) || max < 1) throw outOfRange('maxChildren', 'an integer >= 1', max);

@@ -22,7 +22,7 @@ export interface IterativeOptions extends ServeOptions {
 const NAME = 'iterative';
 
 export function serve(o: IterativeOptions): ServeStats {
-  checkOptions(NAME, o);
+  checkOptions(o);
   const stats = newStats(NAME);
   const report = makeReporter(NAME, o, stats);
   const stop = new StopControl(o);

@@ -30,7 +30,7 @@ export interface PreforkOptions extends ServeOptions {
 const NAME = 'prefork';
 
 export function serve(o: PreforkOptions): ServeStats {
-  checkOptions(NAME, o);
+  checkOptions(o);
   requireSingleProcess(NAME, o.core);
   const n = o.workers ?? 4;
   if (!Number.isInteger(n) || n < 1 || n > 1024) throw outOfRange('workers', 'an integer 1..1024', n);

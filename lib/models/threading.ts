@@ -44,7 +44,7 @@ interface Job {
 }
 
 export function serve(o: ThreadingOptions): ServeStats {
-  checkOptions(NAME, o);
+  checkOptions(o);
   requireSingleProcess(NAME, o.core);
   const ref = coreRef(o.core);
   const pool = o.pool ?? 0;

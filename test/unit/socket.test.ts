@@ -6,7 +6,7 @@ import { binding } from '../../lib/native';
 import { runInChild, waitWithTimeout } from '../helpers/proc';
 import * as socket from '../../lib/socket';
 import {
-  AF_INET, AF_INET6, AF_UNIX, cloexec, expectErr, os_errno, setup, SOCK_DGRAM, SOCK_SEQPACKET,
+  AF_INET, AF_INET6, AF_UNIX, expectErr, os_errno, setup, SOCK_DGRAM,
   SOCK_STREAM, SOL_SOCKET, V6,
 } from './socket.helpers';
 
