@@ -1,5 +1,5 @@
 // A gevent-style hub: tasks (generator functions) scheduled by one loop that
-// waits in the kernel with epoll_wait(2) (posixkit/select's pollInto), with
+// waits in the kernel with epoll_wait(2) (posixkit/select's poll_raw), with
 // the nearest timer as its timeout. No libuv on this path: while the hub
 // runs, it blocks the thread exactly as gevent's hub blocks in its loop.
 //
@@ -191,7 +191,7 @@ export class Hub implements Disposable {
     if (this.#stopping || done?._dead) return true;
     const timeout = this.#timeout();
     if (timeout === null) return false;
-    const n = this.#ep.pollInto(this.#events, timeout);
+    const n = this.#ep.poll_raw(this.#events, timeout);
     if (n < 0) throw errnoError(-n, 'epoll_wait');
     const ev = this.#events;
     for (let i = 0; i < n; i++) this.#dispatch(ev[2 * i], ev[2 * i + 1]);

@@ -1,5 +1,5 @@
 // posixkit/select's epoll object: epoll_create1/epoll_ctl/epoll_wait, the
-// zero-allocation pollInto, and pollAsync on a libuv watch of the epoll fd.
+// zero-allocation poll_raw, and pollAsync on a libuv watch of the epoll fd.
 import { errno, errnoError, FileLike, INT32_MAX, INT32_MIN, outOfRange, toFd, validateInteger } from '../errors';
 import { close as osClose } from '../os';
 import { blockingSeconds, K, native, sysEpollWait } from './native';
@@ -158,7 +158,7 @@ export class Epoll implements Disposable {
    * events[2i+1] = mask). Returns the count, or -errno on a failed syscall
    * (never throws for an errno). timeout in seconds, negative blocks.
    */
-  pollInto(events: Int32Array, timeout: number | null = -1): number {
+  poll_raw(events: Int32Array, timeout: number | null = -1): number {
     if (this.#fd < 0) throw errnoError(EBADF, 'epoll_wait');
     return sysEpollWait(this.#fd, events, events.length >> 1, timeout ?? -1);
   }
