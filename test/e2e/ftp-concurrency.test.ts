@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expectCleanStop, expectSettled, fdsOf, run, startServer } from './servers';
+import { expectCleanStop, expectSettled, fdsOf, run, startServer } from '../helpers/servers';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let base = '';

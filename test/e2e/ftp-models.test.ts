@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FtpClient } from '../../lib/ftp/index';
 import { serveFtp } from '../../lib/ftp/index';
-import { expectSettled, fdsOf, have, run, ServerChild, startServer } from './servers';
+import { expectSettled, fdsOf, have, run, ServerChild, startServer } from '../helpers/servers';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let base = '';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fdsOf, have, ROOT, run, ServerChild, startServer, waitFor } from './servers';
+import { fdsOf, have, ROOT, run, ServerChild, startServer, waitFor } from '../helpers/servers';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const SITE = path.join(ROOT, 'examples/site');

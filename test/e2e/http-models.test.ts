@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expectSettled, fdsOf, ROOT, run, ServerChild, startServer } from './servers';
+import { expectSettled, fdsOf, ROOT, run, ServerChild, startServer } from '../helpers/servers';
 
 const SITE = path.join(ROOT, 'examples/site');
 let root = '';

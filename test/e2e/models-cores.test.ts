@@ -7,8 +7,8 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Running, startModel, until } from './models-helpers';
-import { killAll } from './models-helpers';
+import { Running, startModel, until } from '../helpers/models';
+import { killAll } from '../helpers/models';
 
 function chatClient(r: Running): Promise<{ sock: net.Socket; text: () => string }> {
   return new Promise((resolve, reject) => {

@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   alive, childPids, echoMany, echoOnce, fdsOf, sleep, startModel, threadCount, until, vanish,
-} from './models-helpers';
-import { killAll } from './models-helpers';
+} from '../helpers/models';
+import { killAll } from '../helpers/models';
 
 interface Case { label: string; model: string; opts?: Record<string, unknown>; n: number; children?: number; threads?: boolean }
 

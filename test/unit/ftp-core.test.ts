@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createSession, FtpConfig, FtpCore, formatReply, LineReader, parseEprt, parsePort, tooManyClients } from '../../lib/ftp/index';
-import { MemDriver } from './ftp-driver';
+import { MemDriver } from '../helpers/ftp-driver';
 
 const CANARY = 'CANARY-ftp-91ab-OUTSIDE';
 let base = '';

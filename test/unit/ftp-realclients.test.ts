@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FtpCore } from '../../lib/ftp/index';
-import { run, Running, serveFtp } from './net-drivers';
+import { run, Running, serveFtp } from '../helpers/net-drivers';
 
 let base = '';
 let root = '';

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FtpConfig } from '../../lib/ftp/index';
-import { MemDriver } from './ftp-driver';
+import { MemDriver } from '../helpers/ftp-driver';
 
 let root = '';
 const dirs: string[] = [];

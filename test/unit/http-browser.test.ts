@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { demoRoutes, HttpCore } from '../../lib/http/index';
-import { run, Running, serveHttp } from './net-drivers';
+import { run, Running, serveHttp } from '../helpers/net-drivers';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const SITE = path.resolve(__dirname, '../../examples/site');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createConnection, demoRoutes, FileCache, HttpConfig, HttpCore, Router } from '../../lib/http/index';
-import { exchange, fakeClock, parseResponses } from './http-driver';
+import { exchange, fakeClock, parseResponses } from '../helpers/http-driver';
 
 let base: string;
 let root: string;

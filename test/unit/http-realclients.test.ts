@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { demoRoutes, HttpCore } from '../../lib/http/index';
-import { run, Running, serveHttp } from './net-drivers';
+import { run, Running, serveHttp } from '../helpers/net-drivers';
 
 const SITE = path.resolve(__dirname, '../../examples/site');
 

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createConnection, HttpCore } from '../../lib/http/index';
 import { Jail } from '../../lib/server/jail';
-import { exchange, parseResponses } from './http-driver';
+import { exchange, parseResponses } from '../helpers/http-driver';
 
 const CANARY = 'CANARY-7f3a9c-OUTSIDE-THE-ROOT';
 let base: string;

@@ -1,5 +1,5 @@
 // posixkit/socket on IPv4, IPv6 and Unix sockets: validation, errno mapping
-// and the happy path per family (edge cases: socket_edge.test.ts).
+// and the happy path per family (edge cases: socket-edge.test.ts).
 import { describe, expect, it } from 'vitest';
 import { ConnectionRefusedError, errno as ERRNO } from '../../lib/errors';
 import { binding } from '../../lib/native';
@@ -8,7 +8,7 @@ import * as socket from '../../lib/socket';
 import {
   AF_INET, AF_INET6, AF_UNIX, expectErr, os_errno, setup, SOCK_DGRAM,
   SOCK_STREAM, SOL_SOCKET, V6,
-} from './socket.helpers';
+} from '../helpers/sockets';
 
 const { sockPath, pairFor } = setup();
 

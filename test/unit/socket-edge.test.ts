@@ -10,7 +10,7 @@ import * as socket from '../../lib/socket';
 import {
   AF_INET, AF_INET6, AF_UNIX, cloexec, expectErr, os_errno, setup, SOCK_DGRAM, SOCK_SEQPACKET,
   SOCK_STREAM, SOL_SOCKET, V6,
-} from './socket.helpers';
+} from '../helpers/sockets';
 
 const { sockPath, pairFor } = setup();
 

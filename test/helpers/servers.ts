@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'vitest';
-import { zombieChildren } from '../helpers/proc';
+import { zombieChildren } from './proc';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -57,7 +57,7 @@ export function fdsOf(pid: number): number {
 }
 
 /** Zombie children of pid (state Z, ppid = pid); live children of pid. */
-export { zombieChildren as zombiesOf, childrenOf as childrenOfPid } from '../helpers/proc';
+export { zombieChildren as zombiesOf, childrenOf as childrenOfPid } from './proc';
 
 /** Runs a client program (async: the test process stays responsive), killed after timeoutMs. */
 export function run(cmd: string, args: string[], opts: { timeoutMs?: number; input?: string | Buffer; cwd?: string } = {}):
