@@ -3,7 +3,7 @@
 // the adapter only builds the core once per process (or per worker thread,
 // from a CoreRef) and opens one connection per accepted socket.
 import { codedError, invalidArgType, invalidArgValue } from '../errors';
-import { callExport } from '../internal/modref';
+import { callExport, CallRef } from '../internal/modref';
 import { serve } from '../models';
 import type {
   AppServeOptions, ConnInfo, CoreRef, ListenAddress, ProtocolCore, ServeStats, Session,
@@ -14,11 +14,7 @@ import { isFileOutput, OutputItem } from '../server/output';
 import { demoRoutes, Router } from './routes';
 
 /** Routes that a worker thread can rebuild: `require(module)[export](...args)` returns a Router. */
-export interface RoutesRef {
-  module: string;
-  export: string;
-  args?: unknown[];
-}
+export type RoutesRef = CallRef;
 
 /** What serveHttp accepts for routes: a Router (not for the threading model), 'demo', or a RoutesRef. */
 export type RoutesOption = Router | 'demo' | RoutesRef;

@@ -16,6 +16,11 @@ export interface ModuleRef {
   export: string;
 }
 
+/** A function by module reference and the arguments to call it with (callExport). */
+export interface CallRef extends ModuleRef {
+  args?: unknown[];
+}
+
 /** A module name as a worker must get it: a path made absolute (from the cwd) and normal, a package name as is. */
 export function resolveModule(module: string): string {
   return module.startsWith('.') || path.isAbsolute(module) ? path.resolve(module) : module;
@@ -54,6 +59,6 @@ export function loadExport<F extends (...args: any[]) => unknown>(ref: ModuleRef
 }
 
 /** loadExport, then the function called with `args`: how a worker rebuilds a core, routes, a counting core. */
-export function callExport<R>(ref: ModuleRef & { args?: unknown[] }, what = 'function'): R {
+export function callExport<R>(ref: CallRef, what = 'function'): R {
   return loadExport<(...a: unknown[]) => R>(ref, what)(...(ref.args ?? []));
 }

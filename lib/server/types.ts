@@ -2,6 +2,7 @@
 // how to wait) and protocol cores (pure: bytes in, output items out). It is
 // the pull shape of posixkit/http's HttpConnection, so an HTTP connection is a
 // Session as it is; see docs/models.md "The interface".
+import type { CallRef } from '../internal/modref';
 import type { FileOutput, OutputItem } from './output';
 import type { SockAddr, Socket } from '../socket';
 
@@ -70,11 +71,7 @@ export interface Session {
 }
 
 /** How a worker thread rebuilds a core: `require(module)[export](...args)` must return the ProtocolCore. */
-export interface CoreRef {
-  module: string;
-  export: string;
-  args?: unknown[];
-}
+export type CoreRef = CallRef;
 
 /** A protocol: opens one Session per connection. */
 export interface ProtocolCore {
