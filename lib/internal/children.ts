@@ -77,6 +77,7 @@ export class Children {
     if (this.pids.size === 0) return true;
     const p = new Poll();
     const fds: number[] = [];
+    let blind = false;
     try {
       for (const pid of this.pids) {
         let fd: number;
@@ -84,10 +85,16 @@ export class Children {
           fd = os.pidfd_open(pid);
         } catch (e) {
           if ((e as { code?: string }).code === 'ESRCH') return true; // gone already: reap it
-          throw e; // EMFILE ...: no way to wait
+          blind = true; // EMFILE ...: this one cannot wake us
+          continue;
         }
         fds.push(fd);
         p.register(fd, POLLIN);
+      }
+      // A child without a pidfd is looked at again in 10 ms: say "maybe" so the caller reaps.
+      if (blind) {
+        p.poll(timeoutMs < 0 ? 10 : Math.min(10, timeoutMs));
+        return true;
       }
       return p.poll(timeoutMs < 0 ? null : timeoutMs).length > 0;
     } finally {
