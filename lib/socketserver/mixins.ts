@@ -126,7 +126,8 @@ function serverRef(server: object): ServerRef {
     const builtin = BUILTIN_SERVERS.get(K);
     if (builtin !== undefined) return { builtin };
     if (MIXIN_CLASSES.has(K)) continue;
-    if (THREAD_METHODS.some((m) => Object.hasOwn(proto, m))) return classRef(C, `the server class (it overrides ${THREAD_METHODS.filter((m) => Object.hasOwn(proto, m)).join(', ')})`);
+    const overrides = THREAD_METHODS.filter((m) => Object.hasOwn(proto, m));
+    if (overrides.length > 0) return classRef(C, `the server class (it overrides ${overrides.join(', ')})`);
   }
   return { builtin: 'BaseServer' };
 }
