@@ -39,10 +39,11 @@ export interface ThreadedRequest {
 function standIn(job: ThreadedRequest, H: HandlerClass): base.BaseServer {
   const C = 'builtin' in job.server ? base[job.server.builtin] : loadExport<any>(job.server, 'class') as typeof base.BaseServer;
   const server = Object.create(C.prototype) as base.BaseServer;
-  Object.assign(server, job.fields);
-  server.serverAddress = job.serverAddress;
-  server.RequestHandlerClass = H;
-  Object.defineProperty(server, '_wakeFd', { value: job.wakeFd });
+  // Own data properties, as the server's fields are (a setter or getter of the class is not run).
+  const own = { ...job.fields, serverAddress: job.serverAddress, RequestHandlerClass: H, _wakeFd: job.wakeFd };
+  for (const [k, value] of Object.entries(own)) {
+    Object.defineProperty(server, k, { value, writable: k !== '_wakeFd', enumerable: k !== '_wakeFd', configurable: true });
+  }
   return server;
 }
 
