@@ -43,6 +43,7 @@ export class Hub implements Disposable {
   #fds = new Map<number, FdRec>();
   #fdWaiters = 0;
   #pipe: WakePipe;
+  #wakeFd: number; // #pipe.readFd, read on every event
   #stopping = false;
   #running = false;
   #current: Task<unknown> | null = null;
@@ -55,6 +56,7 @@ export class Hub implements Disposable {
     this.#ep = new Epoll();
     try {
       this.#pipe = new WakePipe();
+      this.#wakeFd = this.#pipe.readFd;
     } catch (e) {
       this.#ep.close();
       throw e;
@@ -329,7 +331,7 @@ export class Hub implements Disposable {
   }
 
   #dispatch(fd: number, events: number): void {
-    if (fd === this.#pipe.readFd) {
+    if (fd === this.#wakeFd) {
       this.#pipe.drain();
       return;
     }

@@ -36,6 +36,7 @@ export function deadlineAfter(seconds: number | null): number {
 
 /** timeoutSeconds, then deadlineAfter. */
 export function deadlineOf(value: unknown, name: string, negative: NegativeTimeout): number {
+  if (value === undefined || value === null) return Infinity; // the common case of every wait, without a call
   return deadlineAfter(timeoutSeconds(value, name, negative));
 }
 
