@@ -192,6 +192,10 @@ export function signal(signalnum: number, handler: Handler): Handler {
   if (mode === MODE_FOREIGN && !native.has_saved(sig)) {
     throw invalidArgValue('handler', handler, 'is null, but posixkit never replaced a non-posixkit handler of this signal');
   }
+  // As CPython: the handlers of signals already recorded run before the
+  // action changes (a loop that only swaps handlers would otherwise never
+  // run them); a handler's error propagates and nothing is changed.
+  dispatch();
   const prev = kindToHandler(sig, native.getsignal(sig));
   // The map first: a signal arriving right after the sigaction finds its handler.
   const before = handlers.get(sig);
@@ -309,10 +313,10 @@ function toSignalArray(signals: unknown): number[] {
  */
 export function pthread_sigmask(how: number, mask: Iterable<number>): Set<number> {
   validateInt32(how, 'how');
-  if (how !== SIG_BLOCK && how !== SIG_UNBLOCK && how !== SIG_SETMASK) {
-    throw outOfRange('how', 'SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK', how);
-  }
-  return new Set(native.pthread_sigmask(how, toSignalArray(mask)));
+  const signals = toSignalArray(mask);
+  // Another `how` is the kernel's EINVAL, as Python reports it (an OSError).
+  if (how !== SIG_BLOCK && how !== SIG_UNBLOCK && how !== SIG_SETMASK) throw errnoError(ERRNO.EINVAL, 'pthread_sigmask');
+  return new Set(native.pthread_sigmask(how, signals));
 }
 
 /** What sigwaitinfo/sigtimedwait return (Python's struct_siginfo fields). */
