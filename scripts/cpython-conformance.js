@@ -114,6 +114,7 @@ function main() {
     for (const s of stale) console.log(`  ${s}`);
     console.log(`failures not listed in known.ts: ${newFail.length}`);
     for (const s of newFail) console.log(`  ${s}`);
+    for (const f of files) if (f.message) console.log(`file did not finish: ${f.name}: ${f.message.split('\n')[0]}`);
     process.exitCode = newFail.length ? 1 : 0;
     return;
   }

@@ -599,9 +599,20 @@ export function run(file: string, classes: Function[], opts: { timeout?: number 
           resetEvents();
           const t = new cls(m);
           using _w = watchdog(id, limit);
+          const owner = process.pid;
+          // A forked child that returned into the test instead of leaving (a
+          // defect under test) must not run the rest of the test runner.
+          const escaped = (): void => {
+            if (os.getpid() !== owner) {
+              process.stderr.write(`cpython harness: a forked child (pid ${os.getpid()}) returned into ${id}; exiting it\n`);
+              os._exit(70);
+            }
+          };
           try {
             await t.run();
+            escaped();
           } catch (e) {
+            escaped();
             if (e instanceof SkipTest) {
               (ctx.task.meta as Record<string, unknown>).cpython = { id, skip: e.message };
               ctx.skip(e.message);
