@@ -192,10 +192,6 @@ export function signal(signalnum: number, handler: Handler): Handler {
   if (mode === MODE_FOREIGN && !native.has_saved(sig)) {
     throw invalidArgValue('handler', handler, 'is null, but posixkit never replaced a non-posixkit handler of this signal');
   }
-  // As CPython: the handlers of signals already recorded run before the
-  // action changes (a loop that only swaps handlers would otherwise never
-  // run them); a handler's error propagates and nothing is changed.
-  dispatch();
   const prev = kindToHandler(sig, native.getsignal(sig));
   // The map first: a signal arriving right after the sigaction finds its handler.
   const before = handlers.get(sig);

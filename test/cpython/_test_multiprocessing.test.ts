@@ -5,7 +5,7 @@
 // Python's snake_case names are posixkit's camelCase ones: is_alive ->
 // isAlive, exitcode -> exitCode, active_children -> activeChildren,
 // current_process -> currentProcess, cpu_count -> cpuCount.
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as mp from '../../lib/multiprocessing';
@@ -13,19 +13,14 @@ import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
 import { _setShmNameGenerator, SharedMemory } from '../../lib/mmap';
 import { getNativeId, Thread } from '../../lib/threading';
-import { fdCount } from '../helpers/proc';
 import { run_node } from './support/script';
-import { LONG_TIMEOUT, monotonic, SHORT_TIMEOUT, sleep, TESTFN, unlink } from './support/helpers';
+import { LONG_TIMEOUT, monotonic, SHORT_TIMEOUT, sleep, TESTFN, unlink, ZeroDivisionError } from './support/helpers';
 import {
-  FileExistsError, FileNotFoundError, requires, run, RuntimeError, strict, TestCase, ValueError,
+  FileExistsError, FileNotFoundError, requires, run, strict, TestCase, ValueError,
 } from './support/unittest';
 
 const DELTA = 0.1;
 const MP = strict(mp, 'multiprocessing');
-class ZeroDivisionError extends Error {
-  override name = 'ZeroDivisionError';
-}
-
 /** join_process: join with a timeout, as support.join_thread. */
 function join_process(p: mp.Process): void {
   p.join(SHORT_TIMEOUT);
@@ -335,7 +330,6 @@ class _TestProcess extends TestCase {
     // running children. The fork method by design inherits all fds from the
     // parent, trying to go against it is a lost battle.
     this.skipTest('test not appropriate for fork');
-    void fdCount;
   }
 
   test_wait_for_threads(): void {
@@ -823,6 +817,4 @@ class _TestSharedMemory extends TestCase {
   }
 }
 
-void writeSync;
-void RuntimeError;
 run('_test_multiprocessing', [_TestProcess, _TestSubclassingProcess, _TestPollEintr, _TestSharedMemory]);

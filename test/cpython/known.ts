@@ -82,6 +82,10 @@ const entries: Record<string, [KnownKind, string]> = {
   'test_signal.PendingSignalsTests.test_pthread_kill_main_thread': ['missing-api', 'signal.pthread_kill'],
   'test_signal.PendingSignalsTests.test_pthread_sigmask': ['defect',
     'os.kill(os.getpid(), sig) returns before the JS handler of sig ran (Python runs it before kill() returns)'],
+  'test_signal.StressTest.test_stress_modifying_handlers': ['defect',
+    'signal.signal() does not run the handlers of signals already recorded before it changes the action (CPython '
+    + 'does, "Check for pending signals before changing signal handler"), so a loop that only swaps handlers never '
+    + 'runs its handler: the test spins until its watchdog'],
   'test_signal.PidfdSignalTest.test_pidfd_send_signal': ['missing-api',
     'signal.pidfd_send_signal; os.open with O_DIRECTORY'],
   // ---- _test_eintr

@@ -1,11 +1,10 @@
 // Port of CPython 3.11 Lib/test/test_os.py: the fork, wait, pipe, dup,
 // inheritable, blocking and waitstatus methods (ForkTests, PidTests,
 // FDInheritanceTests, BlockingTests and TestInvalidFD's fd methods).
-import { readFileSync } from 'node:fs';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
 import { errno } from '../../lib/errors';
-import { LONG_TIMEOUT } from './support/helpers';
+import { fdCloexec, LONG_TIMEOUT, make_bad_fd } from './support/helpers';
 import { assert_node_ok, PRELUDE, run_node } from './support/script';
 import { OSError, pyErrno, run, strict, TestCase } from './support/unittest';
 
@@ -13,20 +12,6 @@ const O = strict(os, 'os');
 
 /** os.open (posixkit has none yet: TypeError until it exists). */
 const osOpen = (path: string, flags: number): number => (O.open as (p: string, f: number) => number)(path, flags);
-
-/** os_helper.make_bad_fd. */
-function make_bad_fd(): number {
-  const [r, w] = os.pipe();
-  os.close(r);
-  os.close(w);
-  return w;
-}
-
-/** fcntl(fd, F_GETFD) & FD_CLOEXEC, from /proc (posixkit has no fcntl module). */
-function fdCloexec(fd: number): number {
-  const flags = parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8);
-  return flags & 0o2000000 ? 1 : 0;
-}
 
 class ForkTests extends TestCase {
   test_fork(): void {

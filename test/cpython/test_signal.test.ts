@@ -8,7 +8,7 @@ import * as signal from '../../lib/signal';
 import * as socket from '../../lib/socket';
 import { errno } from '../../lib/errors';
 import { mmap } from '../../lib/mmap';
-import { monotonic, SHORT_TIMEOUT, sleep } from './support/helpers';
+import { make_bad_fd, monotonic, SHORT_TIMEOUT, sleep } from './support/helpers';
 import { assert_node_ok, run_node } from './support/script';
 import { ForkThread } from './support/thread';
 import { OSError, pyErrno, requires, run, strict, TestCase, ValueError } from './support/unittest';
@@ -156,14 +156,6 @@ class WakeupFDTests extends TestCase {
 /** signal.set_wakeup_fd (posixkit has none yet: TypeError until it exists). */
 function set_wakeup_fd(fd: number, opts?: { warn_on_full_buffer?: boolean }): number {
   return strict(signal, 'signal').set_wakeup_fd(fd, opts);
-}
-
-/** os_helper.make_bad_fd: an fd number that is not open. */
-function make_bad_fd(): number {
-  const [r, w] = os.pipe();
-  os.close(r);
-  os.close(w);
-  return w;
 }
 
 // The snippet helpers of WakeupSignalTests.check_wakeup, in JS.

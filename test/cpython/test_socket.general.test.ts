@@ -2,7 +2,7 @@
 // client thread (GeneralModuleTests, TestExceptions, CmsgMacroTests,
 // InheritanceTest, NonblockConstantTest, TestLinuxAbstractNamespace,
 // TestUnixDomain, SendRecvFdsTests, CreateServer*, NetworkConnectionNoServer).
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as os from '../../lib/os';
@@ -10,7 +10,7 @@ import * as signal from '../../lib/signal';
 import * as socket from '../../lib/socket';
 import { errno } from '../../lib/errors';
 import {
-  bind_unix_socket, find_unused_port, HOST, HOSTv6, IPV6_ENABLED, LOOPBACK_TIMEOUT, requireIPv6, TESTFN, unlink,
+  bind_unix_socket, fdCloexec, fdNonblock, find_unused_port, HOST, HOSTv6, IPV6_ENABLED, LOOPBACK_TIMEOUT, make_bad_fd, requireIPv6, TESTFN, unlink, withDefaultTimeout, ZeroDivisionError,
 } from './support/helpers';
 import { ForkThread } from './support/thread';
 import {
@@ -21,41 +21,6 @@ const SOCK_MAX_SIZE = 16 * 1024 * 1024 + 1;
 // test unicode string and carriage return
 const MSG = Buffer.from('Michael Gilfix was here\u1234\r\n', 'utf8');
 const S = strict(socket, 'socket');
-
-class ZeroDivisionError extends Error {
-  override name = 'ZeroDivisionError';
-}
-
-/** socket_setdefaulttimeout(timeout) as a block. */
-function withDefaultTimeout(timeout: number | null, body: () => void): void {
-  const old = socket.getdefaulttimeout();
-  try {
-    socket.setdefaulttimeout(timeout);
-    body();
-  } finally {
-    socket.setdefaulttimeout(old);
-  }
-}
-
-/** os_helper.make_bad_fd. */
-function make_bad_fd(): number {
-  const [r, w] = os.pipe();
-  os.close(r);
-  os.close(w);
-  return w;
-}
-
-/** fcntl.fcntl(fd, F_GETFD) & FD_CLOEXEC, read from /proc (posixkit has no fcntl module). */
-function fdCloexec(fd: number): number {
-  const flags = parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8);
-  return flags & 0o2000000 ? 1 : 0;
-}
-
-/** fcntl(fd, F_GETFL) & O_NONBLOCK, from /proc. */
-function fdNonblock(fd: number): number {
-  const flags = parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8);
-  return flags & os.O_NONBLOCK;
-}
 
 class GeneralModuleTests extends TestCase {
   test_SocketType_is_socketobject(): void {}

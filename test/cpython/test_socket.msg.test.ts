@@ -13,7 +13,8 @@ import { newEvent, SharedEvent } from './support/events';
 import {
   ConnectedStreamMixin, Ctor, InetTestBaseMixin, MSG, ThreadedSocketMixin, UnixSocketTestBaseMixin,
 } from './support/sockets';
-import { OSError, run, strict, ThreadableTest, TimeoutError, ValueError } from './support/unittest';
+import { OSError, run, strict, TimeoutError, ValueError } from './support/unittest';
+import { ThreadableTest } from './support/threadable';
 
 const SIZEOF_INT = 4;
 const gen = <T>(items: T[]): Iterable<T> => (function* g() { yield* items; })();

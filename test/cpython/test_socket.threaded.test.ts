@@ -5,9 +5,9 @@
 import * as select from '../../lib/select';
 import * as signal from '../../lib/signal';
 import * as socket from '../../lib/socket';
-import { readFileSync } from 'node:fs';
-import * as os from '../../lib/os';
-import { find_unused_port, HOST, LONG_TIMEOUT, LOOPBACK_TIMEOUT, monotonic, sleep } from './support/helpers';
+import {
+  fdNonblock, find_unused_port, HOST, LONG_TIMEOUT, LOOPBACK_TIMEOUT, monotonic, sleep, withDefaultTimeout, ZeroDivisionError,
+} from './support/helpers';
 import { newEvent } from './support/events';
 import {
   InetTestBaseMixin, MSG, SocketConnectedTest, SocketListeningMixin, SocketPairTest, SocketTCPTestMixin,
@@ -15,27 +15,9 @@ import {
 } from './support/sockets';
 import { ForkThread } from './support/thread';
 import {
-  BlockingIOError, OSError, OverflowError, run, strict, TestCase, ThreadableTest, TimeoutError, ValueError,
+  BlockingIOError, OSError, OverflowError, run, strict, TestCase, TimeoutError, ValueError,
 } from './support/unittest';
-
-class ZeroDivisionError extends Error {
-  override name = 'ZeroDivisionError';
-}
-
-function fdNonblock(fd: number): number {
-  const flags = parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8);
-  return flags & os.O_NONBLOCK;
-}
-
-function withDefaultTimeout(timeout: number | null, body: () => void): void {
-  const old = socket.getdefaulttimeout();
-  try {
-    socket.setdefaulttimeout(timeout);
-    body();
-  } finally {
-    socket.setdefaulttimeout(old);
-  }
-}
+import { ThreadableTest } from './support/threadable';
 
 class BasicTCPTest extends SocketConnectedTest {
   testRecv(): void {

@@ -16,7 +16,8 @@ import { Event } from '../../lib/multiprocessing';
 import { HOST, mktemp, SHORT_TIMEOUT, TESTFN, unlink } from './support/helpers';
 import { newEvents } from './support/events';
 import { ForkThread } from './support/thread';
-import { OverflowError, run, RuntimeError, TestCase, waitChild } from './support/unittest';
+import { OverflowError, run, TestCase } from './support/unittest';
+import { waitChild } from './support/threadable';
 
 const req = createRequire(__filename);
 const H = req('./fixtures/socketserver.js') as Record<string, ss.HandlerClass>;
@@ -527,5 +528,4 @@ class MiscTestCase extends TestCase {
   }
 }
 
-void RuntimeError;
 run('test_socketserver', [SocketServerTest, ErrorHandlerTest, SocketWriterTest, MiscTestCase]);

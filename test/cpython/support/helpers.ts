@@ -1,5 +1,5 @@
 // test.support, socket_helper and os_helper, as far as the ports need them.
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as os from '../../../lib/os';
@@ -124,5 +124,43 @@ export class LineReader {
       }
       this.#buf = Buffer.concat([this.#buf, b]);
     }
+  }
+}
+
+/** ZeroDivisionError, what the tests' signal handlers raise (1/0). */
+export class ZeroDivisionError extends Error {
+  override name = 'ZeroDivisionError';
+}
+
+/** os_helper.make_bad_fd: an fd number that is not open. */
+export function make_bad_fd(): number {
+  const [r, w] = os.pipe();
+  os.close(r);
+  os.close(w);
+  return w;
+}
+
+function fdFlags(fd: number): number {
+  return parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8);
+}
+
+/** fcntl(fd, F_GETFD) & FD_CLOEXEC, read from /proc (posixkit has no fcntl module). */
+export function fdCloexec(fd: number): number {
+  return fdFlags(fd) & 0o2000000 ? 1 : 0;
+}
+
+/** fcntl(fd, F_GETFL) & O_NONBLOCK, read from /proc. */
+export function fdNonblock(fd: number): number {
+  return fdFlags(fd) & os.O_NONBLOCK;
+}
+
+/** socket_setdefaulttimeout(timeout) around body. */
+export function withDefaultTimeout(timeout: number | null, body: () => void): void {
+  const old = socket.getdefaulttimeout();
+  try {
+    socket.setdefaulttimeout(timeout);
+    body();
+  } finally {
+    socket.setdefaulttimeout(old);
   }
 }

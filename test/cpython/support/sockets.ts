@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as socket from '../../../lib/socket';
 import { bind_port, HOST, HOSTv6, unlink } from './helpers';
-import { TestCase, ThreadableTest } from './unittest';
+import { TestCase } from './unittest';
+import { ThreadableTest } from './threadable';
 
 // test unicode string and carriage return
 export const MSG = Buffer.from('Michael Gilfix was here\u1234\r\n', 'utf8');
