@@ -231,6 +231,23 @@ function main() {
   }
   L.push(`## Missing APIs (${(kindsByFile['missing-api'] ?? []).length} methods)`);
   L.push('');
+  const moduleOf = (r) => (/^(Socket\.|socket\.|create_connection)/.test(r) ? 'socket'
+    : /^signal\./.test(r) ? 'signal' : /^os\./.test(r) ? 'os' : /^(mmap|MemoryMap)/.test(r) ? 'mmap'
+      : /^(multiprocessing|Process|shared_memory)/.test(r) ? 'multiprocessing' : /^fcntl/.test(r) ? 'fcntl'
+        : /^threading/.test(r) ? 'threading' : 'other');
+  const byModule = new Map();
+  for (const [api, ids] of apis) {
+    const mod = moduleOf(api);
+    if (!byModule.has(mod)) byModule.set(mod, { n: 0, apis: [] });
+    byModule.get(mod).n += ids.length;
+    byModule.get(mod).apis.push(api);
+  }
+  L.push('By module (a method counts once, under the first API its entry names):');
+  L.push('');
+  L.push('| module | methods blocked |');
+  L.push('|---|---:|');
+  for (const [mod, v] of [...byModule].sort((a, b) => b[1].n - a[1].n)) L.push(`| ${mod} | ${v.n} |`);
+  L.push('');
   L.push('| API the test needs | methods it blocks |');
   L.push('|---|---|');
   for (const [api, ids] of [...apis].sort((a, b) => b[1].length - a[1].length)) {
