@@ -46,7 +46,18 @@ class Conn {
   constructor(readonly sock: Socket, readonly fd: number) {}
 }
 
-export function serveEvents(name: string, o: EventOptions, makeWaiter: () => Waiter): ServeStats {
+/**
+ * A listening socket this loop is given rather than opens: a pre-forking
+ * model's worker serves its parent's socket (or its own SO_REUSEPORT one) and
+ * leaves the address to the parent (no unlink of a Unix socket file).
+ */
+export interface GivenListener {
+  socket: Socket;
+  /** Called once the loop waits on it. */
+  onServing(): void;
+}
+
+export function serveEvents(name: string, o: EventOptions, makeWaiter: () => Waiter, given?: GivenListener): ServeStats {
   checkOptions(o);
   const stats = newStats(name);
   const report = makeReporter(name, o, stats);
@@ -55,11 +66,12 @@ export function serveEvents(name: string, o: EventOptions, makeWaiter: () => Wai
   let waiter: Waiter | null = null;
   const conns = new Map<number, Conn>();
   try {
-    listener = listenOn(o.address, o.backlog);
+    listener = given ? given.socket : listenOn(o.address, o.backlog);
     listener.setblocking(false);
     waiter = makeWaiter();
     const loop = new Loop(name, o, listener, waiter, conns, stop, stats, report);
-    o.onListening?.(listenInfo(name, listener));
+    if (given) given.onServing();
+    else o.onListening?.(listenInfo(name, listener));
     loop.run();
   } catch (e) {
     if (!isStop(e)) throw e;
@@ -71,7 +83,8 @@ export function serveEvents(name: string, o: EventOptions, makeWaiter: () => Wai
     }
     conns.clear();
     waiter?.close();
-    if (listener) closeListener(listener, o.address);
+    if (listener && given) listener.close();
+    else if (listener) closeListener(listener, o.address);
     stats.signal = stop.signal;
     stop.restore();
   }

@@ -6,10 +6,9 @@
 // it sleeps in pause(2), reaps dead workers on SIGCHLD and forks
 // replacements.
 //
-//   parent: pause ── SIGCHLD ── waitpid(pid, WNOHANG) ── fork replacement
+//   parent (workers.ts): pause ── SIGCHLD ── waitpid(pid, WNOHANG) ── fork replacement
 //   worker 1..N: accept ── recv/send ── close ── accept ...
 import * as os from '../os';
-import * as sig from '../signal';
 import { AF_UNIX, SO_REUSEADDR, SO_REUSEPORT, SOCK_STREAM, SOL_SOCKET, Socket } from '../socket';
 import {
   acceptBlocking, armListener, checkOptions, closeListener, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats,
@@ -17,7 +16,7 @@ import {
 } from './common';
 import type { ListenAddress, ServeOptions, ServeStats } from '../server/types';
 import { codedError, outOfRange } from '../errors';
-import { Children } from '../internal/children';
+import { superviseWorkers } from './workers';
 
 export interface PreforkOptions extends ServeOptions {
   /** Worker processes; default 4. */
@@ -40,18 +39,6 @@ export function serve(o: PreforkOptions): ServeStats {
   const stats = newStats(NAME);
   const report = makeReporter(NAME, o, stats);
   const stop = new StopControl(o);
-  const workers = new Children();
-  const slots = new Map<number, number>(); // pid -> slot
-  const dead: number[] = [];
-  const exited = (pid: number, status: number | null): void => {
-    const slot = slots.get(pid)!;
-    slots.delete(pid);
-    dead.push(slot);
-    const code = status === null || status === 0 ? 0 : os.waitstatus_to_exitcode(status);
-    if (!stop.stopped) report(codedError('ERR_MODEL_WORKER_EXIT', `worker ${pid} (slot ${slot}) exited with ${code}; replacing it`), 'worker');
-  };
-  const reap = (): void => { workers.reap(exited); };
-  const prevChld = sig.signal(sig.SIGCHLD, () => reap());
   let listener: Socket | null = null;
   try {
     let addr: ListenAddress = o.address;
@@ -59,65 +46,28 @@ export function serve(o: PreforkOptions): ServeStats {
       // The parent holds the port with a bound, non-listening socket: connections only go to listening
       // members of the SO_REUSEPORT group, and the port stays ours while a worker restarts.
       listener = holdPort(o.address);
-      const [, port] = listener.getsockname() as [string, number];
-      addr = { host: (o.address as { host?: string }).host, port };
+      addr = boundAddress(listener, o.address);
     } else {
       listener = listenOn(o.address, o.backlog);
       armListener(listener);
     }
-    // With reusePort the workers open the listening sockets: each says so on a pipe before we announce.
-    let [rd, wr] = o.reusePort ? os.pipe() : [-1, -1];
-    const spawn = (slot: number): void => {
-      const pid = os.fork();
-      if (pid === 0) worker(listener!, addr, slot, o, stop, stats, rd, wr);
-      workers.add(pid);
-      slots.set(pid, slot);
-    };
-    try {
-      for (let i = 0; i < n; i++) spawn(i);
-      if (wr >= 0) {
-        os.close(wr);
-        wr = -1;
-        for (let got = 0; got < n;) {
-          const b = os.read(rd, n - got);
-          if (b.length === 0) throw codedError('ERR_MODEL_WORKER', 'prefork: a worker died before it could listen');
-          got += b.length;
-        }
-      }
-    } finally {
-      if (wr >= 0) os.close(wr);
-      if (rd >= 0) os.close(rd);
-      rd = wr = -1; // replacements do not report
-    }
-    o.onListening?.(listenInfo(NAME, listener));
-    const starts: number[] = [];
-    for (;;) {
-      stop.check();
-      if (dead.length === 0) sig.pause(); // SIGCHLD's handler reaps; a stop handler throws (pause checks for pending ones)
-      reap();
-      while (dead.length > 0) {
-        stop.check();
-        // A worker that dies at once, over and over (a core that throws on load), must not become a fork storm.
-        const now = Date.now();
-        starts.push(now);
-        while (starts.length > 0 && starts[0] < now - 1000) starts.shift();
-        if (starts.length > 2 * n) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
-        spawn(dead.shift()!);
-      }
-    }
+    const inherited = listener;
+    superviseWorkers({
+      name: NAME, count: n, stop, report,
+      run: (slot, ready) => worker(inherited, addr, slot, o, stop, stats, ready),
+    }, () => o.onListening?.(listenInfo(NAME, inherited)));
   } catch (e) {
     if (!isStop(e)) throw e;
   } finally {
     if (listener) closeListener(listener, o.address);
-    workers.stop(0);
-    sig.signal(sig.SIGCHLD, prevChld);
     stats.signal = stop.signal;
     stop.restore();
   }
   return stats;
 }
 
-function holdPort(address: ListenAddress): Socket {
+/** A bound, non-listening SO_REUSEPORT socket that keeps the port while workers come and go. */
+export function holdPort(address: ListenAddress): Socket {
   const s = new Socket(familyOf(address), SOCK_STREAM);
   try {
     s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
@@ -130,13 +80,17 @@ function holdPort(address: ListenAddress): Socket {
   }
 }
 
+/** The address the held port is bound to (port 0 resolved), for the workers' own sockets. */
+export function boundAddress(held: Socket, address: ListenAddress): ListenAddress {
+  const [, port] = held.getsockname() as [string, number];
+  return { host: (address as { host?: string }).host, port };
+}
+
 function worker(inherited: Socket, addr: ListenAddress, slot: number, o: PreforkOptions, stop: StopControl,
-  stats: ServeStats, rd: number, wr: number): never {
+  stats: ServeStats, ready: () => void): never {
   let code = 0;
   try {
-    if (rd >= 0) os.close(rd);
     stop.dropInChild();
-    sig.signal(sig.SIGCHLD, sig.SIG_DFL);
     const report = makeReporter(NAME, o, stats);
     let sock = inherited;
     if (o.reusePort) {
@@ -144,10 +98,7 @@ function worker(inherited: Socket, addr: ListenAddress, slot: number, o: Prefork
       sock = listenOn(addr, o.backlog, true);
       armListener(sock);
     }
-    if (wr >= 0) {
-      os.write(wr, Buffer.from([1]));
-      os.close(wr);
-    }
+    ready();
     const buf = Buffer.allocUnsafe(o.readSize ?? 65536);
     let id = 0;
     // A parent killed with SIGKILL cannot stop us: notice it on the accept wake-ups (every second).
