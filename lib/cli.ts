@@ -65,8 +65,11 @@ function describeListen(info: ListenInfo, scheme: string): string {
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${info.port}/`;
 }
 
+/** Model options from flags (`--workers N` for prefork and prefork-epoll). */
+type ModelFlags = { workers?: number };
+
 type Starter = (model: string, address: ListenAddress, wrap: (core: ProtocolCore) => ProtocolCore,
-  onListening: (info: ListenInfo) => void) => ServeStats;
+  onListening: (info: ListenInfo) => void, flags: ModelFlags) => ServeStats;
 
 /**
  * Runs a server on `--model` until Ctrl-C / SIGTERM: prints where it listens,
@@ -80,6 +83,7 @@ export function runServer(args: Args, start: Starter, opts: { defModel: string; 
     throw new UsageError((e as Error).message);
   }
   const address = listenAddress(args, opts.defPort);
+  const flags: ModelFlags = args.has('workers') ? { workers: args.int('workers', 1, 1, 1024) } : {};
   const wantStatus = args.has('status') || (process.stderr.isTTY && !args.has('no-status'));
   const counters = wantStatus ? new StatusCounters() : null;
   let reporter: { stop(): void } | null = null;
@@ -88,7 +92,7 @@ export function runServer(args: Args, start: Starter, opts: { defModel: string; 
     stats = start(model, address, (core) => (counters ? countingCore(core, counters) : core), (info) => {
       console.log(`posixkit ${model}: serving on ${describeListen(info, opts.scheme)}  (pid ${info.pid}; Ctrl-C stops)`);
       if (counters) reporter = startReporter(counters, model);
-    });
+    }, flags);
   } finally {
     (reporter as { stop(): void } | null)?.stop();
     counters?.close();
@@ -98,8 +102,8 @@ export function runServer(args: Args, start: Starter, opts: { defModel: string; 
 }
 
 /** A core on models.serve, for the echo and chat commands. */
-const onModel = (core: () => ProtocolCore): Starter => (model, address, wrap, onListening) =>
-  modelsMod.serve(model, { address, core: wrap(core()), onListening });
+const onModel = (core: () => ProtocolCore): Starter => (model, address, wrap, onListening, flags) =>
+  modelsMod.serve(model, { ...flags, address, core: wrap(core()), onListening });
 
 /** --user NAME:PASSWORD (repeatable as a comma list) -> users that may upload. */
 function usersFlag(args: Args): Record<string, { password: string; write: boolean }> | undefined {
@@ -115,8 +119,10 @@ function usersFlag(args: Args): Record<string, { password: string; write: boolea
 }
 
 const serverUsage = (cmd: string, port: number, model: string, more = '') =>
-  `posixkit ${cmd} [--model M] [--port P] [--host H | --unix PATH] [--status | --no-status]${more}\n` +
-  `  --model   a server model (posixkit models lists them), default ${model}\n  --port    default ${port}; 0 picks a free one`;
+  `posixkit ${cmd} [--model M] [--workers N] [--port P] [--host H | --unix PATH] [--status | --no-status]${more}\n` +
+  `  --model   a server model (posixkit models lists them), default ${model}\n` +
+  '  --workers processes of prefork (default 4) and prefork-epoll (default: CPU count)\n' +
+  `  --port    default ${port}; 0 picks a free one`;
 
 export const commands: Record<string, Command> = {
   models: {
@@ -146,8 +152,8 @@ export const commands: Record<string, Command> = {
     run(args) {
       const root = path.resolve(args.string('root', path.join(__dirname, '..', 'examples', 'site'))!);
       if (!existsSync(root)) throw new UsageError(`--root ${root} does not exist`);
-      return runServer(args, (model, address, wrapCore, onListening) =>
-        serveHttp({ model, address, root, routes: 'demo', wrapCore, onListening }), { defModel: 'epoll-et', defPort: 8000, scheme: 'http' });
+      return runServer(args, (model, address, wrapCore, onListening, flags) =>
+        serveHttp({ ...flags, model, address, root, routes: 'demo', wrapCore, onListening }), { defModel: 'epoll-et', defPort: 8000, scheme: 'http' });
     },
   },
   ftp: {
