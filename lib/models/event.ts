@@ -216,7 +216,9 @@ class Loop {
           const n = c.sock.recv_into_raw(this.buf);
           if (n > 0) {
             s.feed(this.buf.subarray(0, n));
-            if (!this.edge) c.canRead = false; // level-triggered: one read per report
+            // Level-triggered: one read per report. Edge-triggered: a short read drained the socket (data
+            // arriving later is a new edge, and EOF comes as EPOLLRDHUP), so no recv(2) to meet EAGAIN.
+            if (!this.edge || n < this.buf.length) c.canRead = false;
           } else if (n === 0) {
             c.eof = true;
             s.onEof();

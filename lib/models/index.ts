@@ -136,7 +136,7 @@ export const models: readonly ModelInfo[] = Object.freeze([
     concurrency: 'RLIMIT_NOFILE',
     syscalls: ['epoll_wait', 'epoll_ctl (EPOLLET, once per socket)', 'accept4', 'recvfrom', 'sendto'],
     strengths: 'Fewest syscalls per byte: one epoll_ctl per connection, no interest changes.',
-    costs: 'Must drain to EAGAIN or lose the edge; harder to get right.',
+    costs: 'Must drain (to EAGAIN, or a short read) or lose the edge; harder to get right.',
     serve: epollEt.serve as ModelInfo['serve'],
   },
   {
