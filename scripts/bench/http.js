@@ -116,15 +116,20 @@ fs.writeFileSync(path.join(tmp, 'posixkit.js'), posixkitServer);
 fs.writeFileSync(path.join(tmp, 'node.js'), nodeServer);
 const portOf = (out) => Number((/PORT (\d+)/.exec(out) || [])[1] || 0);
 
-/** CPU time (user + system, clock ticks) of a process and its descendants, all threads. */
+/** CPU time [user, system] in clock ticks of a process and its descendants, all threads. */
 function cpuTicks(pid) {
-  let t = 0;
+  const t = [0, 0];
   try {
     const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    t += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of proc(5))
+    t[0] += Number(fields[11]); // utime (field 14 of proc(5))
+    t[1] += Number(fields[12]); // stime (field 15)
     for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-      for (const c of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) t += cpuTicks(Number(c));
+      for (const c of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+        const k = cpuTicks(Number(c));
+        t[0] += k[0];
+        t[1] += k[1];
+      }
     }
   } catch { /* gone */ }
   return t;
@@ -185,9 +190,12 @@ async function measure(label, argv, paths, note = '', fixedPort = 0) {
       const t0 = cpuTicks(s.child.pid);
       const r = wrk(s.port, urlPath);
       // The server's CPU time per request: what the load of other jobs changes least.
-      const cpuUs = ((cpuTicks(s.child.pid) - t0) * TICK_US) / r.requests;
-      rows.push({ label, work, urlPath, note, cpuUs, ...r });
-      console.log(`${(label + ' ' + work).padEnd(40)} ${String(Math.round(r.rps)).padStart(8)} req/s  ${cpuUs.toFixed(1)} CPU-us/req  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${r.errors}`);
+      const t1 = cpuTicks(s.child.pid);
+      const userUs = ((t1[0] - t0[0]) * TICK_US) / r.requests;
+      const sysUs = ((t1[1] - t0[1]) * TICK_US) / r.requests;
+      const cpuUs = userUs + sysUs;
+      rows.push({ label, work, urlPath, note, cpuUs, userUs, sysUs, ...r });
+      console.log(`${(label + ' ' + work).padEnd(40)} ${String(Math.round(r.rps)).padStart(8)} req/s  ${cpuUs.toFixed(1)} CPU-us/req (user ${userUs.toFixed(1)}, sys ${sysUs.toFixed(1)})  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${r.errors}`);
     }
   } finally {
     await stopChild(s.child);
@@ -271,12 +279,12 @@ function writeDocs(byKey, order, ratios, cpuRatios, load0) {
     '',
     '## Every row (requests/s, median over rounds)',
     '',
-    `| server | work | requests/s | CPU us/request | p50 ms | p99 ms | ${Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1}`).join(' | ')} | notes |`,
+    `| server | work | requests/s | CPU us/request (user + system) | p50 ms | p99 ms | ${Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1}`).join(' | ')} | notes |`,
     `|---|---|---:|---:|---:|---:|${'---:|'.repeat(ROUNDS)}---|`,
     ...order.filter((k) => byKey.has(k)).map((k) => {
       const rs = byKey.get(k);
       const r0 = rs[0];
-      return `| ${r0.label} | ${r0.work} | ${fmt(median(rs.map((r) => r.rps)))} | ${median(rs.map((r) => r.cpuUs)).toFixed(1)} | ${median(rs.map((r) => r.p50)).toFixed(2)} | ${median(rs.map((r) => r.p99)).toFixed(2)} | ` +
+      return `| ${r0.label} | ${r0.work} | ${fmt(median(rs.map((r) => r.rps)))} | ${median(rs.map((r) => r.cpuUs)).toFixed(1)} (${median(rs.map((r) => r.userUs)).toFixed(1)} + ${median(rs.map((r) => r.sysUs)).toFixed(1)}) | ${median(rs.map((r) => r.p50)).toFixed(2)} | ${median(rs.map((r) => r.p99)).toFixed(2)} | ` +
         `${rs.map((r) => fmt(r.rps)).join(' | ')} | ${[r0.note, ...new Set(rs.map((r) => r.errors).filter(Boolean))].filter(Boolean).join('; ')} |`;
     }),
     '',
