@@ -12,8 +12,8 @@ import {
 } from './common';
 import type { ErrorWhere, ServeOptions, ServeStats, Session } from '../server/types';
 
-/** Readiness for one fd, as the model's wait reported it. */
-export type Ready = (fd: number, readable: boolean, writable: boolean) => void;
+/** Readiness for one fd, as the model's wait reported it; `hup`: the peer closed its side (EPOLLRDHUP/HUP/ERR). */
+export type Ready = (fd: number, readable: boolean, writable: boolean, hup?: boolean) => void;
 
 export interface Waiter {
   /** Edge-triggered: interest is registered once (read+write) and the loop drains until EAGAIN. */
@@ -38,6 +38,8 @@ class Conn {
   canRead = false;
   canWrite = true;
   eof = false;
+  /** The wait reported the peer's FIN (edge-triggered): read until EOF, a short read proves nothing. */
+  peerClosed = false;
   woken = false;
   wantR = true;
   wantW = false;
@@ -112,7 +114,7 @@ class Loop {
     this.sfd = stop.handle.fd;
     this.edge = w.edge;
     this.max = o.maxConnections ?? Infinity;
-    this.ready = (fd, r, wr) => this.onReady(fd, r, wr);
+    this.ready = (fd, r, wr, hup) => this.onReady(fd, r, wr, hup === true);
   }
 
   run(): never {
@@ -145,11 +147,12 @@ class Loop {
     }
   }
 
-  onReady(fd: number, r: boolean, wr: boolean): void {
+  onReady(fd: number, r: boolean, wr: boolean, hup: boolean): void {
     if (fd === this.lfd) return this.acceptMany();
     if (fd === this.sfd) return this.stop.check();
     const c = this.conns.get(fd);
     if (c === undefined) return;
+    if (hup) c.peerClosed = true;
     if (r) c.canRead = true;
     if (wr) c.canWrite = true;
     this.service(c);
@@ -216,9 +219,10 @@ class Loop {
           const n = c.sock.recv_into_raw(this.buf);
           if (n > 0) {
             s.feed(this.buf.subarray(0, n));
-            // Level-triggered: one read per report. Edge-triggered: a short read drained the socket (data
-            // arriving later is a new edge, and EOF comes as EPOLLRDHUP), so no recv(2) to meet EAGAIN.
-            if (!this.edge || n < this.buf.length) c.canRead = false;
+            // Level-triggered: one read per report. Edge-triggered: a short read drained the socket, so no
+            // recv(2) to meet EAGAIN: data or a FIN arriving later is a new edge. A FIN already reported
+            // (EPOLLRDHUP) gets no new edge: then read on until recv returns 0 (nginx's pending_eof).
+            if (!this.edge || (n < this.buf.length && !c.peerClosed)) c.canRead = false;
           } else if (n === 0) {
             c.eof = true;
             s.onEof();

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/proc';
+import { childrenOf, ROOT } from '../helpers/proc';
 
 const BIN = path.join(ROOT, 'bin/posixkit.js');
 const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000, cwd: ROOT });
@@ -15,6 +15,15 @@ const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { en
 function echoOnce(port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () => s.end(text));
+    let got = '';
+    s.on('data', (d) => (got += d)).on('end', () => resolve(got)).on('error', reject);
+  });
+}
+
+/** One GET over a fresh connection; resolves with the whole response. */
+function echoHttp(port: number, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.end(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
     let got = '';
     s.on('data', (d) => (got += d)).on('end', () => resolve(got)).on('error', reject);
   });
@@ -95,6 +104,21 @@ describe('posixkit CLI', () => {
     expect(JSON.parse(api.out)).toHaveProperty('epochMs');
     expect(await s.stop()).toBe(0);
     expect(s.out()).toMatch(/posixkit prefork: stopped by signal 15; \d+ connections, 0 errors/);
+  }, 30_000);
+
+  it('http --model prefork-epoll --workers 3 forks three workers that serve; --workers 0 is a usage error', async () => {
+    const s = await server(['http', '--model', 'prefork-epoll', '--workers', '3']);
+    try {
+      expect(childrenOf(s.p.pid!).length).toBe(3);
+      for (let i = 0; i < 3; i++) expect(await echoHttp(s.port, '/api/hello?name=w')).toContain('{"hello":"w"}');
+      expect(await s.stop()).toBe(0);
+      expect(s.out()).toMatch(/posixkit prefork-epoll: stopped by signal 15/);
+    } finally {
+      s.p.kill('SIGKILL');
+    }
+    const bad = cli(['echo', '--model', 'prefork-epoll', '--workers', '0', '--port', '0']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--workers must be an integer in \[1, 1024\]/);
   }, 30_000);
 
   it('ftp with the menu client: list, get, put (as a user that may write), quit', async () => {
