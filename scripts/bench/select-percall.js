@@ -93,6 +93,8 @@ for (const mode of ['select', 'poll']) {
     }
     const m = (k, f) => med(got[k].map((x) => x[f]));
     rows.push({ mode, n, pk: [m('pk', 'u'), m('pk', 's')], py: [m('py', 'u'), m('py', 's')], pyt: [m('pyt', 'u'), m('pyt', 's')], threads: got.pk[0].threads });
+    const r = rows[rows.length - 1];
+    console.error(`${mode} N=${n}: posixkit ${r.pk.map((x) => x.toFixed(1)).join('/')}, Python ${r.py.map((x) => x.toFixed(1)).join('/')}, Python + thread ${r.pyt.map((x) => x.toFixed(1)).join('/')}`);
   }
 }
 const f = (x) => x.toFixed(1);
