@@ -21,17 +21,13 @@ import { codedError, outOfRange } from '../errors';
 import * as os from '../os';
 import { EPOLLET, EPOLLEXCLUSIVE, EPOLLIN } from '../select';
 import * as sig from '../signal';
-import { AF_UNIX, Socket } from '../socket';
-import type { ListenAddress, ServeStats } from '../server/types';
-import {
-  checkOptions, closeListener, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats, requireSingleProcess,
-  StopControl,
-} from './common';
+import { AF_UNIX } from '../socket';
+import type { ServeStats } from '../server/types';
+import { checkOptions, familyOf, isStop, listenOn, requireSingleProcess } from './common';
 import { EpollOptions } from './epoll';
 import { EpollEtWaiter } from './epoll-et';
 import { serveEvents } from './event';
-import { boundAddress, holdPort } from './prefork';
-import { superviseWorkers } from './workers';
+import { serveWorkers, WorkerStart } from './workers';
 
 export interface PreforkEpollOptions extends EpollOptions {
   /** Worker processes; default: the CPUs this process may run on. */
@@ -63,36 +59,10 @@ export function serve(o: PreforkEpollOptions): ServeStats {
   if (o.reusePort && unix) {
     throw codedError('ERR_MODEL_OPTION', 'prefork-epoll reusePort needs a TCP address: SO_REUSEPORT does not apply to Unix sockets');
   }
-  const reusePort = o.reusePort ?? !unix;
-  const stats = newStats(NAME);
-  const report = makeReporter(NAME, o, stats);
-  const stop = new StopControl(o);
-  let listener: Socket | null = null;
-  try {
-    let addr: ListenAddress = o.address;
-    if (reusePort) {
-      listener = holdPort(o.address);
-      addr = boundAddress(listener, o.address);
-    } else {
-      listener = listenOn(o.address, o.backlog);
-    }
-    const parentSock = listener;
-    superviseWorkers({
-      name: NAME, count: n, stop, report,
-      run: (slot, ready) => worker(parentSock, addr, reusePort, slot, o, stop, ready),
-    }, () => o.onListening?.(listenInfo(NAME, parentSock)));
-  } catch (e) {
-    if (!isStop(e)) throw e;
-  } finally {
-    if (listener) closeListener(listener, o.address);
-    stats.signal = stop.signal;
-    stop.restore();
-  }
-  return stats;
+  return serveWorkers(NAME, o, n, o.reusePort ?? !unix, false, (w) => worker(w, o));
 }
 
-function worker(inherited: Socket, addr: ListenAddress, reusePort: boolean, slot: number, o: PreforkEpollOptions,
-  stop: StopControl, ready: () => void): never {
+function worker({ inherited, address, reusePort, slot, stop, ready }: WorkerStart, o: PreforkEpollOptions): never {
   let code = 0;
   try {
     stop.dropInChild();
@@ -105,7 +75,7 @@ function worker(inherited: Socket, addr: ListenAddress, reusePort: boolean, slot
     let sock = inherited;
     if (reusePort) {
       inherited.close();
-      sock = listenOn(addr, o.backlog, true);
+      sock = listenOn(address, o.backlog, true);
     }
     const waiter = reusePort ? () => new EpollEtWaiter(o.maxEvents) : () => new ExclusiveListenerWaiter(sock.fileno(), o.maxEvents);
     serveEvents(NAME, { ...o, stop: undefined, signals: [sig.SIGTERM], onListening: undefined }, waiter,

@@ -9,14 +9,13 @@
 //   parent (workers.ts): pause ── SIGCHLD ── waitpid(pid, WNOHANG) ── fork replacement
 //   worker 1..N: accept ── recv/send ── close ── accept ...
 import * as os from '../os';
-import { AF_UNIX, SO_REUSEADDR, SO_REUSEPORT, SOCK_STREAM, SOL_SOCKET, Socket } from '../socket';
+import { AF_UNIX } from '../socket';
 import {
-  acceptBlocking, armListener, checkOptions, closeListener, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats,
-  requireSingleProcess, serveConnectionBlocking, StopControl,
+  acceptBlocking, armListener, checkOptions, familyOf, listenOn, makeReporter, requireSingleProcess, serveConnectionBlocking,
 } from './common';
-import type { ListenAddress, ServeOptions, ServeStats } from '../server/types';
+import type { ServeOptions, ServeStats } from '../server/types';
 import { codedError, outOfRange } from '../errors';
-import { superviseWorkers } from './workers';
+import { serveWorkers, WorkerStart } from './workers';
 
 export interface PreforkOptions extends ServeOptions {
   /** Worker processes; default 4. */
@@ -36,66 +35,18 @@ export function serve(o: PreforkOptions): ServeStats {
   if (o.reusePort && familyOf(o.address) === AF_UNIX) {
     throw codedError('ERR_MODEL_OPTION', 'prefork reusePort needs a TCP address: SO_REUSEPORT does not apply to Unix sockets');
   }
-  const stats = newStats(NAME);
-  const report = makeReporter(NAME, o, stats);
-  const stop = new StopControl(o);
-  let listener: Socket | null = null;
-  try {
-    let addr: ListenAddress = o.address;
-    if (o.reusePort) {
-      // The parent holds the port with a bound, non-listening socket: connections only go to listening
-      // members of the SO_REUSEPORT group, and the port stays ours while a worker restarts.
-      listener = holdPort(o.address);
-      addr = boundAddress(listener, o.address);
-    } else {
-      listener = listenOn(o.address, o.backlog);
-      armListener(listener);
-    }
-    const inherited = listener;
-    superviseWorkers({
-      name: NAME, count: n, stop, report,
-      run: (slot, ready) => worker(inherited, addr, slot, o, stop, stats, ready),
-    }, () => o.onListening?.(listenInfo(NAME, inherited)));
-  } catch (e) {
-    if (!isStop(e)) throw e;
-  } finally {
-    if (listener) closeListener(listener, o.address);
-    stats.signal = stop.signal;
-    stop.restore();
-  }
-  return stats;
+  return serveWorkers(NAME, o, n, o.reusePort === true, true, (w) => worker(w, o));
 }
 
-/** A bound, non-listening SO_REUSEPORT socket that keeps the port while workers come and go. */
-export function holdPort(address: ListenAddress): Socket {
-  const s = new Socket(familyOf(address), SOCK_STREAM);
-  try {
-    s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
-    s.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
-    s.bind([(address as { host?: string }).host ?? '127.0.0.1', (address as { port: number }).port]);
-    return s;
-  } catch (e) {
-    s.close();
-    throw e;
-  }
-}
-
-/** The address the held port is bound to (port 0 resolved), for the workers' own sockets. */
-export function boundAddress(held: Socket, address: ListenAddress): ListenAddress {
-  const [, port] = held.getsockname() as [string, number];
-  return { host: (address as { host?: string }).host, port };
-}
-
-function worker(inherited: Socket, addr: ListenAddress, slot: number, o: PreforkOptions, stop: StopControl,
-  stats: ServeStats, ready: () => void): never {
+function worker({ inherited, address, reusePort, slot, stop, stats, ready }: WorkerStart, o: PreforkOptions): never {
   let code = 0;
   try {
     stop.dropInChild();
     const report = makeReporter(NAME, o, stats);
     let sock = inherited;
-    if (o.reusePort) {
+    if (reusePort) {
       inherited.close();
-      sock = listenOn(addr, o.backlog, true);
+      sock = listenOn(address, o.backlog, true);
       armListener(sock);
     }
     ready();

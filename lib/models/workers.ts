@@ -9,8 +9,76 @@ import { codedError } from '../errors';
 import { Children } from '../internal/children';
 import * as os from '../os';
 import * as sig from '../signal';
-import type { ErrorWhere } from '../server/types';
-import { StopControl } from './common';
+import { SO_REUSEADDR, SO_REUSEPORT, SOCK_STREAM, SOL_SOCKET, Socket } from '../socket';
+import type { ErrorWhere, ListenAddress, ServeOptions, ServeStats } from '../server/types';
+import {
+  armListener, closeListener, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats, StopControl,
+} from './common';
+
+/** What a pre-forked worker is handed: the parent's socket, the address to listen on itself (reusePort), the stop state. */
+export interface WorkerStart {
+  /** The parent's listening socket, or (reusePort) its bound, non-listening one: close it and listen on `address`. */
+  inherited: Socket;
+  address: ListenAddress;
+  reusePort: boolean;
+  slot: number;
+  stop: StopControl;
+  stats: ServeStats;
+  /** Say once that this worker serves. */
+  ready: () => void;
+}
+
+/**
+ * The whole parent side of a pre-forking model: the listening socket (or, with
+ * reusePort, a bound socket that holds the port while workers open their own
+ * SO_REUSEPORT sockets), the stop handlers, the workers, and the cleanup.
+ * `arm`: the shared listener gets SO_RCVTIMEO (blocking accept wakes up to check for signals).
+ */
+export function serveWorkers(name: string, o: ServeOptions, count: number, reusePort: boolean, arm: boolean,
+  run: (w: WorkerStart) => never): ServeStats {
+  const stats = newStats(name);
+  const report = makeReporter(name, o, stats);
+  const stop = new StopControl(o);
+  let listener: Socket | null = null;
+  try {
+    let address: ListenAddress = o.address;
+    if (reusePort) {
+      // Connections only go to listening members of the SO_REUSEPORT group: the parent's socket never
+      // listens, and keeps the port ours while a worker restarts.
+      listener = holdPort(o.address);
+      const [, port] = listener.getsockname() as [string, number];
+      address = { host: (o.address as { host?: string }).host, port };
+    } else {
+      listener = listenOn(o.address, o.backlog);
+      if (arm) armListener(listener);
+    }
+    const inherited = listener;
+    superviseWorkers({
+      name, count, stop, report,
+      run: (slot, ready) => run({ inherited, address, reusePort, slot, stop, stats, ready }),
+    }, () => o.onListening?.(listenInfo(name, inherited)));
+  } catch (e) {
+    if (!isStop(e)) throw e;
+  } finally {
+    if (listener) closeListener(listener, o.address);
+    stats.signal = stop.signal;
+    stop.restore();
+  }
+  return stats;
+}
+
+function holdPort(address: ListenAddress): Socket {
+  const s = new Socket(familyOf(address), SOCK_STREAM);
+  try {
+    s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+    s.setsockopt(SOL_SOCKET, SO_REUSEPORT, 1);
+    s.bind([(address as { host?: string }).host ?? '127.0.0.1', (address as { port: number }).port]);
+    return s;
+  } catch (e) {
+    s.close();
+    throw e;
+  }
+}
 
 export interface WorkerSet {
   name: string;
