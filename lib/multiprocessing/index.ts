@@ -5,7 +5,7 @@ export type { ProcessOptions } from './process';
 export { Connection, Pipe } from './connection';
 export { Pool, AsyncResult, MapResult, IMapIterator, registerFunction } from './pool';
 export type { PoolOptions, ApplyOptions, Callable, ModuleRef } from './pool';
-export { Queue, SimpleQueue } from './queues';
+export { JoinableQueue, Queue, SimpleQueue } from './queues';
 export {
   ProcessError, BufferTooShort, TimeoutError, EOFError, WorkerLostError, Empty, Full,
 } from './errors';

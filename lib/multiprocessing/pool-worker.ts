@@ -15,7 +15,7 @@ import { Kind } from './pool-results';
 // In the worker (never returns): read a task, run it, write its result.
 /** @internal */
 export function workerMain(taskFd: number, resultFd: number, initializer: ((...a: any[]) => unknown) | undefined,
-  initargs: unknown[], maxtasks: number): never {
+  initargs: unknown[], maxtasks: number, started: Int32Array): never {
   const tasks = new Connection(taskFd, -1, { writable: false });
   let code = 0;
   try {
@@ -29,6 +29,7 @@ export function workerMain(taskFd: number, resultFd: number, initializer: ((...a
       }
       if (msg === null) break;
       const [id, ref, kind, args] = msg;
+      Atomics.store(started, 0, id | 0); // from here on, a death fails this task
       let reply: Buffer;
       try {
         const fn = lookup(ref);

@@ -2,9 +2,12 @@
 //
 // Each worker has its own task pipe (parent -> worker) and result pipe
 // (worker -> parent) and runs one task (or one chunk of a map) at a time, so
-// the parent always knows which task a worker holds: when a worker dies, its
-// result pipe reaches end of file, the parent reaps it, fails exactly that
-// task with WorkerLostError and forks a replacement (MP-10: nothing hangs).
+// the parent always knows which task a worker holds. Before running a task
+// the worker writes its id into a word of shared memory: when a worker dies,
+// its result pipe reaches end of file, the parent reaps it and forks a
+// replacement; the task it held fails with WorkerLostError only if the word
+// says it had started it. A task sent to a worker that was already dead
+// (killed while idle) never ran, and goes to another worker.
 //
 // There is no result-handler thread: results are pumped from the result pipes
 // by whoever waits. Synchronous waits (get, wait, map, imap's next, join)
@@ -22,6 +25,7 @@ import { waitReadable } from './_wait';
 import { sendFrame } from './connection';
 import { ProcessError, WorkerLostError, stateError } from './errors';
 import { cpuCount } from './process';
+import { allocate } from './heap';
 import { type Callable, type FnRef, fnName, fnRef, knownFunctions, registerFunction } from './pool-functions';
 import { type ApplyOptions, AsyncResult, IMapIterator, type Job, Kind, MapResult, type Task } from './pool-results';
 import { workerMain } from './pool-worker';
@@ -47,6 +51,8 @@ interface Worker {
   dead: boolean;
   /** tasks handed to it; at maxtasksperchild it leaves by itself */
   given: number;
+  /** shared word: the id (| 0) of the task the worker last started */
+  started: Int32Array;
 }
 
 // ---- the pool ----------------------------------------------------------------------
@@ -141,6 +147,8 @@ export class Pool implements Disposable {
   }
 
   #spawn(): void {
+    const block = allocate(4, 4);
+    const started = new Int32Array(block.map.buffer, block.byteOffset, 1);
     const [tr, tw] = os.pipe();
     const [rr, rw] = os.pipe();
     let pid: number;
@@ -155,14 +163,14 @@ export class Pool implements Disposable {
       os.close(rr);
       addPrivateFd(tr);
       addPrivateFd(rw);
-      workerMain(tr, rw, this.#init, this.#initargs, this.#maxtasks);
+      workerMain(tr, rw, this.#init, this.#initargs, this.#maxtasks, started);
     }
     os.close(tr);
     os.close(rw);
     os.set_blocking(rr, false);
     addPrivateFd(tw);
     addPrivateFd(rr);
-    const w: Worker = { pid, taskFd: tw, resultFd: rr, known: knownFunctions(), task: null, buf: Buffer.alloc(0), len: 0, dead: false, given: 0 };
+    const w: Worker = { pid, taskFd: tw, resultFd: rr, known: knownFunctions(), task: null, buf: Buffer.alloc(0), len: 0, dead: false, given: 0, started };
     this.#workers.push(w);
     this.#byFd.set(rr, w);
     this.#ep.register(rr, EPOLLIN);
@@ -418,12 +426,16 @@ export class Pool implements Disposable {
     // End of file on the result pipe: the worker has exited (or is exiting).
     const code = this.#reap(w, 0);
     const t = w.task;
-    if (t) {
-      w.task = null;
-      this.#inflight--;
-      this.#idleWake();
-      t.job._set(t.index, false, new WorkerLostError(w.pid, code, t.what));
+    if (!t) return;
+    w.task = null;
+    if (Atomics.load(w.started, 0) !== (t.id | 0)) {
+      // It died before taking this task (killed while idle): run it elsewhere.
+      this.#pending.unshift(t);
+      return;
     }
+    this.#inflight--;
+    this.#idleWake();
+    t.job._set(t.index, false, new WorkerLostError(w.pid, code, t.what));
   }
 
   // Keeps the number of workers while there is work (or the pool runs).
