@@ -19,6 +19,7 @@
 import { codedError, errno as E, errnoError } from '../errors';
 import { family } from '../native';
 import * as os from '../os';
+import { openat2, O_RDONLY } from '../file';
 import { MemoryMap, mmap } from '../mmap';
 import { allocate } from './heap';
 import { POLLIN, POLLOUT, waitFd } from './_wait';
@@ -63,6 +64,11 @@ function header(buf: Buffer, at: number, flags: number, len: number): void {
 /** @internal the shared pipe, stash and counters of one Queue. */
 export class QueueStream {
   readonly #rfd: number;
+  // The read end again, as a second open file description without
+  // O_NONBLOCK (-1 if /proc is not there): a get() with no timeout sleeps in
+  // read(2) itself, which returns as soon as any bytes arrive (one syscall
+  // where poll + read would be two).
+  readonly #rfdWait: number;
   readonly #wfd: number;
   readonly w: Int32Array;
   readonly #stashFd: number;
@@ -90,6 +96,11 @@ export class QueueStream {
     }
     this.#rfd = r;
     this.#wfd = w;
+    let wait = -1;
+    try {
+      wait = openat2(`/proc/self/fd/${r}`, O_RDONLY);
+    } catch { /* no /proc: poll + read */ }
+    this.#rfdWait = wait;
   }
 
   get readFd(): number {
@@ -98,6 +109,7 @@ export class QueueStream {
 
   close(): void {
     os.close(this.#rfd);
+    if (this.#rfdWait >= 0) os.close(this.#rfdWait);
     os.close(this.#wfd);
     os.close(this.#stashFd);
     this.#stash?.close();
@@ -198,16 +210,32 @@ export class QueueStream {
    * waiting for it until `deadline`; null when none came in time.
    */
   readMessage(deadline: number): Taken {
+    const w = this.w;
     for (;;) {
       const got = this.#take();
-      if (got !== null) return got;
-      // A read(2) that finds nothing costs a thrown EAGAIN (~3 us): look first
-      // unless the last read stopped only because the stash was full.
-      if ((this.#more || waitFd(this.#rfd, POLLIN, 0)) && this.#fill() > 0) continue;
-      if (this.#partialAtHead() && this.#dropDeadRun()) continue;
+      if (got !== null) {
+        Atomics.sub(w, COUNT, 1);
+        if (Atomics.load(w, PUT_WAITERS) > 0) sync.futex_wake(w, COUNT, ALL);
+        return got;
+      }
+      // Messages counted but not in the stash are in the pipe: read them. A
+      // read(2) that finds nothing costs a thrown EAGAIN (~3 us), so an empty
+      // queue is waited on: in read(2) on the blocking descriptor when there
+      // is no timeout, else in poll(2) (which returns at once if bytes came).
+      if (this.#more || Atomics.load(w, COUNT) > 0) {
+        if (this.#fill(this.#rfd) > 0) continue;
+      }
+      if (this.#partialAtHead() && !waitFd(this.#rfd, POLLIN, 0) && this.#dropDeadRun()) continue;
       const left = secondsLeft(deadline);
-      if (left === -1) return null;
-      waitFd(this.#rfd, POLLIN, left);
+      if (left === undefined && this.#rfdWait >= 0) {
+        this.#fill(this.#rfdWait);
+        continue;
+      }
+      if (!waitFd(this.#rfd, POLLIN, left === -1 ? 0 : left)) {
+        if (secondsLeft(deadline) === -1) return null;
+        continue;
+      }
+      this.#fill(this.#rfd);
     }
   }
 
@@ -227,8 +255,10 @@ export class QueueStream {
     return this.#buf;
   }
 
-  // Moves what the pipe holds into the stash; returns the bytes moved (0: none).
-  #fill(): number {
+  // Moves what the pipe holds into the stash (through `fd`: the non-blocking
+  // read end, or the blocking one to sleep until bytes come); returns the
+  // bytes moved (0: none).
+  #fill(fd: number = this.#rfd): number {
     const w = this.w;
     let buf = this.#view();
     let head = Atomics.load(w, HEAD);
@@ -252,7 +282,7 @@ export class QueueStream {
     let n: number;
     const room = buf.length - tail;
     try {
-      n = os.readinto(this.#rfd, buf.subarray(tail));
+      n = os.readinto(fd, buf.subarray(tail));
     } catch (e) {
       this.#more = false;
       if ((e as { code?: string }).code === 'EAGAIN') return 0;
@@ -359,12 +389,6 @@ export class QueueStream {
   /** After a message was written. */
   added(): void {
     Atomics.add(this.w, COUNT, 1);
-  }
-
-  /** After a message was taken: wakes puts waiting for room. */
-  removed(): void {
-    Atomics.sub(this.w, COUNT, 1);
-    if (Atomics.load(this.w, PUT_WAITERS) > 0) sync.futex_wake(this.w, COUNT, ALL);
   }
 
   /** Sleeps until the count is below `max` or `deadline`; false: timed out. */

@@ -95,7 +95,6 @@ export class Queue<T = unknown> implements Disposable {
       s.unlockReader();
     }
     if (body === null) throw new Empty();
-    s.removed();
     return decodeAt(body, 0) as T;
   }
 
