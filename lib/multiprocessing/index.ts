@@ -1,6 +1,10 @@
 // posixkit/multiprocessing: Python's multiprocessing on real fork(2), pipes,
 // sockets and futexes in shared memory. See docs/api/multiprocessing.md.
-export { Process, activeChildren, currentProcess, cpuCount } from './process';
+export {
+  Process, ParentProcess, activeChildren, currentProcess, cpuCount, parentProcess,
+  activeChildren as active_children, currentProcess as current_process, cpuCount as cpu_count,
+  parentProcess as parent_process,
+} from './process';
 export type { ProcessOptions } from './process';
 export { Connection, Pipe } from './connection';
 export { Pool, AsyncResult, MapResult, IMapIterator, registerFunction } from './pool';
@@ -9,7 +13,19 @@ export { JoinableQueue, Queue, SimpleQueue } from './queues';
 export {
   ProcessError, BufferTooShort, TimeoutError, EOFError, WorkerLostError, Empty, Full,
 } from './errors';
+export { AuthenticationError } from './listener';
 export {
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, BrokenBarrierError, withLock,
 } from './synchronize';
-export { Value, SharedArray, RawValue, RawArray } from './sharedctypes';
+export { Array, Value, SharedArray, RawValue, RawArray } from './sharedctypes';
+export { Manager, BaseManager, SyncManager } from './managers';
+export { ShareableList } from './shareable-list';
+export {
+  getLogger, logToStderr, getLogger as get_logger, logToStderr as log_to_stderr,
+  SUBDEBUG, SUBWARNING, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET,
+} from './util';
+export * as connection from './connection-module';
+export * as managers from './managers';
+export * as reduction from './reduction';
+export * as shared_memory from './shared-memory-module';
+export * as util from './util';

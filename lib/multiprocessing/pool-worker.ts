@@ -1,12 +1,11 @@
 // The loop a forked Pool worker runs (never returns): read a task, run it,
 // write its result; leave at end of file, on a stop message, or after
 // maxtasksperchild tasks.
-import { serialize } from 'node:v8';
 import { inspect } from 'node:util';
 import * as os from '../os';
 import { decode, encodeParts, isInt32, NumberList } from './_codec';
 import { Connection, sendFrame } from './connection';
-import { stateError } from './errors';
+import { errorParts, stateError } from './errors';
 import { type FnRef, lookup } from './pool-functions';
 import { Kind } from './pool-results';
 
@@ -94,19 +93,9 @@ function checkSync(v: unknown): unknown {
 }
 
 function packError(id: number, e: unknown): Buffer {
-  const extra: Record<string, unknown> = {};
-  if (e instanceof Error) {
-    for (const [k, v] of Object.entries(e)) {
-      try {
-        serialize(v);
-        extra[k] = v;
-      } catch { /* not cloneable: dropped */ }
-    }
-  }
   try {
-    return encodeParts([[id, false], e, extra]);
+    return encodeParts([[id, false], errorParts(e)]);
   } catch {
-    return encodeParts([[id, false], new Error(`task threw an uncloneable value: ${inspect(e)}`), {}]);
+    return encodeParts([[id, false], errorParts(new Error(`task threw an uncloneable value: ${inspect(e)}`))]);
   }
 }
-

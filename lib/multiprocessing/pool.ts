@@ -23,7 +23,7 @@ import { Epoll, EPOLLIN, epoll } from '../select';
 import { addPrivateFd, closePrivateFd, forgetPrivateFd } from './_fork';
 import { waitReadable } from './_wait';
 import { sendFrame } from './connection';
-import { ProcessError, WorkerLostError, stateError } from './errors';
+import { errorFromParts, ProcessError, WorkerLostError, stateError } from './errors';
 import { cpuCount } from './process';
 import { allocate } from './heap';
 import { type Callable, type FnRef, fnName, fnRef, knownFunctions, registerFunction } from './pool-functions';
@@ -426,7 +426,7 @@ export class Pool implements Disposable {
       // A copy: the body may be decoded into views over its bytes, and w.buf is reused.
       const body = Buffer.from(w.buf.subarray(off + hlen, off + hlen + size));
       off += hlen + size;
-      this.#deliver(w, decode(body, true) as [[number, boolean], unknown, Record<string, unknown>?]);
+      this.#deliver(w, decode(body, true) as [[number, boolean], unknown]);
     }
     if (off > 0) {
       w.buf.copy(w.buf, 0, off, w.len);
@@ -434,14 +434,14 @@ export class Pool implements Disposable {
     }
   }
 
-  #deliver(w: Worker, msg: [[number, boolean], unknown, Record<string, unknown>?]): void {
-    const [[id, ok], value, extra] = msg;
+  #deliver(w: Worker, msg: [[number, boolean], unknown]): void {
+    const [[id, ok], result] = msg;
     const t = w.tasks[0];
     if (!t || t.id !== id) return;
     w.tasks.shift();
     this.#inflight--;
     this.#idleWake();
-    if (!ok && extra && value !== null && typeof value === 'object') Object.assign(value, extra);
+    const value = ok ? result : errorFromParts(...(result as [unknown, Record<string, unknown>, string]));
     t.job._set(t.index, ok, value);
   }
 

@@ -7,6 +7,7 @@
 // the child. The parent learns of the exit through a sentinel pipe (the child
 // holds its write end, so end of file = the child is gone) for the timed
 // join, waitpid(2) for the status, and pidfd + libuv for joinAsync().
+import { randomBytes } from 'node:crypto';
 import { constants as nodeOsConstants } from 'node:os';
 import { inspect } from 'node:util';
 import { invalidArgType, validateFunction } from '../errors';
@@ -14,6 +15,7 @@ import * as os from '../os';
 import { addPrivateFd, closePrivateFd, onForkChild } from './_fork';
 import { readable } from './_wait';
 import { stateError } from './errors';
+import * as util from './util';
 
 const SIGTERM = nodeOsConstants.signals.SIGTERM;
 const SIGKILL = nodeOsConstants.signals.SIGKILL;
@@ -22,6 +24,8 @@ export interface ProcessOptions {
   /** Called as target(...args) in the child by the default run(). */
   target?: (...args: any[]) => unknown;
   args?: readonly unknown[];
+  /** Python's kwargs: passed to the target as one last argument (an object). */
+  kwargs?: Record<string, unknown>;
   /** Default: 'Process-N' ('Process-1:2' for the 2nd child of Process-1), as Python. */
   name?: string;
   /** Inherits the creating process's flag by default. */
@@ -37,6 +41,12 @@ let counter = 0;
 let identity: number[] = [];
 let daemonic = false;
 let exitHookInstalled = false;
+let parent: ParentProcess | null = null;
+
+function checkAuthkey(v: unknown, name: string): Buffer {
+  if (!ArrayBuffer.isView(v) || v instanceof DataView) throw invalidArgType(name, 'a Buffer or Uint8Array', v);
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
 
 export class Process {
   #target: ((...args: any[]) => unknown) | undefined;
@@ -51,16 +61,20 @@ export class Process {
   #identity: number[];
   #joinPromise: Promise<void> | null = null;
   #main = false;
+  #authkey: Buffer;
 
   constructor(options: ProcessOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-    const { target, args = [], name, daemon } = options;
+    const { target, args = [], kwargs, name, daemon } = options;
     if (target !== undefined) validateFunction(target, 'options.target');
     if (!Array.isArray(args)) throw invalidArgType('options.args', 'an array', args);
+    if (kwargs !== undefined && (kwargs === null || typeof kwargs !== 'object')) throw invalidArgType('options.kwargs', 'an object', kwargs);
     if (name !== undefined && typeof name !== 'string') throw invalidArgType('options.name', 'of type string', name);
     if (daemon !== undefined && typeof daemon !== 'boolean') throw invalidArgType('options.daemon', 'of type boolean', daemon);
     this.#target = target;
-    this.#args = [...args];
+    this.#args = kwargs === undefined ? [...args] : [...args, kwargs];
+    // As Python: a new process gets a copy of its creator's authkey.
+    this.#authkey = current ? Buffer.from(current.#authkey) : randomBytes(32);
     this.#identity = [...identity, ++counter];
     this.#name = name ?? `Process-${this.#identity.join(':')}`;
     this.#daemon = daemon ?? daemonic;
@@ -97,6 +111,28 @@ export class Process {
   }
   get ident(): number | null {
     return this.pid;
+  }
+
+  /**
+   * The process's authentication key (Python's authkey): 32 random bytes in
+   * the main process, copied to every Process it creates. Listener, Client
+   * and managers use the current process's key by default.
+   */
+  get authkey(): Buffer {
+    return this.#authkey;
+  }
+  set authkey(v: Buffer) {
+    this.#authkey = Buffer.from(checkAuthkey(v, 'authkey'));
+  }
+
+  /** Python's exitcode. */
+  get exitcode(): number | null {
+    return this.exitCode;
+  }
+
+  /** Python's is_alive(). */
+  is_alive(): boolean {
+    return this.isAlive();
   }
 
   /**
@@ -161,6 +197,8 @@ export class Process {
 
   // In the child: never returns.
   #bootstrap(): never {
+    const creator = current;
+    parent = new ParentProcess(creator.#name, os.getppid());
     current = this;
     children = new Set();
     counter = 0;
@@ -168,6 +206,7 @@ export class Process {
     daemonic = this.#daemon;
     let code = 0;
     try {
+      util.info('child process calling self.run()');
       const r = this.run();
       if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
         throw stateError('ERR_ASYNC_TARGET',
@@ -183,6 +222,7 @@ export class Process {
     try {
       exitFunction();
     } catch { /* leaving anyway */ }
+    util.info('process exiting with exitcode %d', code);
     return os._exit(code);
   }
 
@@ -328,11 +368,62 @@ export class Process {
 }
 
 current = Process._main();
+util.setProcessNameGetter(() => current.name);
 
 onForkChild(() => {
   // A child made by a bare os.fork() is not a Process; it owns no children yet.
   children = new Set();
 });
+
+/**
+ * What parentProcess() returns in a child: the process that started it
+ * (Python's _ParentProcess). Not a child of the caller, so it is watched
+ * through a pidfd, not waited for.
+ */
+export class ParentProcess {
+  constructor(readonly name: string, readonly pid: number) {}
+
+  get ident(): number {
+    return this.pid;
+  }
+
+  /** Whether it still runs: this process has not been re-parented (the kernel re-parents orphans). */
+  isAlive(): boolean {
+    return os.getppid() === this.pid;
+  }
+
+  is_alive(): boolean {
+    return this.isAlive();
+  }
+
+  /** Waits (pidfd_open + poll) until the parent has ended, or `timeout` seconds. */
+  join(timeout?: number | null): void {
+    if (timeout !== undefined && timeout !== null && (typeof timeout !== 'number' || Number.isNaN(timeout))) {
+      throw invalidArgType('timeout', 'a number, null or undefined', timeout);
+    }
+    if (!this.isAlive()) return;
+    let fd: number;
+    try {
+      fd = os.pidfd_open(this.pid);
+    } catch {
+      return; // already gone
+    }
+    try {
+      if (this.isAlive()) readable(fd, timeout ?? null);
+    } finally {
+      os.close(fd);
+    }
+  }
+
+  [inspect.custom](): string {
+    return `<ParentProcess name='${this.name}' pid=${this.pid} ${this.isAlive() ? 'started' : 'stopped'}>`;
+  }
+}
+
+/** The process that started this one through Process.start(); null in the main process (Python's parent_process()). */
+export function parentProcess(): ParentProcess | null {
+  return parent;
+}
 
 function cleanup(): void {
   for (const p of [...children]) {
@@ -351,16 +442,18 @@ export function currentProcess(): Process {
   return current;
 }
 
-/** Python's cpu_count(): CPUs this process may run on. */
+/** Python's cpu_count(): the number of CPUs in the system (os.cpu_count()), as Pool's default size. */
 export function cpuCount(): number {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeOs = require('node:os') as typeof import('node:os');
-  return typeof nodeOs.availableParallelism === 'function' ? nodeOs.availableParallelism() : nodeOs.cpus().length;
+  const n = nodeOs.cpus().length;
+  return n > 0 ? n : nodeOs.availableParallelism();
 }
 
 // As Python's util._exit_function: at exit, daemonic children are terminated,
 // then every child is joined (reaped), so none is left as a zombie or orphan.
 function exitFunction(): void {
+  util.info('process shutting down');
   for (const p of activeChildren()) if (p.daemon) p.terminate();
   for (const p of activeChildren()) p.join();
 }
