@@ -33,6 +33,8 @@ export class RemoteError extends ProcessError {
 const conns = new Map<string, Connection>();
 const decrefs = new Map<string, string[]>();
 const keyOf = (a: Address): string => JSON.stringify(a);
+// A connection is authenticated with one key: reuse it only for that key.
+const connKey = (a: Address, authkey: Buffer): string => `${keyOf(a)} ${authkey.toString('hex')}`;
 
 onForkChild(() => {
   // The parent's connections are its own: a child opens new ones.
@@ -44,7 +46,7 @@ onForkChild(() => {
 });
 
 function connection(address: Address, authkey: Buffer): Connection {
-  const k = keyOf(address);
+  const k = connKey(address, authkey);
   let c = conns.get(k);
   if (!c) {
     c = Client(address, null, authkey);
@@ -74,13 +76,15 @@ function exchange(c: Connection, msg: unknown[]): [string, unknown] {
   return [kind, value];
 }
 
-/** @internal drops this process's connection to a server (after it shut down). */
+/** @internal drops this process's connections to a server (after it shut down). */
 export function forgetServer(address: Address): void {
   const k = keyOf(address);
-  const c = conns.get(k);
-  conns.delete(k);
+  for (const [ck, c] of [...conns]) {
+    if (!ck.startsWith(`${k} `)) continue;
+    conns.delete(ck);
+    try { c.close(); } catch { /* gone */ }
+  }
   decrefs.delete(k);
-  try { c?.close(); } catch { /* gone */ }
 }
 
 function rebuildError(parts: unknown): unknown {
