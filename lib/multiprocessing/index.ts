@@ -19,6 +19,12 @@ export {
 } from './synchronize';
 export { Array, Value, SharedArray, RawValue, RawArray } from './sharedctypes';
 export { Manager, BaseManager, SyncManager } from './managers';
+export {
+  Context, getContext, getStartMethod, setStartMethod, getAllStartMethods, setExecutable, setForkserverPreload,
+  freezeSupport, allowConnectionPickling, get_context, get_start_method, set_start_method, get_all_start_methods,
+  set_executable, set_forkserver_preload, freeze_support, allow_connection_pickling,
+} from './context';
+export type { StartMethod } from './context';
 export { ShareableList } from './shareable-list';
 export {
   getLogger, logToStderr, getLogger as get_logger, logToStderr as log_to_stderr,

@@ -155,6 +155,7 @@ export class BaseManager implements Disposable {
         server.serveForever();
       },
     });
+    p._setStartMethod('fork'); // the server runs the closure above: it must be a fork of this process
     p.start();
     w.close();
     let reply: [string, unknown];

@@ -34,6 +34,43 @@ export interface ProcessOptions {
 
 type State = 'initial' | 'started' | 'closed';
 
+/** How a child is started (Python's start methods); 'fork' is the default. */
+export type StartMethod = 'fork' | 'spawn' | 'forkserver';
+
+/** @internal what a launcher needs to start a process another way than fork */
+export interface LaunchInfo {
+  name: string;
+  daemon: boolean;
+  target: ((...args: any[]) => unknown) | undefined;
+  args: unknown[];
+  authkey: Buffer;
+  identity: number[];
+}
+
+/**
+ * @internal a started child: its pid and sentinel (readable when it ends);
+ * `status` set for a child that is not ours (forkserver's): its exit status
+ * then comes through the sentinel, as 4 bytes.
+ */
+export interface Launched {
+  pid: number;
+  sentinel: number;
+  foreign: boolean;
+}
+
+type Launcher = (p: Process, info: LaunchInfo) => Launched;
+const launchers = new Map<StartMethod, Launcher>();
+let defaultMethod: () => StartMethod = () => 'fork';
+
+/** @internal spawn.ts and forkserver.ts register here; context.ts says which is the default. */
+export function setLauncher(method: StartMethod, fn: Launcher): void {
+  launchers.set(method, fn);
+}
+/** @internal */
+export function setDefaultMethod(fn: () => StartMethod): void {
+  defaultMethod = fn;
+}
+
 // Per-process state; a forked child resets it (see onForkChild below).
 let current: Process;
 let children = new Set<Process>();
@@ -62,6 +99,8 @@ export class Process {
   #joinPromise: Promise<void> | null = null;
   #main = false;
   #authkey: Buffer;
+  #method: StartMethod | null = null;
+  #foreign = false;
 
   constructor(options: ProcessOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
@@ -125,6 +164,11 @@ export class Process {
     this.#authkey = Buffer.from(checkAuthkey(v, 'authkey'));
   }
 
+  /** @internal a context's Process class fixes the start method of its processes. */
+  _setStartMethod(method: StartMethod): void {
+    this.#method = method;
+  }
+
   /** Python's exitcode. */
   get exitcode(): number | null {
     return this.exitCode;
@@ -166,6 +210,22 @@ export class Process {
     if (daemonic) throw stateError('ERR_DAEMON_CHILDREN', 'daemonic processes are not allowed to have children');
     cleanup();
     installExitHook();
+    const method = this.#method ?? defaultMethod();
+    if (method !== 'fork') {
+      const launch = launchers.get(method);
+      if (!launch) throw stateError('ERR_START_METHOD', `start method '${method}' is not available`);
+      const l = launch(this, {
+        name: this.#name, daemon: this.#daemon, target: this.#target, args: this.#args, authkey: this.#authkey,
+        identity: this.#identity,
+      });
+      this.#pid = l.pid;
+      this.#sentinel = l.sentinel;
+      this.#foreign = l.foreign;
+      addPrivateFd(l.sentinel);
+      this.#state = 'started';
+      children.add(this);
+      return;
+    }
     const [r, w] = os.pipe();
     const parent = os.getpid();
     let pid: number;
@@ -260,6 +320,17 @@ export class Process {
       children.delete(this);
       return Promise.resolve();
     }
+    if (this.#foreign) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const sel = require('../select') as typeof import('../select');
+      const p = sel.poll();
+      p.register(this.#sentinel, sel.POLLIN);
+      this.#joinPromise ??= p.pollAsync(null).then(() => {
+        if (this.#exitCode === null) this.#poll(0);
+        children.delete(this);
+      }).finally(() => { this.#joinPromise = null; });
+      return this.#joinPromise;
+    }
     this.#joinPromise ??= os.waitpidAsync(this.#pid!).then(
       ([, status]) => this.#setStatus(status),
       (e) => {
@@ -325,6 +396,20 @@ export class Process {
   }
 
   #poll(flags: number): void {
+    if (this.#foreign) {
+      // Not our child (a fork server's): its status comes through the sentinel.
+      if (flags === os.WNOHANG && !readable(this.#sentinel, 0)) return;
+      const st = Buffer.alloc(4);
+      let got = 0;
+      while (got < 4) {
+        const n = os.readinto(this.#sentinel, st.subarray(got));
+        if (n === 0) break;
+        got += n;
+      }
+      this.#exitCode = got === 4 ? st.readInt32LE(0) : 255; // the server died before reporting: as Python
+      this.#dropSentinel();
+      return;
+    }
     try {
       const [p, status] = os.waitpid(this.#pid!, flags);
       if (p !== 0) this.#setStatus(status);
@@ -387,9 +472,20 @@ export class ParentProcess {
     return this.pid;
   }
 
-  /** Whether it still runs: this process has not been re-parented (the kernel re-parents orphans). */
+  /** Whether it still runs (a pidfd on it is not readable yet). */
   isAlive(): boolean {
-    return os.getppid() === this.pid;
+    if (os.getppid() === this.pid) return true;
+    let fd: number;
+    try {
+      fd = os.pidfd_open(this.pid);
+    } catch {
+      return false;
+    }
+    try {
+      return !readable(fd, 0);
+    } finally {
+      os.close(fd);
+    }
   }
 
   is_alive(): boolean {
@@ -418,6 +514,20 @@ export class ParentProcess {
   [inspect.custom](): string {
     return `<ParentProcess name='${this.name}' pid=${this.pid} ${this.isAlive() ? 'started' : 'stopped'}>`;
   }
+}
+
+/**
+ * @internal in a child started by 'spawn' or 'forkserver': `p` (rebuilt from
+ * what the parent sent) is this process, started by `parentName`/`parentPid`.
+ */
+export function adoptChild(p: Process, identityOfP: number[], authkey: Buffer, parentName: string, parentPid: number): void {
+  parent = new ParentProcess(parentName, parentPid);
+  p.authkey = authkey;
+  current = p;
+  children = new Set();
+  counter = 0;
+  identity = identityOfP;
+  daemonic = p.daemon;
 }
 
 /** The process that started this one through Process.start(); null in the main process (Python's parent_process()). */
