@@ -24,7 +24,7 @@ import * as util from './util';
 
 export interface TypeSpec {
   /** Makes the object (a class is called with new); null for a type only a client knows. */
-  callable: ((...args: any[]) => unknown) | null;
+  callable: ((...args: any[]) => unknown) | (new (...args: any[]) => unknown) | null;
   /** Methods a proxy may call; null: the object's public methods. */
   exposed: string[] | null;
   /** Methods whose result is itself held by the server and returned as a proxy of that typeid. */
@@ -314,7 +314,8 @@ export class Server {
   #create(typeid: string, args: unknown[]): [string, string[]] {
     const spec = this.#registry.get(typeid);
     if (!spec || !spec.callable) throw invalidArgValue('typeid', typeid, 'is not a type this manager can create');
-    const obj = isClass(spec.callable) ? Reflect.construct(spec.callable, args) : spec.callable(...args);
+    const make = spec.callable;
+    const obj = isClass(make) ? Reflect.construct(make as new (...a: unknown[]) => unknown, args) : (make as (...a: unknown[]) => unknown)(...args);
     return this.#hold(obj, typeid, spec.exposed);
   }
 

@@ -41,8 +41,11 @@ export interface RegisterOptions {
   create_method?: boolean;
 }
 
+/** What makes a registered type's objects: a function, or a class (called with new). */
+export type Maker = ((...args: any[]) => unknown) | (new (...args: any[]) => unknown);
+
 interface Registration {
-  callable: ((...args: any[]) => unknown) | null;
+  callable: Maker | null;
   proxytype: ProxyClass | null;
   exposed: string[] | null;
   methodToTypeid: Record<string, string> | null;
@@ -81,7 +84,7 @@ export class BaseManager implements Disposable {
    * object in the server; by default the class also gets a method `typeid`
    * that creates one and returns its proxy. Register before start().
    */
-  static register(typeid: string, callable?: ((...args: any[]) => unknown) | null, options: RegisterOptions = {}): void {
+  static register(typeid: string, callable?: Maker | null, options: RegisterOptions = {}): void {
     if (typeof typeid !== 'string' || typeid === '') throw invalidArgType('typeid', 'a non-empty string', typeid);
     if (callable !== undefined && callable !== null) validateFunction(callable, 'callable');
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
