@@ -15,7 +15,7 @@ import { decode, encode } from './_codec';
 import { errno as E, invalidArgValue } from '../errors';
 import { EPOLLIN, epoll } from '../select';
 import { MSG_DONTWAIT, Socket } from '../socket';
-import { sendFrame } from './connection';
+import { FrameBuffer, sendFrame } from './connection';
 import { errorParts } from './errors';
 import { checkAnswer, Listener, makeAnswer, makeChallenge } from './listener';
 import { Parked, setCaller } from './manager-objects';
@@ -45,8 +45,7 @@ interface Client {
   id: number;
   sock: Socket;
   fd: number;
-  buf: Buffer;
-  len: number;
+  frames: FrameBuffer;
   // 0: sent our challenge, awaiting the answer; 1: awaiting the client's
   // challenge; 2: awaiting its verdict; 3: ready
   stage: number;
@@ -151,7 +150,7 @@ export class Server {
       const fd = l.accept_raw(0);
       if (fd < 0) return;
       const sock = new Socket(undefined, undefined, undefined, fd);
-      const c: Client = { id: this.#nextClient++, sock, fd, buf: Buffer.alloc(0), len: 0, stage: 0, challenge: Buffer.alloc(0) };
+      const c: Client = { id: this.#nextClient++, sock, fd, frames: new FrameBuffer(), stage: 0, challenge: Buffer.alloc(0) };
       this.#clients.set(c.id, c);
       ep.register(fd, EPOLLIN);
       try {
@@ -180,35 +179,16 @@ export class Server {
         this.#drop(ep, c);
         return;
       }
-      if (c.len + n > c.buf.length) {
-        const next = Buffer.allocUnsafe(Math.max(c.buf.length * 2, c.len + n, 4096));
-        c.buf.copy(next, 0, 0, c.len);
-        c.buf = next;
-      }
-      this.#scratch.copy(c.buf, c.len, 0, n);
-      c.len += n;
+      c.frames.push(this.#scratch, n);
     }
-    let off = 0;
-    while (c.len - off >= 4) {
-      let size = c.buf.readInt32BE(off);
-      let hlen = 4;
-      if (size === -1) {
-        if (c.len - off < 12) break;
-        size = Number(c.buf.readBigUInt64BE(off + 4));
-        hlen = 12;
-      } else if (size < 0) {
-        this.#drop(ep, c);
-        return;
-      }
-      if (c.len - off - hlen < size) break;
-      const body = Buffer.from(c.buf.subarray(off + hlen, off + hlen + size));
-      off += hlen + size;
-      if (!this.#message(ep, c, body)) return;
-      if (this.#stop) return;
-    }
-    if (off > 0) {
-      c.buf.copy(c.buf, 0, off, c.len);
-      c.len -= off;
+    let dropped = false;
+    try {
+      c.frames.take((body) => {
+        if (!this.#message(ep, c, body)) dropped = true;
+        return !dropped && !this.#stop;
+      });
+    } catch {
+      if (!dropped) this.#drop(ep, c); // a length no client writes: the stream is lost
     }
   }
 

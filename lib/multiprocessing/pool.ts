@@ -22,7 +22,7 @@ import * as os from '../os';
 import { Epoll, EPOLLIN, epoll } from '../select';
 import { addPrivateFd, closePrivateFd, forgetPrivateFd } from './_fork';
 import { waitReadable } from './_wait';
-import { sendFrame } from './connection';
+import { FrameBuffer, sendFrame } from './connection';
 import { errorFromParts, ProcessError, WorkerLostError, stateError } from './errors';
 import { cpuCount } from './process';
 import { allocate } from './heap';
@@ -47,8 +47,7 @@ interface Worker {
   known: number;
   /** tasks sent to it, oldest first: the one it runs, then at most one queued behind */
   tasks: Task[];
-  buf: Buffer;
-  len: number;
+  frames: FrameBuffer;
   dead: boolean;
   /** tasks handed to it; at maxtasksperchild it leaves by itself */
   given: number;
@@ -171,7 +170,7 @@ export class Pool implements Disposable {
     os.set_blocking(rr, false);
     addPrivateFd(tw);
     addPrivateFd(rr);
-    const w: Worker = { pid, taskFd: tw, resultFd: rr, known: knownFunctions(), tasks: [], buf: Buffer.alloc(0), len: 0, dead: false, given: 0, started };
+    const w: Worker = { pid, taskFd: tw, resultFd: rr, known: knownFunctions(), tasks: [], frames: new FrameBuffer(), dead: false, given: 0, started };
     this.#workers.push(w);
     this.#byFd.set(rr, w);
     this.#ep.register(rr, EPOLLIN);
@@ -400,38 +399,14 @@ export class Pool implements Disposable {
         this.#died(w);
         return;
       }
-      if (w.len + n > w.buf.length) {
-        const next = Buffer.allocUnsafe(Math.max(w.buf.length * 2, w.len + n, 4096));
-        w.buf.copy(next, 0, 0, w.len);
-        w.buf = next;
-      }
-      this.#scratch.copy(w.buf, w.len, 0, n);
-      w.len += n;
+      w.frames.push(this.#scratch, n);
       if (n < this.#scratch.length) break;
     }
     this.#parse(w);
   }
 
   #parse(w: Worker): void {
-    let off = 0;
-    while (w.len - off >= 4) {
-      let size = w.buf.readInt32BE(off);
-      let hlen = 4;
-      if (size === -1) {
-        if (w.len - off < 12) break;
-        size = Number(w.buf.readBigUInt64BE(off + 4));
-        hlen = 12;
-      }
-      if (w.len - off - hlen < size) break;
-      // A copy: the body may be decoded into views over its bytes, and w.buf is reused.
-      const body = Buffer.from(w.buf.subarray(off + hlen, off + hlen + size));
-      off += hlen + size;
-      this.#deliver(w, decode(body, true) as [[number, boolean], unknown]);
-    }
-    if (off > 0) {
-      w.buf.copy(w.buf, 0, off, w.len);
-      w.len -= off;
-    }
+    w.frames.take((body) => { this.#deliver(w, decode(body, true) as [[number, boolean], unknown]); });
   }
 
   #deliver(w: Worker, msg: [[number, boolean], unknown]): void {
