@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { serialize } from 'node:v8';
 import { constants as nodeOsConstants } from 'node:os';
+import { invalidArgType } from '../errors';
 import * as os from '../os';
 import { type ExportRef, exportOf } from './_resolve';
 import { writeAll } from './connection';
@@ -34,10 +35,13 @@ export interface ChildSpec {
 
 let executable = process.execPath;
 
-/** Python's set_executable(): the node binary 'spawn' and 'forkserver' run (default: this one). */
-export function setExecutable(file: string): void {
-  if (typeof file !== 'string' || file === '') throw new TypeError('executable must be a non-empty string');
-  executable = file;
+/** Python's set_executable(): the node binary 'spawn' and 'forkserver' run (default: this one); a path or its bytes. */
+export function setExecutable(file: string | Uint8Array): void {
+  const f = file instanceof Uint8Array ? Buffer.from(file).toString() : file;
+  if (typeof f !== 'string' || f === '' || f.includes('\0')) {
+    throw invalidArgType('executable', 'a non-empty path (string or Buffer) without null bytes', file);
+  }
+  executable = f;
 }
 
 /** @internal */

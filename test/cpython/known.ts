@@ -258,16 +258,8 @@ const entries: Record<string, [KnownKind, string]> = {
     'mmap(fd, 0) of a sparse file just over 4 GiB aborts the process (node FATAL ERROR: napi_throw from the '
     + 'native mmap while an exception is pending)'],
   // ---- _test_multiprocessing
-  '_test_multiprocessing._TestProcess.test_current': ['missing-api',
-    'Process.authkey'],
   '_test_multiprocessing._TestProcess.test_process': ['missing-api',
     'Process.authkey; Process({ kwargs })'],
-  '_test_multiprocessing._TestProcess.test_parent_process_attributes': ['missing-api',
-    'multiprocessing.parent_process()'],
-  '_test_multiprocessing._TestProcess.test_parent_process': ['missing-api',
-    'multiprocessing.parent_process() (without it the grandchild never reports and the test waits LONG_TIMEOUT)'],
-  '_test_multiprocessing._TestProcess.test_set_executable': ['difference',
-    'posixkit only forks: there is no interpreter for set_executable() to choose (spawn/forkserver)'],
   '_test_multiprocessing._TestProcess.test_close': ['difference',
     'state errors are Errors with stable codes (ERR_PROCESS_RUNNING, ERR_PROCESS_CLOSED), not ValueError: a RangeError would blame an argument'],
   '_test_multiprocessing._TestProcess.test_sentinel': ['difference',
