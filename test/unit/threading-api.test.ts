@@ -102,7 +102,7 @@ describe('Timer', () => {
 
 describe('local', () => {
   it('is per thread: a local passed to a thread arrives empty, a subclass re-initialised', () => {
-    const loc = new threading.local() as threading.local & { x?: string };
+    const loc = new threading.local() as InstanceType<typeof threading.local> & { x?: string };
     loc.x = 'main';
     const sub = new fx.MyLocal(7);
     sub.w = 'main only';
