@@ -8,21 +8,20 @@
 // a subclass's fields are copied (structured clone), and only
 // SharedArrayBuffer memory and posixkit's shared primitives (Lock, Value,
 // SharedArray ...) are shared. There is no GIL: threads run in parallel.
-import { existsSync } from 'node:fs';
 import { inspect } from 'node:util';
-import * as path from 'node:path';
 import {
   isMainThread, MessageChannel, MessagePort, receiveMessageOnPort, threadId, Worker, workerData,
 } from 'node:worker_threads';
 import { invalidArgType, outOfRange, validateInteger } from './errors';
+import { deadlineAfter, secondsUntil, timeoutSeconds } from './internal/deadline';
+import { exportOf, loadExport, type ModuleRef, resolveModule, runnableModule } from './internal/modref';
 import { register_at_fork } from './os';
 import { family } from './native';
-import { type ExportRef, exportOf, loadExport } from './multiprocessing/_resolve';
 import {
   Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, RLock, Semaphore, withLock,
 } from './multiprocessing/synchronize';
 import * as registry from './threading/registry';
-import { localArgs, pack, unpack } from './threading/transport';
+import { localArgs, pack, setLocalBase, unpack } from './multiprocessing/transport';
 
 export { Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, RLock, Semaphore, withLock };
 
@@ -86,7 +85,7 @@ const IDENT = 2;
 export interface BootData {
   __posixkit_thread: true;
   kind: 'target' | 'subclass' | 'timer';
-  ref: ExportRef;
+  ref: ModuleRef;
   args: unknown;
   fields: unknown;
   name: string;
@@ -95,22 +94,14 @@ export interface BootData {
   registry: SharedArrayBuffer;
   slot: number;
   port: MessagePort;
-  trace: ExportRef | null;
-  profile: ExportRef | null;
-}
-
-// Under a TypeScript loader (the tests) this file is lib/threading.ts, which
-// a worker (no loader) cannot run: it runs the compiled twin instead.
-function bootstrapFile(): string {
-  const here = path.join(__dirname, 'threading.js');
-  if (existsSync(here)) return here;
-  return path.resolve(__dirname, '..', 'dist', 'threading.js');
+  trace: ModuleRef | null;
+  profile: ModuleRef | null;
 }
 
 let counter = 0;
 let stackBytes = 0;
-let traceHook: ExportRef | null = null;
-let profileHook: ExportRef | null = null;
+let traceHook: ModuleRef | null = null;
+let profileHook: ModuleRef | null = null;
 let traceFn: unknown = null;
 let profileFn: unknown = null;
 // The Thread objects this thread knows, by thread id (for enumerate()).
@@ -125,7 +116,7 @@ function misuse(code: string, message: string): ThreadError {
  * run(). join() blocks in the kernel (futex) like Python's; joinAsync() awaits.
  */
 export class Thread {
-  #target: ExportRef | null;
+  #target: ModuleRef | null;
   #args: unknown[];
   #name: string;
   #daemon: boolean;
@@ -142,7 +133,7 @@ export class Thread {
   constructor(options: ThreadOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     const { target, args = [], kwargs, name, daemon } = options;
-    let ref: ExportRef | null = null;
+    let ref: ModuleRef | null = null;
     if (typeof target === 'function') {
       ref = exportOf(target, 'options.target', 'a thread');
     } else if (target !== undefined) {
@@ -152,7 +143,7 @@ export class Thread {
       if (target.export !== undefined && typeof target.export !== 'string') {
         throw invalidArgType('options.target.export', 'of type string', target.export);
       }
-      ref = { module: target.module.startsWith('.') ? path.resolve(target.module) : target.module, export: target.export ?? 'default' };
+      ref = { module: resolveModule(target.module), export: target.export ?? 'default' };
     }
     if (!Array.isArray(args)) throw invalidArgType('options.args', 'an array', args);
     if (kwargs !== undefined && (kwargs === null || typeof kwargs !== 'object')) throw invalidArgType('options.kwargs', 'an object', kwargs);
@@ -173,9 +164,7 @@ export class Thread {
   run(): unknown {
     const t = this.#target;
     if (t === null) return undefined;
-    const fn = loadExport(t);
-    if (typeof fn !== 'function') throw new TypeError(`${t.module} has no exported function '${t.export}'`);
-    return (fn as (...a: unknown[]) => unknown)(...this.#args);
+    return loadExport(t)(...this.#args);
   }
 
   get name(): string {
@@ -251,7 +240,7 @@ export class Thread {
     }
     // A Timer is found in this module's compiled file; a user's subclass among the loaded modules.
     const kind: BootData['kind'] = this.constructor === Timer ? 'timer' : subclass ? 'subclass' : 'target';
-    const ref = kind === 'timer' ? { module: bootstrapFile(), export: 'Timer' }
+    const ref = kind === 'timer' ? { module: runnableModule(__filename), export: 'Timer' }
       : kind === 'subclass' ? exportOf(this.constructor, 'thread class', 'a Thread subclass') : this.#target!;
     const fields = kind === 'target' ? null : pack({ ...this });
     const { port1, port2 } = new MessageChannel();
@@ -276,7 +265,7 @@ export class Thread {
     let worker: Worker;
     try {
       const limits = stackBytes > 0 ? { resourceLimits: { stackSizeMb: stackBytes / (1024 * 1024) } } : {};
-      worker = new Worker(bootstrapFile(), { workerData: data, transferList: [port2], name: this.#name, ...limits });
+      worker = new Worker(runnableModule(__filename), { workerData: data, transferList: [port2], name: this.#name, ...limits });
     } catch (e) {
       registry.release(slot);
       Atomics.store(this.#state, DONE, 1); // a join() must not wait for a thread that never ran
@@ -337,16 +326,11 @@ export class Thread {
   join(timeout?: number | null): void {
     if (this.#current) throw misuse('ERR_THREAD_CURRENT', 'cannot join current thread');
     if (!this.#started) throw misuse('ERR_THREAD_NOT_STARTED', 'cannot join thread before it is started');
-    let deadline = Infinity;
-    if (timeout !== undefined && timeout !== null) {
-      if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'of type number', timeout);
-      if (timeout > TIMEOUT_MAX) throw outOfRange('timeout', `<= TIMEOUT_MAX (${TIMEOUT_MAX})`, timeout);
-      deadline = performance.now() + Math.max(0, timeout) * 1000;
-    }
+    const deadline = deadlineAfter(timeoutSeconds(timeout, 'timeout', 'zero', TIMEOUT_MAX));
     while (Atomics.load(this.#state, DONE) === 0) {
-      const left = deadline === Infinity ? undefined : (deadline - performance.now()) / 1000;
-      if (left !== undefined && left <= 0) break;
-      native.futex_wait(this.#state, DONE, 0, left);
+      const left = secondsUntil(deadline);
+      if (left === 0) break;
+      native.futex_wait(this.#state, DONE, 0, left ?? undefined);
     }
     this.#drain();
   }
@@ -413,7 +397,7 @@ export class Thread {
  */
 export class Timer extends Thread {
   readonly interval: number;
-  readonly fn: ExportRef;
+  readonly fn: ModuleRef;
   readonly fnArgs: unknown[];
   readonly finished: Int32Array;
 
@@ -426,7 +410,7 @@ export class Timer extends Thread {
     this.interval = Math.max(0, interval);
     this.fn = typeof fn === 'function' ? exportOf(fn, 'function', 'a Timer')
       : (fn !== null && typeof fn === 'object' && typeof fn.module === 'string'
-        ? { module: fn.module.startsWith('.') ? path.resolve(fn.module) : fn.module, export: fn.export ?? 'default' }
+        ? { module: resolveModule(fn.module), export: fn.export ?? 'default' }
         : (() => { throw invalidArgType('function', 'a function or { module, export }', fn); })());
     this.fnArgs = kwargs === undefined ? [...args] : [...args, kwargs];
     this.finished = new Int32Array(new SharedArrayBuffer(4));
@@ -445,9 +429,7 @@ export class Timer extends Thread {
       native.futex_wait(this.finished, 0, 0, left);
     }
     if (Atomics.exchange(this.finished, 0, 1) !== 0) return undefined; // cancelled
-    const f = loadExport(this.fn);
-    if (typeof f !== 'function') throw new TypeError(`${this.fn.module} has no exported function '${this.fn.export}'`);
-    return (f as (...a: unknown[]) => unknown)(...this.fnArgs);
+    return loadExport(this.fn)(...this.fnArgs);
   }
 }
 
@@ -466,6 +448,7 @@ export class local {
     localArgs.set(this, args);
   }
 }
+setLocalBase({ module: runnableModule(__filename), export: 'local' });
 
 // ---- the current thread, the table of threads ----------------------------------
 
@@ -577,7 +560,7 @@ export function stackSize(size?: number): number {
 
 // ---- trace and profile hooks ------------------------------------------------------
 
-function hookRef(fn: unknown, what: string): ExportRef | null {
+function hookRef(fn: unknown, what: string): ModuleRef | null {
   if (fn === null || fn === undefined) return null;
   if (typeof fn === 'function') return exportOf(fn, what, 'every new thread');
   throw invalidArgType(what, 'a function exported by a loaded CommonJS module, or null', fn);
@@ -677,10 +660,9 @@ async function runBootstrap(b: BootData): Promise<void> {
     let self: Thread;
     if (b.kind === 'target') {
       self = currentThread();
-      if (typeof loadExport(b.ref) !== 'function') throw new TypeError(`${b.ref.module} has no exported function '${b.ref.export}'`);
+      loadExport(b.ref); // a missing target fails before the hooks run
     } else {
-      const Cls = loadExport(b.ref) as typeof Thread;
-      if (typeof Cls !== 'function') throw new TypeError(`${b.ref.module} has no exported class '${b.ref.export}'`);
+      const Cls = loadExport<typeof Thread & ((...a: unknown[]) => unknown)>(b.ref, 'class');
       // Thread's constructor runs (its private state), the subclass's does not:
       // its fields come from the starting thread's object, as Python unpickles.
       self = Reflect.construct(Thread, [{ name: b.name, daemon: b.daemon }], Cls) as Thread;
@@ -689,11 +671,11 @@ async function runBootstrap(b: BootData): Promise<void> {
       current = self;
       known.set(threadId, self);
     }
-    const hooks = [b.trace, b.profile].filter((r): r is ExportRef => r !== null).map((r) => loadExport(r) as (...a: unknown[]) => unknown);
+    const hooks = [b.trace, b.profile].filter((r): r is ModuleRef => r !== null).map((r) => loadExport(r));
     for (const h of hooks) h(self, 'call', null);
     let result: unknown;
     if (b.kind === 'target') {
-      const fn = loadExport(b.ref) as (...a: unknown[]) => unknown;
+      const fn = loadExport(b.ref);
       result = await fn(...(unpack(b.args) as unknown[]));
     } else {
       result = await self.run();

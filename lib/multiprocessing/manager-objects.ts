@@ -8,6 +8,7 @@
 import { invalidArgValue } from '../errors';
 import { BrokenBarrierError } from './barrier';
 import { Empty, Full } from './errors';
+import { blockDeadline } from './sync-core';
 
 /**
  * A call that cannot finish yet. `poll` finishes it or says not yet; at
@@ -33,13 +34,6 @@ export function setCaller(id: ClientId): void {
   callerId = id;
 }
 
-function deadlineOf(block: unknown, timeout: unknown): number {
-  if (block === false) return 0;
-  if (timeout === undefined || timeout === null) return Infinity;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgValue('timeout', timeout, 'must be a number or null');
-  return performance.now() + Math.max(0, timeout) * 1000;
-}
-
 const now = (): number => performance.now();
 
 // ---- locks and semaphores ------------------------------------------------------------
@@ -49,7 +43,7 @@ export class SLock {
 
   acquire(block = true, timeout: number | null = null): boolean | Parked {
     if (!this.#held) return (this.#held = true);
-    const d = deadlineOf(block, timeout);
+    const d = blockDeadline(block, timeout);
     if (d <= now()) return false;
     return new Parked(() => (this.#held ? { done: false } : { done: true, value: (this.#held = true) }), d, () => false);
   }
@@ -81,7 +75,7 @@ export class SRLock {
       return true;
     };
     if (take()) return true;
-    const d = deadlineOf(block, timeout);
+    const d = blockDeadline(block, timeout);
     if (d <= now()) return false;
     return new Parked(() => (take() ? { done: true, value: true } : { done: false }), d, () => false);
   }
@@ -125,7 +119,7 @@ export class SSemaphore {
   acquire(block = true, timeout: number | null = null): boolean | Parked {
     const take = (): boolean => (this.value > 0 ? (this.value--, true) : false);
     if (take()) return true;
-    const d = deadlineOf(block, timeout);
+    const d = blockDeadline(block, timeout);
     if (d <= now()) return false;
     return new Parked(() => (take() ? { done: true, value: true } : { done: false }), d, () => false);
   }
@@ -174,7 +168,7 @@ export class SEvent {
 
   wait(timeout: number | null = null): boolean | Parked {
     if (this.#flag) return true;
-    const d = deadlineOf(true, timeout);
+    const d = blockDeadline(true, timeout);
     if (d <= now()) return false;
     return new Parked(() => (this.#flag ? { done: true, value: true } : { done: false }), d, () => this.#flag);
   }
@@ -210,7 +204,7 @@ export class SCondition {
     this.#waiting.set(ticket, entry);
     const levels = this.lock instanceof SRLock ? this.lock.releaseAll() : (this.lock.release(), 1);
     const retake = (): boolean => (this.lock instanceof SRLock ? this.lock.retake(me, levels) : this.lock.acquire(false) === true);
-    const d = deadlineOf(true, timeout);
+    const d = blockDeadline(true, timeout);
     let timedOut = false;
     return new Parked(() => {
       if (!entry.notified && !timedOut && d <= now()) {
@@ -276,7 +270,7 @@ export class SBarrier {
       this.#end(false);
       return index;
     }
-    const d = deadlineOf(true, timeout === undefined ? this.#timeout : timeout);
+    const d = blockDeadline(true, timeout === undefined ? this.#timeout : timeout);
     const outcome = (): { done: boolean; value?: unknown } => {
       if (this.#generation === gen) return { done: false };
       if (this.#brokenGens.has(gen)) throw new BrokenBarrierError();
@@ -319,14 +313,14 @@ export class SQueue {
       this.unfinished++;
     };
     if (!this.#full()) return add();
-    const d = deadlineOf(block, timeout);
+    const d = blockDeadline(block, timeout);
     if (d <= now()) throw new Full();
     return new Parked(() => (this.#full() ? { done: false } : (add(), { done: true })), d, () => { throw new Full(); });
   }
 
   get(block = true, timeout: number | null = null): unknown {
     if (this.#items.length > 0) return this.#items.shift();
-    const d = deadlineOf(block, timeout);
+    const d = blockDeadline(block, timeout);
     if (d <= now()) throw new Empty();
     return new Parked(() => (this.#items.length > 0 ? { done: true, value: this.#items.shift() } : { done: false }), d,
       () => { throw new Empty(); });

@@ -3,7 +3,7 @@
 // pool's libuv watch for the async ones.
 import { inspect } from 'node:util';
 import { NumberList } from './_codec';
-import { invalidArgType } from '../errors';
+import { deadlineOf, secondsUntil } from '../internal/deadline';
 import { stateError, TimeoutError } from './errors';
 import type { FnRef } from './pool-functions';
 
@@ -105,10 +105,10 @@ export class AsyncResult<T = unknown> implements Job, PromiseLike<T> {
 
   /** Blocks until ready or `timeout` seconds pass (null/undefined: forever). */
   wait(timeout?: number | null): void {
-    const deadline = deadlineOf(timeout);
+    const deadline = deadlineOf(timeout, 'timeout', 'zero');
     while (!this.#done) {
-      const left = remaining(deadline);
-      if (left === 0 && deadline !== null) {
+      const left = secondsUntil(deadline);
+      if (left === 0) {
         this.pool._pump(0);
         return;
       }
@@ -238,12 +238,12 @@ export class IMapIterator<T = unknown> implements Job, IterableIterator<T>, Asyn
   /** The next result; blocks (TimeoutError after `timeout` seconds). */
   next(timeout?: number | null): IteratorResult<T> {
     if (this.#next >= this.#length) return { done: true, value: undefined };
-    const deadline = deadlineOf(timeout);
+    const deadline = deadlineOf(timeout, 'timeout', 'zero');
     for (;;) {
       const it = this.#take();
       if (it) return this.#yield(it);
-      const left = remaining(deadline);
-      if (left === 0 && deadline !== null) {
+      const left = secondsUntil(deadline);
+      if (left === 0) {
         this.#pool._pump(0);
         const again = this.#take();
         if (again) return this.#yield(again);
@@ -283,15 +283,3 @@ export class IMapIterator<T = unknown> implements Job, IterableIterator<T>, Asyn
     };
   }
 }
-
-export function deadlineOf(timeout: number | null | undefined): number | null {
-  if (timeout === undefined || timeout === null) return null;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'a number or null', timeout);
-  return performance.now() + Math.max(0, timeout) * 1000;
-}
-
-export function remaining(deadline: number | null): number | null {
-  if (deadline === null) return null;
-  return Math.max(0, (deadline - performance.now()) / 1000);
-}
-

@@ -11,16 +11,10 @@
 // - a lock whose holder died is taken over (priority-inheritance futexes),
 //   and a run of chunks its writer never finished is skipped.
 import { decodeAt, encodeWithHead } from './_codec';
-import { invalidArgType, invalidArgValue, validateInteger } from '../errors';
+import { invalidArgValue, validateInteger } from '../errors';
 import { Empty, Full, stateError } from './errors';
 import { QueueStream } from './queue-stream';
-import { deadlineOf } from './sync-core';
-
-function checkTimeout(timeout: unknown): number | null {
-  if (timeout === undefined || timeout === null) return null;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'a number or null', timeout);
-  return Math.max(0, timeout);
-}
+import { blockDeadline } from './sync-core';
 
 export class Queue<T = unknown> implements Disposable {
   readonly #maxsize: number;
@@ -43,14 +37,13 @@ export class Queue<T = unknown> implements Disposable {
    */
   put(value: T, block = true, timeout?: number | null): void {
     const s = this.#check();
-    const t = checkTimeout(timeout);
+    const deadline = blockDeadline(block, timeout);
     let frame: Buffer;
     try {
       frame = encodeWithHead(value, 4);
     } catch (e) {
       throw invalidArgValue('value', value, `could not be cloned (${(e as Error).message})`);
     }
-    const deadline = block ? deadlineOf(t) : deadlineOf(0);
     for (;;) {
       if (!s.lockWriter(deadline)) throw new Full();
       if (this.#maxsize > 0 && s.count() >= this.#maxsize) {
@@ -85,8 +78,7 @@ export class Queue<T = unknown> implements Disposable {
    */
   get(block = true, timeout?: number | null): T {
     const s = this.#check();
-    const t = checkTimeout(timeout);
-    const deadline = block ? deadlineOf(t) : deadlineOf(0);
+    const deadline = blockDeadline(block, timeout);
     if (!s.lockReader(deadline)) throw new Empty();
     let body: Buffer | null;
     try {

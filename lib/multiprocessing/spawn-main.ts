@@ -8,27 +8,23 @@
 import { inspect } from 'node:util';
 import { deserialize } from 'node:v8';
 import * as os from '../os';
-import { loadExport } from './_resolve';
+import { loadExport } from '../internal/modref';
 import { adoptChild, Process } from './process';
 import type { ChildSpec } from './spawn';
 import * as util from './util';
-import { unpack } from '../threading/transport';
+import { unpack } from './transport';
 
 /** @internal builds and runs the child `spec` describes; resolves to its exit code. */
 export async function runChild(spec: ChildSpec): Promise<number> {
   let p: Process;
   try {
     if (spec.kind === 'subclass') {
-      const Cls = loadExport(spec.ref!) as typeof Process;
-      if (typeof Cls !== 'function') throw new TypeError(`${spec.ref!.module} has no exported class '${spec.ref!.export}'`);
+      const Cls = loadExport<typeof Process & ((...a: unknown[]) => unknown)>(spec.ref!, 'class');
       p = Reflect.construct(Process, [{ name: spec.name, daemon: spec.daemon }], Cls) as Process;
       Object.assign(p, unpack(spec.fields));
     } else {
       const target = spec.kind === 'target' ? loadExport(spec.ref!) : undefined;
-      if (spec.kind === 'target' && typeof target !== 'function') {
-        throw new TypeError(`${spec.ref!.module} has no exported function '${spec.ref!.export}'`);
-      }
-      p = new Process({ target: target as (...a: unknown[]) => unknown, args: unpack(spec.args) as unknown[], name: spec.name, daemon: spec.daemon });
+      p = new Process({ target, args: unpack(spec.args) as unknown[], name: spec.name, daemon: spec.daemon });
     }
   } catch (e) {
     process.stderr.write(`Process ${spec.name}:\n${inspect(e)}\n`);

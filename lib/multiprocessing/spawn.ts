@@ -14,15 +14,15 @@ import { serialize } from 'node:v8';
 import { constants as nodeOsConstants } from 'node:os';
 import { invalidArgType } from '../errors';
 import * as os from '../os';
-import { type ExportRef, exportOf } from './_resolve';
+import { exportOf, type ModuleRef } from '../internal/modref';
 import { writeAll } from './connection';
 import { currentProcess, type LaunchInfo, type Launched, Process, setLauncher } from './process';
-import { pack } from '../threading/transport';
+import { pack } from './transport';
 
 /** @internal what the parent sends a 'spawn' or 'forkserver' child */
 export interface ChildSpec {
   kind: 'target' | 'subclass' | 'none';
-  ref: ExportRef | null;
+  ref: ModuleRef | null;
   args: unknown;
   fields: unknown;
   name: string;
@@ -70,7 +70,7 @@ function sharedFds(v: unknown, out: Set<number>, seen = new Set<unknown>()): Set
 export function childSpec(p: Process, info: LaunchInfo, how: string): [ChildSpec, Set<number>] {
   const subclass = Object.getPrototypeOf(p) !== Process.prototype && p.run !== Process.prototype.run;
   let kind: ChildSpec['kind'] = 'none';
-  let ref: ExportRef | null = null;
+  let ref: ModuleRef | null = null;
   if (subclass) {
     kind = 'subclass';
     ref = exportOf(p.constructor, 'process class', `the '${how}' start method`);

@@ -2,8 +2,8 @@
 // fields): structured clones, except posixkit's shared primitives (Lock,
 // Value, SharedArray ...), which cross as descriptors of the same shared
 // memory, and threading.local objects, which arrive as new, empty locals.
-import { fromShared, isSharedSync, SHARE, Shareable, SharedSync } from '../multiprocessing/synchronize';
-import { findExport, loadExport, type ExportRef } from '../multiprocessing/_resolve';
+import { fromShared, isSharedSync, SHARE, Shareable, SharedSync } from './synchronize';
+import { findExport, loadExport, type ModuleRef } from '../internal/modref';
 
 const TAG = '__posixkit_shared_arg';
 const LOCAL = '__posixkit_local';
@@ -11,8 +11,17 @@ const LOCAL = '__posixkit_local';
 /** Constructor arguments of each threading.local, for the copy another thread makes. */
 export const localArgs = new WeakMap<object, unknown[]>();
 
+// threading.local itself, by reference: threading sits above this module, so
+// the receiver loads it by module and name (as any class), never by import.
+let localBase: ModuleRef | null = null;
+
+/** @internal threading.ts names its local class once it is loaded. */
+export function setLocalBase(ref: ModuleRef): void {
+  localBase = ref;
+}
+
 interface LocalDesc {
-  cls: ExportRef | null;
+  cls: ModuleRef;
   args: unknown;
 }
 
@@ -21,7 +30,8 @@ export function pack(v: unknown, seen = new Set<unknown>()): unknown {
   if (typeof (v as Partial<Shareable>)[SHARE] === 'function') return { [TAG]: (v as Shareable)[SHARE]() };
   const args = localArgs.get(v);
   if (args !== undefined) {
-    const desc: LocalDesc = { cls: isBaseLocal(v) ? null : findExport(v.constructor), args: pack(args, seen) };
+    // A subclass that is not exported arrives as a plain local (its constructor cannot be found).
+    const desc: LocalDesc = { cls: findExport(v.constructor) ?? localBase!, args: pack(args, seen) };
     return { [LOCAL]: desc };
   }
   if (seen.has(v)) return v;
@@ -41,9 +51,7 @@ export function unpack(v: unknown): unknown {
   if (tagged !== undefined && isSharedSync(tagged)) return fromShared(tagged as SharedSync);
   const loc = (v as Record<string, unknown>)[LOCAL] as LocalDesc | undefined;
   if (loc !== undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const base = (require('../threading') as { local: new (...a: unknown[]) => object }).local;
-    const Cls = loc.cls ? (loadExport(loc.cls) as new (...a: unknown[]) => object) : base;
+    const Cls = loadExport(loc.cls, 'class') as unknown as new (...a: unknown[]) => object;
     return new Cls(...(unpack(loc.args) as unknown[]));
   }
   if (Array.isArray(v)) return v.map(unpack);
@@ -53,10 +61,4 @@ export function unpack(v: unknown): unknown {
     return out;
   }
   return v;
-}
-
-function isBaseLocal(v: object): boolean {
-  const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null;
-  const parent = proto ? Object.getPrototypeOf(proto) : null;
-  return parent === Object.prototype && proto?.constructor?.name === 'local';
 }
