@@ -22,6 +22,7 @@ import {
 } from './multiprocessing/synchronize';
 import * as registry from './threading/registry';
 import { localArgs, pack, setLocalBase, unpack } from './multiprocessing/transport';
+import { beforeChildExit } from './multiprocessing/_fork';
 
 export { Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, RLock, Semaphore, withLock };
 
@@ -493,6 +494,19 @@ export function currentThread(): Thread {
 }
 
 let mainSeen: Thread | null = null;
+
+// Python's threading._shutdown: a Process child (which leaves with _exit)
+// first waits for every non-daemon thread of the process, as the main
+// thread of a Node program waits for its referenced workers.
+function joinNonDaemon(): void {
+  // Ours first: join() also reports their errors (excepthook) before the exit.
+  const me = currentThread();
+  for (const t of [...known.values()]) if (t !== me && !t.daemon && t.isAlive()) t.join();
+  for (const info of registry.liveSlots()) {
+    if (!info.daemon && info.threadId !== threadId) registry.waitReleased(info.slot);
+  }
+}
+if (isMainThread) beforeChildExit(joinNonDaemon);
 
 /** The main thread's Thread object (Python's main_thread()). */
 export function mainThread(): Thread {

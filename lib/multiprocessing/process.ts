@@ -13,7 +13,7 @@ import { inspect } from 'node:util';
 import { invalidArgType, validateFunction } from '../errors';
 import { timeoutSeconds } from '../internal/deadline';
 import * as os from '../os';
-import { addPrivateFd, closePrivateFd, onForkChild } from './_fork';
+import { addPrivateFd, closePrivateFd, onForkChild, runChildExitHooks } from './_fork';
 import { readable } from './_wait';
 import { stateError } from './errors';
 import * as util from './util';
@@ -283,6 +283,7 @@ export class Process {
     try {
       exitFunction();
     } catch { /* leaving anyway */ }
+    runChildExitHooks();
     util.info('process exiting with exitcode %d', code);
     return os._exit(code);
   }

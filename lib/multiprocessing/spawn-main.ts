@@ -8,6 +8,7 @@
 import { inspect } from 'node:util';
 import { deserialize } from 'node:v8';
 import * as os from '../os';
+import { runChildExitHooks } from './_fork';
 import { loadExport } from '../internal/modref';
 import { adoptChild, Process } from './process';
 import type { ChildSpec } from './spawn';
@@ -39,6 +40,7 @@ export async function runChild(spec: ChildSpec): Promise<number> {
     code = 1;
     process.stderr.write(`Process ${spec.name}:\n${inspect(e)}\n`);
   }
+  runChildExitHooks();
   util.info('process exiting with exitcode %d', code);
   return code;
 }

@@ -80,7 +80,15 @@ export function running(slot: number, threadId: number, tid: number): void {
 }
 
 export function release(slot: number): void {
-  if (slot >= 0) Atomics.store(t(), slot * WORDS + STATE, FREE);
+  if (slot < 0) return;
+  Atomics.store(t(), slot * WORDS + STATE, FREE);
+  Atomics.notify(t(), slot * WORDS + STATE);
+}
+
+/** Blocks until `slot` is released (its thread's target returned). */
+export function waitReleased(slot: number): void {
+  if (slot < 0) return;
+  while (Atomics.load(t(), slot * WORDS + STATE) === LIVE) Atomics.wait(t(), slot * WORDS + STATE, LIVE);
 }
 
 export function isLive(slot: number): boolean {

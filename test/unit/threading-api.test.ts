@@ -72,6 +72,25 @@ describe('Thread subclasses and Python spellings', () => {
   });
 });
 
+describe('threads in a Process child', () => {
+  it('the child waits for its non-daemon threads before it exits (as Python), not for daemon ones', () => {
+    const v = new mp.Array('i', 2);
+    const p = new mp.Process({
+      target: (arr: unknown) => {
+        new threading.Thread({ target: fx.napThenMark, args: [arr, 0, 300] }).start();
+        new threading.Thread({ target: fx.napThenMark, args: [arr, 1, 30_000], daemon: true }).start();
+      },
+      args: [v],
+    });
+    const t0 = performance.now();
+    p.start();
+    p.join(20);
+    expect(p.exitCode).toBe(0);
+    expect(v.toArray()).toEqual([1, 0]); // the non-daemon thread finished; the daemon one was still asleep
+    expect(performance.now() - t0).toBeLessThan(15_000);
+  });
+});
+
 describe('Timer', () => {
   it('calls the function after the interval, in its own thread', () => {
     const v = shared();
