@@ -28,7 +28,7 @@ const LAYERS = [
   // mechanics built on the low layer, shared by the high layer
   { rank: 2, group: 'internal', prefixes: ['internal/'] },
   { rank: 3, group: 'multiprocessing', prefixes: ['multiprocessing/'] },
-  { rank: 4, group: 'threading', prefixes: ['threading.ts'] },
+  { rank: 4, group: 'threading', prefixes: ['threading.ts', 'threading/'] },
   { rank: 5, group: 'coroutine', prefixes: ['coroutine/'] },
   { rank: 5, group: 'server', prefixes: ['server/'] },
   { rank: 6, group: 'socketserver', prefixes: ['socketserver.ts', 'socketserver/'] },

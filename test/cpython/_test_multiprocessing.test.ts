@@ -95,10 +95,11 @@ class _TestProcess extends TestCase {
   }
 
   static _test(q: mp.Queue, ...args: unknown[]): void {
-    // Python's **kwds arrive here as the last argument when the Process passes kwargs.
+    // Python's **kwds arrive here as the last argument (the Process passes kwargs so).
+    const kwds = args.pop();
     const current = mp.currentProcess();
     q.put(args);
-    q.put({});
+    q.put(kwds);
     q.put(current.name);
     q.put(strict(current, 'Process').authkey);
     q.put(current.pid);

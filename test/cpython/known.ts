@@ -257,22 +257,10 @@ const entries: Record<string, [KnownKind, string]> = {
     'mmap(fd, 0) of a sparse file just over 4 GiB aborts the process (node FATAL ERROR: napi_throw from the '
     + 'native mmap while an exception is pending)'],
   // ---- _test_multiprocessing
-  '_test_multiprocessing._TestProcess.test_current': ['missing-api',
-    'Process.authkey'],
-  '_test_multiprocessing._TestProcess.test_process': ['missing-api',
-    'Process.authkey; Process({ kwargs })'],
-  '_test_multiprocessing._TestProcess.test_parent_process_attributes': ['missing-api',
-    'multiprocessing.parent_process()'],
-  '_test_multiprocessing._TestProcess.test_parent_process': ['missing-api',
-    'multiprocessing.parent_process() (without it the grandchild never reports and the test waits LONG_TIMEOUT)'],
-  '_test_multiprocessing._TestProcess.test_set_executable': ['difference',
-    'posixkit only forks: there is no interpreter for set_executable() to choose (spawn/forkserver)'],
   '_test_multiprocessing._TestProcess.test_close': ['difference',
     'state errors are Errors with stable codes (ERR_PROCESS_RUNNING, ERR_PROCESS_CLOSED), not ValueError: a RangeError would blame an argument'],
   '_test_multiprocessing._TestProcess.test_sentinel': ['difference',
     'reading sentinel before start() throws ERR_PROCESS_NOT_STARTED (an Error with a stable code), not ValueError'],
-  '_test_multiprocessing._TestProcess.test_wait_for_threads': ['defect',
-    'a Process child leaves with _exit as soon as run() returns, so its non-daemon threads are killed; Python joins them first'],
   '_test_multiprocessing._TestProcess.test_lose_target_ref': ['python-only',
     'checks weakref.ref and the garbage collector'],
   '_test_multiprocessing._TestProcess.test_error_on_stdio_flush_1': ['python-only',
@@ -298,7 +286,8 @@ const entries: Record<string, [KnownKind, string]> = {
   '_test_multiprocessing._TestSharedMemory.test_shared_memory_SharedMemoryManager_basics': ['missing-api',
     'multiprocessing.SharedMemoryManager (and ShareableList)'],
   '_test_multiprocessing._TestSharedMemory.test_shared_memory_ShareableList_basics': ['missing-api',
-    'shared_memory.ShareableList'],
+    'shared_memory.ShareableList as the port calls it: posixkit has multiprocessing.ShareableList (sl[i], get/set, '
+    + 'new ShareableList(seq, { name })), not a shared_memory namespace with getitem/setitem and a positional name'],
   '_test_multiprocessing._TestSharedMemory.test_shared_memory_cleaned_after_process_termination': ['difference',
     'posixkit has no resource tracker: a segment outlives a creator killed before unlink() (docs/api/mmap.md, Lifetime policy)'],
 };
