@@ -14,7 +14,10 @@
         "native/socket.cc",
         "native/socket_addr.cc",
         "native/socket_msg.cc",
+        "native/socket_netdb.cc",
         "native/socket_consts.cc",
+        "native/socket_consts_inet.cc",
+        "native/socket_consts_linux.cc",
         "native/mman.cc",
         "native/file.cc"
       ],

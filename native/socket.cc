@@ -456,6 +456,7 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
 #undef FN
   InitSocketMsg(env, s);
   InitSocketNames(env, s);
+  InitSocketNetdb(env, s);
   Napi::Object c = Napi::Object::New(env);
   InitSocketConstants(env, c);
   s.Set("constants", c);

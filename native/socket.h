@@ -1,4 +1,4 @@
-// Internal to the socket family (socket.cc, socket_addr.cc, socket_name.cc):
+// Internal to the socket family (socket.cc, socket_addr.cc, socket_msg.cc, socket_netdb.cc):
 // sockaddr conversion both ways and the wait-for-readiness helper.
 #pragma once
 #include <napi.h>
@@ -105,6 +105,9 @@ inline Napi::Value FailPartial(Napi::Env env, ssize_t r, const char* syscall, do
 
 void InitSocketMsg(Napi::Env env, Napi::Object exports);
 void InitSocketNames(Napi::Env env, Napi::Object exports);
+void InitSocketNetdb(Napi::Env env, Napi::Object exports);
 void InitSocketConstants(Napi::Env env, Napi::Object exports);
+void InitSocketConstantsInet(Napi::Env env, Napi::Object c);
+void InitSocketConstantsLinux(Napi::Env env, Napi::Object c);
 
 }  // namespace posixkit::sock

@@ -158,15 +158,16 @@ static Value JS_recvmsg(const CallbackInfo& info) {
   return out;
 }
 
+// CPython's limits: the result must fit the socklen limit (INT_MAX on Linux).
 static Value JS_CMSG_LEN(const CallbackInfo& info) {
   int64_t n;
-  if (!ArgInt(info, 0, "length", 0, 1 << 20, &n)) return UNDEF;
+  if (!ArgInt(info, 0, "length", 0, INT32_MAX - static_cast<int64_t>(CMSG_LEN(0)), &n)) return UNDEF;
   return Napi::Number::New(ENV, static_cast<double>(CMSG_LEN(static_cast<size_t>(n))));
 }
 
 static Value JS_CMSG_SPACE(const CallbackInfo& info) {
   int64_t n;
-  if (!ArgInt(info, 0, "length", 0, 1 << 20, &n)) return UNDEF;
+  if (!ArgInt(info, 0, "length", 0, INT32_MAX - static_cast<int64_t>(CMSG_SPACE(1)), &n)) return UNDEF;
   return Napi::Number::New(ENV, static_cast<double>(CMSG_SPACE(static_cast<size_t>(n))));
 }
 

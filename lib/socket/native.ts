@@ -44,6 +44,13 @@ export interface SocketNative {
   inet_pton(family: number, s: string): Buffer | null;
   inet_ntop(family: number, packed: ArrayBufferView): string;
   inet_aton(s: string): Buffer | null;
+  gethostbyname_ex(name: string): [string, string[], string[]];
+  gethostbyaddr(family: number, ip: string): [string, string[], string[]];
+  getprotobyname(name: string): number | null;
+  sethostname(name: ArrayBufferView): void;
+  if_nameindex(): Array<[number, string]>;
+  if_nametoindex(name: string): number;
+  if_indextoname(index: number): string;
   constants: Record<string, number>;
 }
 

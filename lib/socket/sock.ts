@@ -2,9 +2,10 @@
 import {
   errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, validateInteger,
 } from '../errors';
-import { dup, get_blocking, set_blocking } from '../os';
+import { dup, get_blocking, get_inheritable, set_blocking, set_inheritable } from '../os';
 import { AncItem, K, native, SockAddr } from './native';
 import { withGai } from './names';
+import { IOREF, makefile, MakefileOptions, SocketFile, SocketTextFile } from './makefile';
 
 /** An address as the family wants it: [host, port], [host, port, flowinfo, scope_id], or a Unix path / abstract name. */
 export type Address = [string, number] | [string, number, number?, number?] | string | Uint8Array;
@@ -55,6 +56,8 @@ function sizeArg(n: unknown, name: string, syscall: string): number {
  */
 export class Socket {
   #fd: number;
+  #closed = false;
+  #ioRefs = 0;
   /** Seconds; -1 = blocking (null), 0 = non-blocking, > 0 = timeout. Passed to native as is. */
   #t: number;
   readonly family: number;
@@ -101,28 +104,70 @@ export class Socket {
   fileno(): number {
     return this.#fd;
   }
+  /** True after close() or detach() (the fd may live on while a makefile() object uses it). */
   get closed(): boolean {
-    return this.#fd < 0;
+    return this.#closed || this.#fd < 0;
   }
 
   // ---- lifecycle --------------------------------------------------------------
 
-  /** Closes the fd; a second close() is a no-op. EBADF if the fd was closed underneath. */
+  /**
+   * Closes the fd; a second close() is a no-op. EBADF if the fd was closed
+   * underneath. As in Python, while a makefile() object is open the fd stays
+   * open (the socket still works) until the last such object is closed.
+   */
   close(): void {
+    this.#closed = true;
+    if (this.#ioRefs <= 0) this.#realClose();
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #realClose(): void {
     const fd = this.#fd;
     if (fd < 0) return;
     this.#fd = -1;
     native.close(fd);
   }
-  [Symbol.dispose](): void {
-    this.close();
+
+  /** @internal makefile() objects count themselves here (Python's _io_refs). */
+  [IOREF](delta: 1 | -1): void {
+    this.#ioRefs += delta;
+    if (this.#ioRefs <= 0 && this.#closed) this.#realClose();
+  }
+
+  /**
+   * makefile(mode = 'r', buffering = -1, { encoding, errors, newline }) -> a
+   * file object on this socket, as Python's: mode is made of 'r', 'w', 'b'
+   * ('rwb' reads and writes); with 'b' a SocketFile of Buffers, else a
+   * SocketTextFile of strings; buffering 0 (binary only) is unbuffered, < 0
+   * the default 8192 bytes. The socket's timeout applies to every read and
+   * flush. The file keeps the fd open after sock.close() until the file is
+   * closed too.
+   */
+  makefile<M extends string = 'r'>(mode?: M, buffering?: number | null, options?: MakefileOptions):
+    M extends `${string}b${string}` ? SocketFile : SocketTextFile;
+  makefile(mode = 'r', buffering?: number | null, options: MakefileOptions = {}): SocketFile | SocketTextFile {
+    this.#ok('makefile');
+    return makefile(this, mode, buffering, options);
   }
 
   /** Gives up the fd without closing it; the object is closed afterwards. */
   detach(): number {
     const fd = this.#fd;
     this.#fd = -1;
+    this.#closed = true;
     return fd;
+  }
+
+  /** Whether the fd survives exec (false for every fd posixkit makes: close-on-exec). */
+  get_inheritable(): boolean {
+    return get_inheritable(this.#ok('get_inheritable'));
+  }
+  /** set_inheritable(flag): clears or sets FD_CLOEXEC on the fd. */
+  set_inheritable(inheritable: boolean): void {
+    set_inheritable(this.#ok('set_inheritable'), inheritable);
   }
 
   /** A new Socket on a duplicate (F_DUPFD_CLOEXEC) of the fd. */
@@ -162,6 +207,10 @@ export class Socket {
   }
   gettimeout(): number | null {
     return this.#t < 0 ? null : this.#t;
+  }
+  /** Python's read-only `timeout` attribute: gettimeout(). */
+  get timeout(): number | null {
+    return this.gettimeout();
   }
 
   // ---- connection setup --------------------------------------------------------
