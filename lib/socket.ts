@@ -1,7 +1,7 @@
 // posixkit/socket: the BSD socket API on real fds, in the shapes of Python's
 // socket module. Every call is the syscall its name says (strace shows it);
 // blocking calls block the thread, as in C and Python.
-import { errno as E, invalidArgType, invalidArgValue, OSError, TimeoutError, toFd, validateInteger } from './errors';
+import { errno as E, FileLike, invalidArgType, invalidArgValue, OSError, TimeoutError, toFd, validateInteger } from './errors';
 import { dup as osDup } from './os';
 import { K, native, SockAddr } from './socket/native';
 import { getaddrinfo } from './socket/names';
@@ -36,12 +36,12 @@ export { OSError as error };
 export const SocketType = Socket;
 
 /** socket.close(fd): closes a socket fd (close(2), never retried on EINTR). */
-export function close(fd: number): void {
+export function close(fd: FileLike): void {
   native.close(toFd(fd));
 }
 
 /** socket.dup(fd) -> a new fd for the same socket, close-on-exec (F_DUPFD_CLOEXEC). */
-export function dup(fd: number): number {
+export function dup(fd: FileLike): number {
   return osDup(toFd(fd));
 }
 

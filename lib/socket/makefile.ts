@@ -6,8 +6,9 @@ import { Duplex, DuplexOptions } from 'node:stream';
 import {
   codedError, errno as E, errnoError, invalidArgType, invalidArgValue, OSError, TimeoutError, validateInteger,
 } from '../errors';
-import { selectAsync } from '../select';
+import { Epoll } from '../select/epoll';
 import { K } from './native';
+import { K as selectK } from '../select/native';
 import type { Socket } from './sock';
 
 /** Python's io.DEFAULT_BUFFER_SIZE. */
@@ -18,6 +19,7 @@ export const IOREF = Symbol('posixkit.socket.ioref');
 interface Counted { [IOREF](delta: 1 | -1): void }
 
 const { MSG_DONTWAIT } = K;
+const { EPOLLIN, EPOLLOUT } = selectK;
 
 function closedFile(): Error {
   return codedError('ERR_IO_CLOSED', 'I/O operation on closed file');
@@ -299,17 +301,33 @@ export class SocketFile implements Disposable, Iterable<Buffer> {
 
   /**
    * A Node Duplex over this file that never blocks the event loop: reads
-   * start with what this file buffered, then recv(MSG_DONTWAIT) and wait for
-   * readiness with selectAsync; writes go out with send(MSG_DONTWAIT) the
-   * same way. The side the mode lacks is already ended. Ending the writable
-   * side flushes but does not shut the socket down (call
-   * sock.shutdown(SHUT_WR) for the peer to see the end); destroying the
-   * stream closes this file. Use the file or the stream, not both at once.
+   * start with what this file buffered, then recv(MSG_DONTWAIT) and, when
+   * nothing is there, wait for readiness on a private epoll set watched by
+   * libuv; writes go out with send(MSG_DONTWAIT) the same way. The side the
+   * mode lacks is already ended. Ending the writable side flushes but does
+   * not shut the socket down (call sock.shutdown(SHUT_WR) for the peer to
+   * see the end); destroying the stream closes this file and its epoll sets
+   * (a pending wait ends with it). Use the file or the stream, not both.
    */
   stream(): Duplex {
     this.#live();
-    const fd = (): number => this.#sock.fileno();
     const file = this;
+    const waiters: Epoll[] = [];
+    // One epoll set per direction, made on first need: a read waiting on a
+    // set that also watched EPOLLOUT would wake at once, over and over.
+    const waiter = (events: number): (() => Promise<unknown>) => {
+      let ep: Epoll | null = null;
+      return () => {
+        if (!ep) {
+          ep = new Epoll();
+          waiters.push(ep);
+          ep.register(file.#sock.fileno(), events);
+        }
+        return ep.pollAsync(-1, 1);
+      };
+    };
+    const readable = waiter(EPOLLIN);
+    const writable = waiter(EPOLLOUT);
     let reading = false;
     // `readable`/`writable` are Duplex options Node has, missing from its type declarations.
     return new Duplex({
@@ -329,7 +347,7 @@ export class SocketFile implements Disposable, Iterable<Buffer> {
               const buf = Buffer.allocUnsafe(Math.max(size, DEFAULT_BUFFER_SIZE));
               const n = file.#sock.recv_into_raw(buf, MSG_DONTWAIT);
               if (n === -E.EAGAIN || n === -E.EWOULDBLOCK) {
-                await selectAsync([fd()], [], []);
+                await readable();
                 continue;
               }
               if (n < 0) throw errnoError(-n, 'recv');
@@ -340,7 +358,7 @@ export class SocketFile implements Disposable, Iterable<Buffer> {
               if (!this.push(buf.subarray(0, n))) return;
             }
           } catch (e) {
-            this.destroy(e as Error);
+            if (!this.destroyed) this.destroy(e as Error);
           } finally {
             reading = false;
           }
@@ -355,7 +373,7 @@ export class SocketFile implements Disposable, Iterable<Buffer> {
             while (off < chunk.length) {
               const n = file.#sock.send_raw(chunk, off, chunk.length - off, MSG_DONTWAIT);
               if (n === -E.EAGAIN || n === -E.EWOULDBLOCK) {
-                await selectAsync([], [fd()], []);
+                await writable();
                 continue;
               }
               if (n < 0) throw errnoError(-n, 'send');
@@ -376,6 +394,7 @@ export class SocketFile implements Disposable, Iterable<Buffer> {
         }
       },
       destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+        for (const ep of waiters) ep.close();
         try {
           file.close();
         } catch (e) {
