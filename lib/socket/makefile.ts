@@ -31,6 +31,26 @@ function sizeArg(size: unknown, name = 'size'): number {
   if (size === undefined || size === null) return -1;
   return validateInteger(size, name, Number.MIN_SAFE_INTEGER, 2 ** 31 - 1);
 }
+/** The lines readline() gives until the end of the stream (an empty line). */
+function* lines<T extends { length: number }>(readline: () => T): Generator<T, void, undefined> {
+  for (;;) {
+    const line = readline();
+    if (line.length === 0) return;
+    yield line;
+  }
+}
+/** Python's readlines(hint): the lines to the end, or until their total length reaches hint (> 0). */
+function readlines<T extends { length: number }>(readline: () => T, hint: unknown): T[] {
+  const h = sizeArg(hint, 'hint');
+  const out: T[] = [];
+  let total = 0;
+  for (const line of lines(readline)) {
+    out.push(line);
+    total += line.length;
+    if (h > 0 && total >= h) break;
+  }
+  return out;
+}
 const isWouldBlock = (e: unknown): boolean =>
   e instanceof OSError && (e.code === 'EAGAIN' || e.code === 'EWOULDBLOCK');
 
@@ -208,25 +228,11 @@ export class SocketFile implements Disposable, Iterable<Buffer> {
 
   /** readlines(hint = -1): the lines to the end, or until their total length reaches `hint`. */
   readlines(hint?: number | null): Buffer[] {
-    const h = sizeArg(hint, 'hint');
-    const lines: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const line = this.readline();
-      if (line.length === 0) break;
-      lines.push(line);
-      total += line.length;
-      if (h > 0 && total >= h) break;
-    }
-    return lines;
+    return readlines(() => this.readline(), hint);
   }
 
-  *[Symbol.iterator](): Iterator<Buffer> {
-    for (;;) {
-      const line = this.readline();
-      if (line.length === 0) return;
-      yield line;
-    }
+  [Symbol.iterator](): Iterator<Buffer> {
+    return lines(() => this.readline());
   }
 
   // ---- writing -------------------------------------------------------------------
@@ -615,25 +621,11 @@ export class SocketTextFile implements Disposable, Iterable<string> {
   }
 
   readlines(hint?: number | null): string[] {
-    const h = sizeArg(hint, 'hint');
-    const lines: string[] = [];
-    let total = 0;
-    for (;;) {
-      const line = this.readline();
-      if (line === '') break;
-      lines.push(line);
-      total += line.length;
-      if (h > 0 && total >= h) break;
-    }
-    return lines;
+    return readlines(() => this.readline(), hint);
   }
 
-  *[Symbol.iterator](): Iterator<string> {
-    for (;;) {
-      const line = this.readline();
-      if (line === '') return;
-      yield line;
-    }
+  [Symbol.iterator](): Iterator<string> {
+    return lines(() => this.readline());
   }
 
   #readable(): void {
