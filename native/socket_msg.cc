@@ -5,6 +5,7 @@
 #include <sys/uio.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -98,6 +99,36 @@ static Value JS_sendmsg(const CallbackInfo& info) {
   return Napi::Number::New(ENV, static_cast<double>(r));
 }
 
+// [data, ancdata, msg_flags, address] of a completed recvmsg: the shape both
+// recvmsg and recvmsg_into return (data is the bytes or their count).
+static Value RecvmsgResult(Napi::Env env, Napi::Value data, const struct msghdr& msg, int flags, const SockAddr& sa) {
+  Napi::Array anc = Napi::Array::New(env);
+  uint32_t k = 0;
+  if (msg.msg_controllen > 0) {
+    const char* end = reinterpret_cast<const char*>(msg.msg_control) + msg.msg_controllen;
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(const_cast<struct msghdr*>(&msg), c)) {
+      const char* d = reinterpret_cast<const char*>(CMSG_DATA(c));
+      if (d > end || c->cmsg_len < CMSG_LEN(0)) break;
+      size_t n = c->cmsg_len - CMSG_LEN(0);
+      // A truncated message may claim more than the buffer holds.
+      if (d + n > end) n = static_cast<size_t>(end - d);
+      Napi::Array item = Napi::Array::New(env, 3);
+      item.Set(0u, Napi::Number::New(env, c->cmsg_level));
+      item.Set(1u, Napi::Number::New(env, c->cmsg_type));
+      item.Set(2u, Napi::Buffer<char>::Copy(env, d, n));
+      anc.Set(k++, item);
+    }
+  }
+  Napi::Array out = Napi::Array::New(env, 4);
+  out.Set(0u, data);
+  out.Set(1u, anc);
+  // The kernel echoes MSG_CMSG_CLOEXEC back; report it only if the caller asked.
+  int mflags = (flags & MSG_CMSG_CLOEXEC) ? msg.msg_flags : (msg.msg_flags & ~MSG_CMSG_CLOEXEC);
+  out.Set(2u, Napi::Number::New(env, mflags));
+  out.Set(3u, MakeSockaddr(env, reinterpret_cast<const sockaddr*>(&sa.ss), msg.msg_namelen));
+  return out;
+}
+
 // recvmsg(fd, bufsize, ancbufsize, flags, timeout) -> [data, ancdata, msg_flags, address]
 // MSG_CMSG_CLOEXEC is always added: received fds are born close-on-exec. When
 // the control buffer is too small the kernel sets MSG_CTRUNC and closes the
@@ -131,31 +162,69 @@ static Value JS_recvmsg(const CallbackInfo& info) {
     return recvmsg(fd, &msg, flags | MSG_CMSG_CLOEXEC);
   });
   if (r < 0) return Fail(ENV, r, "recvmsg");
-  Napi::Array anc = Napi::Array::New(ENV);
-  uint32_t k = 0;
-  if (msg.msg_controllen > 0) {
-    const char* end = reinterpret_cast<const char*>(msg.msg_control) + msg.msg_controllen;
-    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-      const char* d = reinterpret_cast<const char*>(CMSG_DATA(c));
-      if (d > end || c->cmsg_len < CMSG_LEN(0)) break;
-      size_t n = c->cmsg_len - CMSG_LEN(0);
-      // A truncated message may claim more than the buffer holds.
-      if (d + n > end) n = static_cast<size_t>(end - d);
-      Napi::Array item = Napi::Array::New(ENV, 3);
-      item.Set(0u, Napi::Number::New(ENV, c->cmsg_level));
-      item.Set(1u, Napi::Number::New(ENV, c->cmsg_type));
-      item.Set(2u, Napi::Buffer<char>::Copy(ENV, d, n));
-      anc.Set(k++, item);
-    }
+  return RecvmsgResult(ENV, Napi::Buffer<char>::Copy(ENV, data.get(), static_cast<size_t>(r)), msg, flags, sa);
+}
+
+// The current memory of an ArrayBufferView (nullptr, 0 once it is detached).
+// Read again before every attempt: a signal handler that ran between two
+// attempts may have detached or transferred the buffer.
+static void ViewMemory(Napi::Env env, napi_value v, void** data, size_t* len) {
+  Napi::Value val(env, v);
+  uint8_t* base;
+  if (val.IsTypedArray()) {
+    Napi::TypedArray ta = val.As<Napi::TypedArray>();
+    base = static_cast<uint8_t*>(ta.ArrayBuffer().Data());
+    *data = base ? base + ta.ByteOffset() : nullptr;
+    *len = base ? ta.ByteLength() : 0;
+  } else {
+    Napi::DataView dv = val.As<Napi::DataView>();
+    base = static_cast<uint8_t*>(dv.ArrayBuffer().Data());
+    *data = base ? base + dv.ByteOffset() : nullptr;
+    *len = base ? dv.ByteLength() : 0;
   }
-  Napi::Array out = Napi::Array::New(ENV, 4);
-  out.Set(0u, Napi::Buffer<char>::Copy(ENV, data.get(), static_cast<size_t>(r)));
-  out.Set(1u, anc);
-  // The kernel echoes MSG_CMSG_CLOEXEC back; report it only if the caller asked.
-  int mflags = (flags & MSG_CMSG_CLOEXEC) ? msg.msg_flags : (msg.msg_flags & ~MSG_CMSG_CLOEXEC);
-  out.Set(2u, Napi::Number::New(ENV, mflags));
-  out.Set(3u, MakeSockaddr(ENV, reinterpret_cast<sockaddr*>(&sa.ss), msg.msg_namelen));
-  return out;
+}
+
+// recvmsg_into(fd, buffers, ancbufsize, flags, timeout) -> [nbytes, ancdata, msg_flags, address]
+// The data is scattered into the caller's buffers (one iovec each), as
+// Python's recvmsg_into.
+static Value JS_recvmsg_into(const CallbackInfo& info) {
+  int fd;
+  int64_t ancbufsize;
+  int32_t flags;
+  double timeout;
+  if (!ArgFd(info, 0, &fd)) return UNDEF;
+  if (info.Length() < 2 || !info[1].IsArray()) return ThrowTypeError(ENV, "buffers", "an array of bytes-like objects");
+  if (!ArgInt(info, 2, "ancbufsize", 0, 1 << 20, &ancbufsize) || !ArgInt32(info, 3, "flags", &flags) ||
+      !ArgDouble(info, 4, "timeout", &timeout))
+    return UNDEF;
+  Napi::Array list = info[1].As<Napi::Array>();
+  uint32_t n = list.Length();
+  if (n > IOV_MAX) return ThrowErrno(ENV, EMSGSIZE, "recvmsg_into");
+  // The list is read once; each item must be a view.
+  std::vector<napi_value> views(n);
+  for (uint32_t k = 0; k < n; k++) {
+    Napi::Value v = list.Get(k);
+    if (!v.IsTypedArray() && !v.IsDataView()) return ThrowTypeError(ENV, "buffers", "an array of bytes-like objects");
+    views[k] = v;
+  }
+  std::vector<struct iovec> iov(n);
+  std::vector<struct cmsghdr> control((static_cast<size_t>(ancbufsize) + sizeof(cmsghdr) - 1) / sizeof(cmsghdr));
+  SockAddr sa;
+  struct msghdr msg = {};
+  CallDeadline dl(timeout);
+  ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {
+    for (uint32_t k = 0; k < n; k++) ViewMemory(ENV, views[k], &iov[k].iov_base, &iov[k].iov_len);
+    msg = {};
+    msg.msg_name = &sa.ss;
+    msg.msg_namelen = sizeof sa.ss;
+    msg.msg_iov = n ? iov.data() : nullptr;
+    msg.msg_iovlen = n;
+    msg.msg_control = ancbufsize ? control.data() : nullptr;
+    msg.msg_controllen = static_cast<size_t>(ancbufsize);
+    return recvmsg(fd, &msg, flags | MSG_CMSG_CLOEXEC);
+  });
+  if (r < 0) return Fail(ENV, r, "recvmsg_into");
+  return RecvmsgResult(ENV, Napi::Number::New(ENV, static_cast<double>(r)), msg, flags, sa);
 }
 
 // CPython's limits: the result must fit the socklen limit (INT_MAX on Linux).
@@ -214,7 +283,7 @@ static Value JS_sendfile_raw(const CallbackInfo& info) {
 
 void InitSocketMsg(Napi::Env env, Napi::Object s) {
 #define FN(name) s.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(sendmsg); FN(recvmsg); FN(CMSG_LEN); FN(CMSG_SPACE); FN(sendfile); FN(sendfile_raw);
+  FN(sendmsg); FN(recvmsg); FN(recvmsg_into); FN(CMSG_LEN); FN(CMSG_SPACE); FN(sendfile); FN(sendfile_raw);
 #undef FN
 }
 

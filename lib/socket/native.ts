@@ -28,6 +28,8 @@ export interface SocketNative {
   sendmsg(fd: number, buffers: ArrayBufferView[], ancdata: Array<[number, number, ArrayBufferView]>, flags: number,
     family: number, address: unknown, timeout: number): number;
   recvmsg(fd: number, bufsize: number, ancbufsize: number, flags: number, timeout: number): [Buffer, AncItem[], number, SockAddr];
+  recvmsg_into(fd: number, buffers: ArrayBufferView[], ancbufsize: number, flags: number, timeout: number):
+    [number, AncItem[], number, SockAddr];
   CMSG_LEN(n: number): number;
   CMSG_SPACE(n: number): number;
   shutdown(fd: number, how: number): void;

@@ -304,6 +304,22 @@ export class Socket {
       flags, this.#t);
   }
 
+  /**
+   * recvmsg_into(buffers, ancbufsize = 0, flags = 0) -> [nbytes, ancdata,
+   * msg_flags, address]: one recvmsg(2) scattering the data over `buffers`
+   * (any iterable of Buffers/TypedArrays/DataViews, read once; one iovec
+   * each, filled in order).
+   */
+  recvmsg_into(buffers: Iterable<ArrayBufferView>, ancbufsize = 0, flags = 0): [number, AncItem[], number, SockAddr] {
+    const fd = this.#ok('recvmsg_into');
+    if (buffers === null || typeof (buffers as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
+      throw invalidArgType('buffers', 'an iterable of bytes-like objects', buffers);
+    }
+    const views = Array.from(buffers, (b, i) => bytesArg(b, `buffers[${i}]`));
+    return native.recvmsg_into(fd, views, sizeArg(ancbufsize, 'ancbufsize', 'recvmsg_into'), intArg(flags, 'flags'),
+      this.#t);
+  }
+
   // ---- sending (MSG_NOSIGNAL always: EPIPE, never SIGPIPE) ------------------------
 
   /** send(data, flags = 0) -> bytes sent (maybe fewer than data.length). */

@@ -299,3 +299,106 @@ describe('has_dualstack_ipv6, create_connection(all_errors)', () => {
     expect(c.getpeername()).toEqual(['127.0.0.1', port]);
   });
 });
+
+describe('recvmsg_into', () => {
+  it('scatters one message over several buffers of any view type; shape [nbytes, ancdata, flags, address]', () => {
+    const [a, b] = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM);
+    try {
+      b.send(Buffer.from('abcdefghij'));
+      const x = Buffer.alloc(3);
+      const y = new Uint16Array(2); // 4 bytes
+      const z = new DataView(new ArrayBuffer(8));
+      const [n, anc, flags, addr] = a.recvmsg_into(new Set<ArrayBufferView>([x, y, z]));
+      expect([n, anc, flags, addr]).toEqual([10, [], 0, null]);
+      expect(x.toString()).toBe('abc');
+      expect(Buffer.from(y.buffer).toString()).toBe('defg');
+      expect(Buffer.from(z.buffer, 0, 3).toString()).toBe('hij');
+      // A datagram longer than all buffers: MSG_TRUNC, the rest is dropped.
+      b.send(Buffer.from('0123456789'));
+      const [m, , f2] = a.recvmsg_into([Buffer.alloc(4)]);
+      expect(m).toBe(4);
+      expect(f2 & socket.MSG_TRUNC).toBe(socket.MSG_TRUNC);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('carries SCM_RIGHTS ancillary data and UDP addresses, like recvmsg', () => {
+    const [a, b] = socket.socketpair();
+    const [r, w] = os.pipe();
+    try {
+      socket.send_fds(b, [Buffer.from('fd')], [w]);
+      const buf = Buffer.alloc(8);
+      const [n, anc] = a.recvmsg_into([buf], socket.CMSG_SPACE(4));
+      expect(buf.subarray(0, n).toString()).toBe('fd');
+      expect(anc).toHaveLength(1);
+      const [level, type, data] = anc[0];
+      expect([level, type, data.length]).toEqual([socket.SOL_SOCKET, socket.SCM_RIGHTS, 4]);
+      const got = data.readInt32LE(0);
+      expect(cloexec(got)).toBe(true); // MSG_CMSG_CLOEXEC
+      os.write(got, Buffer.from('x'));
+      expect(os.read(r, 1).toString()).toBe('x');
+      os.close(got);
+    } finally {
+      os.close(r);
+      os.close(w);
+      a.close();
+      b.close();
+    }
+    using u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+    using v = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+    u.bind(['127.0.0.1', 0]);
+    v.bind(['127.0.0.1', 0]);
+    v.sendto(Buffer.from('udp'), u.getsockname() as socket.Address);
+    const into = Buffer.alloc(8);
+    const [n, , , from] = u.recvmsg_into([into]);
+    expect(into.subarray(0, n).toString()).toBe('udp');
+    expect(from).toEqual(v.getsockname());
+  });
+
+  it('bad input, closed socket, timeout', () => {
+    const [a, b] = socket.socketpair();
+    try {
+      expect(() => a.recvmsg_into(5 as never)).toThrow(TypeError);
+      expect(() => a.recvmsg_into(null as never)).toThrow(TypeError);
+      expect(() => a.recvmsg_into(['str'] as never)).toThrow(TypeError);
+      expect(() => a.recvmsg_into([Buffer.alloc(1)], -1)).toThrow(RangeError);
+      expect(() => a.recvmsg_into([Buffer.alloc(1)], 0, 1.5)).toThrow(RangeError);
+      a.settimeout(0.1);
+      expect(() => a.recvmsg_into([Buffer.alloc(1)])).toThrow(socket.timeout);
+      a.close();
+      expectErr(() => a.recvmsg_into([Buffer.alloc(1)]), 'EBADF', 'recvmsg_into');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it("a signal handler that detaches the buffer mid-call: the retry sees a zero-length buffer, nothing is written to the old memory", async () => {
+    const signal = await import('../../lib/signal');
+    const [a, b] = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM);
+    const target = new Uint8Array(16);
+    let detached = false;
+    signal.signal(signal.SIGALRM, () => {
+      if (!detached) {
+        structuredClone(target.buffer, { transfer: [target.buffer] }); // detaches target
+        detached = true;
+        b.send(Buffer.from('late data'));
+      }
+    });
+    try {
+      signal.setitimer(signal.ITIMER_REAL, 0.05);
+      const [n, , flags] = a.recvmsg_into([target]);
+      expect(detached).toBe(true);
+      expect(target.byteLength).toBe(0);
+      expect(n).toBe(0);
+      expect(flags & socket.MSG_TRUNC).toBe(socket.MSG_TRUNC);
+    } finally {
+      signal.setitimer(signal.ITIMER_REAL, 0);
+      signal.signal(signal.SIGALRM, signal.SIG_DFL);
+      a.close();
+      b.close();
+    }
+  });
+});
