@@ -8,6 +8,7 @@ import {
 } from '../errors';
 import { Epoll } from '../select/epoll';
 import { K } from './native';
+import { LONE_SURROGATE } from './names';
 import { K as selectK } from '../select/native';
 import type { Socket } from './sock';
 
@@ -428,8 +429,6 @@ function encodeError(encoding: string, ch: string): TypeError {
     .padStart(4, '0')}`), { code: 'ERR_ENCODING_NOT_SUPPORTED' });
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 // The encodings both TextDecoder/Buffer and Python spell the same way.
 // NOTE: latin-1 and ascii are done by hand: WHATWG's TextDecoder reads both
 // labels as windows-1252, which is not what Python means by them.
@@ -667,7 +666,7 @@ export function makefile(sock: Socket, mode: string, buffering: number | null | 
   options: MakefileOptions): SocketFile | SocketTextFile {
   if (typeof mode !== 'string') throw invalidArgType('mode', 'of type string', mode);
   if (![...mode].every((c) => c === 'r' || c === 'w' || c === 'b')) {
-    throw invalidArgValue('mode', mode, 'may contain only r, w, b');
+    throw invalidArgValue('mode', mode, 'is an invalid mode (only r, w, b allowed)');
   }
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
   const writing = mode.includes('w');

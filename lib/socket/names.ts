@@ -53,9 +53,17 @@ export function gethostname(): string {
   return native.gethostname();
 }
 
+// A lone surrogate has no UTF-8 form: Node would send U+FFFD, Python raises
+// UnicodeEncodeError (a ValueError). Refuse it rather than look up another name.
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function encodable(s: string, name: string): string {
+  if (LONE_SURROGATE.test(s)) throw invalidArgValue(name, s, 'must not contain a lone surrogate (it has no UTF-8 form)');
+  return s;
+}
+
 function hostArg(host: unknown, name = 'host'): string | null {
   if (host === null || host === undefined) return null;
-  if (typeof host === 'string') return host;
+  if (typeof host === 'string') return encodable(host, name);
   if (Buffer.isBuffer(host)) return host.toString('latin1');
   throw invalidArgType(name, 'of type string or null', host);
 }
@@ -66,7 +74,7 @@ function portArg(port: unknown): string | null {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw outOfRange('port', '>= 0 && <= 65535', port);
     return String(port);
   }
-  if (typeof port === 'string') return port;
+  if (typeof port === 'string') return encodable(port, 'port');
   throw invalidArgType('port', 'of type number, string or null', port);
 }
 

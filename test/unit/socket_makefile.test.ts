@@ -418,3 +418,17 @@ describe('Node stream adapter', () => {
     b.close(); // the fd check after the test fails if the epoll fd leaked
   });
 });
+
+describe("Python's makefile mode tests", () => {
+  it("mode is kept as given ('r', 'rb', 'rw', 'w', 'wb'); 'rt', 'x', '+', 'a' are invalid modes", () => {
+    for (const mode of ['r', 'rb', 'rw', 'w', 'wb']) {
+      using sock = socket.socket();
+      using fp = sock.makefile(mode);
+      expect(fp.mode).toBe(mode);
+    }
+    for (const mode of ['rt', 'x', '+', 'a']) {
+      using sock = socket.socket();
+      expect(() => sock.makefile(mode)).toThrow(/invalid mode/);
+    }
+  });
+});

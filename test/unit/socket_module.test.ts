@@ -186,6 +186,13 @@ describe('protocol, host and interface databases', () => {
     expect(() => socket.getprotobyname(6 as never)).toThrow(TypeError);
   });
 
+  it("a lone surrogate in a host or service name is refused (Python's UnicodeEncodeError), not looked up as U+FFFD", () => {
+    expect(() => socket.getaddrinfo('localhost', '\uD800')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => socket.getaddrinfo('a\uDC00b', 80)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => socket.gethostbyaddr('\uD800')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(socket.getaddrinfo('localhost', '80', socket.AF_INET)[0][4]).toEqual(['127.0.0.1', 80]); // pairs are fine
+  });
+
   it('getservbyname/getservbyport agree with Python', () => {
     const want = JSON.parse(py(`import socket, json; print(json.dumps([socket.getservbyname('http'), socket.getservbyname('domain', 'udp'), socket.getservbyport(22), socket.getservbyport(53, 'udp')]))`));
     expect([socket.getservbyname('http'), socket.getservbyname('domain', 'udp'), socket.getservbyport(22),
