@@ -11,12 +11,13 @@
 
 #include <cerrno>
 
+#include "binding.h"
 #include "socket.h"
 
 namespace posixkit::sock {
 
 void InitSocketConstants(Napi::Env env, Napi::Object c) {
-#define K(name) c.Set(#name, Napi::Number::New(env, static_cast<double>(name)))
+#define K(name) EXPORT_VALUE(c, #name, name)
 #ifdef AF_UNSPEC
   K(AF_UNSPEC);
 #endif

@@ -6,13 +6,14 @@
 #include <netinet/udp.h>
 #include <sys/socket.h>
 
+#include "binding.h"
 #include "socket.h"
 
 namespace posixkit::sock {
 
 void InitSocketConstantsInet(Napi::Env env, Napi::Object c) {
-#define K(name) c.Set(#name, Napi::Number::New(env, static_cast<double>(name)))
-#define KV(name, value) c.Set(name, Napi::Number::New(env, static_cast<double>(value)))
+#define K(name) EXPORT_VALUE(c, #name, name)
+#define KV(name, value) EXPORT_VALUE(c, name, value)
 #ifdef IPPROTO_IP
   K(IPPROTO_IP);
 #endif

@@ -36,13 +36,14 @@
 #include <linux/rds.h>
 #endif
 
+#include "binding.h"
 #include "socket.h"
 
 namespace posixkit::sock {
 
 void InitSocketConstantsLinux(Napi::Env env, Napi::Object c) {
-#define K(name) c.Set(#name, Napi::Number::New(env, static_cast<double>(name)))
-#define KV(name, value) c.Set(name, Napi::Number::New(env, static_cast<double>(value)))
+#define K(name) EXPORT_VALUE(c, #name, name)
+#define KV(name, value) EXPORT_VALUE(c, name, value)
 #ifdef NETLINK_ROUTE
   K(NETLINK_ROUTE);
 #endif

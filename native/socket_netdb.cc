@@ -14,17 +14,10 @@
 #include <memory>
 #include <string>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "socket.h"
 
 namespace posixkit::sock {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 // An h_errno failure as an Error that lib/socket/names.ts turns into a
 // herror: code 'HOST_NOT_FOUND', errno the h_errno value (positive, as
@@ -121,11 +114,9 @@ static Value JS_getprotobyname(const CallbackInfo& info) {
 
 // sethostname(name bytes): the UTS namespace's host name.
 static Value JS_sethostname(const CallbackInfo& info) {
-  uint8_t* data;
-  size_t len;
-  if (!ArgBytes(info, 0, "name", &data, &len)) return UNDEF;
-  std::string name(reinterpret_cast<const char*>(data), len);  // copied before the call
-  if (sethostname(name.data(), name.size()) < 0) return ThrowErrno(ENV, errno, "sethostname");
+  Bytes name;
+  if (!name.Read(info, 0, "name")) return UNDEF;
+  if (sethostname(reinterpret_cast<const char*>(name.data()), name.size()) < 0) return ThrowErrno(ENV, errno, "sethostname");
   return UNDEF;
 }
 
@@ -163,14 +154,10 @@ static Value JS_if_indextoname(const CallbackInfo& info) {
   return Napi::String::New(ENV, buf);
 }
 
-#undef ENV
-#undef UNDEF
-
 void InitSocketNetdb(Napi::Env env, Napi::Object exports) {
-#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(gethostbyname_ex); FN(gethostbyaddr); FN(getprotobyname); FN(sethostname);
-  FN(if_nameindex); FN(if_nametoindex); FN(if_indextoname);
-#undef FN
+  EXPORT_FN(exports, gethostbyname_ex); EXPORT_FN(exports, gethostbyaddr); EXPORT_FN(exports, getprotobyname);
+  EXPORT_FN(exports, sethostname); EXPORT_FN(exports, if_nameindex); EXPORT_FN(exports, if_nametoindex);
+  EXPORT_FN(exports, if_indextoname);
 }
 
 }  // namespace posixkit::sock

@@ -1,6 +1,6 @@
 // The Socket class of posixkit/socket (the public module is lib/socket.ts).
 import {
-  errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, validateInteger,
+  errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, toList, validateInteger,
 } from '../errors';
 import { dup, get_blocking, get_inheritable, set_blocking, set_inheritable } from '../os';
 import { AncItem, K, native, SockAddr } from './native';
@@ -14,11 +14,15 @@ export type Address = [string, number] | [string, number, number?, number?] | st
 
 let defaultTimeout: number | null = null;
 
+// Python's limit (its clocks count int64 nanoseconds; OverflowError beyond).
+const MAX_TIMEOUT = 9223372036;
+
+/** A timeout in seconds, or null to block; Infinity means null too. */
 export function checkTimeout(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
+  if (value === null || value === undefined || value === Infinity) return null;
   if (typeof value !== 'number') throw invalidArgType('timeout', 'of type number or null', value);
   if (Number.isNaN(value)) throw invalidArgValue('timeout', value, 'must not be NaN');
-  if (value < 0) throw outOfRange('timeout', '>= 0 or null', value);
+  if (value < 0 || value > MAX_TIMEOUT) throw outOfRange('timeout', `>= 0 && <= ${MAX_TIMEOUT}, or null`, value);
   return value;
 }
 
@@ -31,6 +35,8 @@ export function getdefaulttimeout(): number | null {
 }
 
 const TYPE_FLAGS = (K.SOCK_NONBLOCK ?? 0) | (K.SOCK_CLOEXEC ?? 0);
+// Linux's UIO_MAXIOV: the most buffers one sendmsg takes.
+const IOV_MAX = 1024;
 
 export function intArg(v: unknown, name: string): number {
   return validateInteger(v, name, -(2 ** 31), 2 ** 31 - 1);
@@ -377,15 +383,25 @@ export class Socket {
     return withGai(() => native.sendto(fd, d, flags, this.family, this.#addr(addr as Address), this.#t));
   }
 
-  /** sendmsg(buffers, ancdata = [], flags = 0, address?) -> bytes sent. */
-  sendmsg(buffers: ArrayBufferView[], ancdata: Array<[number, number, ArrayBufferView]> = [], flags = 0,
+  /**
+   * sendmsg(buffers, ancdata = [], flags = 0, address?) -> bytes sent.
+   * buffers: any iterable of bytes-like objects (at most IOV_MAX, 1024, as
+   * the kernel: EMSGSIZE beyond); ancdata: any iterable of [level, type, data]
+   * items. Each is read once, as Python reads its iterables.
+   */
+  sendmsg(buffers: Iterable<ArrayBufferView>, ancdata: Iterable<Iterable<unknown>> = [], flags = 0,
     address?: Address): number {
     const fd = this.#ok('sendmsg');
-    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of bytes-like objects', buffers);
-    buffers.forEach((b, i) => bytesArg(b, `buffers[${i}]`));
-    if (!Array.isArray(ancdata)) throw invalidArgType('ancdata', 'an array of [level, type, data]', ancdata);
+    const bufs = toList(buffers, 'buffers', 'an iterable of bytes-like objects', IOV_MAX,
+      (b, i) => bytesArg(b, `buffers[${i}]`), () => errnoError(E.EMSGSIZE, 'sendmsg'));
+    const anc = toList(ancdata, 'ancdata', 'an iterable of [level, type, data]', IOV_MAX, (item, i) => {
+      const t = toList(item, `ancdata[${i}]`, 'a [level, type, data] item', 3, (v) => v);
+      if (t.length !== 3) throw invalidArgType(`ancdata[${i}]`, 'a [level, type, data] item', item);
+      return [intArg(t[0], `ancdata[${i}][0] (level)`), intArg(t[1], `ancdata[${i}][1] (type)`),
+        bytesArg(t[2], `ancdata[${i}][2] (data)`)] as [number, number, ArrayBufferView];
+    });
     const a = address === undefined || address === null ? null : this.#addr(address);
-    return withGai(() => native.sendmsg(fd, buffers, ancdata, flags, this.family, a, this.#t));
+    return withGai(() => native.sendmsg(fd, bufs, anc, intArg(flags, 'flags'), this.family, a, this.#t));
   }
 
   // ---- state and options ----------------------------------------------------------
