@@ -22,6 +22,7 @@
         "native/socket_consts_inet.cc",
         "native/socket_consts_linux.cc",
         "native/mman.cc",
+        "native/mman_file.cc",
         "native/file.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

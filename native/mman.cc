@@ -26,19 +26,9 @@
 #include <unordered_set>
 
 #include "binding.h"
+#include "mman.h"
 
 namespace posixkit::mman {
-
-struct Mapping {
-  void* addr;
-  size_t len;
-  int prot;
-  std::atomic<int> refs;  // the handle, and the ArrayBuffer when there is one
-  std::atomic<bool> unmapped{false};
-  Mapping(void* a, size_t l, int p, int r) : addr(a), len(l), prot(p), refs(r) {}
-};
-
-static constexpr int kReadWrite = PROT_READ | PROT_WRITE;
 
 // Live mappings of this process. A handle is checked against it before use,
 // so a foreign External passed to munmap/msync is refused, not dereferenced.
@@ -47,11 +37,11 @@ static constexpr int kReadWrite = PROT_READ | PROT_WRITE;
 static std::mutex registry_mu;
 static std::unordered_set<Mapping*> registry;
 
-static void Unmap(Mapping* m) {
+void Unmap(Mapping* m) {
   if (!m->unmapped.exchange(true)) munmap(m->addr, m->len);
 }
 
-static void Release(Mapping* m) {
+void Release(Mapping* m) {
   if (m->refs.fetch_sub(1) != 1) return;
   {
     std::lock_guard<std::mutex> g(registry_mu);
@@ -65,7 +55,7 @@ static void FinalizeHandle(napi_env, void* data, void*) { Release(static_cast<Ma
 static void FinalizeBuffer(napi_env, void*, void* hint) { Release(static_cast<Mapping*>(hint)); }
 
 // The Mapping behind a handle, or nullptr after throwing.
-static Mapping* ArgMapping(const CallbackInfo& info, size_t i) {
+Mapping* ArgMapping(const CallbackInfo& info, size_t i) {
   void* data = nullptr;
   if (i < info.Length() && info[i].IsObject() && napi_unwrap(info.Env(), info[i], &data) == napi_ok) {
     auto* m = static_cast<Mapping*>(data);
@@ -100,29 +90,32 @@ static Value JS_mmap(const CallbackInfo& info) {
                            "The argument 'flags' must not include MAP_FIXED, MAP_FIXED_NOREPLACE or "
                            "MAP_GROWSDOWN: the kernel chooses where a mapping goes");
   }
-  bool exposed = (prot & kReadWrite) == kReadWrite;
   void* addr = mmap(nullptr, static_cast<size_t>(length), static_cast<int>(prot),
                     static_cast<int>(flags), static_cast<int>(fd), static_cast<off_t>(offset));
   if (addr == MAP_FAILED) return ThrowErrno(ENV, errno, "mmap");
-  auto* m = new Mapping(addr, static_cast<size_t>(length), static_cast<int>(prot), exposed ? 2 : 1);
+  return NewHandle(ENV, NewMapping(addr, static_cast<size_t>(length), static_cast<int>(prot)));
+}
+
+Value NewHandle(Napi::Env env, Mapping* m) {
+  bool exposed = (m->prot & kReadWrite) == kReadWrite;
   {
     std::lock_guard<std::mutex> g(registry_mu);
     registry.insert(m);
   }
-  napi_env env = ENV;
   napi_value buffer = nullptr, handle;
   if (!exposed) {
     napi_get_null(env, &buffer);
-  } else if (napi_create_external_arraybuffer(env, addr, m->len, FinalizeBuffer, m, &buffer) != napi_ok) {
+  } else if (napi_create_external_arraybuffer(env, m->addr, m->len, FinalizeBuffer, m, &buffer) != napi_ok) {
     // V8 caps ArrayBuffers (and runtimes with the V8 sandbox refuse external
     // ones): a clear error, never the pending exception plus a second throw.
     bool pending = false;
     napi_is_exception_pending(env, &pending);
-    if (pending) ENV.GetAndClearPendingException();
+    if (pending) env.GetAndClearPendingException();
+    size_t len = m->len;
     Release(m);
     Release(m);
-    return ThrowCodedError(ENV, ErrorKind::kRange, "ERR_OUT_OF_RANGE",
-                           "mmap: a mapping of " + std::to_string(length) +
+    return ThrowCodedError(env, ErrorKind::kRange, "ERR_OUT_OF_RANGE",
+                           "mmap: a mapping of " + std::to_string(len) +
                                " bytes is larger than the biggest ArrayBuffer this runtime can make "
                                "(or the runtime refuses external ones): map a smaller window "
                                "(a length and a page-aligned offset)");
@@ -134,9 +127,31 @@ static Value JS_mmap(const CallbackInfo& info) {
     // The buffer's finalizer (if any) drops its reference; drop the handle's.
     Unmap(m);
     Release(m);
-    return ThrowErrno(ENV, ENOMEM, "mmap");
+    return ThrowErrno(env, ENOMEM, "mmap");
   }
   return Napi::Value(env, handle);
+}
+
+bool DetachBuffer(Napi::Env env, napi_value handle, Mapping* m, const char* syscall) {
+  if ((m->prot & kReadWrite) != kReadWrite) return true;
+  napi_value ab;
+  void* data = nullptr;
+  size_t len = 0;
+  bool is_ab = false;
+  // `buffer` is read-only and non-configurable, so this is the mapping's own
+  // ArrayBuffer (already detached only if someone transferred it away).
+  if (napi_get_named_property(env, handle, "buffer", &ab) != napi_ok ||
+      napi_is_arraybuffer(env, ab, &is_ab) != napi_ok || !is_ab ||
+      napi_get_arraybuffer_info(env, ab, &data, &len) != napi_ok) {
+    ThrowTypeError(env, "handle", "a mapping handle returned by mmap()");
+    return false;
+  }
+  if (data == m->addr && napi_detach_arraybuffer(env, ab) != napi_ok) {
+    ThrowCodedError(env, ErrorKind::kError, "ERR_MMAP_DETACH",
+                    std::string(syscall) + ": cannot detach the mapping's ArrayBuffer");
+    return false;
+  }
+  return true;
 }
 
 // munmap(handle): detaches handle.buffer (every view of it) and unmaps.
@@ -145,31 +160,15 @@ static Value JS_munmap(const CallbackInfo& info) {
   Mapping* m = ArgMapping(info, 0);
   if (!m) return UNDEF;
   if (m->unmapped.load()) return Napi::Boolean::New(ENV, false);
-  if ((m->prot & kReadWrite) == kReadWrite) {
-    napi_value ab;
-    void* data = nullptr;
-    size_t len = 0;
-    bool is_ab = false;
-    // `buffer` is read-only and non-configurable, so this is the mapping's own
-    // ArrayBuffer (already detached only if someone transferred it away).
-    if (napi_get_named_property(ENV, info[0], "buffer", &ab) != napi_ok ||
-        napi_is_arraybuffer(ENV, ab, &is_ab) != napi_ok || !is_ab ||
-        napi_get_arraybuffer_info(ENV, ab, &data, &len) != napi_ok) {
-      return ThrowTypeError(ENV, "handle", "a mapping handle returned by mmap()");
-    }
-    if (data == m->addr && napi_detach_arraybuffer(ENV, ab) != napi_ok) {
-      return ThrowCodedError(ENV, ErrorKind::kError, "ERR_MMAP_DETACH",
-                             "munmap: cannot detach the mapping's ArrayBuffer");
-    }
-  }
+  if (!DetachBuffer(ENV, info[0], m, "munmap")) return UNDEF;
   Unmap(m);
   return Napi::Boolean::New(ENV, true);
 }
 
 // [offset, offset + length) of a live mapping with `need` protection, or
 // nullptr after throwing.
-static uint8_t* Window(const CallbackInfo& info, Mapping* m, int need, const char* syscall, int64_t offset,
-                       int64_t length) {
+uint8_t* Window(const CallbackInfo& info, Mapping* m, int need, const char* syscall, int64_t offset,
+                int64_t length) {
   if (m->unmapped.load()) {
     ThrowErrno(info.Env(), EBADF, syscall);
     return nullptr;
@@ -443,6 +442,7 @@ void InitMman(Napi::Env env, Napi::Object exports) {
 #undef K
   c.Set("PAGESIZE", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
   exports.Set("mmanConstants", c);
+  InitMmanFile(env, exports);
 }
 
 }  // namespace posixkit
