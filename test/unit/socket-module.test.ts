@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as socket from '../../lib/socket';
 import * as os from '../../lib/os';
 import { OSError } from '../../lib/errors';
-import { cloexec, expectErr, setup, V6 } from './socket.helpers';
+import { cloexec, expectErr, setup, V6 } from '../helpers/sockets';
 
 setup();
 

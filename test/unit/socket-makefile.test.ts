@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import * as socket from '../../lib/socket';
 import { BlockingIOError, OSError, TimeoutError } from '../../lib/errors';
-import { expectErr, setup } from './socket.helpers';
+import { expectErr, setup } from '../helpers/sockets';
 
 setup();
 
