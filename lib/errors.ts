@@ -23,8 +23,9 @@ export class OSError extends Error {
   /** The syscall that failed: 'waitpid'. */
   syscall: string;
   path?: string;
-  constructor(code: string, errnoValue: number, syscall: string, message?: string, path?: string) {
-    super(message ?? `${code}: ${native.strerror(Math.abs(errnoValue))}, ${syscall}`);
+  // Python's OSError() takes no arguments too (socket.herror() and gaierror() are built so).
+  constructor(code = '', errnoValue = 0, syscall = '', message?: string, path?: string) {
+    super(message ?? (code ? `${code}: ${native.strerror(Math.abs(errnoValue))}, ${syscall}` : ''));
     this.errno = errnoValue;
     this.code = code;
     this.syscall = syscall;

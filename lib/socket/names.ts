@@ -10,22 +10,14 @@ import { AddrInfo, K, native, SockAddr } from './native';
  * EAI_* number (negative on Linux, as in Python), `code` its name. Like
  * Python's, it can be built without arguments (empty message).
  */
-export class gaierror extends OSError {
-  constructor(code = '', errnoValue = 0, syscall = '', message = '') {
-    super(code, errnoValue, syscall, message);
-  }
-}
+export class gaierror extends OSError {}
 /**
  * Python's socket.herror: a gethostbyname_ex/gethostbyaddr failure; `errno`
  * is the resolver's h_errno (1 HOST_NOT_FOUND, 2 TRY_AGAIN, 3 NO_RECOVERY,
  * 4 NO_DATA, positive as in Python), `code` its name. Buildable without
  * arguments.
  */
-export class herror extends OSError {
-  constructor(code = '', errnoValue = 0, syscall = '', message = '') {
-    super(code, errnoValue, syscall, message);
-  }
-}
+export class herror extends OSError {}
 
 interface NetdbLike { gai?: boolean; herror?: boolean; code: string; errno: number; syscall: string; message: string }
 
