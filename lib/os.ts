@@ -33,8 +33,6 @@ interface ProcessNative {
   waitpid_watch(pid: number, cb: (err: Error | null, pid: number, status: number) => void, ref: boolean): void;
   set_child_callbacks(beforeExit: () => void, exit: () => void): void;
   child_loop_alive(): boolean;
-  _set_condvar_fix(on: boolean): void;
-  _fork_info(): ForkInfo;
   processConstants: Record<string, number>;
 }
 const native = family<ProcessNative>();
@@ -48,17 +46,6 @@ export const O_CLOEXEC: number = K.O_CLOEXEC;
 export const EX_OK = 0;
 
 // ---- fork ------------------------------------------------------------------
-
-/** Diagnostics of the fork machinery (see FORK.md); for tests and bug reports. */
-export interface ForkInfo {
-  glibc: string;
-  condvarFix: boolean;
-  layout: 'supported' | 'unsupported' | 'unchecked';
-  layoutReason: string;
-  waitersAtLastFork: number;
-  releasedInChild: number;
-  mappingsAtLastFork: number;
-}
 
 export interface AtForkHooks {
   before?: () => void;
@@ -203,16 +190,6 @@ function closeInheritedIpc(): void {
   try {
     process.disconnect?.();
   } catch { /* already closing */ }
-}
-
-/** Test and diagnostics hook: state of the fork machinery in this process. */
-export function _fork_info(): ForkInfo {
-  return native._fork_info();
-}
-
-/** Test-only: switch off the condvar release of FORK.md 2b to reproduce the hang. */
-export function _set_condvar_fix(on: boolean): void {
-  native._set_condvar_fix(Boolean(on));
 }
 
 // ---- exit and wait ---------------------------------------------------------

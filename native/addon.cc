@@ -21,6 +21,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSocket(env, exports);
   InitMman(env, exports);
   InitFile(env, exports);
+#ifdef POSIXKIT_TEST_HOOKS
+  InitTestHooks(env, exports);
+#endif
   return exports;
 }
 

@@ -35,5 +35,8 @@ void InitSelect(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitMman(Napi::Env env, Napi::Object exports);
 void InitFile(Napi::Env env, Napi::Object exports);
+#ifdef POSIXKIT_TEST_HOOKS
+void InitTestHooks(Napi::Env env, Napi::Object exports);  // test build only
+#endif
 
 }  // namespace posixkit
