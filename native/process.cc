@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "addon.h"
 #include "errors.h"
+#include "signal.h"
 
 namespace posixkit::process {
 
@@ -61,19 +63,30 @@ static Value JS_gettid(const CallbackInfo& info) {
   return Napi::Number::New(ENV, static_cast<double>(syscall(SYS_gettid)));
 }
 
+// A signal this process sent itself is delivered to the calling (main)
+// thread as kill(2) returns; its JS handler runs before kill returns, as in
+// Python. A handler's exception propagates.
+static Value HandlersNow(Napi::Env env) {
+  if (GetData(env)->main_thread && sig::AnyPending()) RunSignalHandlersAfterEINTR(env);
+  return env.Undefined();
+}
+
 static Value JS_kill(const CallbackInfo& info) {
   int32_t pid, sig;
   if (!ArgInt32(info, 0, "pid", &pid) || !ArgInt32(info, 1, "signal", &sig)) return UNDEF;
   if (kill(pid, sig) < 0) return ThrowErrno(ENV, errno, "kill");
-  return UNDEF;
+  return HandlersNow(ENV);
 }
 
 static Value JS_killpg(const CallbackInfo& info) {
   int32_t pgid, sig;
   if (!ArgInt32(info, 0, "pgid", &pgid) || !ArgInt32(info, 1, "signal", &sig)) return UNDEF;
   if (killpg(pgid, sig) < 0) return ThrowErrno(ENV, errno, "killpg");
-  return UNDEF;
+  return HandlersNow(ENV);
 }
+
+// abort(3): SIGABRT, a core dump if enabled; never returns.
+static Value JS_abort(const CallbackInfo& info) { abort(); }
 
 static Value JS_setsid(const CallbackInfo& info) {
   pid_t r = setsid();
@@ -476,7 +489,7 @@ void InitProcess(Napi::Env env, Napi::Object exports) {
   FN(setpgid); FN(getpgid); FN(getpgrp); FN(nice); FN(pipe2); FN(read); FN(write);
   FN(close); FN(dup); FN(dup2); FN(get_blocking); FN(set_blocking);
   FN(get_inheritable); FN(set_inheritable); FN(execve); FN(_exit); FN(waitpid_watch); FN(pidfd_open);
-  FN(set_pdeathsig); FN(get_pdeathsig);
+  FN(set_pdeathsig); FN(get_pdeathsig); FN(abort);
 #undef FN
   Napi::Object c = Napi::Object::New(env);
 #define K(name) c.Set(#name, Napi::Number::New(env, name))

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -147,20 +148,19 @@ static Value JS_pthread_sigmask(const CallbackInfo& info) {
 
 // ---- sigwait family ------------------------------------------------------------
 
-static Napi::Object SiginfoObject(Napi::Env env, const siginfo_t& si) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("si_signo", Napi::Number::New(env, si.si_signo));
-  o.Set("si_code", Napi::Number::New(env, si.si_code));
-  o.Set("si_errno", Napi::Number::New(env, si.si_errno));
-  o.Set("si_pid", Napi::Number::New(env, si.si_pid));
-  o.Set("si_uid", Napi::Number::New(env, si.si_uid));
-  o.Set("si_status", Napi::Number::New(env, si.si_status));
-  o.Set("si_band", Napi::Number::New(env, static_cast<double>(si.si_band)));
-  return o;
+// The fields of Python's struct_siginfo, in its order.
+static Napi::Array SiginfoArray(Napi::Env env, const siginfo_t& si) {
+  const double v[] = {static_cast<double>(si.si_signo), static_cast<double>(si.si_code),
+                      static_cast<double>(si.si_errno), static_cast<double>(si.si_pid),
+                      static_cast<double>(si.si_uid), static_cast<double>(si.si_status),
+                      static_cast<double>(si.si_band)};
+  Napi::Array a = Napi::Array::New(env, 7);
+  for (uint32_t k = 0; k < 7; k++) a.Set(k, Napi::Number::New(env, v[k]));
+  return a;
 }
 
 // sigtimedwait(signals, timeout) with timeout < 0 meaning none (sigwaitinfo).
-// Returns the siginfo, or null when the timeout passed. EINTR (a signal
+// Returns the siginfo fields, or null when the timeout passed. EINTR (a signal
 // outside the set ran its handler): the EINTR rule, with the time left.
 // glibc's sigwait() retries EINTR itself, so no JS handler could run: the
 // TS sigwait() uses this too.
@@ -179,11 +179,43 @@ static Value JS_sigtimedwait(const CallbackInfo& info) {
       struct timespec ts = deadline.RemainingTimespec();
       r = sigtimedwait(&set, &si, &ts);
     }
-    if (r >= 0) return SiginfoObject(ENV, si);
+    if (r >= 0) return SiginfoArray(ENV, si);
     if (errno == EAGAIN) return ENV.Null();
     if (errno != EINTR) return ThrowErrno(ENV, errno, deadline.infinite() ? "sigwaitinfo" : "sigtimedwait");
     if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
   }
+}
+
+// ---- signals to a thread or a pidfd --------------------------------------------
+
+// After a signal went to this process: its JS handler runs before the call
+// returns, as Python's pthread_kill, pidfd_send_signal and os.kill do.
+static Value HandlersNow(Napi::Env env) {
+  if (GetData(env)->main_thread && AnyPending()) RunSignalHandlersAfterEINTR(env);
+  return env.Undefined();  // the handler's exception, if any, stays pending
+}
+
+// pthread_kill(tid, sig): tgkill(2) to a thread of this process, named by its
+// kernel thread id (gettid(), threading.get_native_id()). Signal 0 probes.
+static Value JS_pthread_kill(const CallbackInfo& info) {
+  int64_t tid, sig;
+  if (!ArgInt(info, 0, "thread_id", 1, INT32_MAX, &tid) || !ArgInt(info, 1, "signalnum", 0, kMax - 1, &sig))
+    return UNDEF;
+  if (syscall(SYS_tgkill, getpid(), static_cast<pid_t>(tid), static_cast<int>(sig)) < 0)
+    return ThrowErrno(ENV, errno, "pthread_kill");
+  return HandlersNow(ENV);
+}
+
+// pidfd_send_signal(2) without a siginfo (as Python).
+static Value JS_pidfd_send_signal(const CallbackInfo& info) {
+  int fd;
+  int64_t sig, flags;
+  if (!ArgFd(info, 0, &fd) || !ArgInt(info, 1, "sig", 0, kMax - 1, &sig) ||
+      !ArgInt(info, 2, "flags", 0, UINT32_MAX, &flags))
+    return UNDEF;
+  if (syscall(SYS_pidfd_send_signal, fd, static_cast<int>(sig), nullptr, static_cast<unsigned>(flags)) < 0)
+    return ThrowErrno(ENV, errno, "pidfd_send_signal");
+  return HandlersNow(ENV);
 }
 
 // ---- signalfd ------------------------------------------------------------------
@@ -235,7 +267,8 @@ static Value JS_signalfd_read(const CallbackInfo& info) {
 void InitSignalCalls(Napi::Env env, Napi::Object f) {
 #define FN(name) f.Set(#name, Napi::Function::New(env, JS_##name, #name))
   FN(alarm); FN(setitimer); FN(getitimer); FN(strsignal); FN(valid_signals); FN(sigpending);
-  FN(pthread_sigmask); FN(sigtimedwait); FN(signalfd); FN(signalfd_read);
+  FN(pthread_sigmask); FN(sigtimedwait); FN(signalfd); FN(signalfd_read); FN(pthread_kill);
+  FN(pidfd_send_signal);
 #undef FN
 }
 
