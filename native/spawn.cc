@@ -167,16 +167,18 @@ static Value JS_posix_spawn(const CallbackInfo& info) {
   for (auto& a : actions)
     if (!AddAction(info, a, &st.fa)) return UNDEF;
 
+  // glibc refuses some values here (a policy other than OTHER, FIFO or RR): EINVAL, as Python reports.
   short flags = 0;
+  int err = 0;
   if (pgroup >= 0) {
     flags |= POSIX_SPAWN_SETPGROUP;
-    posix_spawnattr_setpgroup(&st.attr, static_cast<pid_t>(pgroup));
+    err = posix_spawnattr_setpgroup(&st.attr, static_cast<pid_t>(pgroup));
   }
   if (resetids) flags |= POSIX_SPAWN_RESETIDS;
   if (setsid) flags |= POSIX_SPAWN_SETSID;
-  if (has_mask) {
+  if (has_mask && !err) {
     flags |= POSIX_SPAWN_SETSIGMASK;
-    posix_spawnattr_setsigmask(&st.attr, &mask);
+    err = posix_spawnattr_setsigmask(&st.attr, &mask);
   }
   struct sigaction pipe_act;
   if (sigaction(SIGPIPE, nullptr, &pipe_act) == 0 && !(pipe_act.sa_flags & SA_SIGINFO) &&
@@ -184,21 +186,22 @@ static Value JS_posix_spawn(const CallbackInfo& info) {
     sigaddset(&def, SIGPIPE);
     has_def = true;
   }
-  if (has_def) {
+  if (has_def && !err) {
     flags |= POSIX_SPAWN_SETSIGDEF;
-    posix_spawnattr_setsigdefault(&st.attr, &def);
+    err = posix_spawnattr_setsigdefault(&st.attr, &def);
   }
-  if (prio != INT64_MIN) {
+  if (prio != INT64_MIN && !err) {
     struct sched_param sp = {};
     sp.sched_priority = static_cast<int>(prio);
     if (has_policy) {
       flags |= POSIX_SPAWN_SETSCHEDULER;
-      posix_spawnattr_setschedpolicy(&st.attr, static_cast<int>(policy));
+      err = posix_spawnattr_setschedpolicy(&st.attr, static_cast<int>(policy));
     }
     flags |= POSIX_SPAWN_SETSCHEDPARAM;
-    posix_spawnattr_setschedparam(&st.attr, &sp);
+    if (!err) err = posix_spawnattr_setschedparam(&st.attr, &sp);
   }
-  if (int err = posix_spawnattr_setflags(&st.attr, flags)) return ThrowErrno(ENV, err, "posix_spawnattr_setflags");
+  if (!err) err = posix_spawnattr_setflags(&st.attr, flags);
+  if (err) return ThrowErrno(ENV, err, "posix_spawnattr");
 
   std::vector<char*> av, ev;
   for (auto& s : argv) av.push_back(s.data());
@@ -206,7 +209,7 @@ static Value JS_posix_spawn(const CallbackInfo& info) {
   for (auto& s : envp) ev.push_back(s.data());
   ev.push_back(nullptr);
   pid_t pid;
-  int err = use_path ? posix_spawnp(&pid, path.c_str(), &st.fa, &st.attr, av.data(), ev.data())
+  err = use_path ? posix_spawnp(&pid, path.c_str(), &st.fa, &st.attr, av.data(), ev.data())
                      : posix_spawn(&pid, path.c_str(), &st.fa, &st.attr, av.data(), ev.data());
   if (err) return ThrowErrno(ENV, err, use_path ? "posix_spawnp" : "posix_spawn", path.c_str());
   return Napi::Number::New(ENV, pid);
