@@ -3,6 +3,7 @@
 // RLIM_INFINITY (-1, Python's value) for "unlimited".
 import { invalidArgType, OSError, validateInt32, validateInteger } from './errors';
 import { family } from './native';
+import { iterableArg, SAFE } from './os/args';
 import { defineStructSeq, StructSeq } from './os/structseq';
 
 interface ResourceNative {
@@ -70,13 +71,9 @@ defineStructSeq(struct_rusage, {
 });
 
 function limitsArg(limits: unknown): [number, number] {
-  if (limits === null || typeof limits !== 'object' || typeof (limits as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw invalidArgType('limits', 'a [soft, hard] pair', limits);
-  }
-  const pair = Array.from(limits as Iterable<unknown>);
+  const pair = iterableArg(limits, 'limits', 'a [soft, hard] pair', (v) => v);
   if (pair.length !== 2) throw invalidArgType('limits', 'a [soft, hard] pair', limits);
-  const max = Number.MAX_SAFE_INTEGER;
-  return [validateInteger(pair[0], 'limits[0]', -1, max), validateInteger(pair[1], 'limits[1]', -1, max)];
+  return [validateInteger(pair[0], 'limits[0]', -1, SAFE), validateInteger(pair[1], 'limits[1]', -1, SAFE)];
 }
 
 /** getrlimit(2): `[soft, hard]` of an RLIMIT_* resource; RLIM_INFINITY (-1) for none. */

@@ -79,24 +79,16 @@ static Value JS_setresgid(const CallbackInfo& info) {
   return UNDEF;
 }
 
-static Napi::Array Triple(Napi::Env env, double a, double b, double c) {
-  Napi::Array r = Napi::Array::New(env, 3);
-  r.Set(0u, Napi::Number::New(env, a));
-  r.Set(1u, Napi::Number::New(env, b));
-  r.Set(2u, Napi::Number::New(env, c));
-  return r;
-}
-
 static Value JS_getresuid(const CallbackInfo& info) {
   uid_t r, e, s;
   if (getresuid(&r, &e, &s) < 0) return ThrowErrno(ENV, errno, "getresuid");
-  return Triple(ENV, r, e, s);
+  return NumberArray(ENV, {static_cast<double>(r), static_cast<double>(e), static_cast<double>(s)});
 }
 
 static Value JS_getresgid(const CallbackInfo& info) {
   gid_t r, e, s;
   if (getresgid(&r, &e, &s) < 0) return ThrowErrno(ENV, errno, "getresgid");
-  return Triple(ENV, r, e, s);
+  return NumberArray(ENV, {static_cast<double>(r), static_cast<double>(e), static_cast<double>(s)});
 }
 
 static Napi::Array IdArray(Napi::Env env, const gid_t* ids, size_t n) {

@@ -87,6 +87,13 @@ bool ElementInt(Napi::Env env, const Napi::Value& v, const char* name, int64_t m
   return true;
 }
 
+Napi::Array NumberArray(Napi::Env env, std::initializer_list<double> values) {
+  Napi::Array a = Napi::Array::New(env, values.size());
+  uint32_t k = 0;
+  for (double v : values) a.Set(k++, Napi::Number::New(env, v));
+  return a;
+}
+
 bool ArgCString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out) {
   if (!ArgString(info, i, name, out)) return false;
   if (out->find('\0') != std::string::npos) {

@@ -8,6 +8,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ bool ElementInt(Napi::Env env, const Napi::Value& v, const char* name, int64_t m
 
 // A string without NUL bytes (a path, a user name).
 bool ArgCString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out);
+
+// [a, b, c, ...] as numbers: the tuples of Python's results (waitid, times, rusage...).
+Napi::Array NumberArray(Napi::Env env, std::initializer_list<double> values);
 
 // The largest integer a JS number holds exactly: offsets and counts beyond it are refused.
 constexpr int64_t kMaxSafeInt = 9007199254740991LL;

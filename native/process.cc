@@ -63,26 +63,18 @@ static Value JS_gettid(const CallbackInfo& info) {
   return Napi::Number::New(ENV, static_cast<double>(syscall(SYS_gettid)));
 }
 
-// A signal this process sent itself is delivered to the calling (main)
-// thread as kill(2) returns; its JS handler runs before kill returns, as in
-// Python. A handler's exception propagates.
-static Value HandlersNow(Napi::Env env) {
-  if (GetData(env)->main_thread && sig::AnyPending()) RunSignalHandlersAfterEINTR(env);
-  return env.Undefined();
-}
-
 static Value JS_kill(const CallbackInfo& info) {
   int32_t pid, sig;
   if (!ArgInt32(info, 0, "pid", &pid) || !ArgInt32(info, 1, "signal", &sig)) return UNDEF;
   if (kill(pid, sig) < 0) return ThrowErrno(ENV, errno, "kill");
-  return HandlersNow(ENV);
+  return sig::HandleSignalsSentToSelf(ENV);  // its JS handler runs before kill returns
 }
 
 static Value JS_killpg(const CallbackInfo& info) {
   int32_t pgid, sig;
   if (!ArgInt32(info, 0, "pgid", &pgid) || !ArgInt32(info, 1, "signal", &sig)) return UNDEF;
   if (killpg(pgid, sig) < 0) return ThrowErrno(ENV, errno, "killpg");
-  return HandlersNow(ENV);
+  return sig::HandleSignalsSentToSelf(ENV);
 }
 
 // abort(3): SIGABRT, a core dump if enabled; never returns.

@@ -19,7 +19,7 @@ static double TimevalSeconds(const struct timeval& tv) {
 }
 
 Napi::Array RusageArray(Napi::Env env, const struct rusage& ru) {
-  const double fields[] = {
+  return NumberArray(env, {
       TimevalSeconds(ru.ru_utime), TimevalSeconds(ru.ru_stime),
       static_cast<double>(ru.ru_maxrss), static_cast<double>(ru.ru_ixrss),
       static_cast<double>(ru.ru_idrss), static_cast<double>(ru.ru_isrss),
@@ -27,10 +27,7 @@ Napi::Array RusageArray(Napi::Env env, const struct rusage& ru) {
       static_cast<double>(ru.ru_nswap), static_cast<double>(ru.ru_inblock),
       static_cast<double>(ru.ru_oublock), static_cast<double>(ru.ru_msgsnd),
       static_cast<double>(ru.ru_msgrcv), static_cast<double>(ru.ru_nsignals),
-      static_cast<double>(ru.ru_nvcsw), static_cast<double>(ru.ru_nivcsw)};
-  Napi::Array a = Napi::Array::New(env, 16);
-  for (uint32_t k = 0; k < 16; k++) a.Set(k, Napi::Number::New(env, fields[k]));
-  return a;
+      static_cast<double>(ru.ru_nvcsw), static_cast<double>(ru.ru_nivcsw)});
 }
 
 }  // namespace posixkit
@@ -97,12 +94,9 @@ static Value JS_times(const CallbackInfo& info) {
   clock_t elapsed = times(&t);
   if (elapsed == static_cast<clock_t>(-1)) return ThrowErrno(ENV, errno, "times");
   double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
-  const double v[] = {static_cast<double>(t.tms_utime) / tick, static_cast<double>(t.tms_stime) / tick,
-                      static_cast<double>(t.tms_cutime) / tick, static_cast<double>(t.tms_cstime) / tick,
-                      static_cast<double>(elapsed) / tick};
-  Napi::Array a = Napi::Array::New(ENV, 5);
-  for (uint32_t k = 0; k < 5; k++) a.Set(k, Napi::Number::New(ENV, v[k]));
-  return a;
+  return NumberArray(ENV, {static_cast<double>(t.tms_utime) / tick, static_cast<double>(t.tms_stime) / tick,
+                           static_cast<double>(t.tms_cutime) / tick, static_cast<double>(t.tms_cstime) / tick,
+                           static_cast<double>(elapsed) / tick});
 }
 
 static Value JS_getpagesize(const CallbackInfo& info) {

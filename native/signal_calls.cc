@@ -13,6 +13,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "os_args.h"
 #include "signal.h"
 
 namespace posixkit::sig {
@@ -150,13 +151,10 @@ static Value JS_pthread_sigmask(const CallbackInfo& info) {
 
 // The fields of Python's struct_siginfo, in its order.
 static Napi::Array SiginfoArray(Napi::Env env, const siginfo_t& si) {
-  const double v[] = {static_cast<double>(si.si_signo), static_cast<double>(si.si_code),
-                      static_cast<double>(si.si_errno), static_cast<double>(si.si_pid),
-                      static_cast<double>(si.si_uid), static_cast<double>(si.si_status),
-                      static_cast<double>(si.si_band)};
-  Napi::Array a = Napi::Array::New(env, 7);
-  for (uint32_t k = 0; k < 7; k++) a.Set(k, Napi::Number::New(env, v[k]));
-  return a;
+  return NumberArray(env, {static_cast<double>(si.si_signo), static_cast<double>(si.si_code),
+                           static_cast<double>(si.si_errno), static_cast<double>(si.si_pid),
+                           static_cast<double>(si.si_uid), static_cast<double>(si.si_status),
+                           static_cast<double>(si.si_band)});
 }
 
 // sigtimedwait(signals, timeout) with timeout < 0 meaning none (sigwaitinfo).
@@ -188,11 +186,11 @@ static Value JS_sigtimedwait(const CallbackInfo& info) {
 
 // ---- signals to a thread or a pidfd --------------------------------------------
 
-// After a signal went to this process: its JS handler runs before the call
-// returns, as Python's pthread_kill, pidfd_send_signal and os.kill do.
-static Value HandlersNow(Napi::Env env) {
+Value HandleSignalsSentToSelf(Napi::Env env) {
+  // A signal a thread sends its own process is delivered to that thread as
+  // the syscall returns (unless blocked there), so it is recorded by now.
   if (GetData(env)->main_thread && AnyPending()) RunSignalHandlersAfterEINTR(env);
-  return env.Undefined();  // the handler's exception, if any, stays pending
+  return env.Undefined();
 }
 
 // pthread_kill(tid, sig): tgkill(2) to a thread of this process, named by its
@@ -203,7 +201,7 @@ static Value JS_pthread_kill(const CallbackInfo& info) {
     return UNDEF;
   if (syscall(SYS_tgkill, getpid(), static_cast<pid_t>(tid), static_cast<int>(sig)) < 0)
     return ThrowErrno(ENV, errno, "pthread_kill");
-  return HandlersNow(ENV);
+  return HandleSignalsSentToSelf(ENV);
 }
 
 // pidfd_send_signal(2) without a siginfo (as Python).
@@ -215,7 +213,7 @@ static Value JS_pidfd_send_signal(const CallbackInfo& info) {
     return UNDEF;
   if (syscall(SYS_pidfd_send_signal, fd, static_cast<int>(sig), nullptr, static_cast<unsigned>(flags)) < 0)
     return ThrowErrno(ENV, errno, "pidfd_send_signal");
-  return HandlersNow(ENV);
+  return HandleSignalsSentToSelf(ENV);
 }
 
 // ---- signalfd ------------------------------------------------------------------

@@ -16,6 +16,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "os_args.h"
 
 namespace posixkit::sysinfo {
 
@@ -38,9 +39,7 @@ static Value JS_getloadavg(const CallbackInfo& info) {
   Napi::Env env = info.Env();
   double avg[3];
   if (getloadavg(avg, 3) != 3) return ThrowErrno(env, errno ? errno : EIO, "getloadavg");
-  Napi::Array a = Napi::Array::New(env, 3);
-  for (uint32_t k = 0; k < 3; k++) a.Set(k, Napi::Number::New(env, avg[k]));
-  return a;
+  return NumberArray(env, {avg[0], avg[1], avg[2]});
 }
 
 }  // namespace posixkit::sysinfo

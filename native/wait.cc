@@ -10,6 +10,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "os_args.h"
 #include "resource.h"
 
 namespace posixkit::wait {
@@ -37,12 +38,9 @@ static Value JS_waitid(const CallbackInfo& info) {
     if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
   }
   if (si.si_pid == 0) return ENV.Null();
-  const double v[] = {static_cast<double>(si.si_pid), static_cast<double>(si.si_uid),
-                      static_cast<double>(si.si_signo), static_cast<double>(si.si_status),
-                      static_cast<double>(si.si_code)};
-  Napi::Array a = Napi::Array::New(ENV, 5);
-  for (uint32_t k = 0; k < 5; k++) a.Set(k, Napi::Number::New(ENV, v[k]));
-  return a;
+  return NumberArray(ENV, {static_cast<double>(si.si_pid), static_cast<double>(si.si_uid),
+                           static_cast<double>(si.si_signo), static_cast<double>(si.si_status),
+                           static_cast<double>(si.si_code)});
 }
 
 // wait4(pid, options) -> [pid, status, rusage fields]; wait3 is wait4(-1, options).

@@ -1,9 +1,9 @@
 // Running programs: the exec family (execv ... execvpe, with Python's PATH
 // search), posix_spawn/posix_spawnp, and Python's spawn* helpers on top of
 // posix_spawn.
-import { invalidArgType, invalidArgValue, OSError, validateInt32, validateInteger } from '../errors';
-import { errno as ERRNO } from '../errors';
+import { errno as ERRNO, invalidArgType, invalidArgValue, OSError, validateInt32, validateInteger } from '../errors';
 import { family } from '../native';
+import { cstring, iterableArg } from './args';
 import { sched_param } from './sched';
 import { waitpid, WIFSTOPPED, waitstatus_to_exitcode } from './wait';
 
@@ -34,20 +34,12 @@ export const P_NOWAITO: number = K.P_NOWAITO;
 /** An environment as exec and spawn take it (process.env's shape); undefined values are left out. */
 export type Env = Record<string, string | undefined>;
 
-function pathArg(path: unknown, name = 'path'): string {
-  if (typeof path !== 'string') throw invalidArgType(name, 'of type string', path);
-  if (path.includes('\0')) throw invalidArgValue(name, path, 'must be a string without null bytes');
-  return path;
-}
+const pathArg = (path: unknown, name = 'path'): string => cstring(path, name);
 
 function argvArg(args: unknown, who: string): string[] {
-  if (args === null || typeof args !== 'object' || typeof (args as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw invalidArgType('args', 'an array of strings', args);
-  }
-  const list = Array.from(args as Iterable<unknown>);
-  if (list.some((a) => typeof a !== 'string')) throw invalidArgType('args', 'an array of strings', args);
+  const list = iterableArg(args, 'args', 'an array of strings', (a) => cstring(a, 'args[]'));
   if (list.length === 0) throw invalidArgValue('args', args, `must not be empty (${who})`);
-  return list as string[];
+  return list;
 }
 
 function envArg(env: unknown): string[] {
@@ -166,18 +158,12 @@ export interface PosixSpawnOptions {
 
 function signalsArg(v: unknown, name: string): number[] | null {
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'object' || typeof (v as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw invalidArgType(name, 'an iterable of signal numbers', v);
-  }
-  return Array.from(v as Iterable<unknown>, (s) => validateInteger(s, `${name}[]`, 1, NSIG - 1));
+  return iterableArg(v, name, 'an iterable of signal numbers', (s) => validateInteger(s, `${name}[]`, 1, NSIG - 1));
 }
 
 function fileActionsArg(v: unknown): unknown[][] {
   if (v === undefined || v === null) return [];
-  if (typeof v !== 'object' || typeof (v as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw invalidArgType('file_actions', 'an iterable of arrays', v);
-  }
-  return Array.from(v as Iterable<unknown>, (a) => {
+  return iterableArg(v, 'file_actions', 'an iterable of arrays', (a) => {
     if (!Array.isArray(a) || a.length === 0) throw invalidArgType('file_actions[]', 'an array starting with a POSIX_SPAWN_* tag', a);
     const [tag, fd, x, flags, mode] = a as unknown[];
     const want = tag === POSIX_SPAWN_OPEN ? 5 : tag === POSIX_SPAWN_CLOSE ? 2 : tag === POSIX_SPAWN_DUP2 ? 3 : 0;

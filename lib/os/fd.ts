@@ -3,6 +3,7 @@
 // flags. Blocking calls follow the EINTR rule.
 import { FileLike, INT32_MAX, invalidArgType, invalidArgValue, toFd, validateBytes, validateInt32, validateInteger } from '../errors';
 import { family } from '../native';
+import { cstring, iterableArg, SAFE } from './args';
 import { defineStructSeq, StructSeq } from './structseq';
 
 interface FdNative {
@@ -140,13 +141,7 @@ export function set_inheritable(fd: FileLike, inheritable: boolean): void {
 
 // ---- open, seek, positioned and vectored I/O --------------------------------
 
-const SAFE = Number.MAX_SAFE_INTEGER;
-
-function pathArg(path: unknown): string {
-  if (typeof path !== 'string') throw invalidArgType('path', 'of type string', path);
-  if (path.includes('\0')) throw invalidArgValue('path', path, 'must be a string without null bytes');
-  return path;
-}
+const pathArg = (path: unknown): string => cstring(path, 'path');
 
 function dirFdArg(options: unknown): number {
   if (options === undefined) return AT_FDCWD;
@@ -204,10 +199,7 @@ export function pwrite(fd: FileLike, data: ArrayBufferView | string, offset: num
 
 const IOV_MAX = 1024;
 function buffersArg(buffers: unknown): ArrayBufferView[] {
-  if (buffers === null || typeof buffers !== 'object' || typeof (buffers as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw invalidArgType('buffers', 'an iterable of Buffer, TypedArray, or DataView', buffers);
-  }
-  const list = Array.from(buffers as Iterable<unknown>, (b) => validateBytes(b, 'buffers[]'));
+  const list = iterableArg(buffers, 'buffers', 'an iterable of Buffer, TypedArray, or DataView', (b) => validateBytes(b, 'buffers[]'));
   if (list.length > IOV_MAX) throw invalidArgValue('buffers', buffers, `has more than IOV_MAX (${IOV_MAX}) buffers`);
   return list;
 }

@@ -2,8 +2,9 @@
 // umask. The set* calls change every thread of the process (glibc's POSIX
 // semantics), as Python's do. An id of -1 means "leave unchanged" where the
 // kernel says so (setreuid, setresuid ...).
-import { invalidArgType, invalidArgValue, validateInteger } from '../errors';
+import { invalidArgValue, validateInteger } from '../errors';
 import { family } from '../native';
+import { cstring, iterableArg } from './args';
 
 interface IdsNative {
   getuid(): number; geteuid(): number; getgid(): number; getegid(): number;
@@ -24,12 +25,6 @@ export const NGROUPS_MAX: number = native.idsConstants.NGROUPS_MAX;
 const ID_MAX = 2 ** 32 - 2;
 function id(value: unknown, name: string): number {
   return validateInteger(value, name, -1, ID_MAX);
-}
-
-function userName(value: unknown, name: string): string {
-  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
-  if (value.includes('\0')) throw invalidArgValue(name, value, 'must be a string without null bytes');
-  return value;
 }
 
 export const getuid = (): number => native.getuid();
@@ -71,25 +66,19 @@ export const getgroups = (): number[] => native.getgroups();
 
 /** setgroups(2): any iterable of group ids, at most NGROUPS_MAX. */
 export function setgroups(groups: Iterable<number>): void {
-  if (groups === null || typeof groups !== 'object' || typeof (groups as Iterable<number>)[Symbol.iterator] !== 'function') {
-    throw invalidArgType('groups', 'an iterable of group ids', groups);
-  }
-  const list: number[] = [];
-  for (const g of groups) {
-    if (list.length >= NGROUPS_MAX) throw invalidArgValue('groups', groups, `has more than NGROUPS_MAX (${NGROUPS_MAX}) entries`);
-    list.push(validateInteger(g, 'groups[]', 0, ID_MAX));
-  }
+  const list = iterableArg(groups, 'groups', 'an iterable of group ids', (g) => validateInteger(g, 'groups[]', 0, ID_MAX));
+  if (list.length > NGROUPS_MAX) throw invalidArgValue('groups', groups, `has more than NGROUPS_MAX (${NGROUPS_MAX}) entries`);
   native.setgroups(list);
 }
 
 /** getgrouplist(3): the groups the group database lists for `user`, plus `group`. */
 export function getgrouplist(user: string, group: number): number[] {
-  return native.getgrouplist(userName(user, 'user'), validateInteger(group, 'group', 0, ID_MAX));
+  return native.getgrouplist(cstring(user, 'user'), validateInteger(group, 'group', 0, ID_MAX));
 }
 
 /** initgroups(3): setgroups() to getgrouplist(username, gid). Needs privilege. */
 export function initgroups(username: string, gid: number): void {
-  native.initgroups(userName(username, 'username'), validateInteger(gid, 'gid', 0, ID_MAX));
+  native.initgroups(cstring(username, 'username'), validateInteger(gid, 'gid', 0, ID_MAX));
 }
 
 /** getlogin(3): the user logged in on the controlling terminal; OSError without one. */

@@ -1,7 +1,8 @@
 // fds made for IPC and in-kernel copies: eventfd counters, memfd files,
 // sendfile, splice, copy_file_range.
-import { FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, validateInteger } from '../errors';
+import { FileLike, outOfRange, toFd, validateInteger } from '../errors';
 import { family } from '../native';
+import { cstring, SAFE } from './args';
 
 interface IpcNative {
   eventfd(initval: number, flags: number): number;
@@ -42,7 +43,6 @@ export const SPLICE_F_MOVE: number = C.SPLICE_F_MOVE;
 export const SPLICE_F_NONBLOCK: number = C.SPLICE_F_NONBLOCK;
 export const SPLICE_F_MORE: number = C.SPLICE_F_MORE;
 
-const SAFE = Number.MAX_SAFE_INTEGER;
 const U64_MAX = 2n ** 64n - 1n;
 
 /** eventfd(2): an fd holding a 64-bit counter starting at `initval`. */
@@ -77,9 +77,7 @@ export function eventfd_write(fd: FileLike, value: number | bigint): void {
  * /proc/self/fd/N -> "/memfd:NAME (deleted)". Close-on-exec by default.
  */
 export function memfd_create(name: string, flags: number = MFD_CLOEXEC): number {
-  if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
-  if (name.includes('\0')) throw invalidArgValue('name', name, 'must be a string without null bytes');
-  return native.memfd_create(name, validateInteger(flags, 'flags', 0, 2 ** 32 - 1));
+  return native.memfd_create(cstring(name, 'name'), validateInteger(flags, 'flags', 0, 2 ** 32 - 1));
 }
 
 function offsetArg(v: unknown, name: string): number | null {

@@ -2,6 +2,7 @@
 // processes, groups and users, the number of CPUs.
 import { invalidArgType, validateInt32, validateInteger } from '../errors';
 import { family } from '../native';
+import { iterableArg } from './args';
 import { defineStructSeq, StructSeq } from './structseq';
 
 interface SchedNative {
@@ -91,10 +92,7 @@ export function sched_getaffinity(pid: number): Set<number> {
 /** sched_setaffinity(2): restricts `pid` (0: this thread) to the CPUs in `mask`. */
 export function sched_setaffinity(pid: number, mask: Iterable<number>): void {
   const p = pidArg(pid);
-  if (mask === null || typeof mask !== 'object' || typeof (mask as Iterable<number>)[Symbol.iterator] !== 'function') {
-    throw invalidArgType('mask', 'an iterable of CPU numbers', mask);
-  }
-  const cpus = Array.from(mask, (c) => validateInteger(c, 'mask[]', 0, 2 ** 20 - 1));
+  const cpus = iterableArg(mask, 'mask', 'an iterable of CPU numbers', (c) => validateInteger(c, 'mask[]', 0, 2 ** 20 - 1));
   native.sched_setaffinity(p, cpus);
 }
 

@@ -6,6 +6,7 @@
 // the array. docs/api/os.md ("Result types") describes it for users.
 import { inspect } from 'node:util';
 import { invalidArgType } from '../errors';
+import { iterableArg } from './args';
 
 const EXTRA = Symbol('posixkit.structseq.extra');
 
@@ -41,10 +42,7 @@ export abstract class StructSeq<T = unknown> extends Array<T> {
     super();
     const layout = layouts.get(new.target);
     if (!layout) throw new TypeError(`${new.target.name} is not a posixkit result type`);
-    if (sequence === null || typeof sequence !== 'object' || typeof (sequence as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw invalidArgType('sequence', 'an iterable', sequence);
-    }
-    const items = Array.from(sequence);
+    const items = iterableArg(sequence, 'sequence', 'an iterable', (v) => v);
     const min = layout.sequence.length;
     const max = min + layout.extra.length;
     if (items.length < min || items.length > max) {

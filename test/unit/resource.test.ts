@@ -95,13 +95,12 @@ describe('usage', () => {
     const lo = hwm();
     const cpu = process.cpuUsage();
     const ru = resource.getrusage(resource.RUSAGE_SELF);
-    const hi = hwm();
     expect(ru).toBeInstanceOf(resource.struct_rusage);
     expect(Math.abs(ru.ru_utime - cpu.user / 1e6)).toBeLessThan(0.05);
     expect(Math.abs(ru.ru_stime - cpu.system / 1e6)).toBeLessThan(0.05);
-    // The same peak as VmHWM, up to the kernel's batched RSS counters.
+    // At least this image's peak (VmHWM), up to the kernel's batched RSS
+    // counters; it may be higher: it keeps the peak of the image before exec.
     expect(ru.ru_maxrss).toBeGreaterThanOrEqual(lo * 0.95);
-    expect(ru.ru_maxrss).toBeLessThanOrEqual(hi * 1.05);
     const th = resource.getrusage(resource.RUSAGE_THREAD);
     expect(th.ru_utime).toBeLessThanOrEqual(ru.ru_utime + 0.01);
     expect(code(() => resource.getrusage(99))).toBe('EINVAL');
