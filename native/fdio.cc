@@ -2,9 +2,9 @@
 // vectored reads and writes, seeking, fstat, syncing, truncation, locks,
 // advice and allocation, FIFOs, closerange.
 //
-// Buffers are read from their JS views inside the retried call, so a signal
-// handler that detaches or shrinks a buffer between two attempts cannot make
-// the kernel write through a stale pointer.
+// Buffers are held as their JS views (os_args.h HeldViews): a signal handler
+// that detaches or shrinks one between two attempts makes the call fail
+// instead of the kernel writing through a stale pointer.
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -80,72 +80,42 @@ static Value JS_lseek(const CallbackInfo& info) {
 // pread(fd, buffer, offset) -> bytes read into buffer.
 static Value JS_pread(const CallbackInfo& info) {
   int fd;
-  uint8_t* buf;
-  size_t len;
+  HeldViews buf;
   off_t off;
-  if (!ArgFd(info, 0, &fd) || !ArgView(info, 1, "buffer", &buf, &len) || !ArgOffset(info, 2, "offset", &off))
-    return UNDEF;
-  napi_value view = info[1];
-  return BlockingCall(ENV, "pread", [&] {
-    ViewBytes(ENV, view, &buf, &len);
-    return pread(fd, buf, len, off);
-  });
+  if (!ArgFd(info, 0, &fd) || !buf.Add(ENV, info[1], "buffer") || !ArgOffset(info, 2, "offset", &off)) return UNDEF;
+  return BlockingViewsCall(ENV, "pread", buf, [&] { return pread(fd, buf.data(0), buf.length(0), off); });
 }
 
 static Value JS_pwrite(const CallbackInfo& info) {
   int fd;
-  uint8_t* buf;
-  size_t len;
+  HeldViews buf;
   off_t off;
-  if (!ArgFd(info, 0, &fd) || !ArgView(info, 1, "data", &buf, &len) || !ArgOffset(info, 2, "offset", &off))
-    return UNDEF;
-  napi_value view = info[1];
-  return BlockingCall(ENV, "pwrite", [&] {
-    ViewBytes(ENV, view, &buf, &len);
-    return pwrite(fd, buf, len, off);
-  });
+  if (!ArgFd(info, 0, &fd) || !buf.Add(ENV, info[1], "data") || !ArgOffset(info, 2, "offset", &off)) return UNDEF;
+  return BlockingViewsCall(ENV, "pwrite", buf, [&] { return pwrite(fd, buf.data(0), buf.length(0), off); });
 }
 
 // The buffers of readv/writev/preadv/pwritev: a snapshot of the array (read
 // once), every element a view, at most IOV_MAX of them.
-static bool ArgBuffers(const CallbackInfo& info, size_t i, std::vector<Napi::Value>* views) {
-  if (!ArgArraySnapshot(info, i, "buffers", IOV_MAX, views)) return false;
-  for (auto& v : *views) {
-    uint8_t* d;
-    size_t n;
-    if (!ViewBytes(ENV, v, &d, &n)) {
-      ThrowTypeError(ENV, "buffers", "an array of Buffer, TypedArray, or DataView");
-      return false;
-    }
-  }
+static bool ArgBuffers(const CallbackInfo& info, size_t i, HeldViews* views) {
+  std::vector<Napi::Value> items;
+  if (!ArgArraySnapshot(info, i, "buffers", IOV_MAX, &items)) return false;
+  for (auto& v : items)
+    if (!views->Add(ENV, v, "buffers[]")) return false;
   return true;
-}
-
-// The iovecs, from the views as they are now (called before every attempt).
-static void FillIov(Napi::Env env, const std::vector<Napi::Value>& views, std::vector<struct iovec>* iov) {
-  iov->resize(views.size());
-  for (size_t k = 0; k < views.size(); k++) {
-    uint8_t* d;
-    size_t n;
-    if (!ViewBytes(env, views[k], &d, &n)) d = nullptr, n = 0;
-    (*iov)[k].iov_base = d;
-    (*iov)[k].iov_len = n;
-  }
 }
 
 // vectored(fd, buffers[, offset, flags]); `write` picks the direction and
 // `positioned` preadv/pwritev (preadv2/pwritev2 when flags != 0).
 static Value Vectored(const CallbackInfo& info, bool write, bool positioned, const char* name) {
   int fd;
-  std::vector<Napi::Value> views;
+  HeldViews views;
   off_t off = 0;
   int32_t flags = 0;
   if (!ArgFd(info, 0, &fd) || !ArgBuffers(info, 1, &views)) return UNDEF;
   if (positioned && (!ArgOffset(info, 2, "offset", &off) || !ArgInt32(info, 3, "flags", &flags))) return UNDEF;
-  std::vector<struct iovec> iov;
-  Napi::Env env = ENV;
-  return BlockingCall(env, name, [&]() -> ssize_t {
-    FillIov(env, views, &iov);
+  std::vector<struct iovec> iov(views.size());
+  for (size_t k = 0; k < views.size(); k++) iov[k] = {views.data(k), views.length(k)};
+  return BlockingViewsCall(ENV, name, views, [&]() -> ssize_t {
     int n = static_cast<int>(iov.size());
     if (!positioned) return write ? writev(fd, iov.data(), n) : readv(fd, iov.data(), n);
     if (flags == 0) return write ? pwritev(fd, iov.data(), n, off) : preadv(fd, iov.data(), n, off);

@@ -32,10 +32,28 @@ bool ViewBytes(napi_env env, napi_value v, uint8_t** data, size_t* len) {
   return true;
 }
 
-bool ArgView(const Napi::CallbackInfo& info, size_t i, const char* name, uint8_t** data, size_t* len) {
-  if (i < info.Length() && ViewBytes(info.Env(), info[i], data, len)) return true;
-  ThrowTypeError(info.Env(), name, "an instance of Buffer, TypedArray, or DataView");
-  return false;
+bool HeldViews::Add(napi_env env, napi_value v, const char* name) {
+  View view{v, nullptr, 0};
+  if (!ViewBytes(env, v, &view.data, &view.len)) {
+    ThrowTypeError(Napi::Env(env), name, "an instance of Buffer, TypedArray, or DataView");
+    return false;
+  }
+  views_.push_back(view);
+  return true;
+}
+
+bool HeldViews::Recheck(napi_env env) const {
+  for (const View& v : views_) {
+    uint8_t* data;
+    size_t len;
+    if (ViewBytes(env, v.value, &data, &len) && (data == v.data || v.len == 0) && len >= v.len) continue;
+    Napi::Error e = Napi::TypeError::New(Napi::Env(env),
+        "a buffer of this call was detached, moved or shrunk while a signal handler ran");
+    e.Set("code", Napi::String::New(Napi::Env(env), "ERR_BUFFER_CHANGED"));
+    e.ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
 }
 
 bool ArgOptInt(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t min, int64_t max,

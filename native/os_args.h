@@ -20,12 +20,45 @@ namespace posixkit {
 // A detached or empty view gives len 0 and a non-null pointer.
 bool ViewBytes(napi_env env, napi_value v, uint8_t** data, size_t* len);
 
-// ViewBytes on info[i], throwing ERR_INVALID_ARG_TYPE for a non-view.
-bool ArgView(const Napi::CallbackInfo& info, size_t i, const char* name, uint8_t** data, size_t* len);
-
 // info[i] as an integer in [min, max], or `absent` when it is undefined or null.
 bool ArgOptInt(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t min, int64_t max,
                int64_t absent, int64_t* out);
+
+// The caller's buffers of one call, held as their JS views. After JS ran (a
+// signal handler between EINTR retries) Recheck() reads each view again and
+// refuses the call (TypeError, code ERR_BUFFER_CHANGED) when one was
+// detached, moved or shrunk, so no syscall touches memory the call no longer
+// owns and no read silently becomes a zero-length one.
+class HeldViews {
+ public:
+  // Adds a view, or throws ERR_INVALID_ARG_TYPE naming `name` and returns false.
+  bool Add(napi_env env, napi_value v, const char* name);
+  size_t size() const { return views_.size(); }
+  uint8_t* data(size_t k) const { return views_[k].data; }
+  size_t length(size_t k) const { return views_[k].len; }
+  bool Recheck(napi_env env) const;
+
+ private:
+  struct View {
+    napi_value value;
+    uint8_t* data;
+    size_t len;
+  };
+  std::vector<View> views_;
+};
+
+// BlockingCall (errors.h) for a syscall on held views: they are checked
+// again whenever signal handlers ran before an attempt.
+template <typename Call>
+Napi::Value BlockingViewsCall(Napi::Env env, const char* syscall, const HeldViews& views, Call call) {
+  if (!RunPendingSignalsBeforeBlocking(env) || !views.Recheck(env)) return env.Undefined();
+  for (;;) {
+    auto r = call();
+    if (r >= 0) return Napi::Number::New(env, static_cast<double>(r));
+    if (errno != EINTR) return ThrowErrno(env, errno, syscall);
+    if (!RunSignalHandlersAfterEINTR(env) || !views.Recheck(env)) return env.Undefined();
+  }
+}
 
 // A JS array read once into handles (its elements may be getters: each is
 // read exactly once). Refuses more than `max` elements.

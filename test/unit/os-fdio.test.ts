@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileExistsError, FileNotFoundError } from '../../lib/errors';
 import * as os from '../../lib/os';
+import * as signal from '../../lib/signal';
 import { code, error } from '../helpers/checks';
 import { checkLeaks } from '../helpers/fds';
-import { forkRun, runInChild } from '../helpers/proc';
+import { forkRun, runInChild, sleepSync } from '../helpers/proc';
 
 let dir = '';
 beforeAll(() => { dir = fs.mkdtempSync(path.join(tmpdir(), 'posixkit-fdio-')); });
@@ -162,6 +163,25 @@ describe('seek, positioned and vectored I/O', () => {
       expect(fs.readFileSync(p, 'utf8')).toBe('01abc56789Z');
       expect(code(() => os.preadv(fd, [x], 0, 0x7fff0000))).toMatch(/^E(OPNOTSUPP|INVAL)$/);
     });
+  });
+  it('a buffer detached by a signal handler during readv fails the call (ERR_BUFFER_CHANGED), losing no data', () => {
+    const [r, w] = os.pipe();
+    const child = runInChild(() => { os.close(r); sleepSync(300); os.write(w, 'kept'); return 0; });
+    os.close(w);
+    const doomed = new Uint8Array(new ArrayBuffer(8));
+    const kept = Buffer.alloc(8);
+    signal.signal(signal.SIGALRM, () => { structuredClone(doomed.buffer, { transfer: [doomed.buffer] }); });
+    try {
+      signal.setitimer(signal.ITIMER_REAL, 0.05);
+      expect(code(() => os.readv(r, [kept, doomed]))).toBe('ERR_BUFFER_CHANGED');
+      expect(doomed.byteLength).toBe(0);
+      expect(os.read(r, 10).toString()).toBe('kept'); // nothing was consumed
+    } finally {
+      signal.setitimer(signal.ITIMER_REAL, 0);
+      signal.signal(signal.SIGALRM, signal.SIG_DFL);
+      os.close(r);
+      os.waitpid(child, 0);
+    }
   });
   it('buffer lists: views only, at most IOV_MAX (1024)', async () => {
     expect(code(() => os.writev(1, ['abc'] as never))).toBe('ERR_INVALID_ARG_TYPE');
