@@ -156,6 +156,27 @@ export function validateBytes(value: unknown, name: string): ArrayBufferView {
   throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', value);
 }
 
+/**
+ * An iterable (an array or any other) read exactly once into a new array,
+ * each item passed through `each`. More than `max` items throws
+ * `tooLong()` (by default a RangeError) before any item past `max` is read,
+ * so a sparse array of length 2**32-1 or an endless generator costs nothing.
+ */
+export function toList<T>(value: unknown, name: string, expected: string, max: number,
+  each: (item: unknown, index: number) => T, tooLong?: () => Error): T[] {
+  if (value === null || typeof value !== 'object' || typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw invalidArgType(name, expected, value);
+  }
+  const fail = (n: number): Error => (tooLong ? tooLong() : outOfRange(`${name}.length`, `<= ${max}`, n));
+  if (Array.isArray(value) && value.length > max) throw fail(value.length);
+  const out: T[] = [];
+  for (const item of value as Iterable<unknown>) {
+    if (out.length >= max) throw fail(out.length + 1);
+    out.push(each(item, out.length));
+  }
+  return out;
+}
+
 /** A stable-coded Error for a refused operation (not an errno). */
 export function codedError(code: string, message: string): Error & { code: string } {
   return coded(new Error(message), code);

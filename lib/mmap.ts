@@ -2,21 +2,25 @@
 // compatible with Python's multiprocessing.shared_memory, and futexes on
 // shared int32 words.
 //
-// The memory reaches JS as an ArrayBuffer over the mapped pages. close()
-// detaches that ArrayBuffer, so every view of it becomes empty: JS can never
-// read or write unmapped memory, and the address itself is never exposed.
+// The memory reaches JS as an ArrayBuffer over the mapped pages when they are
+// readable and writable; other protections are reached through copying
+// read()/write() only, so no JS view can fault. close() detaches that
+// ArrayBuffer, so every view of it becomes empty: JS can never read or write
+// unmapped memory, and the address itself is never exposed.
 import { randomBytes } from 'node:crypto';
 import {
-  codedError, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd,
-  validateInt32, validateInteger,
+  codedError, errnoError, FileLike, INT32_MAX, invalidArgType, invalidArgValue, outOfRange, toFd,
+  validateBytes, validateInt32, validateInteger,
 } from './errors';
 import { family } from './native';
 
-type Handle = { readonly buffer: ArrayBuffer };
+type Handle = { readonly buffer: ArrayBuffer | null };
 
 interface MmanNative {
   mmap(fd: number, length: number, prot: number, flags: number, offset: number): Handle;
   munmap(handle: Handle): boolean;
+  mmap_read(handle: Handle, offset: number, length: number): Buffer;
+  mmap_write(handle: Handle, offset: number, data: ArrayBufferView): number;
   msync(handle: Handle, offset: number, length: number, flags: number): void;
   memfd_create(name: string, flags: number): number;
   shm_open(name: string, flags: number, mode: number): number;
@@ -40,6 +44,9 @@ export const MAP_PRIVATE: number = K.MAP_PRIVATE;
 export const MAP_ANONYMOUS: number = K.MAP_ANONYMOUS;
 export const MAP_ANON: number = K.MAP_ANONYMOUS;
 export const MAP_POPULATE: number | undefined = K.MAP_POPULATE;
+// Never accepted: the kernel chooses where a mapping goes (a fixed address
+// could land on memory the process uses).
+const REFUSED_FLAGS = K.MAP_FIXED | (K.MAP_FIXED_NOREPLACE ?? 0) | K.MAP_GROWSDOWN;
 export const MS_ASYNC: number = K.MS_ASYNC;
 export const MS_SYNC: number = K.MS_SYNC;
 export const MS_INVALIDATE: number = K.MS_INVALIDATE;
@@ -79,13 +86,16 @@ const fdReaper = new FinalizationRegistry<number>((fd) => {
 });
 
 /**
- * A memory mapping. `buffer` is an ArrayBuffer over the mapped pages: views
- * made on it (Int32Array, Buffer ...) read and write the memory directly, and
- * a forked child sees the same pages when the mapping is MAP_SHARED.
+ * A memory mapping. For a PROT_READ | PROT_WRITE mapping (the default),
+ * `buffer` is an ArrayBuffer over the mapped pages: views made on it
+ * (Int32Array, Buffer ...) read and write the memory directly, and a forked
+ * child sees the same pages when the mapping is MAP_SHARED. Any other
+ * protection has no `buffer` (a view could fault the process): read() and
+ * write() copy, and check the protection first.
  */
 export class MemoryMap implements Disposable {
   #handle: Handle | null;
-  #buffer: ArrayBuffer;
+  #buffer: ArrayBuffer | null;
   #length: number;
   #fd: number;
   #ownsFd: boolean;
@@ -100,9 +110,41 @@ export class MemoryMap implements Disposable {
     if (ownsFd && fd >= 0) fdReaper.register(this, fd, this);
   }
 
-  /** The mapped memory; detached (byteLength 0) once closed. */
+  /**
+   * The mapped memory; detached (byteLength 0) once closed. Only mappings
+   * that are PROT_READ | PROT_WRITE have one: for the others this throws
+   * ERR_MMAP_PROTECTION (use read()/write()).
+   */
   get buffer(): ArrayBuffer {
+    if (this.#buffer === null) {
+      throw codedError('ERR_MMAP_PROTECTION',
+        'this mapping is not PROT_READ | PROT_WRITE, so it has no ArrayBuffer (a view could fault the process): '
+        + 'use read() and write(), which copy');
+    }
     return this.#buffer;
+  }
+
+  /**
+   * A copy of `length` bytes at `offset` (default: from offset to the end).
+   * Needs PROT_READ, else ERR_MMAP_PROTECTION.
+   */
+  read(offset = 0, length?: number): Buffer {
+    const handle = this.#live('mmap_read');
+    validateInteger(offset, 'offset', 0, this.#length);
+    const n = length === undefined ? this.#length - offset : validateInteger(length, 'length', 0, this.#length - offset);
+    if (n > INT32_MAX) throw outOfRange('length', `<= ${INT32_MAX} (read a mapping in windows)`, n);
+    return native.mmap_read(handle, offset, n);
+  }
+
+  /** Copies all of `data` to `offset`; returns its length. Needs PROT_WRITE, else ERR_MMAP_PROTECTION. */
+  write(data: ArrayBufferView, offset = 0): number {
+    const handle = this.#live('mmap_write');
+    validateBytes(data, 'data');
+    validateInteger(offset, 'offset', 0, this.#length);
+    if (data.byteLength > this.#length - offset) {
+      throw outOfRange('data.byteLength', `<= the mapping's length minus offset (${this.#length - offset})`, data.byteLength);
+    }
+    return native.mmap_write(handle, offset, data);
   }
 
   get length(): number {
@@ -192,6 +234,9 @@ export function mmap(fd: FileLike | -1, length: number, options: MmapOptions = {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
   const prot = options.prot === undefined ? PROT_READ | PROT_WRITE : validateInt32(options.prot, 'options.prot', 0);
   const flags = options.flags === undefined ? MAP_SHARED : validateInt32(options.flags, 'options.flags', 0);
+  if (flags & REFUSED_FLAGS) {
+    throw invalidArgValue('options.flags', flags, 'must not include MAP_FIXED, MAP_FIXED_NOREPLACE or MAP_GROWSDOWN');
+  }
   const offset = options.offset === undefined ? 0 : validateInteger(options.offset, 'options.offset', 0, 2 ** 52);
   if (offset % PAGESIZE !== 0) throw outOfRange('options.offset', `a multiple of PAGESIZE (${PAGESIZE})`, offset);
   if (f !== -1) {
@@ -293,15 +338,7 @@ export function futex_wake(view: Int32Array, index: number, count: number = 1): 
 const SHM_PREFIX = '/psm_';
 const SHM_SAFE_NAME_LENGTH = 14;
 
-let nameGenerator: (() => string) | null = null;
-
-/** Test hook: replaces the generator of SharedMemory names (null restores it). */
-export function _setShmNameGenerator(fn: (() => string) | null): void {
-  nameGenerator = fn;
-}
-
 function makeFilename(): string {
-  if (nameGenerator) return nameGenerator();
   const nbytes = Math.floor((SHM_SAFE_NAME_LENGTH - SHM_PREFIX.length) / 2);
   return SHM_PREFIX + randomBytes(nbytes).toString('hex');
 }

@@ -4,10 +4,10 @@
 // interrupted (the EINTR rule, PEP 475). See docs/signals.md.
 import { isMainThread } from 'node:worker_threads';
 import {
-  codedError, errnoError, errno as ERRNO, FileLike, invalidArgType, invalidArgValue, OSError, outOfRange, toFd,
+  codedError, errnoError, errno as ERRNO, FileLike, invalidArgType, invalidArgValue, OSError, outOfRange, toFd, toList,
   validateInt32, validateInteger,
 } from './errors';
-import { binding } from './native';
+import { family } from './native';
 import { register_at_fork } from './os';
 import { defineStructSeq, StructSeq } from './os/structseq';
 
@@ -19,7 +19,6 @@ interface SignalNative {
   take_pending(): number[];
   add_pending(signum: number, count: number): void;
   after_fork_child(): void;
-  _stats(): SignalStats;
   pause(): void;
   alarm(seconds: number): number;
   raise_signal(signum: number): void;
@@ -37,9 +36,14 @@ interface SignalNative {
   pthread_kill(threadId: number, signalnum: number): void;
   pidfd_send_signal(pidfd: number, sig: number, flags: number): void;
 }
-const native = binding.signal as SignalNative;
-const K = binding.signalConstants as Record<string, number>;
-(binding as { setSignalDispatcher(f: (beforeBlocking?: boolean) => void): void }).setSignalDispatcher(dispatch);
+const binding = family<{
+  signal: SignalNative;
+  signalConstants: Record<string, number>;
+  setSignalDispatcher(f: (beforeBlocking?: boolean) => void): void;
+}>();
+const native = binding.signal;
+const K = binding.signalConstants;
+binding.setSignalDispatcher(dispatch);
 
 // ---- constants ---------------------------------------------------------------
 
@@ -150,6 +154,21 @@ function validateSignum(signalnum: unknown, name = 'signalnum'): number {
   return validateInteger(signalnum, name, 1, NSIG - 1);
 }
 
+// The faults the kernel raises on the faulting instruction. V8 handles
+// SIGSEGV/SIGBUS itself (a WebAssembly out-of-bounds access traps into its
+// handler and becomes a RuntimeError), and a handler that returns re-runs the
+// faulting instruction forever: their disposition is never changed.
+const FAULT_SIGNALS = new Set([K.SIGSEGV, K.SIGBUS, K.SIGFPE, K.SIGILL]);
+
+// A signal recorded as the program ends (its last callback or module body
+// sent it) would only be seen by the event loop, which is done: run its
+// handler before the process exits, as Python would have between two
+// bytecodes. Installed with the first handler.
+let beforeExitHooked = false;
+function runBeforeExit(): void {
+  if (handlers.size > 0) dispatch();
+}
+
 function kindToHandler(sig: number, kind: number): Handler {
   if (kind === SIG_DFL || kind === SIG_IGN) return kind;
   if (kind === MODE_HANDLER) return handlers.get(sig) ?? null;
@@ -218,6 +237,11 @@ export function signal(signalnum: number, handler: Handler): Handler {
   else if (handler === SIG_DFL || handler === SIG_IGN) mode = handler;
   else if (handler === null) mode = MODE_FOREIGN;
   else throw invalidArgType('handler', 'a function, SIG_DFL, SIG_IGN or null', handler);
+  if (FAULT_SIGNALS.has(sig)) {
+    throw invalidArgValue('signalnum', signalnum,
+      'is a synchronous fault signal (SIGSEGV, SIGBUS, SIGFPE or SIGILL): V8 handles these faults itself, '
+      + 'so their disposition cannot be changed');
+  }
   if (!isMainThread) {
     throw codedError('ERR_SIGNAL_NOT_MAIN_THREAD',
       'signal() only works in the main thread: signal handlers run on the main thread (as in Python)');
@@ -237,6 +261,10 @@ export function signal(signalnum: number, handler: Handler): Handler {
     throw e;
   }
   if (mode !== MODE_HANDLER) handlers.delete(sig);
+  else if (!beforeExitHooked) {
+    beforeExitHooked = true;
+    process.on('beforeExit', runBeforeExit);
+  }
   return prev;
 }
 
@@ -293,9 +321,12 @@ function validateWhich(which: unknown, syscall: string): number {
   return which as number;
 }
 
+// Python's limit (OverflowError beyond): its clocks count int64 nanoseconds.
+const MAX_SECONDS = 9223372036;
+
 function validateSeconds(v: unknown, name: string): number {
   if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
-  if (!(v >= 0) || !Number.isFinite(v)) throw outOfRange(name, '>= 0 and finite', v);
+  if (!(v >= 0) || v > MAX_SECONDS) throw outOfRange(name, `>= 0 && <= ${MAX_SECONDS}`, v);
   return v;
 }
 
@@ -329,10 +360,7 @@ export function sigpending(): Set<number> {
 }
 
 function toSignalArray(signals: unknown): number[] {
-  if (signals === null || typeof signals !== 'object' || typeof (signals as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw invalidArgType('signals', 'an iterable of signal numbers', signals);
-  }
-  return Array.from(signals as Iterable<unknown>, (s) => validateSignum(s, 'signals[]'));
+  return toList(signals, 'signals', 'an iterable of signal numbers', 1024, (s) => validateSignum(s, 'signals[]'));
 }
 
 /**
@@ -477,17 +505,6 @@ export function pidfd_send_signal(pidfd: FileLike, sig: number, siginfo: null = 
   const fd = toFd(pidfd, 'pidfd');
   if (siginfo !== null && siginfo !== undefined) throw invalidArgType('siginfo', 'null', siginfo);
   native.pidfd_send_signal(fd, validateInteger(sig, 'sig', 0, NSIG - 1), validateInteger(flags, 'flags', 0, 2 ** 32 - 1));
-}
-
-/** Diagnostics for tests: deliveries forwarded from other threads, counts recorded per signal. */
-export interface SignalStats {
-  forwarded: number;
-  recorded: Record<number, number>;
-  libuvHandlerKnown: boolean;
-  chained: number[];
-}
-export function _stats(): SignalStats {
-  return native._stats();
 }
 
 // A forked child keeps the handlers (they are memory and dispositions) but

@@ -1,7 +1,9 @@
 // posixkit/socket: the BSD socket API on real fds, in the shapes of Python's
 // socket module. Every call is the syscall its name says (strace shows it);
 // blocking calls block the thread, as in C and Python.
-import { errno as E, errnoError, invalidArgType, invalidArgValue, OSError, TimeoutError, toFd, validateInteger } from './errors';
+import {
+  errno as E, errnoError, invalidArgType, invalidArgValue, OSError, TimeoutError, toFd, toList, validateInteger,
+} from './errors';
 import { dup } from './os';
 import { K, native, SockAddr } from './socket/native';
 import { getaddrinfo } from './socket/names';
@@ -67,12 +69,19 @@ export function fromfd(fd: number | { fileno(): number }, family?: number, type?
 
 // ---- fd passing (SCM_RIGHTS) ---------------------------------------------------------
 
-/** send_fds(sock, buffers, fds, flags = 0, address?) -> bytes sent; the fds travel as SCM_RIGHTS. */
-export function send_fds(sock: Socket, buffers: ArrayBufferView[], fds: Array<number | { fileno(): number }>, flags = 0,
-  address?: Address): number {
-  if (!Array.isArray(fds)) throw invalidArgType('fds', 'an array of fds', fds);
-  const arr = Int32Array.from(fds, (f) => toFd(f, 'fds[]'));
-  return sock.sendmsg(buffers, [[K.SOL_SOCKET, K.SCM_RIGHTS, arr]], flags, address);
+// The kernel's cap on fds in one SCM_RIGHTS message (EINVAL beyond it).
+const SCM_MAX_FD = 253;
+
+/**
+ * send_fds(sock, buffers, fds, flags = 0, address?) -> bytes sent; the fds
+ * (any iterable of fds or fileno() objects, at most 253: the kernel's
+ * SCM_MAX_FD, EINVAL beyond) travel as SCM_RIGHTS.
+ */
+export function send_fds(sock: Socket, buffers: Iterable<ArrayBufferView>, fds: Iterable<number | { fileno(): number }>,
+  flags = 0, address?: Address): number {
+  const list = toList(fds, 'fds', 'an iterable of fds', SCM_MAX_FD, (f) => toFd(f, 'fds[]'),
+    () => errnoError(E.EINVAL, 'sendmsg'));
+  return sock.sendmsg(buffers, [[K.SOL_SOCKET, K.SCM_RIGHTS, Int32Array.from(list)]], flags, address);
 }
 
 /**

@@ -31,6 +31,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitEventfd(env, exports);
   InitTty(env, exports);
   InitSpawn(env, exports);
+#ifdef POSIXKIT_TEST_HOOKS
+  InitTestHooks(env, exports);
+#endif
   return exports;
 }
 

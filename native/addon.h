@@ -46,5 +46,8 @@ void InitFdcopy(Napi::Env env, Napi::Object exports);
 void InitEventfd(Napi::Env env, Napi::Object exports);
 void InitTty(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
+#ifdef POSIXKIT_TEST_HOOKS
+void InitTestHooks(Napi::Env env, Napi::Object exports);  // test build only
+#endif
 
 }  // namespace posixkit

@@ -8,17 +8,10 @@
 #include <cerrno>
 #include <cstdint>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "os_args.h"
 
 namespace posixkit::efd {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 static Value JS_eventfd(const CallbackInfo& info) {
   int64_t initval;
@@ -58,20 +51,17 @@ static Value JS_eventfd_write(const CallbackInfo& info) {
   return UNDEF;
 }
 
-#undef ENV
-#undef UNDEF
-
 }  // namespace posixkit::efd
 
 namespace posixkit {
 
 void InitEventfd(Napi::Env env, Napi::Object exports) {
   using namespace efd;
-  exports.Set("eventfd", Napi::Function::New(env, JS_eventfd, "eventfd"));
-  exports.Set("eventfd_read", Napi::Function::New(env, JS_eventfd_read, "eventfd_read"));
-  exports.Set("eventfd_write", Napi::Function::New(env, JS_eventfd_write, "eventfd_write"));
+  EXPORT_FN(exports, eventfd);
+  EXPORT_FN(exports, eventfd_read);
+  EXPORT_FN(exports, eventfd_write);
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(EFD_CLOEXEC); K(EFD_NONBLOCK); K(EFD_SEMAPHORE);
   K(MFD_CLOEXEC); K(MFD_ALLOW_SEALING); K(MFD_HUGETLB);
 #ifdef MFD_HUGE_SHIFT

@@ -6,17 +6,10 @@
 
 #include <cerrno>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "os_args.h"
 
 namespace posixkit::fdcopy {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 static bool ArgFdNamed(const CallbackInfo& info, size_t i, const char* name, int* out) {
   int64_t v;
@@ -78,20 +71,17 @@ static Value JS_copy_file_range(const CallbackInfo& info) {
   return BlockingCall(ENV, "copy_file_range", [&] { return copy_file_range(src, pso, dst, pdo, count, 0); });
 }
 
-#undef ENV
-#undef UNDEF
-
 }  // namespace posixkit::fdcopy
 
 namespace posixkit {
 
 void InitFdcopy(Napi::Env env, Napi::Object exports) {
   using namespace fdcopy;
-  exports.Set("sendfile", Napi::Function::New(env, JS_sendfile, "sendfile"));
-  exports.Set("splice", Napi::Function::New(env, JS_splice, "splice"));
-  exports.Set("copy_file_range", Napi::Function::New(env, JS_copy_file_range, "copy_file_range"));
+  EXPORT_FN(exports, sendfile);
+  EXPORT_FN(exports, splice);
+  EXPORT_FN(exports, copy_file_range);
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(SPLICE_F_MOVE); K(SPLICE_F_NONBLOCK); K(SPLICE_F_MORE);
 #undef K
   exports.Set("fdcopyConstants", c);

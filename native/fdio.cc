@@ -2,8 +2,8 @@
 // vectored reads and writes, seeking, fstat, syncing, truncation, locks,
 // advice and allocation, FIFOs, closerange.
 //
-// Buffers are held as their JS views (os_args.h HeldViews): a signal handler
-// that detaches or shrinks one between two attempts makes the call fail
+// Buffers are held as Bytes (args.h): a signal handler that detaches, moves
+// or shrinks one between two attempts makes the call fail (ERR_BUFFER_CHANGED)
 // instead of the kernel writing through a stale pointer.
 #include <fcntl.h>
 #include <limits.h>
@@ -13,20 +13,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "os_args.h"
 
 namespace posixkit::fdio {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 static bool ArgOffset(const CallbackInfo& info, size_t i, const char* name, off_t* out) {
   int64_t v;
@@ -80,42 +74,40 @@ static Value JS_lseek(const CallbackInfo& info) {
 // pread(fd, buffer, offset) -> bytes read into buffer.
 static Value JS_pread(const CallbackInfo& info) {
   int fd;
-  HeldViews buf;
+  Bytes buf;
   off_t off;
-  if (!ArgFd(info, 0, &fd) || !buf.Add(ENV, info[1], "buffer") || !ArgOffset(info, 2, "offset", &off)) return UNDEF;
-  return BlockingViewsCall(ENV, "pread", buf, [&] { return pread(fd, buf.data(0), buf.length(0), off); });
+  if (!ArgFd(info, 0, &fd) || !buf.Read(info, 1, "buffer") || !ArgOffset(info, 2, "offset", &off)) return UNDEF;
+  return BlockingCall(ENV, "pread", [&] { return pread(fd, buf.data(), buf.size(), off); });
 }
 
 static Value JS_pwrite(const CallbackInfo& info) {
   int fd;
-  HeldViews buf;
+  Bytes buf;
   off_t off;
-  if (!ArgFd(info, 0, &fd) || !buf.Add(ENV, info[1], "data") || !ArgOffset(info, 2, "offset", &off)) return UNDEF;
-  return BlockingViewsCall(ENV, "pwrite", buf, [&] { return pwrite(fd, buf.data(0), buf.length(0), off); });
-}
-
-// The buffers of readv/writev/preadv/pwritev: a snapshot of the array (read
-// once), every element a view, at most IOV_MAX of them.
-static bool ArgBuffers(const CallbackInfo& info, size_t i, HeldViews* views) {
-  std::vector<Napi::Value> items;
-  if (!ArgArraySnapshot(info, i, "buffers", IOV_MAX, &items)) return false;
-  for (auto& v : items)
-    if (!views->Add(ENV, v, "buffers[]")) return false;
-  return true;
+  if (!ArgFd(info, 0, &fd) || !buf.Read(info, 1, "data") || !ArgOffset(info, 2, "offset", &off)) return UNDEF;
+  return BlockingCall(ENV, "pwrite", [&] { return pwrite(fd, buf.data(), buf.size(), off); });
 }
 
 // vectored(fd, buffers[, offset, flags]); `write` picks the direction and
-// `positioned` preadv/pwritev (preadv2/pwritev2 when flags != 0).
+// `positioned` preadv/pwritev (preadv2/pwritev2 when flags != 0). The list is
+// a snapshot (read once), every element a view, at most IOV_MAX of them; the
+// iovecs stay valid across EINTR retries because BlockingCall refuses the
+// call once a handler moved or shrank any of them.
 static Value Vectored(const CallbackInfo& info, bool write, bool positioned, const char* name) {
   int fd;
-  HeldViews views;
+  std::vector<napi_value> items;
   off_t off = 0;
   int32_t flags = 0;
-  if (!ArgFd(info, 0, &fd) || !ArgBuffers(info, 1, &views)) return UNDEF;
+  if (!ArgFd(info, 0, &fd) ||
+      !ReadList(ENV, info[1], "buffers", "an array of Buffer, TypedArray, or DataView", IOV_MAX, &items))
+    return UNDEF;
+  std::unique_ptr<Bytes[]> views(new Bytes[items.size()]);
+  for (size_t k = 0; k < items.size(); k++)
+    if (!views[k].Read(ENV, items[k], "buffers[]")) return UNDEF;
   if (positioned && (!ArgOffset(info, 2, "offset", &off) || !ArgInt32(info, 3, "flags", &flags))) return UNDEF;
-  std::vector<struct iovec> iov(views.size());
-  for (size_t k = 0; k < views.size(); k++) iov[k] = {views.data(k), views.length(k)};
-  return BlockingViewsCall(ENV, name, views, [&]() -> ssize_t {
+  std::vector<struct iovec> iov(items.size());
+  for (size_t k = 0; k < items.size(); k++) iov[k] = {views[k].data(), views[k].size()};
+  return BlockingCall(ENV, name, [&]() -> ssize_t {
     int n = static_cast<int>(iov.size());
     if (!positioned) return write ? writev(fd, iov.data(), n) : readv(fd, iov.data(), n);
     if (flags == 0) return write ? pwritev(fd, iov.data(), n, off) : preadv(fd, iov.data(), n, off);
@@ -225,22 +217,17 @@ static Value JS_posix_fallocate(const CallbackInfo& info) {
   return UNDEF;  // undefined, or the exception pending
 }
 
-#undef ENV
-#undef UNDEF
-
 }  // namespace posixkit::fdio
 
 namespace posixkit {
 
 void InitFdio(Napi::Env env, Napi::Object exports) {
   using namespace fdio;
-#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(open); FN(closerange); FN(lseek); FN(pread); FN(pwrite); FN(readv); FN(writev); FN(preadv);
-  FN(pwritev); FN(fstat); FN(fsync); FN(fdatasync); FN(ftruncate); FN(mkfifo); FN(lockf);
-  FN(posix_fadvise); FN(posix_fallocate);
-#undef FN
+  EXPORT_FN(exports, open); EXPORT_FN(exports, closerange); EXPORT_FN(exports, lseek); EXPORT_FN(exports, pread); EXPORT_FN(exports, pwrite); EXPORT_FN(exports, readv); EXPORT_FN(exports, writev); EXPORT_FN(exports, preadv);
+  EXPORT_FN(exports, pwritev); EXPORT_FN(exports, fstat); EXPORT_FN(exports, fsync); EXPORT_FN(exports, fdatasync); EXPORT_FN(exports, ftruncate); EXPORT_FN(exports, mkfifo); EXPORT_FN(exports, lockf);
+  EXPORT_FN(exports, posix_fadvise); EXPORT_FN(exports, posix_fallocate);
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(O_RDONLY); K(O_WRONLY); K(O_RDWR); K(O_ACCMODE); K(O_APPEND); K(O_ASYNC); K(O_CLOEXEC); K(O_CREAT);
   K(O_DIRECT); K(O_DIRECTORY); K(O_DSYNC); K(O_EXCL); K(O_FSYNC); K(O_LARGEFILE); K(O_NDELAY);
   K(O_NOATIME); K(O_NOCTTY); K(O_NOFOLLOW); K(O_NONBLOCK); K(O_PATH); K(O_RSYNC); K(O_SYNC);

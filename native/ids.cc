@@ -11,17 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "os_args.h"
 
 namespace posixkit::ids {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 static Value Num(const CallbackInfo& info, double v) { return Napi::Number::New(ENV, v); }
 
@@ -111,12 +104,12 @@ static Value JS_getgroups(const CallbackInfo& info) {
 }
 
 static Value JS_setgroups(const CallbackInfo& info) {
-  std::vector<Napi::Value> items;
-  if (!ArgArraySnapshot(info, 0, "groups", NGROUPS_MAX, &items)) return UNDEF;
+  std::vector<napi_value> items;
+  if (!ReadList(ENV, info[0], "groups", "an array of group ids", NGROUPS_MAX, &items)) return UNDEF;
   std::vector<gid_t> ids(items.size());
   for (size_t k = 0; k < items.size(); k++) {
     int64_t v;
-    if (!ElementInt(ENV, items[k], "groups", 0, kIdMax, &v)) return UNDEF;
+    if (!IntValue(ENV, items[k], "groups", 0, kIdMax, &v)) return UNDEF;
     ids[k] = static_cast<gid_t>(v);
   }
   if (setgroups(ids.size(), ids.data()) < 0) return ThrowErrno(ENV, errno, "setgroups");
@@ -163,20 +156,15 @@ static Value JS_umask(const CallbackInfo& info) {
   return Num(info, umask(static_cast<mode_t>(mask)));
 }
 
-#undef ENV
-#undef UNDEF
-
 }  // namespace posixkit::ids
 
 namespace posixkit {
 
 void InitIds(Napi::Env env, Napi::Object exports) {
   using namespace ids;
-#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(getuid); FN(geteuid); FN(getgid); FN(getegid); FN(setuid); FN(setgid); FN(seteuid); FN(setegid);
-  FN(setreuid); FN(setregid); FN(setresuid); FN(setresgid); FN(getresuid); FN(getresgid);
-  FN(getgroups); FN(setgroups); FN(getgrouplist); FN(initgroups); FN(getlogin); FN(umask);
-#undef FN
+  EXPORT_FN(exports, getuid); EXPORT_FN(exports, geteuid); EXPORT_FN(exports, getgid); EXPORT_FN(exports, getegid); EXPORT_FN(exports, setuid); EXPORT_FN(exports, setgid); EXPORT_FN(exports, seteuid); EXPORT_FN(exports, setegid);
+  EXPORT_FN(exports, setreuid); EXPORT_FN(exports, setregid); EXPORT_FN(exports, setresuid); EXPORT_FN(exports, setresgid); EXPORT_FN(exports, getresuid); EXPORT_FN(exports, getresgid);
+  EXPORT_FN(exports, getgroups); EXPORT_FN(exports, setgroups); EXPORT_FN(exports, getgrouplist); EXPORT_FN(exports, initgroups); EXPORT_FN(exports, getlogin); EXPORT_FN(exports, umask);
   Napi::Object c = Napi::Object::New(env);
   c.Set("NGROUPS_MAX", Napi::Number::New(env, NGROUPS_MAX));
   exports.Set("idsConstants", c);

@@ -8,8 +8,7 @@
 
 #include <cerrno>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "os_args.h"
 
 namespace posixkit {
@@ -33,12 +32,6 @@ Napi::Array RusageArray(Napi::Env env, const struct rusage& ru) {
 }  // namespace posixkit
 
 namespace posixkit::resource {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 static double FromRlim(rlim_t v) { return v == RLIM_INFINITY ? -1 : static_cast<double>(v); }
 
@@ -103,20 +96,15 @@ static Value JS_getpagesize(const CallbackInfo& info) {
   return Napi::Number::New(ENV, static_cast<double>(sysconf(_SC_PAGESIZE)));
 }
 
-#undef ENV
-#undef UNDEF
-
 }  // namespace posixkit::resource
 
 namespace posixkit {
 
 void InitResource(Napi::Env env, Napi::Object exports) {
   using namespace resource;
-#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(getrlimit); FN(setrlimit); FN(prlimit); FN(getrusage); FN(times); FN(getpagesize);
-#undef FN
+  EXPORT_FN(exports, getrlimit); EXPORT_FN(exports, setrlimit); EXPORT_FN(exports, prlimit); EXPORT_FN(exports, getrusage); EXPORT_FN(exports, times); EXPORT_FN(exports, getpagesize);
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(RLIMIT_CPU); K(RLIMIT_FSIZE); K(RLIMIT_DATA); K(RLIMIT_STACK); K(RLIMIT_CORE); K(RLIMIT_RSS);
   K(RLIMIT_NPROC); K(RLIMIT_NOFILE); K(RLIMIT_MEMLOCK); K(RLIMIT_AS);
 #ifdef RLIMIT_OFILE

@@ -7,17 +7,10 @@
 #include <cerrno>
 #include <vector>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "os_args.h"
 
 namespace posixkit::sched {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 // Larger CPU numbers are refused before any allocation (a 128 KiB mask).
 constexpr int64_t kMaxCpus = 1 << 20;
@@ -119,12 +112,13 @@ static Value JS_sched_getaffinity(const CallbackInfo& info) {
 
 static Value JS_sched_setaffinity(const CallbackInfo& info) {
   pid_t pid;
-  std::vector<Napi::Value> items;
-  if (!ArgPid(info, 0, &pid) || !ArgArraySnapshot(info, 1, "mask", kMaxCpus, &items)) return UNDEF;
+  std::vector<napi_value> items;
+  if (!ArgPid(info, 0, &pid) || !ReadList(ENV, info[1], "mask", "an array of CPU numbers", kMaxCpus, &items))
+    return UNDEF;
   std::vector<int64_t> cpus(items.size());
   int64_t top = 0;
   for (size_t k = 0; k < items.size(); k++) {
-    if (!ElementInt(ENV, items[k], "mask", 0, kMaxCpus - 1, &cpus[k])) return UNDEF;
+    if (!IntValue(ENV, items[k], "mask", 0, kMaxCpus - 1, &cpus[k])) return UNDEF;
     if (cpus[k] > top) top = cpus[k];
   }
   int64_t ncpus = top + 1 > 1024 ? top + 1 : 1024;
@@ -163,22 +157,17 @@ static Value JS_cpu_count(const CallbackInfo& info) {
   return Napi::Number::New(ENV, static_cast<double>(n));
 }
 
-#undef ENV
-#undef UNDEF
-
 }  // namespace posixkit::sched
 
 namespace posixkit {
 
 void InitSched(Napi::Env env, Napi::Object exports) {
   using namespace sched;
-#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(sched_yield); FN(sched_get_priority_min); FN(sched_get_priority_max); FN(sched_getscheduler);
-  FN(sched_setscheduler); FN(sched_getparam); FN(sched_setparam); FN(sched_rr_get_interval);
-  FN(sched_getaffinity); FN(sched_setaffinity); FN(getpriority); FN(setpriority); FN(cpu_count);
-#undef FN
+  EXPORT_FN(exports, sched_yield); EXPORT_FN(exports, sched_get_priority_min); EXPORT_FN(exports, sched_get_priority_max); EXPORT_FN(exports, sched_getscheduler);
+  EXPORT_FN(exports, sched_setscheduler); EXPORT_FN(exports, sched_getparam); EXPORT_FN(exports, sched_setparam); EXPORT_FN(exports, sched_rr_get_interval);
+  EXPORT_FN(exports, sched_getaffinity); EXPORT_FN(exports, sched_setaffinity); EXPORT_FN(exports, getpriority); EXPORT_FN(exports, setpriority); EXPORT_FN(exports, cpu_count);
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(SCHED_OTHER); K(SCHED_FIFO); K(SCHED_RR);
 #ifdef SCHED_BATCH
   K(SCHED_BATCH);

@@ -2,7 +2,7 @@
 // main thread, signal()/getsignal(), pause and raise. The other calls
 // (alarm, itimers, masks, sigwait, signalfd) are in signal_calls.cc.
 //
-// Delivery (ARCHITECTURE.md "Blocking, async, and signals"):
+// Delivery (docs/signals.md):
 //  - OnSignal is the only sigaction handler posixkit installs. It is
 //    async-signal-safe: it bumps a per-signal atomic counter and wakes the
 //    event loop with uv_async_send (documented async-signal-safe by libuv).
@@ -35,18 +35,10 @@
 #include <cstring>
 #include <string>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "signal.h"
 
 namespace posixkit::sig {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
-
 
 // ---- state read and written by OnSignal ------------------------------------
 // Dispositions are process-wide, so this state is too; only the main
@@ -204,21 +196,26 @@ static void OnAsync(uv_async_t*) {
   AddonData* data = GetData(env);
   if (!data || data->signal_dispatch.IsEmpty()) return;
   Napi::HandleScope scope(env);
-  // MakeCallback: microtasks run after, a throwing handler is an uncaught
-  // exception, as a Python handler raising in the main thread.
-  data->signal_dispatch.MakeCallback(env.Global(), {}, *g_context);
+  // Microtasks run after, a throwing handler is an uncaught exception, as a
+  // Python handler raising in the main thread. A signal that arrives as the
+  // process ends may wake this during Node's teardown: then it is dropped.
+  CallFromLoop(env, *g_context, data->signal_dispatch, {});
 }
 
 static void OnPrepare(uv_prepare_t*) { Reassert(); }
 
-static void FreeHandle(uv_handle_t* h) { delete h; }
+// Handles are deleted as the type they were allocated as.
+template <typename T>
+static void FreeHandle(uv_handle_t* h) {
+  delete reinterpret_cast<T*>(h);
+}
 
 static void OnEnvTeardown(void*) {
   g_async.store(nullptr, std::memory_order_release);
   g_wakeup_fd.store(-1);
   g_main_env = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(g_async_handle), FreeHandle);
-  uv_close(reinterpret_cast<uv_handle_t*>(g_prepare), FreeHandle);
+  uv_close(reinterpret_cast<uv_handle_t*>(g_async_handle), FreeHandle<uv_async_t>);
+  uv_close(reinterpret_cast<uv_handle_t*>(g_prepare), FreeHandle<uv_prepare_t>);
   g_async_handle = nullptr;
   g_prepare = nullptr;
   delete g_context;
@@ -245,7 +242,7 @@ static void ProbeLibuvHandler(uv_loop_t* loop) {
         g_libuv.store(cur.sa_handler);
       uv_signal_stop(h);
     }
-    uv_close(reinterpret_cast<uv_handle_t*>(h), FreeHandle);
+    uv_close(reinterpret_cast<uv_handle_t*>(h), FreeHandle<uv_signal_t>);
     return;
   }
 }
@@ -253,10 +250,8 @@ static void ProbeLibuvHandler(uv_loop_t* loop) {
 bool RequireMain(Napi::Env env, const char* what) {
   AddonData* data = GetData(env);
   if (data && data->main_thread) return true;
-  Napi::Error e = Napi::Error::New(
-      env, std::string(what) + " only works in the main thread: signal handlers run on the main thread");
-  e.Set("code", Napi::String::New(env, "ERR_SIGNAL_NOT_MAIN_THREAD"));
-  e.ThrowAsJavaScriptException();
+  ThrowCodedError(env, ErrorKind::kError, "ERR_SIGNAL_NOT_MAIN_THREAD",
+                  std::string(what) + " only works in the main thread: signal handlers run on the main thread");
   return false;
 }
 
@@ -306,6 +301,11 @@ static Value JS_signal(const CallbackInfo& info) {
   int signo;
   int64_t mode;
   if (!ArgSignum(info, 0, &signo) || !ArgInt(info, 1, "mode", 0, 3, &mode)) return UNDEF;
+  if (IsFaultSignal(signo)) {
+    return ThrowCodedError(ENV, ErrorKind::kType, "ERR_INVALID_ARG_VALUE",
+                           "The argument 'signalnum' is a synchronous fault signal (SIGSEGV, SIGBUS, SIGFPE or "
+                           "SIGILL): its disposition cannot be changed (V8 handles these faults itself)");
+  }
   if (!RequireMain(ENV, "signal()") || !EnsureSetup(ENV)) return UNDEF;
   Reassert();
   struct sigaction cur;
@@ -319,10 +319,8 @@ static Value JS_signal(const CallbackInfo& info) {
     struct sigaction sa;
     if (mode == kForeign) {
       if (!g_has_saved[signo]) {
-        Napi::Error e = Napi::Error::New(ENV, "no handler to restore: posixkit never replaced a foreign handler of this signal");
-        e.Set("code", Napi::String::New(ENV, "ERR_INVALID_ARG_VALUE"));
-        e.ThrowAsJavaScriptException();
-        return UNDEF;
+        return ThrowCodedError(ENV, ErrorKind::kError, "ERR_INVALID_ARG_VALUE",
+                               "no handler to restore: posixkit never replaced a foreign handler of this signal");
       }
       sa = g_saved[signo];
     } else {
@@ -404,22 +402,6 @@ static Value JS_after_fork_child(const CallbackInfo& info) {
   return UNDEF;
 }
 
-static Value JS__stats(const CallbackInfo& info) {
-  Napi::Object o = Napi::Object::New(ENV);
-  o.Set("forwarded", Napi::Number::New(ENV, static_cast<double>(g_forwarded.load())));
-  Napi::Object rec = Napi::Object::New(ENV);
-  for (int s = 1; s < kMax; s++)
-    if (uint64_t r = g_recorded[s].load()) rec.Set(s, Napi::Number::New(ENV, static_cast<double>(r)));
-  o.Set("recorded", rec);
-  o.Set("libuvHandlerKnown", Napi::Boolean::New(ENV, g_libuv.load() != nullptr));
-  Napi::Array chained = Napi::Array::New(ENV);
-  uint32_t n = 0;
-  for (int s = 1; s < kMax; s++)
-    if (g_chain[s].load()) chained.Set(n++, Napi::Number::New(ENV, s));
-  o.Set("chained", chained);
-  return o;
-}
-
 // ---- set_wakeup_fd -----------------------------------------------------------
 
 // set_wakeup_fd(fd, warn_on_full_buffer) -> the previous fd (-1: none). The
@@ -473,8 +455,18 @@ static Value JS_raise_signal(const CallbackInfo& info) {
   return UNDEF;
 }
 
-#undef ENV
-#undef UNDEF
+#ifdef POSIXKIT_TEST_HOOKS
+Stats GetStats() {
+  Stats st;
+  st.forwarded = g_forwarded.load();
+  for (int s = 1; s < kMax; s++) {
+    st.recorded[s] = g_recorded[s].load();
+    st.chained[s] = g_chain[s].load();
+  }
+  st.libuv_handler_known = g_libuv.load() != nullptr;
+  return st;
+}
+#endif
 
 }  // namespace posixkit::sig
 
@@ -483,14 +475,13 @@ namespace posixkit {
 void InitSignal(Napi::Env env, Napi::Object exports) {
   using namespace sig;
   Napi::Object f = Napi::Object::New(env);
-#define FN(name) f.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(signal); FN(getsignal); FN(has_saved); FN(siginterrupt); FN(take_pending); FN(add_pending);
-  FN(after_fork_child); FN(_stats); FN(pause); FN(raise_signal); FN(set_wakeup_fd); FN(take_wakeup_error);
-#undef FN
+  EXPORT_FN(f, signal); EXPORT_FN(f, getsignal); EXPORT_FN(f, has_saved); EXPORT_FN(f, siginterrupt);
+  EXPORT_FN(f, take_pending); EXPORT_FN(f, add_pending); EXPORT_FN(f, after_fork_child); EXPORT_FN(f, pause);
+  EXPORT_FN(f, raise_signal); EXPORT_FN(f, set_wakeup_fd); EXPORT_FN(f, take_wakeup_error);
   InitSignalCalls(env, f);
   exports.Set("signal", f);
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(SIGHUP); K(SIGINT); K(SIGQUIT); K(SIGILL); K(SIGTRAP); K(SIGABRT); K(SIGIOT); K(SIGBUS);
   K(SIGFPE); K(SIGKILL); K(SIGUSR1); K(SIGSEGV); K(SIGUSR2); K(SIGPIPE); K(SIGALRM);
   K(SIGTERM); K(SIGSTKFLT); K(SIGCHLD); K(SIGCONT); K(SIGSTOP); K(SIGTSTP); K(SIGTTIN);

@@ -10,19 +10,13 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "os_args.h"
 #include "signal.h"
 
 namespace posixkit::sig {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 // ---- alarm and interval timers -------------------------------------------------
 
@@ -52,8 +46,8 @@ static double FromTimeval(const struct timeval& tv) {
 
 static bool ArgSeconds(const CallbackInfo& info, size_t i, const char* name, double* out) {
   if (!ArgDouble(info, i, name, out)) return false;
-  if (*out < 0 || !std::isfinite(*out) || *out > 1e15) {
-    ThrowRangeError(info.Env(), name, ">= 0 and finite");
+  if (*out < 0 || !std::isfinite(*out) || *out > kMaxTimeoutSeconds) {
+    ThrowRangeError(info.Env(), name, ">= 0 && <= 9223372036");
     return false;
   }
   return true;
@@ -99,24 +93,17 @@ static Napi::Array SetToArray(Napi::Env env, const sigset_t& set) {
   return a;
 }
 
+// A list of signal numbers (repeats allowed), at most 1024 of them: a longer
+// list (a sparse one of length 2**32-1) is refused before it is read.
 static bool ArgSigset(const CallbackInfo& info, size_t i, sigset_t* set) {
   sigemptyset(set);
-  if (i >= info.Length() || !info[i].IsArray()) {
-    ThrowTypeError(info.Env(), "signals", "an array of signal numbers");
+  std::vector<napi_value> items;
+  if (!ReadList(info.Env(), i < info.Length() ? info[i] : info.Env().Undefined(), "signals",
+                "an array of signal numbers", 1024, &items))
     return false;
-  }
-  Napi::Array a = info[i].As<Napi::Array>();
-  for (uint32_t k = 0; k < a.Length(); k++) {
-    Napi::Value v = a.Get(k);
-    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-    if (!v.IsNumber()) {
-      ThrowTypeError(info.Env(), "signals", "an array of signal numbers");
-      return false;
-    }
-    if (std::trunc(d) != d || d < 1 || d >= kMax) {
-      ThrowRangeError(info.Env(), "signals", ">= 1 && < NSIG");
-      return false;
-    }
+  for (napi_value v : items) {
+    int64_t d;
+    if (!IntValue(info.Env(), v, "signals", 1, kMax - 1, &d)) return false;
     sigaddset(set, static_cast<int>(d));  // glibc refuses its 32/33: harmless
   }
   return true;
@@ -165,7 +152,7 @@ static Napi::Array SiginfoArray(Napi::Env env, const siginfo_t& si) {
 static Value JS_sigtimedwait(const CallbackInfo& info) {
   sigset_t set;
   double timeout;
-  if (!ArgSigset(info, 0, &set) || !ArgDouble(info, 1, "timeout", &timeout)) return UNDEF;
+  if (!ArgSigset(info, 0, &set) || !ArgTimeout(info, 1, &timeout)) return UNDEF;
   Deadline deadline(timeout);
   siginfo_t si;
   if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
@@ -259,15 +246,11 @@ static Value JS_signalfd_read(const CallbackInfo& info) {
   return out;
 }
 
-#undef ENV
-#undef UNDEF
-
 void InitSignalCalls(Napi::Env env, Napi::Object f) {
-#define FN(name) f.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(alarm); FN(setitimer); FN(getitimer); FN(strsignal); FN(valid_signals); FN(sigpending);
-  FN(pthread_sigmask); FN(sigtimedwait); FN(signalfd); FN(signalfd_read); FN(pthread_kill);
-  FN(pidfd_send_signal);
-#undef FN
+  EXPORT_FN(f, alarm); EXPORT_FN(f, setitimer); EXPORT_FN(f, getitimer); EXPORT_FN(f, strsignal);
+  EXPORT_FN(f, valid_signals); EXPORT_FN(f, sigpending); EXPORT_FN(f, pthread_sigmask);
+  EXPORT_FN(f, sigtimedwait); EXPORT_FN(f, signalfd); EXPORT_FN(f, signalfd_read);
+  EXPORT_FN(f, pthread_kill); EXPORT_FN(f, pidfd_send_signal);
 }
 
 }  // namespace posixkit::sig

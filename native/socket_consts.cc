@@ -8,12 +8,13 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "binding.h"
 #include "socket.h"
 
 namespace posixkit::sock {
 
 void InitSocketConstants(Napi::Env env, Napi::Object c) {
-#define K(name) c.Set(#name, Napi::Number::New(env, static_cast<double>(name)))
+#define K(name) EXPORT_VALUE(c, #name, name)
 #ifdef AF_ALG
   K(AF_ALG);
 #endif

@@ -19,17 +19,10 @@
 #include <string>
 #include <vector>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "os_args.h"
 
 namespace posixkit::spawn {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 // Python's file-action tags (its own values, not the C library's).
 enum Tag { kOpen = 0, kClose = 1, kDup2 = 2 };
@@ -37,21 +30,11 @@ enum Tag { kOpen = 0, kClose = 1, kDup2 = 2 };
 constexpr uint32_t kMaxList = 1 << 20;
 
 static bool StringList(const CallbackInfo& info, size_t i, const char* name, std::vector<std::string>* out) {
-  std::vector<Napi::Value> items;
-  if (!ArgArraySnapshot(info, i, name, kMaxList, &items)) return false;
-  out->clear();
-  for (auto& v : items) {
-    if (!v.IsString()) {
-      ThrowTypeError(ENV, name, "an array of strings");
-      return false;
-    }
-    std::string s = v.As<Napi::String>().Utf8Value();
-    if (s.find('\0') != std::string::npos) {
-      ThrowTypeError(ENV, name, "an array of strings without null bytes");
-      return false;
-    }
-    out->push_back(std::move(s));
-  }
+  std::vector<napi_value> items;
+  if (!ReadList(ENV, info[i], name, "an array of strings", kMaxList, &items)) return false;
+  out->assign(items.size(), std::string());
+  for (size_t k = 0; k < items.size(); k++)
+    if (!CStringValue(ENV, items[k], name, &(*out)[k])) return false;
   return true;
 }
 
@@ -59,11 +42,11 @@ static bool SignalList(const CallbackInfo& info, size_t i, const char* name, sig
   sigemptyset(set);
   *given = !(i >= info.Length() || info[i].IsNull() || info[i].IsUndefined());
   if (!*given) return true;
-  std::vector<Napi::Value> items;
-  if (!ArgArraySnapshot(info, i, name, _NSIG, &items)) return false;
-  for (auto& v : items) {
+  std::vector<napi_value> items;
+  if (!ReadList(ENV, info[i], name, "an array of signal numbers", _NSIG, &items)) return false;
+  for (napi_value v : items) {
     int64_t s;
-    if (!ElementInt(ENV, v, name, 1, _NSIG - 1, &s)) return false;
+    if (!IntValue(ENV, v, name, 1, _NSIG - 1, &s)) return false;
     sigaddset(set, static_cast<int>(s));
   }
   return true;
@@ -84,41 +67,26 @@ struct SpawnState {
 };
 
 // One file action [tag, ...] (shape checked in TS; checked again here).
-static bool AddAction(const CallbackInfo& info, const Napi::Value& item, posix_spawn_file_actions_t* fa) {
-  Napi::Env env = ENV;
-  if (!item.IsArray()) {
-    ThrowTypeError(env, "file_actions", "an array of arrays");
-    return false;
-  }
-  Napi::Array a = item.As<Napi::Array>();
-  uint32_t n = a.Length();
-  std::vector<Napi::Value> f;
-  for (uint32_t k = 0; k < n && k < 5; k++) f.push_back(a.Get(k));
-  if (env.IsExceptionPending()) return false;
+static bool AddAction(Napi::Env env, napi_value item, posix_spawn_file_actions_t* fa) {
+  std::vector<napi_value> f;
+  if (!ReadList(env, item, "file_actions[]", "an array", 5, &f)) return false;
   int64_t tag, fd, x, mode;
-  if (f.empty() || !ElementInt(env, f[0], "file_actions tag", 0, 2, &tag)) {
+  if (f.empty() || !IntValue(env, f[0], "file_actions tag", 0, 2, &tag)) {
     if (!env.IsExceptionPending()) ThrowTypeError(env, "file_actions", "arrays starting with a POSIX_SPAWN_* tag");
     return false;
   }
   size_t want = tag == kOpen ? 5 : tag == kClose ? 2 : 3;
-  if (f.size() != want || n != want) {
+  if (f.size() != want) {
     ThrowTypeError(env, "file_actions", "arrays of the length their tag needs");
     return false;
   }
-  if (!ElementInt(env, f[1], "file_actions fd", 0, INT32_MAX, &fd)) return false;
+  if (!IntValue(env, f[1], "file_actions fd", 0, INT32_MAX, &fd)) return false;
   int err = 0;
   if (tag == kOpen) {
-    if (!f[2].IsString()) {
-      ThrowTypeError(env, "file_actions path", "of type string");
-      return false;
-    }
-    std::string path = f[2].As<Napi::String>().Utf8Value();
-    if (path.find('\0') != std::string::npos) {
-      ThrowTypeError(env, "file_actions path", "a string without null bytes");
-      return false;
-    }
-    if (!ElementInt(env, f[3], "file_actions flags", INT32_MIN, INT32_MAX, &x) ||
-        !ElementInt(env, f[4], "file_actions mode", 0, 07777, &mode))
+    std::string path;
+    if (!CStringValue(env, f[2], "file_actions path", &path) ||
+        !IntValue(env, f[3], "file_actions flags", INT32_MIN, INT32_MAX, &x) ||
+        !IntValue(env, f[4], "file_actions mode", 0, 07777, &mode))
       return false;
     // glibc copies the path.
     err = posix_spawn_file_actions_addopen(fa, static_cast<int>(fd), path.c_str(), static_cast<int>(x),
@@ -126,7 +94,7 @@ static bool AddAction(const CallbackInfo& info, const Napi::Value& item, posix_s
   } else if (tag == kClose) {
     err = posix_spawn_file_actions_addclose(fa, static_cast<int>(fd));
   } else {
-    if (!ElementInt(env, f[2], "file_actions new_fd", 0, INT32_MAX, &x)) return false;
+    if (!IntValue(env, f[2], "file_actions new_fd", 0, INT32_MAX, &x)) return false;
     err = posix_spawn_file_actions_adddup2(fa, static_cast<int>(fd), static_cast<int>(x));
   }
   if (err) {
@@ -143,12 +111,12 @@ static bool AddAction(const CallbackInfo& info, const Napi::Value& item, posix_s
 static Value JS_posix_spawn(const CallbackInfo& info) {
   std::string path;
   std::vector<std::string> argv, envp;
-  std::vector<Napi::Value> actions;
+  std::vector<napi_value> actions;
   int64_t pgroup, policy, prio;
   sigset_t mask, def;
   bool has_mask, has_def;
   if (!ArgCString(info, 0, "path", &path) || !StringList(info, 1, "argv", &argv) ||
-      !StringList(info, 2, "env", &envp) || !ArgArraySnapshot(info, 4, "file_actions", kMaxList, &actions) ||
+      !StringList(info, 2, "env", &envp) || !ReadList(ENV, info[4], "file_actions", "an array of file actions", kMaxList, &actions) ||
       !ArgInt(info, 5, "setpgroup", -1, INT32_MAX, &pgroup) ||
       !SignalList(info, 8, "setsigmask", &mask, &has_mask) || !SignalList(info, 9, "setsigdef", &def, &has_def) ||
       !ArgOptInt(info, 10, "sched_policy", INT32_MIN, INT32_MAX, -1, &policy) ||
@@ -165,7 +133,7 @@ static Value JS_posix_spawn(const CallbackInfo& info) {
     if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&st.fa, fd, fd);
   }
   for (auto& a : actions)
-    if (!AddAction(info, a, &st.fa)) return UNDEF;
+    if (!AddAction(ENV, a, &st.fa)) return UNDEF;
 
   // glibc refuses some values here (a policy other than OTHER, FIFO or RR): EINVAL, as Python reports.
   short flags = 0;
@@ -215,25 +183,22 @@ static Value JS_posix_spawn(const CallbackInfo& info) {
   return Napi::Number::New(ENV, pid);
 }
 
-#undef ENV
-#undef UNDEF
-
 }  // namespace posixkit::spawn
 
 namespace posixkit {
 
 void InitSpawn(Napi::Env env, Napi::Object exports) {
   using namespace spawn;
-  exports.Set("posix_spawn", Napi::Function::New(env, JS_posix_spawn, "posix_spawn"));
+  EXPORT_FN(exports, posix_spawn);
   Napi::Object c = Napi::Object::New(env);
   // Python's own values: the file-action tags and the spawn*() modes
   // (P_NOWAITO is P_NOWAIT on POSIX) are not C library constants.
-  c.Set("POSIX_SPAWN_OPEN", Napi::Number::New(env, kOpen));
-  c.Set("POSIX_SPAWN_CLOSE", Napi::Number::New(env, kClose));
-  c.Set("POSIX_SPAWN_DUP2", Napi::Number::New(env, kDup2));
-  c.Set("P_WAIT", Napi::Number::New(env, 0));
-  c.Set("P_NOWAIT", Napi::Number::New(env, 1));
-  c.Set("P_NOWAITO", Napi::Number::New(env, 1));
+  EXPORT_VALUE(c, "POSIX_SPAWN_OPEN", kOpen);
+  EXPORT_VALUE(c, "POSIX_SPAWN_CLOSE", kClose);
+  EXPORT_VALUE(c, "POSIX_SPAWN_DUP2", kDup2);
+  EXPORT_VALUE(c, "P_WAIT", 0);
+  EXPORT_VALUE(c, "P_NOWAIT", 1);
+  EXPORT_VALUE(c, "P_NOWAITO", 1);
   exports.Set("spawnConstants", c);
 }
 

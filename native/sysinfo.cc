@@ -14,14 +14,10 @@
 
 #include <cerrno>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "os_args.h"
 
 namespace posixkit::sysinfo {
-
-using Napi::CallbackInfo;
-using Napi::Value;
 
 // uname(2) -> [sysname, nodename, release, version, machine]
 static Value JS_uname(const CallbackInfo& info) {
@@ -48,10 +44,10 @@ namespace posixkit {
 
 void InitSysinfo(Napi::Env env, Napi::Object exports) {
   using namespace sysinfo;
-  exports.Set("uname", Napi::Function::New(env, JS_uname, "uname"));
-  exports.Set("getloadavg", Napi::Function::New(env, JS_getloadavg, "getloadavg"));
+  EXPORT_FN(exports, uname);
+  EXPORT_FN(exports, getloadavg);
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(EX_OK); K(EX_USAGE); K(EX_DATAERR); K(EX_NOINPUT); K(EX_NOUSER); K(EX_NOHOST); K(EX_UNAVAILABLE);
   K(EX_SOFTWARE); K(EX_OSERR); K(EX_OSFILE); K(EX_CANTCREAT); K(EX_IOERR); K(EX_TEMPFAIL);
   K(EX_PROTOCOL); K(EX_NOPERM); K(EX_CONFIG);

@@ -10,17 +10,10 @@
 
 #include <cerrno>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "os_args.h"
 
 namespace posixkit::tty {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 // openpty(3) -> [master, slave], both close-on-exec (as every fd posixkit makes).
 static Value JS_openpty(const CallbackInfo& info) {
@@ -84,18 +77,13 @@ static Value JS_get_terminal_size(const CallbackInfo& info) {
   return NumberPair(ENV, w.ws_col, w.ws_row);
 }
 
-#undef ENV
-#undef UNDEF
-
 }  // namespace posixkit::tty
 
 namespace posixkit {
 
 void InitTty(Napi::Env env, Napi::Object exports) {
   using namespace tty;
-#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(openpty); FN(login_tty); FN(isatty); FN(ttyname); FN(tcgetpgrp); FN(tcsetpgrp); FN(get_terminal_size);
-#undef FN
+  EXPORT_FN(exports, openpty); EXPORT_FN(exports, login_tty); EXPORT_FN(exports, isatty); EXPORT_FN(exports, ttyname); EXPORT_FN(exports, tcgetpgrp); EXPORT_FN(exports, tcsetpgrp); EXPORT_FN(exports, get_terminal_size);
 }
 
 }  // namespace posixkit

@@ -8,18 +8,11 @@
 #include <cerrno>
 #include <cstring>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "os_args.h"
 #include "resource.h"
 
 namespace posixkit::wait {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 // waitid(idtype, id, options) -> [si_pid, si_uid, si_signo, si_status, si_code],
 // or null when WNOHANG found no child to report (si_pid stays 0).
@@ -65,19 +58,16 @@ static Value JS_wait4(const CallbackInfo& info) {
   return a;
 }
 
-#undef ENV
-#undef UNDEF
-
 }  // namespace posixkit::wait
 
 namespace posixkit {
 
 void InitWait(Napi::Env env, Napi::Object exports) {
   using namespace wait;
-  exports.Set("waitid", Napi::Function::New(env, JS_waitid, "waitid"));
-  exports.Set("wait4", Napi::Function::New(env, JS_wait4, "wait4"));
+  EXPORT_FN(exports, waitid);
+  EXPORT_FN(exports, wait4);
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(P_ALL); K(P_PID); K(P_PGID);
 #if __GLIBC_PREREQ(2, 36)
   K(P_PIDFD);

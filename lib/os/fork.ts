@@ -10,21 +10,9 @@ interface ForkNative {
   getpid(): number;
   _exit(status: number): never;
   set_child_callbacks(beforeExit: () => void, exit: () => void): void;
-  _set_condvar_fix(on: boolean): void;
-  _fork_info(): ForkInfo;
+  child_loop_alive(): boolean;
 }
 const native = family<ForkNative>();
-
-/** Diagnostics of the fork machinery (docs/fork.md); for tests and bug reports. */
-export interface ForkInfo {
-  glibc: string;
-  condvarFix: boolean;
-  layout: 'supported' | 'unsupported' | 'unchecked';
-  layoutReason: string;
-  waitersAtLastFork: number;
-  releasedInChild: number;
-  mappingsAtLastFork: number;
-}
 
 export interface AtForkHooks {
   before?: () => void;
@@ -169,16 +157,6 @@ function closeInheritedIpc(): void {
   try {
     process.disconnect?.();
   } catch { /* already closing */ }
-}
-
-/** Test and diagnostics hook: state of the fork machinery in this process. */
-export function _fork_info(): ForkInfo {
-  return native._fork_info();
-}
-
-/** Test-only: switch off the condvar release (docs/fork.md) to reproduce the hang. */
-export function _set_condvar_fix(on: boolean): void {
-  native._set_condvar_fix(Boolean(on));
 }
 
 /** _exit(2): ends the process now; no 'exit' listeners, no flushing. */

@@ -1,6 +1,6 @@
 // The Socket class of posixkit/socket (the public module is lib/socket.ts).
 import {
-  errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, validateInteger,
+  errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, toList, validateInteger,
 } from '../errors';
 import { timeoutSeconds } from '../internal/deadline';
 import { dup, get_blocking, set_blocking } from '../os';
@@ -14,9 +14,13 @@ export type Address = [string, number] | [string, number, number?, number?] | st
 
 let defaultTimeout: number | null = null;
 
-/** Python's socket timeout: seconds >= 0, or null (blocking). */
+// Python's limit (its clocks count int64 nanoseconds; OverflowError beyond).
+const MAX_TIMEOUT = 9223372036;
+
+/** Python's socket timeout: seconds >= 0 (at most MAX_TIMEOUT), or null to block; Infinity means null too. */
 export function checkTimeout(value: unknown): number | null {
-  return timeoutSeconds(value, 'timeout', 'error');
+  if (value === Infinity) return null;
+  return timeoutSeconds(value, 'timeout', 'error', MAX_TIMEOUT);
 }
 
 /** Python's setdefaulttimeout: the timeout new sockets start with (null: blocking). */
@@ -28,6 +32,8 @@ export function getdefaulttimeout(): number | null {
 }
 
 const TYPE_FLAGS = (K.SOCK_NONBLOCK ?? 0) | (K.SOCK_CLOEXEC ?? 0);
+// Linux's UIO_MAXIOV: the most buffers one sendmsg takes.
+const IOV_MAX = 1024;
 
 export function intArg(v: unknown, name: string): number {
   return validateInteger(v, name, -(2 ** 31), 2 ** 31 - 1);
@@ -310,15 +316,25 @@ export class Socket {
     return withGai(() => native.sendto(fd, d, flags, this.family, this.#addr(addr as Address), this.#t));
   }
 
-  /** sendmsg(buffers, ancdata = [], flags = 0, address?) -> bytes sent. */
-  sendmsg(buffers: ArrayBufferView[], ancdata: Array<[number, number, ArrayBufferView]> = [], flags = 0,
+  /**
+   * sendmsg(buffers, ancdata = [], flags = 0, address?) -> bytes sent.
+   * buffers: any iterable of bytes-like objects (at most IOV_MAX, 1024, as
+   * the kernel: EMSGSIZE beyond); ancdata: any iterable of [level, type, data]
+   * items. Each is read once, as Python reads its iterables.
+   */
+  sendmsg(buffers: Iterable<ArrayBufferView>, ancdata: Iterable<Iterable<unknown>> = [], flags = 0,
     address?: Address): number {
     const fd = this.#ok('sendmsg');
-    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of bytes-like objects', buffers);
-    buffers.forEach((b, i) => bytesArg(b, `buffers[${i}]`));
-    if (!Array.isArray(ancdata)) throw invalidArgType('ancdata', 'an array of [level, type, data]', ancdata);
+    const bufs = toList(buffers, 'buffers', 'an iterable of bytes-like objects', IOV_MAX,
+      (b, i) => bytesArg(b, `buffers[${i}]`), () => errnoError(E.EMSGSIZE, 'sendmsg'));
+    const anc = toList(ancdata, 'ancdata', 'an iterable of [level, type, data]', IOV_MAX, (item, i) => {
+      const t = toList(item, `ancdata[${i}]`, 'a [level, type, data] item', 3, (v) => v);
+      if (t.length !== 3) throw invalidArgType(`ancdata[${i}]`, 'a [level, type, data] item', item);
+      return [intArg(t[0], `ancdata[${i}][0] (level)`), intArg(t[1], `ancdata[${i}][1] (type)`),
+        bytesArg(t[2], `ancdata[${i}][2] (data)`)] as [number, number, ArrayBufferView];
+    });
     const a = address === undefined || address === null ? null : this.#addr(address);
-    return withGai(() => native.sendmsg(fd, buffers, ancdata, flags, this.family, a, this.#t));
+    return withGai(() => native.sendmsg(fd, bufs, anc, intArg(flags, 'flags'), this.family, a, this.#t));
   }
 
   // ---- state and options ----------------------------------------------------------

@@ -10,6 +10,7 @@ import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
 import { code, error, until } from '../helpers/checks';
 import { checkLeaks } from '../helpers/fds';
+import { hooks } from '../helpers/native-hooks';
 import { forkRun, ROOT, runInChild, runNode } from '../helpers/proc';
 
 checkLeaks();
@@ -60,7 +61,7 @@ describe('a signal sent to ourselves runs its handler before the call returns', 
 describe('pthread_kill', () => {
   it('reaches a worker thread by its kernel tid; the handler runs on the main thread', async () => {
     const h = counting(signal.SIGUSR2);
-    const before = signal._stats().forwarded;
+    const before = hooks._signal_stats().forwarded;
     const w = new Worker(`const { parentPort } = require('node:worker_threads');
       parentPort.postMessage(require(${JSON.stringify(path.join(ROOT, 'dist/os.js'))}).gettid());
       setInterval(() => {}, 1000);`, { eval: true });
@@ -70,7 +71,7 @@ describe('pthread_kill', () => {
       signal.pthread_kill(tid, 0); // probe
       signal.pthread_kill(tid, signal.SIGUSR2);
       expect(await until(() => h.count() === 1, 5000)).toBe(true);
-      expect(signal._stats().forwarded).toBeGreaterThan(before); // delivered on the worker, forwarded
+      expect(hooks._signal_stats().forwarded).toBeGreaterThan(before); // delivered on the worker, forwarded
     } finally {
       await w.terminate();
     }
