@@ -23,7 +23,18 @@
         "native/socket_consts_linux.cc",
         "native/mman.cc",
         "native/mman_file.cc",
-        "native/file.cc"
+        "native/file.cc",
+        "native/os_args.cc",
+        "native/ids.cc",
+        "native/sched.cc",
+        "native/resource.cc",
+        "native/sysinfo.cc",
+        "native/wait.cc",
+        "native/fdio.cc",
+        "native/fdcopy.cc",
+        "native/eventfd.cc",
+        "native/tty.cc",
+        "native/spawn.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

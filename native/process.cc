@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "binding.h"
+#include "signal.h"
 
 namespace posixkit::process {
 
@@ -58,15 +60,18 @@ static Value JS_kill(const CallbackInfo& info) {
   int32_t pid, sig;
   if (!ArgInt32(info, 0, "pid", &pid) || !ArgInt32(info, 1, "signal", &sig)) return UNDEF;
   if (kill(pid, sig) < 0) return ThrowErrno(ENV, errno, "kill");
-  return UNDEF;
+  return sig::HandleSignalsSentToSelf(ENV);  // its JS handler runs before kill returns
 }
 
 static Value JS_killpg(const CallbackInfo& info) {
   int32_t pgid, sig;
   if (!ArgInt32(info, 0, "pgid", &pgid) || !ArgInt32(info, 1, "signal", &sig)) return UNDEF;
   if (killpg(pgid, sig) < 0) return ThrowErrno(ENV, errno, "killpg");
-  return UNDEF;
+  return sig::HandleSignalsSentToSelf(ENV);
 }
+
+// abort(3): SIGABRT, a core dump if enabled; never returns.
+static Value JS_abort(const CallbackInfo& info) { abort(); }
 
 static Value JS_setsid(const CallbackInfo& info) {
   pid_t r = setsid();
@@ -479,13 +484,7 @@ void InitProcess(Napi::Env env, Napi::Object exports) {
   EXPORT_FN(exports, get_blocking); EXPORT_FN(exports, set_blocking);
   EXPORT_FN(exports, get_inheritable); EXPORT_FN(exports, set_inheritable); EXPORT_FN(exports, execve);
   EXPORT_FN(exports, _exit); EXPORT_FN(exports, waitpid_watch); EXPORT_FN(exports, pidfd_open);
-  EXPORT_FN(exports, set_pdeathsig); EXPORT_FN(exports, get_pdeathsig);
-  Napi::Object c = Napi::Object::New(env);
-  EXPORT_CONST(c, WNOHANG); EXPORT_CONST(c, WUNTRACED); EXPORT_CONST(c, WCONTINUED);
-  EXPORT_CONST(c, O_NONBLOCK); EXPORT_CONST(c, O_CLOEXEC);
-  EXPORT_CONST(c, EXIT_SUCCESS); EXPORT_CONST(c, EXIT_FAILURE); EXPORT_CONST(c, PRIO_PROCESS);
-  EXPORT_CONST(c, PRIO_PGRP); EXPORT_CONST(c, PRIO_USER);
-  exports.Set("processConstants", c);
+  EXPORT_FN(exports, set_pdeathsig); EXPORT_FN(exports, get_pdeathsig); EXPORT_FN(exports, abort);
 }
 
 }  // namespace posixkit

@@ -22,6 +22,7 @@
 //    OnSignal when it replaced it, and takes a JS-handled signal back (still
 //    chaining) when libuv overwrote it or reset it to SIG_DFL. docs/signals.md.
 #include <signal.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -32,6 +33,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "binding.h"
 #include "signal.h"
@@ -49,6 +51,11 @@ static std::atomic<uv_async_t*> g_async{nullptr};
 static std::atomic<bool> g_chain[kMax];          // also call libuv's handler
 using PlainHandler = void (*)(int);
 static std::atomic<PlainHandler> g_libuv{nullptr};
+// set_wakeup_fd: one byte (the signal number) per recorded signal; a failed
+// write's errno waits in g_wakeup_err for the event loop to report it.
+static std::atomic<int> g_wakeup_fd{-1};
+static std::atomic<bool> g_wakeup_warn{true};
+static std::atomic<int> g_wakeup_err{0};
 
 static pid_t Getpid() { return static_cast<pid_t>(syscall(SYS_getpid)); }
 static pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
@@ -84,6 +91,14 @@ static void OnSignal(int signo, siginfo_t* info, void* context) {
   ResetCountsIfForked(pid);
   g_count[signo].fetch_add(1, std::memory_order_relaxed);
   g_recorded[signo].fetch_add(1, std::memory_order_relaxed);
+  int wfd = g_wakeup_fd.load(std::memory_order_relaxed);
+  if (wfd >= 0) {
+    unsigned char byte = static_cast<unsigned char>(signo);
+    if (write(wfd, &byte, 1) < 0) {
+      bool full = errno == EAGAIN || errno == EWOULDBLOCK;
+      if (!full || g_wakeup_warn.load(std::memory_order_relaxed)) g_wakeup_err.store(errno, std::memory_order_relaxed);
+    }
+  }
   if (uv_async_t* a = g_async.load(std::memory_order_acquire)) uv_async_send(a);
   if (g_chain[signo].load(std::memory_order_relaxed)) {
     if (PlainHandler h = g_libuv.load(std::memory_order_relaxed)) h(signo);
@@ -197,6 +212,7 @@ static void FreeHandle(uv_handle_t* h) {
 
 static void OnEnvTeardown(void*) {
   g_async.store(nullptr, std::memory_order_release);
+  g_wakeup_fd.store(-1);
   g_main_env = nullptr;
   uv_close(reinterpret_cast<uv_handle_t*>(g_async_handle), FreeHandle<uv_async_t>);
   uv_close(reinterpret_cast<uv_handle_t*>(g_prepare), FreeHandle<uv_prepare_t>);
@@ -386,6 +402,35 @@ static Value JS_after_fork_child(const CallbackInfo& info) {
   return UNDEF;
 }
 
+// ---- set_wakeup_fd -----------------------------------------------------------
+
+// set_wakeup_fd(fd, warn_on_full_buffer) -> the previous fd (-1: none). The
+// fd must be non-blocking: OnSignal must never block in write().
+static Value JS_set_wakeup_fd(const CallbackInfo& info) {
+  int32_t fd;
+  if (!ArgInt32(info, 0, "fd", &fd)) return UNDEF;
+  bool warn = info.Length() < 2 || info[1].ToBoolean().Value();
+  if (!RequireMain(ENV, "set_wakeup_fd()")) return UNDEF;
+  if (fd < -1) return ThrowRangeError(ENV, "fd", ">= -1");
+  if (fd >= 0) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0) return ThrowErrno(ENV, errno, "set_wakeup_fd");
+    if (!(fl & O_NONBLOCK)) {
+      Napi::Error e = Napi::TypeError::New(ENV, "the fd " + std::to_string(fd) + " must be in non-blocking mode");
+      e.Set("code", Napi::String::New(ENV, "ERR_INVALID_ARG_VALUE"));
+      e.ThrowAsJavaScriptException();
+      return UNDEF;
+    }
+  }
+  g_wakeup_warn.store(warn);
+  return Napi::Number::New(ENV, g_wakeup_fd.exchange(fd));
+}
+
+// The errno of the last failed wakeup write (0: none), now taken.
+static Value JS_take_wakeup_error(const CallbackInfo& info) {
+  return Napi::Number::New(ENV, g_wakeup_err.exchange(0, std::memory_order_relaxed));
+}
+
 // ---- pause, raise ---------------------------------------------------------------
 
 // pause(2) always ends with EINTR once a handler ran. A signal that arrived
@@ -432,7 +477,7 @@ void InitSignal(Napi::Env env, Napi::Object exports) {
   Napi::Object f = Napi::Object::New(env);
   EXPORT_FN(f, signal); EXPORT_FN(f, getsignal); EXPORT_FN(f, has_saved); EXPORT_FN(f, siginterrupt);
   EXPORT_FN(f, take_pending); EXPORT_FN(f, add_pending); EXPORT_FN(f, after_fork_child); EXPORT_FN(f, pause);
-  EXPORT_FN(f, raise_signal);
+  EXPORT_FN(f, raise_signal); EXPORT_FN(f, set_wakeup_fd); EXPORT_FN(f, take_wakeup_error);
   InitSignalCalls(env, f);
   exports.Set("signal", f);
   Napi::Object c = Napi::Object::New(env);
@@ -441,7 +486,7 @@ void InitSignal(Napi::Env env, Napi::Object exports) {
   K(SIGFPE); K(SIGKILL); K(SIGUSR1); K(SIGSEGV); K(SIGUSR2); K(SIGPIPE); K(SIGALRM);
   K(SIGTERM); K(SIGSTKFLT); K(SIGCHLD); K(SIGCONT); K(SIGSTOP); K(SIGTSTP); K(SIGTTIN);
   K(SIGTTOU); K(SIGURG); K(SIGXCPU); K(SIGXFSZ); K(SIGVTALRM); K(SIGPROF); K(SIGWINCH);
-  K(SIGIO); K(SIGPOLL); K(SIGPWR); K(SIGSYS);
+  K(SIGIO); K(SIGPOLL); K(SIGPWR); K(SIGSYS); K(SIGCLD);
   K(SIG_BLOCK); K(SIG_UNBLOCK); K(SIG_SETMASK);
   K(ITIMER_REAL); K(ITIMER_VIRTUAL); K(ITIMER_PROF);
   K(SFD_CLOEXEC); K(SFD_NONBLOCK);

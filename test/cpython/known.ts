@@ -23,6 +23,9 @@ const NON_INTEGER = 'a non-integer number is a RangeError (ERR_OUT_OF_RANGE), th
 const NEGATIVE_FD = 'a negative fd (other than the -1 that means "none" where an API has it) is refused before the '
   + 'syscall with a RangeError (ERR_OUT_OF_RANGE), the rule for every posixkit fd argument; Python passes it to the '
   + 'kernel and gets OSError EBADF';
+const PTHREAD_KILL_TID = 'the port passes threading.getIdent() (Node\'s threadId, 0 on the main thread); posixkit\'s '
+  + 'pthread_kill names a thread by its kernel thread id (os.gettid(), threading.getNativeId()): worker threads '
+  + 'have no pthread_t, and a tid cannot reach another process\'s thread';
 
 const entries: Record<string, [KnownKind, string]> = {
   // ---- test_epoll
@@ -69,34 +72,16 @@ const entries: Record<string, [KnownKind, string]> = {
     + 'printing a KeyboardInterrupt traceback: Node has no KeyboardInterrupt'],
   'test_signal.RaiseSignalTest.test_sigint': ['difference',
     'raise_signal(SIGINT) with Node\'s default action ends the process (Node has no KeyboardInterrupt)'],
-  'test_signal.WakeupFDTests.test_invalid_fd': ['missing-api', 'signal.set_wakeup_fd'],
-  'test_signal.WakeupFDTests.test_invalid_socket': ['missing-api', 'signal.set_wakeup_fd'],
-  'test_signal.WakeupFDTests.test_set_wakeup_fd_blocking': ['missing-api', 'signal.set_wakeup_fd'],
-  'test_signal.WakeupFDTests.test_set_wakeup_fd_result': ['missing-api', 'signal.set_wakeup_fd'],
-  'test_signal.WakeupFDTests.test_set_wakeup_fd_socket_result': ['missing-api', 'signal.set_wakeup_fd'],
-  'test_signal.WakeupSignalTests.test_pending': ['missing-api', 'signal.set_wakeup_fd'],
-  'test_signal.WakeupSignalTests.test_signum': ['missing-api', 'signal.set_wakeup_fd'],
-  'test_signal.WakeupSignalTests.test_wakeup_fd_during': ['missing-api', 'signal.set_wakeup_fd'],
-  'test_signal.WakeupSignalTests.test_wakeup_fd_early': ['missing-api', 'signal.set_wakeup_fd'],
-  'test_signal.WakeupSignalTests.test_wakeup_write_error': ['missing-api', 'signal.set_wakeup_fd'],
-  'test_signal.WakeupSocketSignalTests.test_send_error': ['missing-api', 'signal.set_wakeup_fd'],
-  'test_signal.WakeupSocketSignalTests.test_socket': ['missing-api', 'signal.set_wakeup_fd'],
-  'test_signal.WakeupSocketSignalTests.test_warn_on_full_buffer': ['missing-api',
-    'signal.set_wakeup_fd with warn_on_full_buffer'],
-  'test_signal.PendingSignalsTests.test_pthread_kill': ['missing-api', 'signal.pthread_kill'],
-  'test_signal.PendingSignalsTests.test_pthread_kill_main_thread': ['missing-api', 'signal.pthread_kill'],
-  'test_signal.PendingSignalsTests.test_pthread_sigmask': ['defect',
-    'os.kill(os.getpid(), sig) returns before the JS handler of sig ran (Python runs it before kill() returns)'],
+  'test_signal.PendingSignalsTests.test_pthread_kill': ['difference', PTHREAD_KILL_TID],
+  'test_signal.PendingSignalsTests.test_pthread_kill_main_thread': ['difference', PTHREAD_KILL_TID],
   'test_signal.StressTest.test_stress_modifying_handlers': ['defect',
     'signal.signal() does not run the handlers of signals already recorded before it changes the action (CPython '
     + 'does, "Check for pending signals before changing signal handler"), so a loop that only swaps handlers never '
     + 'runs its handler: the test spins until its watchdog'],
-  'test_signal.PidfdSignalTest.test_pidfd_send_signal': ['missing-api',
-    'signal.pidfd_send_signal; os.open with O_DIRECTORY'],
+  'test_signal.PidfdSignalTest.test_pidfd_send_signal': ['difference',
+    'a non-null siginfo is a TypeError with Node\'s message ("The \\"siginfo\\" argument must be null"), not '
+    + 'Python\'s "siginfo must be None"'],
   // ---- _test_eintr
-  '_test_eintr.OSEINTRTest.test_wait3': ['missing-api', 'os.wait3'],
-  '_test_eintr.OSEINTRTest.test_wait4': ['missing-api', 'os.wait4'],
-  '_test_eintr.SocketEINTRTest.test_os_open': ['missing-api', 'os.open with the O_* flags'],
   '_test_eintr.FNTLEINTRTest.test_flock': ['missing-api', 'fcntl.flock and LOCK_* (posixkit has no fcntl module)'],
   '_test_eintr.FNTLEINTRTest.test_lockf': ['missing-api', 'fcntl.lockf and LOCK_* (posixkit has no fcntl module)'],
   // ---- test_socket
@@ -130,17 +115,11 @@ const entries: Record<string, [KnownKind, string]> = {
     + 'descriptor"'],
   'test_socket.GeneralModuleTests.test_socket_close': ['difference', `socket.close(-1): ${NEGATIVE_FD}`],
   // ---- test_os
-  'test_os.FDInheritanceTests.test_get_set_inheritable': ['missing-api', 'os.open and os.O_RDONLY'],
   'test_os.FDInheritanceTests.test_get_inheritable_cloexec': ['missing-api',
     'os.open; fcntl.fcntl with F_GETFD/F_SETFD/FD_CLOEXEC (posixkit has no fcntl module)'],
-  'test_os.FDInheritanceTests.test_set_inheritable_cloexec': ['missing-api', 'os.open and os.O_RDONLY'],
-  'test_os.FDInheritanceTests.test_get_set_inheritable_o_path': ['missing-api', 'os.open and os.O_PATH'],
-  'test_os.FDInheritanceTests.test_open': ['missing-api', 'os.open and os.O_RDONLY'],
-  'test_os.FDInheritanceTests.test_dup': ['missing-api', 'os.open and os.O_RDONLY'],
-  'test_os.FDInheritanceTests.test_dup2': ['missing-api', 'os.open and os.O_RDONLY'],
-  'test_os.FDInheritanceTests.test_openpty': ['missing-api', 'os.openpty'],
-  'test_os.BlockingTests.test_blocking': ['missing-api', 'os.open and os.O_RDONLY'],
-  'test_os.TestInvalidFD.test_dup2_negative_fd': ['missing-api', 'os.open and os.O_RDONLY'],
+  'test_os.TestInvalidFD.test_dup2_negative_fd': ['difference',
+    'a negative fd is refused before the syscall (RangeError ERR_OUT_OF_RANGE, posixkit\'s rule for every fd '
+    + 'argument) where Python lets dup2(2) answer EBADF'],
   // ---- test_mmap
   'test_mmap.MmapTests.test_read_invalid_arg': ['difference', `read(5.5): ${NON_INTEGER}`],
   'test_mmap.MmapTests.test_bad_file_desc': ['difference', `mmap(-2, 4096): ${NEGATIVE_FD}`],

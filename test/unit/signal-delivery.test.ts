@@ -127,7 +127,7 @@ describe('pause', () => {
   it('returns at once, after running it, when a handler is still pending', () => {
     let calls = 0;
     signal.signal(SIGUSR2, () => { calls++; });
-    os.kill(os.getpid(), SIGUSR2); // recorded; its JS handler waits for a dispatch point
+    process.kill(process.pid, 'SIGUSR2'); // Node's kill: recorded; its JS handler waits for a dispatch point
     expect(calls).toBe(0);
     const t = performance.now();
     signal.pause();
@@ -311,7 +311,7 @@ describe('handlers across fork', () => {
   it('a signal recorded but not yet dispatched before fork runs in the parent only (LU-06)', async () => {
     let calls = 0;
     signal.signal(SIGHUP, () => { calls++; });
-    os.kill(os.getpid(), SIGHUP); // recorded now, dispatched by the event loop later
+    process.kill(process.pid, 'SIGHUP'); // Node's kill: recorded now, dispatched by the event loop later
     const pid = await forkAsync(async () => {
       await new Promise((res) => setTimeout(res, 100));
       return calls;
