@@ -19,7 +19,7 @@
 import { codedError, errno as E, errnoError } from '../errors';
 import { family } from '../native';
 import * as os from '../os';
-import { openat2, O_RDONLY } from '../file';
+import { openat2 } from '../file';
 import { MemoryMap, mmap } from '../mmap';
 import { allocate } from './heap';
 import { POLLIN, POLLOUT, waitFd } from './_wait';
@@ -98,7 +98,7 @@ export class QueueStream {
     this.#wfd = w;
     let wait = -1;
     try {
-      wait = openat2(`/proc/self/fd/${r}`, O_RDONLY);
+      wait = openat2(`/proc/self/fd/${r}`, os.O_RDONLY);
     } catch { /* no /proc: poll + read */ }
     this.#rfdWait = wait;
   }
