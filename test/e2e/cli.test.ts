@@ -145,3 +145,15 @@ describe('posixkit models', () => {
     expect(widest).toBeGreaterThan(60); // uses the width, not one word a line
   });
 });
+
+describe('docs/cli.md', () => {
+  it('documents every command and every option each accepts', async () => {
+    const { commands } = await import('../../lib/cli');
+    const doc = readFileSync(path.join(ROOT, 'docs/cli.md'), 'utf8');
+    for (const [name, spec] of Object.entries(commands)) {
+      expect(doc).toMatch(new RegExp(`^## .*\`${name}\``, 'm'));
+      for (const opt of Object.keys(spec.options)) expect(doc, `${name} --${opt}`).toContain(`--${opt}`);
+    }
+    expect(doc).toContain('--version');
+  });
+});
