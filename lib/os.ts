@@ -49,7 +49,7 @@ export const EX_OK = 0;
 
 // ---- fork ------------------------------------------------------------------
 
-/** Diagnostics of the fork machinery (see FORK.md); for tests and bug reports. */
+/** Diagnostics of the fork machinery (docs/fork.md); for tests and bug reports. */
 export interface ForkInfo {
   glibc: string;
   condvarFix: boolean;
@@ -210,7 +210,7 @@ export function _fork_info(): ForkInfo {
   return native._fork_info();
 }
 
-/** Test-only: switch off the condvar release of FORK.md 2b to reproduce the hang. */
+/** Test-only: switch off the condvar release (docs/fork.md) to reproduce the hang. */
 export function _set_condvar_fix(on: boolean): void {
   native._set_condvar_fix(Boolean(on));
 }

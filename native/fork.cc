@@ -1,5 +1,5 @@
 // fork() for a process that keeps running JavaScript in the child.
-// Every step below is explained in ../shared/design/FORK.md; in short:
+// docs/fork.md explains every step; in short:
 //  1. V8 marks its heap MADV_DONTFORK: undo that on every mapping first.
 //  2. The child has no V8 platform threads, but their glibc condvars still
 //     count them as waiters; a pthread_cond_signal in the child would wait

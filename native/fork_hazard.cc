@@ -1,4 +1,4 @@
-// Test-only: the condvar hazard of FORK.md 2b, made deterministic, so a test
+// Test-only: the glibc condvar deadlock (docs/fork.md), made deterministic, so a test
 // can show the child hang with the fix off and not with it on.
 #include <pthread.h>
 #include <signal.h>

@@ -1,5 +1,5 @@
-// A small blocking FTP client on posixkit sockets: the protocol side of the
-// seeds' menu client (list, get, put, quit). RFC 959 with passive data
+// A small blocking FTP client on posixkit sockets: the protocol side of
+// `posixkit ftp-client` (list, get, put, quit). RFC 959 with passive data
 // connections (EPSV, falling back to PASV), binary transfers.
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
@@ -58,7 +58,7 @@ export class FtpClient {
     return data.toString('utf8').split(/\r?\n/).filter((l) => l.length > 0);
   }
 
-  /** Regular files only, as the seeds' server listed them (from LIST's type column). */
+  /** Regular files only (from LIST's type column). */
   files(): string[] {
     return this.list().filter((l) => l.startsWith('-')).map((l) => l.split(/\s+/).slice(8).join(' '));
   }

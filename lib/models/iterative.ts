@@ -1,6 +1,6 @@
 // iterative: one connection at a time. The only thread blocks in accept(2),
 // then in recv(2)/send(2) of that one client until it leaves; the others
-// wait in the listen backlog. The seeds' first TCP server, and their UDP loop
+// wait in the listen backlog. The first TCP server everyone writes, and the UDP loop
 // (recvfrom/sendto, one datagram at a time).
 import { errno as E } from '../errors';
 import { isFileOutput, releaseOutput } from '../http/output';

@@ -1,4 +1,4 @@
-// nonblocking: seed 004. One process, non-blocking sockets and no readiness
+// nonblocking: one process, non-blocking sockets and no readiness
 // API at all: a loop tries accept(2) and recv(2) on every connection, over and
 // over, and most tries fail with EAGAIN. It serves many clients at once and
 // burns a whole CPU core doing it, idle or not: that cost is the lesson.
@@ -9,7 +9,7 @@ import { EventOptions, serveEvents, Waiter } from './event';
 import type { ServeStats } from './types';
 
 export interface NonblockingOptions extends EventOptions {
-  /** Sleep this long (ms) after a pass over all sockets; default 0: a pure spin, as in the seed. */
+  /** Sleep this long (ms) after a pass over all sockets; default 0: a pure spin, the classic busy loop. */
   passSleepMs?: number;
 }
 

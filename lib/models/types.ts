@@ -104,7 +104,7 @@ export interface ServeOptions {
   stop?: StopHandle;
   /** Called once the socket listens, before serving. */
   onListening?: (info: ListenInfo) => void;
-  /** Called for each error that does not stop the server; default: print it on stderr (the seeds' traceback.print_exc). */
+  /** Called for each error that does not stop the server; default: print it on stderr (as Python's traceback.print_exc). */
   onError?: (err: unknown, where: ErrorWhere) => void;
   /** Receive buffer per read, bytes; default 65536. */
   readSize?: number;

@@ -1,4 +1,4 @@
-// FTP session: security behaviours (CONFORMANCE §3.4), limits, aborts, timeouts.
+// FTP session: security behaviours, limits, aborts, timeouts.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

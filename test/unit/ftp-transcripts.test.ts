@@ -1,5 +1,5 @@
-// FTP-01: the exact command sequences of curl, ftplib, lftp and basic-ftp
-// (CONFORMANCE §3.2), replayed against the session with the in-memory driver.
+// The exact command sequences of curl, ftplib, lftp and basic-ftp, replayed
+// against the session with the in-memory driver.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

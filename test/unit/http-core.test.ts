@@ -96,7 +96,7 @@ describe('http core: happy path', () => {
   });
 });
 
-describe('http core: errors (CONFORMANCE H-01..H-08)', () => {
+describe('http core: errors', () => {
   const table: Array<[string, string, number]> = [
     ['extra space', 'GET /spaced out HTTP/1.1\r\nHost: x\r\n\r\n', 400],
     ['bogus version FUBAR', 'GET / FUBAR\r\nHost: x\r\n\r\n', 400],

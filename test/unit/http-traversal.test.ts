@@ -1,4 +1,4 @@
-// CONFORMANCE H-14/H-15: no byte from outside the root, whatever the target.
+// Traversal: no byte from outside the root, whatever the target.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -1,4 +1,4 @@
-// Pipe / Connection (CONFORMANCE MP-07), with Python's wire format checked
+// Pipe / Connection, with Python's wire format checked
 // against python3's multiprocessing.connection.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The examples/mp_*.ts ports of the seed programs, run as real programs
+// The examples/mp_*.ts programs, run as real programs
 // (compiled to dist/examples by npm test) under node --single-threaded.
 import { describe, expect, it } from 'vitest';
 import { procState, runNode } from '../helpers/proc';

@@ -1,4 +1,4 @@
-// Pool (CONFORMANCE MP-09, MP-10): results, errors, async forms, crashed
+// Pool: results, errors, async forms, crashed
 // workers, terminate with many pending tasks.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';

@@ -1,4 +1,4 @@
-// Process (CONFORMANCE MP-01, MP-02, EINTR-10), activeChildren, currentProcess.
+// Process, activeChildren, currentProcess.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as mp from '../../lib/multiprocessing';

@@ -1,4 +1,4 @@
-// Queue (CONFORMANCE MP-03) and many producers/consumers across processes.
+// Queue and many producers/consumers across processes.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as mp from '../../lib/multiprocessing';
 import { sleepSync } from '../helpers/proc';

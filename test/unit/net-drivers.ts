@@ -1,7 +1,7 @@
 // Test-only reference drivers on node:net, so real clients (curl, Python)
 // can talk to the pure cores before the posixkit models drive them. They show
 // the driver contract in its simplest event-driven form; the real drivers are
-// the server models (issue 7).
+// the server models.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';

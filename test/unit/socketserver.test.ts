@@ -1,4 +1,4 @@
-// posixkit/socketserver against CONFORMANCE.md 1.9 (SS-01..SS-11). The
+// posixkit/socketserver (cases SS-01..SS-11). The
 // server runs in the test process (serveForever blocks it); clients run in
 // forked children that call server.shutdown() when done: the wake pipe is
 // inherited, so the byte they write stops the parent's loop.

@@ -1,4 +1,4 @@
-// A line-based chat room (the seeds' chat server): every line a client sends
+// A line-based chat room: every line a client sends
 // goes to every other client as "name: line". Commands: /nick NAME, /who,
 // /quit. The room is memory shared by all sessions, so the core runs on the
 // single-process models only (sharedState); a message to another client is
