@@ -35,6 +35,14 @@ function minimumGlibc(file) {
   return top ? top.slice(0, top[2] ? 3 : 2).join('.') : null;
 }
 
+// prebuildify moves its build/Release output into prebuilds/: put a copy back, so a checkout keeps
+// loading its own build (node-gyp-build prefers build/Release) instead of silently the prebuild.
+const release = path.join(ROOT, 'build', 'Release', 'posixkit.node');
+if (!fs.existsSync(release)) {
+  fs.mkdirSync(path.dirname(release), { recursive: true });
+  fs.copyFileSync(path.join(OUT, fs.readdirSync(OUT)[0]), release);
+}
+
 for (const f of fs.readdirSync(OUT)) {
   const glibc = minimumGlibc(path.join(OUT, f));
   process.stderr.write(`prebuilds/${path.basename(OUT)}/${f}${glibc ? `: needs glibc >= ${glibc}` : ''}\n`);
