@@ -133,9 +133,9 @@ export interface AppServeOptions {
 /** What serve() returns once the server has stopped. */
 export interface ServeStats {
   model: string;
-  /** Connections accepted (datagrams for the UDP loop). */
+  /** Connections accepted, by whichever process or thread accepted them (datagrams for the UDP loop). */
   connections: number;
-  /** Errors reported through onError. */
+  /** Errors reported through onError, forked children's and workers' included. */
   errors: number;
   /** The signal that stopped it, or 0 (stop handle). */
   signal: number;
