@@ -42,7 +42,7 @@ describe('posixkit: usage, help, version', () => {
     expect(cli(['-h']).stdout).toBe(r.stdout);
     expect(cli(['help']).stdout).toBe(r.stdout);
     expect(cli([]).stderr).toBe(r.stdout);
-  });
+  }, 60_000);
 
   it('--version and -V print the package version', () => {
     for (const flag of ['--version', '-V']) {
@@ -57,7 +57,7 @@ describe('posixkit: usage, help, version', () => {
     usageError(['--bogus'], /^posixkit: unknown option '--bogus'$/m);
     usageError(['-x', 'echo'], /^posixkit: unknown option '-x'$/m);
     usageError(['help', 'nope'], /unknown command 'nope'/, /^usage: posixkit help \[COMMAND\]$/m);
-  });
+  }, 60_000);
 
   it.each(COMMANDS)('%s --help: stdout, exit 0, lists every option it accepts and nothing else', (c) => {
     const r = cli([c, '--help']);
@@ -78,7 +78,7 @@ describe('posixkit: usage, help, version', () => {
     expect(listed).toEqual(expected[c]);
     // every listed option is accepted (a usage error would be exit 2; these fail later or not at all)
     for (const line of r.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
-  });
+  }, 60_000);
 
   it('ftp --help offers neither --unix nor the models ftp refuses', () => {
     const r = cli(['ftp', '--help']);
@@ -88,7 +88,7 @@ describe('posixkit: usage, help, version', () => {
     for (const m of ['epoll', 'select', 'poll', 'nonblocking', 'coroutine']) expect(models).not.toMatch(new RegExp(`\\b${m}\\b`));
     const chat = cli(['chat', '--help']).stdout;
     for (const m of ['forking', 'prefork', 'threading']) expect(chat).not.toMatch(new RegExp(`\\b${m}\\b`));
-  });
+  }, 60_000);
 });
 
 describe('posixkit COMMAND: every usage error exits 2 with the usage line', () => {
@@ -110,25 +110,29 @@ describe('posixkit COMMAND: every usage error exits 2 with the usage line', () =
     usageError(args as string[], message as RegExp, echoUsage);
   });
 
-  it('each command refuses what it does not take', () => {
-    usageError(['ftp', '--unix', '/tmp/x.sock'], /^posixkit ftp: unknown option '--unix'$/m, /^usage: posixkit ftp /m);
-    usageError(['ftp', '--model', 'epoll'], /model "epoll" is not one this command runs on; ftp runs on forking, iterative, prefork, threading/);
-    usageError(['chat', '--model', 'prefork'], /model "prefork" is not one this command runs on; chat runs on iterative, nonblocking, select/);
-    usageError(['http', '--root', '/nonexistent-dir'], /--root \/nonexistent-dir is not a directory/, /^usage: posixkit http /m);
-    usageError(['http', '--root', BIN], /is not a directory/);
-    usageError(['ftp', '--user', 'alice'], /--user takes NAME:PASSWORD/);
-    usageError(['models', 'extra'], /^posixkit models: unexpected argument 'extra'$/m, /^usage: posixkit models$/m);
-    usageError(['models', '--wide'], /unknown option '--wide'/);
+  it.each([
+    [['ftp', '--unix', '/tmp/x.sock'], /^posixkit ftp: unknown option '--unix'$/m, /^usage: posixkit ftp /m],
+    [['ftp', '--model', 'epoll'], /model "epoll" is not one this command runs on; ftp runs on forking, iterative, prefork, threading/, /^usage: posixkit ftp /m],
+    [['chat', '--model', 'prefork'], /model "prefork" is not one this command runs on; chat runs on iterative, nonblocking, select/, /^usage: posixkit chat /m],
+    [['http', '--root', '/nonexistent-dir'], /--root \/nonexistent-dir is not a directory/, /^usage: posixkit http /m],
+    [['http', '--root', BIN], /is not a directory/, /^usage: posixkit http /m],
+    [['ftp', '--user', 'alice'], /--user takes NAME:PASSWORD/, /^usage: posixkit ftp /m],
+    [['models', 'extra'], /^posixkit models: unexpected argument 'extra'$/m, /^usage: posixkit models$/m],
+    [['models', '--wide'], /unknown option '--wide'/, /^usage: posixkit models$/m],
+  ])('each command refuses what it does not take: %j', (args, message, usage) => {
+    usageError(args as string[], message as RegExp, usage as RegExp);
   });
 
-  it('ftp-client: HOST and PORT required, PORT checked, --user and --password together', () => {
-    const u = /^usage: posixkit ftp-client HOST PORT/m;
-    usageError(['ftp-client'], /^posixkit ftp-client: missing HOST PORT$/m, u);
-    usageError(['ftp-client', '127.0.0.1'], /^posixkit ftp-client: missing PORT$/m, u);
-    usageError(['ftp-client', '127.0.0.1', '21', 'x'], /unexpected argument 'x'/, u);
-    usageError(['ftp-client', '127.0.0.1', '0'], /PORT must be an integer 1\.\.65535, not '0'/, u);
-    usageError(['ftp-client', '127.0.0.1', 'ftp'], /PORT must be an integer/, u);
-    usageError(['ftp-client', '127.0.0.1', '21', '--user', 'a'], /--user and --password go together/, u);
+  const clientUsage = /^usage: posixkit ftp-client HOST PORT/m;
+  it.each([
+    [[], /^posixkit ftp-client: missing HOST PORT$/m],
+    [['127.0.0.1'], /^posixkit ftp-client: missing PORT$/m],
+    [['127.0.0.1', '21', 'x'], /unexpected argument 'x'/],
+    [['127.0.0.1', '0'], /PORT must be an integer 1\.\.65535, not '0'/],
+    [['127.0.0.1', 'ftp'], /PORT must be an integer/],
+    [['127.0.0.1', '21', '--user', 'a'], /--user and --password go together/],
+  ])('ftp-client %j: HOST and PORT required, PORT checked, --user and --password together', (args, message) => {
+    usageError(['ftp-client', ...(args as string[])], message as RegExp, clientUsage);
   });
 });
 
