@@ -13,7 +13,7 @@ import { CliError, runServer, SERVER_NOTES, ServerCommand, serverOptions, server
 import { FTP_MODELS, serveFtp } from './ftp/server';
 import { serveHttp } from './http/server';
 import * as modelsMod from './models/index';
-import type { ProtocolCore } from './models/types';
+import type { ProtocolCore } from './server/types';
 
 export { UsageError } from './cli/args';
 

@@ -324,7 +324,6 @@ export interface SharedMemoryOptions {
  */
 export class SharedMemory implements Disposable {
   #name: string; // with the leading '/'
-  #fd: number;
   #size: number;
   #map: MemoryMap | null;
   #buf: Buffer | null = null;
@@ -365,7 +364,6 @@ export class SharedMemory implements Disposable {
       fd = native.shm_open(name, flags, 0o600);
     }
     this.#name = name;
-    this.#fd = fd;
     try {
       if (create) native.mman_ftruncate(fd, size);
       this.#size = native.mman_fstat(fd)[0];
@@ -418,8 +416,7 @@ export class SharedMemory implements Disposable {
     const m = this.#map;
     if (!m) return;
     this.#map = null;
-    this.#fd = -1;
-    m.close();
+    m.close(); // the MemoryMap owns the fd
   }
 
   /** shm_unlink(3): removes the name; existing mappings stay valid. */

@@ -4,7 +4,7 @@
 import { constants } from 'node:os';
 import { isatty } from 'node:tty';
 import * as modelsMod from '../models/index';
-import type { ListenAddress, ListenInfo, ProtocolCore, ServeStats } from '../models/types';
+import type { ListenAddress, ListenInfo, ProtocolCore, ServeStats } from '../server/types';
 import { CommandSpec, exclusive, HELP_OPTION, intOption, OptionSpec, Parsed, stringOption, UsageError } from './args';
 import { countingCore, Reporter, StatusCounters } from './status';
 

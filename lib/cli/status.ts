@@ -4,8 +4,9 @@
 // the counters live in shared memory (mmap) and a forked reporter process
 // prints them once a second until the server stops.
 import { isatty } from 'node:tty';
+import { callExport } from '../internal/modref';
 import * as mmap from '../mmap';
-import type { CoreRef, ProtocolCore, Session } from '../models/types';
+import type { CoreRef, ProtocolCore, Session } from '../server/types';
 import * as os from '../os';
 import * as sig from '../signal';
 
@@ -87,8 +88,7 @@ export function countingCore(inner: ProtocolCore, counters: StatusCounters, shar
 }
 
 export function countingFromRef(ref: CoreRef, desc: mmap.SharedMapping): ProtocolCore {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const inner = require(ref.module)[ref.export](...(ref.args ?? [])) as ProtocolCore;
+  const inner = callExport<ProtocolCore>(ref);
   return countingCore(inner, new StatusCounters(mmap.attachShared(desc)), desc);
 }
 

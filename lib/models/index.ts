@@ -12,9 +12,9 @@ import * as poll from './poll';
 import * as prefork from './prefork';
 import * as select from './select';
 import * as threading from './threading';
-import type { ServeOptions, ServeStats } from './types';
+import type { ServeOptions, ServeStats } from '../server/types';
 
-export * from './types';
+export * from '../server/types';
 export { createStopHandle, StopRequest } from './common';
 export { echoCore } from './cores/echo';
 export type { EchoOptions } from './cores/echo';

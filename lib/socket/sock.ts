@@ -2,6 +2,7 @@
 import {
   errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, validateInteger,
 } from '../errors';
+import { timeoutSeconds } from '../internal/deadline';
 import { dup, get_blocking, set_blocking } from '../os';
 import { AncItem, K, native, SockAddr } from './native';
 import { withGai } from './names';
@@ -13,12 +14,9 @@ export type Address = [string, number] | [string, number, number?, number?] | st
 
 let defaultTimeout: number | null = null;
 
+/** Python's socket timeout: seconds >= 0, or null (blocking). */
 export function checkTimeout(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'number') throw invalidArgType('timeout', 'of type number or null', value);
-  if (Number.isNaN(value)) throw invalidArgValue('timeout', value, 'must not be NaN');
-  if (value < 0) throw outOfRange('timeout', '>= 0 or null', value);
-  return value;
+  return timeoutSeconds(value, 'timeout', 'error');
 }
 
 /** Python's setdefaulttimeout: the timeout new sockets start with (null: blocking). */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FtpClient, FtpCore, FtpError } from '../../lib/ftp/index';
 import * as os from '../../lib/os';
 import { runInChild } from '../helpers/proc';
-import { Running, serveFtp } from './net-drivers';
+import { Running, serveFtp } from '../helpers/net-drivers';
 
 let base = '';
 let root = '';
