@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests fork the test process itself, so workers are real processes started
-// with V8's --single-threaded (FORK.md section 2). Each file runs in its own
+// with V8's --single-threaded (docs/fork.md). Each file runs in its own
 // process; signal and fork state never leaks between files.
 export default defineConfig({
   test: {

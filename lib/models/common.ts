@@ -229,14 +229,15 @@ export class StopControl {
   readonly #own: boolean;
   #prev = new Map<number, sig.Handler>();
   signal = 0;
-  constructor(o: ServeOptions) {
+  /** `onLoop`: the handlers only record and wake (nothing blocking to interrupt; a throw would be uncaught). */
+  constructor(o: ServeOptions, onLoop = false) {
     this.#own = o.stop === undefined;
     this.handle = o.stop ?? createStopHandle();
     for (const s of o.signals ?? [sig.SIGTERM, sig.SIGINT]) {
       this.#prev.set(s, sig.signal(s, (signum) => {
         this.signal = signum;
         this.handle.stop();
-        throw new StopRequest(signum);
+        if (!onLoop) throw new StopRequest(signum);
       }));
     }
   }
