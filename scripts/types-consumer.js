@@ -70,7 +70,7 @@ async function checkTypes(dir, { tsc = path.join(ROOT, 'node_modules', 'typescri
     };
     fs.writeFileSync(path.join(dir, `tsconfig.${name}.json`), JSON.stringify(config, null, 2));
     return new Promise((resolve) => {
-      execFile(process.execPath, [tsc, '-p', `tsconfig.${name}.json`], { cwd: dir, encoding: 'utf8', env: env ?? process.env, timeout: 120_000 },
+      execFile(process.execPath, [tsc, '-p', `tsconfig.${name}.json`], { cwd: dir, encoding: 'utf8', env: env ?? process.env, timeout: 240_000 },
         (err, stdout, stderr) => resolve([name, err ? `${stdout}${stderr}`.trim() || String(err) : null]));
     });
   });
