@@ -101,7 +101,7 @@ function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, of
     }
   }
   // A copy first, as PySequence_Fast does: a fileno() that mutates the
-  // caller's list cannot make us read past its end (CPython issue 16230).
+  // caller's list cannot make us read past its end (CPython bug bpo-16230).
   let items: unknown[];
   if (Array.isArray(list)) items = list.slice();
   else if (list !== null && typeof list === 'object' && typeof (list as Iterable<unknown>)[Symbol.iterator] === 'function') {

@@ -430,10 +430,15 @@ export class Socket {
     return native.getsockopt(fd, intArg(level, 'level'), intArg(optname, 'optname'), n);
   }
 
-  /** The local address; '' for an unbound AF_UNIX socket, a Buffer for an abstract name. */
+  /**
+   * The local address (see SockAddr): '' for an unbound or unnamed AF_UNIX
+   * socket, a Buffer for an abstract name, ['0.0.0.0', 0] for an unbound
+   * AF_INET one. null only if the kernel reports a zero-length address.
+   */
   getsockname(): SockAddr {
     return native.getsockname(this.#ok('getsockname'));
   }
+  /** The peer's address (see SockAddr); '' for an unnamed AF_UNIX peer; ENOTCONN when not connected. */
   getpeername(): SockAddr {
     return native.getpeername(this.#ok('getpeername'));
   }

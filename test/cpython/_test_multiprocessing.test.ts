@@ -440,7 +440,7 @@ class _TestSubclassingProcess extends TestCase {
   }
 
   test_sys_exit(): void {
-    // See Issue 13854
+    // See bpo-13854
     const testfn = TESTFN;
     this.addCleanup(() => unlink(testfn));
     for (const reason of [[1, 2, 3], 'ignore this']) {

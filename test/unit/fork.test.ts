@@ -366,7 +366,7 @@ describe('posixkit/forkable', () => {
   });
 });
 
-describe('the glibc condvar deadlock (FORK.md 2b)', () => {
+describe('the glibc condvar deadlock (docs/fork.md)', () => {
   // Waiters on a condvar in the parent do not exist in the child; without the
   // fix the child's fourth pthread_cond_signal waits for them forever.
   function hazardChild(fix: boolean): { hung: boolean; code: number | null } {
@@ -424,7 +424,7 @@ describe('stress', () => {
     expect(fdCount()).toBe(before);
   });
 
-  it('FORK.md section 7: allocation churn, GC-heavy children ending naturally, 0 hangs', () => {
+  it('the stress test of docs/fork.md: allocation churn, GC-heavy children ending naturally, 0 hangs', () => {
     const r = runNode(['--expose-gc', 'test/fixtures/fork-gate.js', process.env.POSIXKIT_FORK_GATE ?? '50'], { timeout: 120_000 });
     expect(r.stderr).toBe('');
     const res = JSON.parse(r.stdout.trim());
