@@ -2,6 +2,7 @@
 // command parsing, reply formatting (RFC 959 §4.2 multi-line), and the
 // PORT/EPRT/listing formats. Pure functions and one small stateful reader.
 import { isIP } from 'node:net';
+import { invalidArgType, toList } from '../errors';
 
 const IAC = 0xff;
 const SB = 0xfa;
@@ -109,7 +110,10 @@ export function clean(s: string, max = 256): string {
  * byte is doubled (Telnet IAC escaping).
  */
 export function formatReply(code: number, lines: string | string[]): Buffer {
-  const ls = (Array.isArray(lines) ? lines : [lines]).map((l) => l.replace(/[\r\n]/g, ' '));
+  const ls = toList(Array.isArray(lines) ? lines : [lines], 'lines', 'a string or an array of strings', 1 << 16, (l) => {
+    if (typeof l !== 'string') throw invalidArgType('lines[]', 'of type string', l);
+    return l.replace(/[\r\n]/g, ' ');
+  });
   let s: string;
   if (ls.length <= 1) s = `${code} ${ls[0] ?? ''}\r\n`;
   else {
