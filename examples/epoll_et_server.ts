@@ -1,7 +1,7 @@
 // Seed: the epoll echo server, edge-triggered (EPOLLET). An edge is reported
 // once, so every ready socket must be drained until EAGAIN, which needs
 // non-blocking sockets. This is also the zero-allocation form the server
-// models use: pollInto() fills an Int32Array with fd/events pairs, and
+// models use: poll_raw() fills an Int32Array with fd/events pairs, and
 // recv_into_raw() returns -errno instead of throwing on EAGAIN.
 //   node dist/examples/epoll_et_server.js [port=8888] [clients=unlimited]
 import { errno } from 'posixkit/errors';
@@ -26,7 +26,7 @@ const buf = Buffer.alloc(4096);
 
 let left = 0;
 while (left < clients) {
-  const n = ep.pollInto(events, -1);
+  const n = ep.poll_raw(events, -1);
   if (n < 0) throw new Error(`epoll_wait failed: errno ${-n}`);
   for (let i = 0; i < n; i++) {
     const fd = events[2 * i];

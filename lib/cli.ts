@@ -7,7 +7,7 @@ import { FTP_MODELS, serveFtp } from './ftp/server';
 import { serveHttp } from './http/server';
 import { countingCore, startReporter, StatusCounters } from './cli/status';
 import * as modelsMod from './models/index';
-import type { ListenAddress, ListenInfo, ProtocolCore, ServeStats } from './models/types';
+import type { ListenAddress, ListenInfo, ProtocolCore, ServeStats } from './server/types';
 
 export interface Command {
   summary: string;

@@ -181,3 +181,8 @@ export function toList<T>(value: unknown, name: string, expected: string, max: n
 export function codedError(code: string, message: string): Error & { code: string } {
   return coded(new Error(message), code);
 }
+
+/** A module reference whose export is missing or not what it must be (a worker loading code by name). */
+export function unknownExport(module: string, name: string, what = 'function'): TypeError & { code: string } {
+  return coded(new TypeError(`${module} has no exported ${what} '${name}'`), 'ERR_UNKNOWN_FUNCTION');
+}

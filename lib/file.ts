@@ -70,6 +70,6 @@ export function openat2(path: string, flags: number, options: OpenAt2Options = {
 }
 
 /** openat2 for hot paths inside posixkit: -errno instead of a thrown error, no argument checks. */
-export function openat2Raw(dirfd: number, path: string, flags: number, resolve: number): number {
+export function openat2_raw(dirfd: number, path: string, flags: number, resolve: number): number {
   return native.openat2(dirfd, path, flags | O_CLOEXEC, 0, resolve, true);
 }

@@ -6,6 +6,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { family } from './native';
+import { codedError } from './errors';
 
 const MARK = 'POSIXKIT_FORKABLE_REEXEC';
 const native = family<{
@@ -33,7 +34,7 @@ const single = process.execArgv.some((a) => a === '--single-threaded' || a === '
 
 if (isMainThread && !single) {
   if (process.env[MARK]) {
-    throw new Error('posixkit/forkable: re-executed with --single-threaded, but the flag is still missing');
+    throw codedError('ERR_NOT_SINGLE_THREADED', 'posixkit/forkable: re-executed with --single-threaded, but the flag is still missing');
   }
   const env = Object.entries({ ...process.env, [MARK]: '1' }).map(([k, v]) => `${k}=${v}`);
   native.execve(process.execPath,

@@ -361,7 +361,6 @@ export interface SharedMemoryOptions {
  */
 export class SharedMemory implements Disposable {
   #name: string; // with the leading '/'
-  #fd: number;
   #size: number;
   #map: MemoryMap | null;
   #buf: Buffer | null = null;
@@ -402,7 +401,6 @@ export class SharedMemory implements Disposable {
       fd = native.shm_open(name, flags, 0o600);
     }
     this.#name = name;
-    this.#fd = fd;
     try {
       if (create) native.mman_ftruncate(fd, size);
       this.#size = native.mman_fstat(fd)[0];
@@ -455,8 +453,7 @@ export class SharedMemory implements Disposable {
     const m = this.#map;
     if (!m) return;
     this.#map = null;
-    this.#fd = -1;
-    m.close();
+    m.close(); // the MemoryMap owns the fd
   }
 
   /** shm_unlink(3): removes the name; existing mappings stay valid. */

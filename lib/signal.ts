@@ -337,10 +337,10 @@ function toSignalArray(signals: unknown): number[] {
  */
 export function pthread_sigmask(how: number, mask: Iterable<number>): Set<number> {
   validateInt32(how, 'how');
-  if (how !== SIG_BLOCK && how !== SIG_UNBLOCK && how !== SIG_SETMASK) {
-    throw outOfRange('how', 'SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK', how);
-  }
-  return new Set(native.pthread_sigmask(how, toSignalArray(mask)));
+  const signals = toSignalArray(mask);
+  // Another `how` is the kernel's EINVAL, as Python reports it (an OSError).
+  if (how !== SIG_BLOCK && how !== SIG_UNBLOCK && how !== SIG_SETMASK) throw errnoError(ERRNO.EINVAL, 'pthread_sigmask');
+  return new Set(native.pthread_sigmask(how, signals));
 }
 
 /** What sigwaitinfo/sigtimedwait return (Python's struct_siginfo fields). */

@@ -1,6 +1,6 @@
 // posixkit/socketserver: Python's socketserver in TypeScript, on posixkit's
 // real sockets, poll(2), fork(2) and worker threads. See docs/api/socketserver.md.
-import { TCPServer, UDPServer, UnixDatagramServer, UnixStreamServer } from './socketserver/base';
+import { UDPServer, UnixDatagramServer, UnixStreamServer } from './socketserver/base';
 import { ForkingMixIn, ThreadingMixIn } from './socketserver/mixins';
 
 export {

@@ -7,12 +7,12 @@
 // over as a closure), arguments are copied (structured clone), and only
 // SharedArrayBuffer memory and posixkit's shared primitives (Lock, Value,
 // SharedArray ...) are shared. There is no GIL: threads run in parallel.
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import {
   isMainThread, MessageChannel, MessagePort, receiveMessageOnPort, threadId, Worker, workerData,
 } from 'node:worker_threads';
 import { codedError, invalidArgType } from './errors';
+import { deadlineOf, secondsUntil } from './internal/deadline';
+import { loadExport, resolveModule, runnableModule } from './internal/modref';
 import { register_at_fork } from './os';
 import { family } from './native';
 import {
@@ -89,14 +89,6 @@ function unpack(v: unknown): unknown {
     return out;
   }
   return v;
-}
-
-// Under a TypeScript loader (the tests) this file is lib/threading.ts, which
-// a worker (no loader) cannot run: it runs the compiled twin instead.
-function bootstrapFile(): string {
-  const here = path.join(__dirname, 'threading.js');
-  if (existsSync(here)) return here;
-  return path.resolve(__dirname, '..', 'dist', 'threading.js');
 }
 
 let counter = 0;
@@ -181,7 +173,7 @@ export class Thread {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     port1.unref();
-    const moduleSpec = this.#target.module.startsWith('.') ? path.resolve(this.#target.module) : this.#target.module;
+    const moduleSpec = resolveModule(this.#target.module);
     const data: BootData = {
       __posixkit_thread: true,
       module: moduleSpec,
@@ -194,7 +186,7 @@ export class Thread {
     };
     let worker: Worker;
     try {
-      worker = new Worker(bootstrapFile(), { workerData: data, transferList: [port2], name: this.#name });
+      worker = new Worker(runnableModule(__filename), { workerData: data, transferList: [port2], name: this.#name });
     } catch (e) {
       this.#markDone(); // a join() must not wait for a thread that never ran
       port1.close();
@@ -233,15 +225,11 @@ export class Thread {
   join(timeout?: number | null): void {
     if (!this.#started) throw codedError('ERR_THREAD_NOT_STARTED', 'cannot join thread before it is started');
     if (this.#current) throw codedError('ERR_THREAD_CURRENT', 'cannot join current thread');
-    let deadline = Infinity;
-    if (timeout !== undefined && timeout !== null) {
-      if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'of type number', timeout);
-      deadline = performance.now() + Math.max(0, timeout) * 1000;
-    }
+    const deadline = deadlineOf(timeout, 'timeout', 'zero');
     while (Atomics.load(this.#state, DONE) === 0) {
-      const left = deadline === Infinity ? undefined : (deadline - performance.now()) / 1000;
-      if (left !== undefined && left <= 0) break;
-      native.futex_wait(this.#state, DONE, 0, left);
+      const left = secondsUntil(deadline);
+      if (left === 0) break;
+      native.futex_wait(this.#state, DONE, 0, left ?? undefined);
     }
     this.#drain();
   }
@@ -311,14 +299,8 @@ async function runBootstrap(boot: BootData): Promise<void> {
   };
   process.on('exit', finish);
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(boot.module) as Record<string, unknown>;
-    let fn = mod[boot.exportName];
-    if (typeof fn !== 'function' && boot.exportName === 'default' && typeof mod === 'function') fn = mod;
-    if (typeof fn !== 'function') {
-      throw new TypeError(`${boot.module} has no exported function '${boot.exportName}'`);
-    }
-    await (fn as (...a: unknown[]) => unknown)(...(unpack(boot.args) as unknown[]));
+    const fn = loadExport({ module: boot.module, export: boot.exportName });
+    await fn(...(unpack(boot.args) as unknown[]));
   } catch (e) {
     process.stderr.write(`Exception in thread ${boot.name}:\n${(e as Error)?.stack ?? String(e)}\n`);
     try {

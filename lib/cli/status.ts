@@ -3,8 +3,9 @@
 // forking/prefork/threading models count in other processes and threads, so
 // the counters live in shared memory (mmap) and a forked reporter process
 // prints them once a second until the server stops.
+import { callExport } from '../internal/modref';
 import * as mmap from '../mmap';
-import type { CoreRef, ProtocolCore, Session } from '../models/types';
+import type { CoreRef, ProtocolCore, Session } from '../server/types';
 import * as os from '../os';
 
 // Int32 words of the shared page.
@@ -85,8 +86,7 @@ export function countingCore(inner: ProtocolCore, counters: StatusCounters, shar
 }
 
 export function countingFromRef(ref: CoreRef, desc: mmap.SharedMapping): ProtocolCore {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const inner = require(ref.module)[ref.export](...(ref.args ?? [])) as ProtocolCore;
+  const inner = callExport<ProtocolCore>(ref);
   return countingCore(inner, new StatusCounters(mmap.attachShared(desc)), desc);
 }
 

@@ -3,7 +3,8 @@
 import { register_at_fork } from '../os';
 import { errno as E, errnoError, FileLike, invalidArgType, toFd } from '../errors';
 import { Hub } from './hub';
-import { deadlineOf, joinOp, Op, Task, TaskFn, TIMEOUT } from './task';
+import { deadlineAfter, deadlineOf, timeoutSeconds } from '../internal/deadline';
+import { joinOp, Op, Task, TaskFn, TIMEOUT } from './task';
 
 // ---- the default hub (one per thread; a forked child starts with a new one) -----
 
@@ -40,8 +41,9 @@ export function spawn<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Tas
  * tasks run first). From plain code: `run(sleep(1))`.
  */
 export function* sleep(seconds = 0): Op<void> {
-  if (typeof seconds !== 'number' || Number.isNaN(seconds)) throw invalidArgType('seconds', 'of type number', seconds);
-  yield { k: 'sleep', at: seconds <= 0 ? -Infinity : performance.now() + seconds * 1000 };
+  if (seconds === null) throw invalidArgType('seconds', 'of type number', seconds);
+  const s = timeoutSeconds(seconds, 'seconds', 'zero');
+  yield { k: 'sleep', at: s === 0 ? -Infinity : deadlineAfter(s) };
 }
 
 /**
@@ -68,7 +70,7 @@ export function* joinall(tasks: Iterable<Task<any>>, timeout?: number | null, ra
  */
 export function* wait_read(fd: FileLike, timeout?: number | null): Op<number> {
   const f = toFd(fd);
-  const r = yield { k: 'wait', fd: f, write: false, at: deadlineOf(timeout) };
+  const r = yield { k: 'wait', fd: f, write: false, at: deadlineOf(timeout, 'timeout', 'error') };
   if (r === TIMEOUT) throw errnoError(E.ETIMEDOUT, 'wait_read');
   return r as number;
 }
@@ -76,7 +78,7 @@ export function* wait_read(fd: FileLike, timeout?: number | null): Op<number> {
 /** Operation: suspends until `fd` is writable; as wait_read. */
 export function* wait_write(fd: FileLike, timeout?: number | null): Op<number> {
   const f = toFd(fd);
-  const r = yield { k: 'wait', fd: f, write: true, at: deadlineOf(timeout) };
+  const r = yield { k: 'wait', fd: f, write: true, at: deadlineOf(timeout, 'timeout', 'error') };
   if (r === TIMEOUT) throw errnoError(E.ETIMEDOUT, 'wait_write');
   return r as number;
 }

@@ -1,5 +1,5 @@
 // A gevent-style hub: tasks (generator functions) scheduled by one loop that
-// waits in the kernel with epoll_wait(2) (posixkit/select's pollInto), with
+// waits in the kernel with epoll_wait(2) (posixkit/select's poll_raw), with
 // the nearest timer as its timeout. No libuv on this path: while the hub
 // runs, it blocks the thread exactly as gevent's hub blocks in its loop.
 //
@@ -7,7 +7,7 @@
 // cooperative socket call); any other call runs to completion, so a
 // blocking posixkit call inside a task blocks every task, as an unpatched
 // blocking call does under gevent.
-import { close as osClose, pipe2, read as osRead, write as osWrite, O_NONBLOCK } from '../os';
+import { WakePipe } from '../internal/wake';
 import { Epoll, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT } from '../select';
 import { codedError, errno as E, errnoError, invalidArgType, outOfRange, toFd, FileLike } from '../errors';
 import { Effect, Op, Task, TaskExit, TaskFn, TIMEOUT } from './task';
@@ -42,8 +42,8 @@ export class Hub implements Disposable {
   #timers = new TimerHeap();
   #fds = new Map<number, FdRec>();
   #fdWaiters = 0;
-  #wakeR: number;
-  #wakeW: number;
+  #pipe: WakePipe;
+  #wakeFd: number; // #pipe.readFd, read on every event
   #stopping = false;
   #running = false;
   #current: Task<unknown> | null = null;
@@ -55,12 +55,13 @@ export class Hub implements Disposable {
     this.#events = new Int32Array(2 * max);
     this.#ep = new Epoll();
     try {
-      [this.#wakeR, this.#wakeW] = pipe2(O_NONBLOCK);
+      this.#pipe = new WakePipe();
+      this.#wakeFd = this.#pipe.readFd;
     } catch (e) {
       this.#ep.close();
       throw e;
     }
-    this.#ep.register(this.#wakeR, EPOLLIN);
+    this.#ep.register(this.#pipe.readFd, EPOLLIN);
   }
 
   /** The task running now, or null when plain code runs. */
@@ -123,11 +124,7 @@ export class Hub implements Disposable {
   stop(): void {
     this.#stopping = true;
     if (this.#closed) return;
-    try {
-      osWrite(this.#wakeW, Buffer.of(1));
-    } catch {
-      // EAGAIN: the pipe is full, so a wake-up is already pending.
-    }
+    this.#pipe.wake();
   }
 
   /** Closes the epoll fd and the wake pipe. Suspended tasks stay suspended forever. */
@@ -135,8 +132,7 @@ export class Hub implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#ep.close();
-    osClose(this.#wakeR);
-    osClose(this.#wakeW);
+    this.#pipe.close();
     this.#fds.clear();
   }
 
@@ -197,7 +193,7 @@ export class Hub implements Disposable {
     if (this.#stopping || done?._dead) return true;
     const timeout = this.#timeout();
     if (timeout === null) return false;
-    const n = this.#ep.pollInto(this.#events, timeout);
+    const n = this.#ep.poll_raw(this.#events, timeout);
     if (n < 0) throw errnoError(-n, 'epoll_wait');
     const ev = this.#events;
     for (let i = 0; i < n; i++) this.#dispatch(ev[2 * i], ev[2 * i + 1]);
@@ -335,12 +331,8 @@ export class Hub implements Disposable {
   }
 
   #dispatch(fd: number, events: number): void {
-    if (fd === this.#wakeR) {
-      try {
-        while (osRead(this.#wakeR, 64).length === 64) { /* drain */ }
-      } catch {
-        // EAGAIN: drained
-      }
+    if (fd === this.#wakeFd) {
+      this.#pipe.drain();
       return;
     }
     const rec = this.#fds.get(fd);

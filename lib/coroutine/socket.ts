@@ -3,7 +3,7 @@
 // registers the fd with the hub's epoll and suspends the task until it is
 // ready. The hot calls use the -errno forms (recv_into_raw, send_raw,
 // accept_raw) so EAGAIN costs no exception.
-import { errno as E, errnoError, OSError } from '../errors';
+import { errno as E, errnoError, invalidArgType, OSError } from '../errors';
 import {
   Address, AF_INET, getaddrinfo, SO_ERROR, SO_REUSEADDR, SOCK_STREAM, SockAddr, Socket, SOL_SOCKET,
 } from '../socket';
@@ -24,7 +24,7 @@ export class CoSocket implements Disposable {
   timeout: number | null = null;
 
   constructor(sock: Socket, hub: Hub = getHub()) {
-    if (!(sock instanceof Socket)) throw new TypeError('CoSocket wraps a posixkit Socket');
+    if (!(sock instanceof Socket)) throw invalidArgType('sock', 'a posixkit Socket', sock);
     this.sock = sock;
     this.hub = hub;
     sock.setblocking(false);

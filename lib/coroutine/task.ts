@@ -1,6 +1,6 @@
 // Tasks (gevent's Greenlet) and the operations' shared pieces: the effects a
 // task yields to its hub, the timeout marker, and the join operation.
-import { invalidArgType, outOfRange } from '../errors';
+import { deadlineOf } from '../internal/deadline';
 import type { Hub } from './hub';
 
 /** What a task yields to the hub (internal; tasks only ever `yield*` operations). */
@@ -26,14 +26,6 @@ export class TaskExit extends Error {
 // The value a timed-out wait resumes with.
 /** @internal the value a timed-out wait resumes with. */
 export const TIMEOUT: unique symbol = Symbol('timeout');
-
-/** @internal */
-export function deadlineOf(timeout: number | null | undefined, name = 'timeout'): number {
-  if (timeout === undefined || timeout === null) return Infinity;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType(name, 'of type number or null', timeout);
-  if (timeout < 0) throw outOfRange(name, '>= 0 or null', timeout);
-  return performance.now() + timeout * 1000;
-}
 
 let taskCount = 0;
 
@@ -116,7 +108,7 @@ export class Task<R = unknown> {
 
 /** @internal */
 export function* joinOp(tasks: Task<unknown>[], timeout: number | null | undefined, need: number): Op<Task<unknown>[]> {
-  const at = deadlineOf(timeout);
+  const at = deadlineOf(timeout, 'timeout', 'error');
   for (;;) {
     const done = tasks.filter((t) => t._dead);
     if (done.length >= need) return done;

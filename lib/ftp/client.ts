@@ -1,8 +1,9 @@
 // A small blocking FTP client on posixkit sockets: the protocol side of the
-// seeds' menu client (list, get, put, quit). RFC 959 with passive data
+// classic menu client (list, get, put, quit). RFC 959 with passive data
 // connections (EPSV, falling back to PASV), binary transfers.
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
+import { codedError, invalidArgValue } from '../errors';
 import { create_connection, Socket } from '../socket';
 
 export interface FtpReply {
@@ -41,7 +42,7 @@ export class FtpClient {
 
   /** Sends one command line and returns its final reply. */
   command(line: string): FtpReply {
-    if (/[\r\n]/.test(line)) throw new TypeError('an FTP command is one line');
+    if (/[\r\n]/.test(line)) throw invalidArgValue('line', line, 'must be one line (no CR or LF)');
     this.#sock.sendall(Buffer.from(`${line}\r\n`, 'utf8'));
     return this.#reply();
   }
@@ -58,7 +59,7 @@ export class FtpClient {
     return data.toString('utf8').split(/\r?\n/).filter((l) => l.length > 0);
   }
 
-  /** Regular files only, as the seeds' server listed them (from LIST's type column). */
+  /** Regular files only (from LIST's type column), as a menu client lists them. */
   files(): string[] {
     return this.list().filter((l) => l.startsWith('-')).map((l) => l.split(/\s+/).slice(8).join(' '));
   }
@@ -100,7 +101,7 @@ export class FtpClient {
           data.sendall(chunk.subarray(0, n));
           sent += n;
         }
-        if (sent !== size) throw new Error(`${localPath} changed while it was sent`);
+        if (sent !== size) throw codedError('ERR_FTP_FILE_CHANGED', `${localPath} changed while it was sent`);
       } finally {
         data.close();
       }
@@ -180,9 +181,9 @@ export class FtpClient {
         this.#buf = this.#buf.subarray(nl + 1);
         return line;
       }
-      if (this.#buf.length > MAX_LINE) throw new Error(`reply line longer than ${MAX_LINE} bytes`);
+      if (this.#buf.length > MAX_LINE) throw codedError('ERR_FTP_REPLY', `reply line longer than ${MAX_LINE} bytes`);
       const chunk = this.#sock.recv(4096);
-      if (chunk.length === 0) throw new Error('the server closed the control connection');
+      if (chunk.length === 0) throw codedError('ERR_FTP_CLOSED', 'the server closed the control connection');
       this.#buf = Buffer.concat([this.#buf, chunk]);
     }
   }
@@ -191,7 +192,7 @@ export class FtpClient {
   #reply(): FtpReply {
     const first = this.#line();
     const m = first.match(/^(\d{3})([ -])(.*)$/);
-    if (!m) throw new Error(`malformed FTP reply: ${JSON.stringify(first.slice(0, 80))}`);
+    if (!m) throw codedError('ERR_FTP_REPLY', `malformed FTP reply: ${JSON.stringify(first.slice(0, 80))}`);
     const code = Number(m[1]);
     const lines = [m[3]];
     if (m[2] === '-') {

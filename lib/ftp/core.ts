@@ -4,7 +4,6 @@
 // socket. See docs/api/ftp.md for the driver contract.
 import { closeSync } from 'node:fs';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { Jail } from './jail';
 import {
   clean, formatReply, LineReader, mdtm, normalizeIp, parseCommand, parseEprt, parsePort, pasvText, quotePath,
 } from './commands';

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Jail, JailError } from './jail';
+import { Jail, JailError } from '../server/jail';
 import { ListEntry, listLine } from './commands';
 
 export const MAX_PATH_ARG = 1024;

@@ -8,8 +8,8 @@ export type { Endpoints } from './core';
 export { FtpCore } from './types';
 export type { FtpAction, FtpConfig, FtpUser, Result } from './types';
 export { LineReader, parseCommand, formatReply, parsePort, parseEprt, pasvText, listLine, mdtm, normalizeIp, quotePath } from './commands';
-export { Jail, badSegment } from './jail';
-export type { JailError } from './jail';
+export { Jail, badSegment } from '../server/jail';
+export type { JailError } from '../server/jail';
 export { virtualPath } from './files';
 
 /** The reply for a client refused by a connection cap, before any session exists. */

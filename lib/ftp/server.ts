@@ -5,18 +5,15 @@
 // sockets: the adapter's feed() returns once the transfer it started is over.
 // During a transfer the control socket is polled next to the data socket, so
 // ABOR (sent by ftplib with MSG_OOB; SO_OOBINLINE keeps the byte in line) and
-// a vanished client stop it at once.
-//
-// NOTE: the models' Session contract says a core must not read its
-// connection's fd. On the blocking models the driver is blocked inside our
-// feed() for the whole transfer, so reading the control socket there cannot
-// race with it; the event models, where it would, are refused.
+// a vanished client stop it at once. The control socket is the one the
+// blocking models lend a session during its calls (ConnInfo.socket in
+// lib/server/types.ts); the event models lend none, and are refused.
 import { writeSync } from 'node:fs';
-import { codedError, errno as E, invalidArgType, invalidArgValue } from '../errors';
+import { codedError, errno as E, errnoError, invalidArgType, invalidArgValue } from '../errors';
 import { serve } from '../models';
 import type {
   AppServeOptions, ConnInfo, CoreRef, ListenAddress, ProtocolCore, ServeStats, Session,
-} from '../models/types';
+} from '../server/types';
 import { mmap } from '../mmap';
 import { poll, POLLERR, POLLHUP, POLLIN, POLLOUT } from '../select';
 import {
@@ -100,8 +97,7 @@ export class BlockingFtpSession implements Session {
     const peer = conn.peer as [string, number];
     const local = conn.local as [string, number];
     this.#s = createSession(core, { peerAddress: peer[0], localAddress: local[0] });
-    // A second object over the driver's fd: never closed here (detached in close()).
-    this.#ctl = new Socket(conn.family, undefined, 0, conn.fd);
+    this.#ctl = conn.socket!; // the driver's, lent during our calls: never closed here
     this.#ctl.setsockopt(SOL_SOCKET, SO_OOBINLINE, 1);
     this.#pasv = pasv;
     this.#release = release;
@@ -134,7 +130,6 @@ export class BlockingFtpSession implements Session {
     this.#closed = true;
     try { this.#s.close(); } finally {
       this.#closeData();
-      this.#ctl.detach();
       this.#release?.();
       this.#release = null;
     }
@@ -221,7 +216,7 @@ export class BlockingFtpSession implements Session {
         if ((e as { code?: string }).code !== 'EADDRINUSE') throw e;
       }
     }
-    throw codedError('EADDRINUSE', `no free passive port in ${lo}-${hi}`);
+    throw errnoError(E.EADDRINUSE, 'bind'); // every port of the range is taken
   }
 
   // Passive: the client may have connected long ago (curl connects right after 229): it waits in the backlog.
@@ -369,7 +364,7 @@ function makeProtocol(options: FtpProtocolOptions & { clock?: () => number }, sl
     name: 'ftp',
     ref,
     open(conn: ConnInfo): Session {
-      if (!FTP_MODELS.includes(conn.model)) {
+      if (conn.socket === undefined) {
         throw codedError('ERR_MODEL_CORE_MISMATCH', `the FTP server performs data transfers synchronously and needs a blocking model (${FTP_MODELS.join(', ')}), not ${conn.model}`);
       }
       if (!Array.isArray(conn.peer) || !Array.isArray(conn.local)) {

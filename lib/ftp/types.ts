@@ -1,6 +1,6 @@
 // Configuration, the shared per-server core, and the driver protocol types.
-import { Jail } from './jail';
-import type { FileOutput } from '../http/output';
+import { Jail } from '../server/jail';
+import type { FileOutput } from '../server/output';
 
 export interface FtpUser {
   password: string;

@@ -3,8 +3,8 @@
 // never touches a socket. See docs/api/http.md for the driver contract.
 import { closeSync } from 'node:fs';
 import { invalidArgType } from '../errors';
-import { Jail } from '../ftp/jail';
-import { FileOutput, OutputItem, outputLength, releaseOutput } from './output';
+import { Jail } from '../server/jail';
+import { FileOutput, OutputItem, outputLength, releaseOutput } from '../server/output';
 import {
   bodyFraming, checkHost, ChunkedDecoder, DEFAULT_LIMITS, Framing, header, headerValues, HttpLimits,
   parseHead, RequestHead,

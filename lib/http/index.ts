@@ -2,8 +2,8 @@
 // model drives. See docs/api/http.md.
 export { HttpCore, HttpConnection, createConnection } from './core';
 export type { HttpConfig, AccessLogEntry } from './core';
-export { OutputQueue, releaseOutput, isFileOutput, outputLength } from './output';
-export type { OutputItem, FileOutput } from './output';
+export { OutputQueue, releaseOutput, isFileOutput, outputLength } from '../server/output';
+export type { OutputItem, FileOutput } from '../server/output';
 export { parseHead, checkHost, bodyFraming, ChunkedDecoder, DEFAULT_LIMITS, KNOWN_METHODS } from './parser';
 export type { HttpLimits, RequestHead, HeadResult, Framing } from './parser';
 export { buildHead, errorBody, escapeControls, escapeHtml, parseRange, httpDate, parseHttpDate, STATUS_TEXT, HeaderInjectionError } from './response';

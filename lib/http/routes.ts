@@ -1,6 +1,7 @@
 // Simple data routes: exact paths mapped to handlers that return JSON (or
 // bytes). A handler runs synchronously inside the core; what it throws
 // becomes a 500, never an exception out of feed().
+import { invalidArgValue } from '../errors';
 
 export interface RouteRequest {
   method: string;
@@ -32,8 +33,8 @@ export class Router {
 
   /** Registers `handler` for `method` on the exact decoded `path`. */
   add(method: string, path: string, handler: RouteHandler): this {
-    if (!path.startsWith('/')) throw new TypeError(`route path must start with '/': ${path}`);
-    if (!/^[A-Za-z]{1,20}$/.test(method)) throw new TypeError(`invalid route method: ${JSON.stringify(method)}`);
+    if (!path.startsWith('/')) throw invalidArgValue('path', path, "must start with '/'");
+    if (!/^[A-Za-z]{1,20}$/.test(method)) throw invalidArgValue('method', method, 'must be an HTTP method name');
     let m = this.#routes.get(path);
     if (!m) this.#routes.set(path, (m = new Map()));
     m.set(method.toUpperCase(), handler);

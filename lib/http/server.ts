@@ -2,22 +2,19 @@
 // model. An HttpConnection already is a models Session (same pull shape), so
 // the adapter only builds the core once per process (or per worker thread,
 // from a CoreRef) and opens one connection per accepted socket.
-import { codedError, invalidArgType } from '../errors';
+import { codedError, invalidArgType, invalidArgValue } from '../errors';
+import { callExport, CallRef } from '../internal/modref';
 import { serve } from '../models';
 import type {
   AppServeOptions, ConnInfo, CoreRef, ListenAddress, ProtocolCore, ServeStats, Session,
-} from '../models/types';
+} from '../server/types';
 import { AF_INET, AF_INET6, IPPROTO_TCP, SOCK_STREAM, Socket, TCP_NODELAY } from '../socket';
 import { HttpConfig, HttpConnection, HttpCore } from './core';
-import { isFileOutput, OutputItem } from './output';
+import { isFileOutput, OutputItem } from '../server/output';
 import { demoRoutes, Router } from './routes';
 
 /** Routes that a worker thread can rebuild: `require(module)[export](...args)` returns a Router. */
-export interface RoutesRef {
-  module: string;
-  export: string;
-  args?: unknown[];
-}
+export type RoutesRef = CallRef;
 
 /** What serveHttp accepts for routes: a Router (not for the threading model), 'demo', or a RoutesRef. */
 export type RoutesOption = Router | 'demo' | RoutesRef;
@@ -41,11 +38,8 @@ function loadRoutes(r: RoutesOption | undefined, core: () => HttpCore, startedMs
   if (r === undefined || r instanceof Router) return r;
   if (r === 'demo') return demoRoutes({ startedMs, requests: () => core().requests });
   if (r !== null && typeof r === 'object' && typeof r.module === 'string' && typeof r.export === 'string') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const f = (require(r.module) as Record<string, unknown>)[r.export];
-    if (typeof f !== 'function') throw new TypeError(`${r.module} has no exported function '${r.export}'`);
-    const router = (f as (...a: unknown[]) => unknown)(...(r.args ?? []));
-    if (!(router instanceof Router)) throw new TypeError(`${r.module}:${r.export} did not return a Router`);
+    const router = callExport<unknown>(r);
+    if (!(router instanceof Router)) throw invalidArgValue('routes', r, 'must name a function that returns a Router');
     return router;
   }
   throw invalidArgType('routes', "a Router, 'demo' or { module, export, args }", r);

@@ -4,7 +4,7 @@
 // small static files pays one open+fstat per request (documented).
 import { closeSync, readdirSync, readSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { Jail, JailError } from '../ftp/jail';
+import { Jail, JailError } from '../server/jail';
 import { escapeHtml } from './response';
 
 export const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({

@@ -2,16 +2,17 @@
 // handlers + a wake-up pipe), error reporting, and the blocking driver that
 // runs a Session over one connection with blocking recv/send.
 import { unlinkSync } from 'node:fs';
-import { codedError, errno as E, invalidArgType, invalidArgValue, OSError } from '../errors';
+import { codedError, errno as E, errnoError, invalidArgType, invalidArgValue } from '../errors';
+import { WakePipe } from '../internal/wake';
 import * as os from '../os';
 import * as sig from '../signal';
 import {
   AF_INET, AF_INET6, AF_UNIX, create_server, SHUT_WR, SO_RCVTIMEO, SO_SNDTIMEO, SOL_SOCKET, Socket, SockAddr,
 } from '../socket';
-import { isFileOutput, OutputItem, releaseOutput } from '../http/output';
+import { fileShrank, isFileOutput, OutputItem, releaseOutput } from '../server/output';
 import type {
   ConnInfo, ErrorWhere, ListenAddress, ListenInfo, ProtocolCore, ServeOptions, ServeStats, Session, StopHandle,
-} from './types';
+} from '../server/types';
 
 /** Thrown by the stop signal handlers out of whatever blocking call they interrupted. */
 export class StopRequest extends Error {
@@ -26,7 +27,7 @@ export function isStop(e: unknown): e is StopRequest {
 
 // ---- validation ---------------------------------------------------------------
 
-export function checkOptions(model: string, o: ServeOptions): void {
+export function checkOptions(o: ServeOptions): void {
   if (o === null || typeof o !== 'object') throw invalidArgType('options', 'of type object', o);
   const a = o.address as unknown as Record<string, unknown>;
   if (a === null || typeof a !== 'object') throw invalidArgType('options.address', '{ host?, port } or { path }', a);
@@ -86,14 +87,10 @@ function removeStaleUnixSocket(path: string): void {
   try {
     const r = probe.connect_ex(path);
     if (r === E.ECONNREFUSED) unlinkSync(path);
-    else if (r === 0) throw Object.assign(errnoErr(E.EADDRINUSE, 'bind'), { message: `EADDRINUSE: a server already listens on ${path}` });
+    else if (r === 0) throw errnoError(E.EADDRINUSE, 'bind', path); // a server listens there
   } finally {
     probe.close();
   }
-}
-
-function errnoErr(n: number, syscall: string): OSError {
-  return os.errnoError(n, syscall);
 }
 
 export function listenInfo(model: string, sock: Socket): ListenInfo {
@@ -175,9 +172,9 @@ export function acceptBlocking(listener: Socket, report: (e: unknown, where: Err
     }
     if (stopping?.()) return null;
     // No listener left (closed, shut down): not something to retry.
-    if (fd === -E.EBADF || fd === -E.EINVAL || fd === -E.ENOTSOCK) throw os.errnoError(-fd, 'accept');
+    if (fd === -E.EBADF || fd === -E.EINVAL || fd === -E.ENOTSOCK) throw errnoError(-fd, 'accept');
     if (fd === -E.EMFILE || fd === -E.ENFILE) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-    report(os.errnoError(-fd, 'accept'), 'accept');
+    report(errnoError(-fd, 'accept'), 'accept');
     return null;
   }
 }
@@ -197,31 +194,21 @@ export function makeReporter(model: string, o: ServeOptions, stats: ServeStats):
 // ---- stopping ---------------------------------------------------------------------
 
 class PipeStopHandle implements StopHandle {
-  #r: number;
-  #w: number;
+  readonly #pipe = new WakePipe();
   #stopped = false;
-  /** Listening sockets shut down by stop(), which wakes a thread blocked in accept(2). */
-  listeners = new Set<Socket>();
-  constructor() {
-    [this.#r, this.#w] = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC);
-  }
-  get fd(): number { return this.#r; }
+  get fd(): number { return this.#pipe.readFd; }
   get stopped(): boolean { return this.#stopped; }
   stop(): void {
-    if (this.#stopped || this.#w < 0) return;
+    if (this.#stopped || this.#pipe.closed) return;
     this.#stopped = true;
-    try { os.write(this.#w, Buffer.from([1])); } catch { /* full: already signalled */ }
+    this.#pipe.wake();
   }
   reset(): void {
     this.#stopped = false;
-    const b = Buffer.alloc(64);
-    try { while (os.readinto(this.#r, b) > 0); } catch { /* EAGAIN: empty */ }
+    this.#pipe.drain();
   }
   close(): void {
-    if (this.#r < 0) return;
-    os.close(this.#r);
-    os.close(this.#w);
-    this.#r = this.#w = -1;
+    this.#pipe.close();
   }
   [Symbol.dispose](): void { this.close(); }
 }
@@ -274,17 +261,17 @@ export class StopControl {
 
 // ---- connections -------------------------------------------------------------------
 
-export function wrapAccepted(fd: number, family: number): Socket {
-  return new Socket(family, undefined, 0, fd);
-}
-
-export function connInfo(model: string, sock: Socket, id: number, wake: () => void): ConnInfo {
+/** What a session learns of its connection; `lend` (blocking models): the socket, lent during the session's calls. */
+export function connInfo(model: string, sock: Socket, id: number, wake: () => void, lend = false): ConnInfo {
   let peer: SockAddr = null;
   let local: SockAddr = null;
   try { peer = sock.getpeername(); } catch { /* gone already */ }
   try { local = sock.getsockname(); } catch { /* gone already */ }
-  return { fd: sock.fileno(), peer, local, family: sock.family, model, id, wake };
+  const info: ConnInfo = { fd: sock.fileno(), peer, local, family: sock.family, model, id, wake };
+  return lend ? { ...info, socket: sock } : info;
 }
+
+const NO_WAKE = (): void => {};
 
 const timeval = Buffer.alloc(16);
 function setTimeo(sock: Socket, opt: number, ms: number): void {
@@ -302,7 +289,7 @@ export function sendItemBlocking(sock: Socket, item: OutputItem): void {
       return;
     }
     const n = sock.sendfile(item.fd, item.offset, item.length);
-    if (n < item.length) throw Object.assign(new Error(`file shrank while sending: ${item.path}`), { code: 'ESHRUNK' });
+    if (n < item.length) throw fileShrank(item.path);
   } finally {
     releaseOutput(item);
   }
@@ -369,7 +356,7 @@ export function serveConnectionBlocking(model: string, conn: Socket, id: number,
   o: { sendTimeoutMs?: number; report: (e: unknown, where: ErrorWhere) => void }): void {
   let session: Session;
   try {
-    session = core.open(connInfo(model, conn, id, () => {}));
+    session = core.open(connInfo(model, conn, id, NO_WAKE, true));
   } catch (e) {
     o.report(e, 'core');
     return;

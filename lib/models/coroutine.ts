@@ -8,18 +8,18 @@
 //   acceptor task: accept ──> spawn(conn task) ──> accept ...
 //   conn task: recv ──> core ──> sendall ──> recv ...   (suspends on EAGAIN)
 import { cooperative, CoSocket, Hub, Op, sleep, wait_read } from '../coroutine';
-import { isFileOutput, releaseOutput } from '../http/output';
+import { fileShrank, isFileOutput, releaseOutput } from '../server/output';
 import type { Socket } from '../socket';
 import {
   checkOptions, closeListener, connInfo, isPeerGone, isStop, listenInfo, listenOn, makeReporter, newStats,
   runPendingSignals, SIGNAL_CHECK_MS, StopControl,
 } from './common';
-import type { ErrorWhere, ServeOptions, ServeStats, Session } from './types';
+import type { ErrorWhere, OutputItem, ServeOptions, ServeStats, Session } from '../server/types';
 
 const NAME = 'coroutine';
 
 export function serve(o: ServeOptions): ServeStats {
-  checkOptions(NAME, o);
+  checkOptions(o);
   const stats = newStats(NAME);
   const report = makeReporter(NAME, o, stats);
   const stop = new StopControl(o);
@@ -138,14 +138,14 @@ export function serve(o: ServeOptions): ServeStats {
   return stats;
 }
 
-function* sendItem(c: CoSocket, item: import('./types').OutputItem): Op<void> {
+function* sendItem(c: CoSocket, item: OutputItem): Op<void> {
   try {
     if (!isFileOutput(item)) {
       yield* c.sendall(item);
       return;
     }
     const n = yield* c.sendfile(item.fd, item.offset, item.length);
-    if (n < item.length) throw Object.assign(new Error(`file shrank while sending: ${item.path}`), { code: 'ESHRUNK' });
+    if (n < item.length) throw fileShrank(item.path);
   } finally {
     releaseOutput(item);
   }

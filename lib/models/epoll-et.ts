@@ -2,13 +2,13 @@
 // non-blocking and registered once with EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET;
 // an edge is reported once, so each ready socket is read and written until
 // EAGAIN (recv_into/send into caller-owned buffers, -errno, no throw). The
-// wait is pollInto(): epoll_wait(2) filling a reused Int32Array.
+// wait is poll_raw(): epoll_wait(2) filling a reused Int32Array.
 //
 //   epoll_wait ──> [fd, events]* ──> recv until EAGAIN ──> core ──> send until EAGAIN
 import { EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../select';
 import { EpollOptions, EpollWaiter } from './epoll';
 import { serveEvents } from './event';
-import type { ServeStats } from './types';
+import type { ServeStats } from '../server/types';
 
 export type { EpollOptions };
 

@@ -1,13 +1,13 @@
 // epoll: one process, one thread, level-triggered epoll(7). Sockets are
 // registered for reading (EPOLL_CTL_ADD), and for writing only while output
 // waits (EPOLL_CTL_MOD); one read per readiness report. The wait is
-// pollInto(): epoll_wait(2) filling a reused Int32Array.
+// poll_raw(): epoll_wait(2) filling a reused Int32Array.
 //
 //   epoll_wait ──> [fd, events]* ──> one recv ──> core ──> send (EPOLLOUT while queued)
 import { Epoll, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../select';
 import { errno as E, errnoError } from '../errors';
 import { EventOptions, serveEvents, Waiter } from './event';
-import type { ServeStats } from './types';
+import type { ServeStats } from '../server/types';
 
 export interface EpollOptions extends EventOptions {
   /** Events per epoll_wait; default 1024. */
@@ -34,7 +34,7 @@ export class EpollWaiter implements Waiter {
   }
   wait(timeoutMs: number, ready: (fd: number, r: boolean, w: boolean) => void): void {
     const ev = this.events;
-    const n = this.ep.pollInto(ev, timeoutMs < 0 ? -1 : timeoutMs / 1000);
+    const n = this.ep.poll_raw(ev, timeoutMs < 0 ? -1 : timeoutMs / 1000);
     if (n < 0) {
       if (n === -E.EINTR) return;
       throw errnoError(-n, 'epoll_wait');

@@ -3,14 +3,14 @@
 // loop owns non-blocking sockets, feeds sessions what recv(2) returned and
 // sends what they produced with send(2) until EAGAIN. Per event it allocates
 // no arrays and no receive buffers (one reused buffer, recv_into).
-import { codedError, errno as E } from '../errors';
-import { OutputQueue } from '../http/output';
+import { codedError, errno as E, errnoError } from '../errors';
+import { fileShrank, OutputQueue } from '../server/output';
 import { SHUT_WR, Socket } from '../socket';
 import {
   checkOptions, closeListener, connInfo, isPeerGone, isStop, listenInfo, listenOn, makeReporter, maybeRunPendingSignals, newStats, runPendingSignals,
   SIGNAL_CHECK_MS, StopControl,
 } from './common';
-import type { ErrorWhere, ServeOptions, ServeStats, Session } from './types';
+import type { ErrorWhere, ServeOptions, ServeStats, Session } from '../server/types';
 
 /** Readiness for one fd, as the model's wait reported it. */
 export type Ready = (fd: number, readable: boolean, writable: boolean) => void;
@@ -47,7 +47,7 @@ class Conn {
 }
 
 export function serveEvents(name: string, o: EventOptions, makeWaiter: () => Waiter): ServeStats {
-  checkOptions(name, o);
+  checkOptions(o);
   const stats = newStats(name);
   const report = makeReporter(name, o, stats);
   const stop = new StopControl(o);
@@ -150,7 +150,7 @@ class Loop {
         if (fd === -E.EAGAIN || fd === -E.EINTR) return;
         if (fd === -E.ECONNABORTED) continue;
         // EMFILE/ENFILE: the backlog waits; retry in 100 ms rather than spin on a ready listener.
-        this.report(Object.assign(new Error(`accept4 failed: errno ${-fd} (${errName(-fd)})`), { errno: fd }), 'accept');
+        this.report(errnoError(-fd, 'accept'), 'accept');
         this.acceptRetryAt = Date.now() + 100;
         if (!this.edge) this.w.set(this.lfd, false, false);
         return;
@@ -248,7 +248,7 @@ class Loop {
       if (file !== null) {
         const n = c.sock.sendfile_raw(file.fd, file.offset, file.length);
         if (n > 0) q.consume(n);
-        else if (n === 0) throw Object.assign(new Error(`file shrank while sending: ${file.path}`), { code: 'ESHRUNK' });
+        else if (n === 0) throw fileShrank(file.path);
         else if (n === -E.EAGAIN) c.canWrite = false;
         else if (n !== -E.EINTR) return false;
         continue;
@@ -323,10 +323,5 @@ class Loop {
     const n = Math.min(this.nextScan, next);
     this.nextScan = n === Infinity ? n : Math.max(n, now + 1); // a deadline tick() did not move must not spin
   }
-}
-
-function errName(n: number): string {
-  for (const [k, v] of Object.entries(E)) if (v === n) return k;
-  return String(n);
 }
 

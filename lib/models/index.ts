@@ -1,4 +1,4 @@
-// posixkit/models: the seeds' server models, each on the primitives its name
+// posixkit/models: the classic server models, each on the primitives its name
 // promises, behind one interface: serve(model, { address, core, ... }) serves
 // until a signal (SIGTERM/SIGINT) or a stop handle ends it. See docs/models.md.
 import { codedError, invalidArgValue } from '../errors';
@@ -12,9 +12,9 @@ import * as poll from './poll';
 import * as prefork from './prefork';
 import * as select from './select';
 import * as threading from './threading';
-import type { ServeOptions, ServeStats } from './types';
+import type { ServeOptions, ServeStats } from '../server/types';
 
-export * from './types';
+export * from '../server/types';
 export { createStopHandle, StopRequest } from './common';
 export { echoCore } from './cores/echo';
 export type { EchoOptions } from './cores/echo';
@@ -58,7 +58,7 @@ export const models: readonly ModelInfo[] = Object.freeze([
   },
   {
     name: 'nonblocking', kind: 'spin', sharedState: true,
-    description: 'One process, non-blocking sockets, a loop that retries accept and every recv (seed 004).',
+    description: 'One process, non-blocking sockets, a loop that retries accept and every recv.',
     concurrency: 'many (one core at 100% CPU)',
     syscalls: ['accept4 (EAGAIN)', 'recvfrom (EAGAIN)'],
     strengths: 'Concurrency without any readiness API; shows why readiness APIs exist.',

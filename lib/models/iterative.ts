@@ -1,16 +1,16 @@
 // iterative: one connection at a time. The only thread blocks in accept(2),
 // then in recv(2)/send(2) of that one client until it leaves; the others
-// wait in the listen backlog. The seeds' first TCP server, and their UDP loop
+// wait in the listen backlog. The first TCP server anyone writes, and the UDP loop
 // (recvfrom/sendto, one datagram at a time).
 import { errno as E } from '../errors';
-import { isFileOutput, releaseOutput } from '../http/output';
+import { isFileOutput, releaseOutput } from '../server/output';
 import { SOCK_DGRAM, Socket } from '../socket';
 import { readSync } from 'node:fs';
 import {
   acceptBlocking, armListener, checkOptions, closeListener, isStop, listenInfo, listenOn,
   makeReporter, newStats, runPendingSignals, serveConnectionBlocking, StopControl,
 } from './common';
-import type { ServeOptions, ServeStats } from './types';
+import type { ServeOptions, ServeStats } from '../server/types';
 
 export interface IterativeOptions extends ServeOptions {
   /** Serve UDP datagrams instead of TCP connections: each datagram is a session fed once, then EOF. */
@@ -22,7 +22,7 @@ export interface IterativeOptions extends ServeOptions {
 const NAME = 'iterative';
 
 export function serve(o: IterativeOptions): ServeStats {
-  checkOptions(NAME, o);
+  checkOptions(o);
   const stats = newStats(NAME);
   const report = makeReporter(NAME, o, stats);
   const stop = new StopControl(o);

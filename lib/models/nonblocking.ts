@@ -1,15 +1,16 @@
-// nonblocking: seed 004. One process, non-blocking sockets and no readiness
+// nonblocking: one process, non-blocking sockets and no readiness
 // API at all: a loop tries accept(2) and recv(2) on every connection, over and
 // over, and most tries fail with EAGAIN. It serves many clients at once and
 // burns a whole CPU core doing it, idle or not: that cost is the lesson.
 //
 //   for (;;) { accept -> EAGAIN?; for each conn: recv -> EAGAIN? ... }
+import { outOfRange } from '../errors';
 import { pthread_sigmask, SIG_BLOCK } from '../signal';
 import { EventOptions, serveEvents, Waiter } from './event';
-import type { ServeStats } from './types';
+import type { ServeStats } from '../server/types';
 
 export interface NonblockingOptions extends EventOptions {
-  /** Sleep this long (ms) after a pass over all sockets; default 0: a pure spin, as in the seed. */
+  /** Sleep this long (ms) after a pass over all sockets; default 0: a pure spin. */
   passSleepMs?: number;
 }
 
@@ -47,6 +48,6 @@ class SpinWaiter implements Waiter {
 
 export function serve(o: NonblockingOptions): ServeStats {
   const ms = o.passSleepMs ?? 0;
-  if (!(ms >= 0)) throw new RangeError(`passSleepMs must be >= 0, got ${ms}`);
+  if (!(ms >= 0)) throw outOfRange('passSleepMs', '>= 0', ms);
   return serveEvents('nonblocking', o, () => new SpinWaiter(ms));
 }

@@ -6,7 +6,7 @@
 //   poll([pollfd...]) ──> revents ──> one recv ──> core ──> send (POLLOUT while queued)
 import { Poll, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../select';
 import { EventOptions, serveEvents, Waiter } from './event';
-import type { ServeStats } from './types';
+import type { ServeStats } from '../server/types';
 
 const R = POLLIN | POLLHUP | POLLERR | POLLNVAL;
 

@@ -15,9 +15,9 @@ import {
   acceptBlocking, armListener, checkOptions, closeListener, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats,
   requireSingleProcess, serveConnectionBlocking, StopControl,
 } from './common';
-import { stopChildren } from './forking';
-import type { ListenAddress, ServeOptions, ServeStats } from './types';
-import { codedError } from '../errors';
+import type { ListenAddress, ServeOptions, ServeStats } from '../server/types';
+import { codedError, outOfRange } from '../errors';
+import { Children } from '../internal/children';
 
 export interface PreforkOptions extends ServeOptions {
   /** Worker processes; default 4. */
@@ -30,34 +30,27 @@ export interface PreforkOptions extends ServeOptions {
 const NAME = 'prefork';
 
 export function serve(o: PreforkOptions): ServeStats {
-  checkOptions(NAME, o);
+  checkOptions(o);
   requireSingleProcess(NAME, o.core);
   const n = o.workers ?? 4;
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new RangeError(`workers must be an integer 1..1024, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw outOfRange('workers', 'an integer 1..1024', n);
   if (o.reusePort && familyOf(o.address) === AF_UNIX) {
     throw codedError('ERR_MODEL_OPTION', 'prefork reusePort needs a TCP address: SO_REUSEPORT does not apply to Unix sockets');
   }
   const stats = newStats(NAME);
   const report = makeReporter(NAME, o, stats);
   const stop = new StopControl(o);
-  const workers = new Map<number, number>(); // pid -> slot
+  const workers = new Children();
+  const slots = new Map<number, number>(); // pid -> slot
   const dead: number[] = [];
-  const reap = (): void => {
-    for (const [pid, slot] of workers) {
-      let r: [number, number];
-      try {
-        r = os.waitpid(pid, os.WNOHANG);
-      } catch (e) {
-        if ((e as { code?: string }).code !== 'ECHILD') throw e; // e.g. a stop request from a signal handler
-        r = [pid, 0];
-      }
-      if (r[0] !== pid) continue;
-      workers.delete(pid);
-      dead.push(slot);
-      const code = r[1] === 0 ? 0 : os.waitstatus_to_exitcode(r[1]);
-      if (!stop.stopped) report(new Error(`worker ${pid} (slot ${slot}) exited with ${code}; replacing it`), 'worker');
-    }
+  const exited = (pid: number, status: number | null): void => {
+    const slot = slots.get(pid)!;
+    slots.delete(pid);
+    dead.push(slot);
+    const code = status === null || status === 0 ? 0 : os.waitstatus_to_exitcode(status);
+    if (!stop.stopped) report(codedError('ERR_MODEL_WORKER_EXIT', `worker ${pid} (slot ${slot}) exited with ${code}; replacing it`), 'worker');
   };
+  const reap = (): void => { workers.reap(exited); };
   const prevChld = sig.signal(sig.SIGCHLD, () => reap());
   let listener: Socket | null = null;
   try {
@@ -77,7 +70,8 @@ export function serve(o: PreforkOptions): ServeStats {
     const spawn = (slot: number): void => {
       const pid = os.fork();
       if (pid === 0) worker(listener!, addr, slot, o, stop, stats, rd, wr);
-      workers.set(pid, slot);
+      workers.add(pid);
+      slots.set(pid, slot);
     };
     try {
       for (let i = 0; i < n; i++) spawn(i);
@@ -115,9 +109,7 @@ export function serve(o: PreforkOptions): ServeStats {
     if (!isStop(e)) throw e;
   } finally {
     if (listener) closeListener(listener, o.address);
-    const pids = new Set(workers.keys());
-    stopChildren(pids, 0);
-    workers.clear();
+    workers.stop(0);
     sig.signal(sig.SIGCHLD, prevChld);
     stats.signal = stop.signal;
     stop.restore();

@@ -8,7 +8,7 @@
 import { codedError } from '../errors';
 import { FD_SETSIZE, select } from '../select';
 import { EventOptions, serveEvents, Waiter } from './event';
-import type { ServeStats } from './types';
+import type { ServeStats } from '../server/types';
 
 export class SelectWaiter implements Waiter {
   readonly edge = false;

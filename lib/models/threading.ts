@@ -7,17 +7,17 @@
 // (module + export + args).
 //
 //   main: accept ── Thread(conn fd) ── accept ...      pool: thread 1..N: accept ── recv/send ── accept
-import { existsSync, writeSync } from 'node:fs';
-import * as path from 'node:path';
-import { codedError } from '../errors';
+import { writeSync } from 'node:fs';
+import { codedError, outOfRange } from '../errors';
+import { callExport, runnableModule } from '../internal/modref';
 import * as os from '../os';
 import { SHUT_RDWR, SOCK_STREAM, Socket } from '../socket';
 import { Lock, Semaphore, Thread } from '../threading';
 import {
-  acceptBlocking, armListener, checkOptions, closeListener, connInfo, driveBlocking, isStop, listenInfo, listenOn, makeReporter, newStats,
-  requireSingleProcess, runPendingSignals, SIGNAL_CHECK_MS, StopControl,
+  acceptBlocking, armListener, checkOptions, closeListener, isStop, listenInfo, listenOn, makeReporter, newStats,
+  requireSingleProcess, runPendingSignals, serveConnectionBlocking, SIGNAL_CHECK_MS, StopControl,
 } from './common';
-import type { CoreRef, ErrorWhere, ProtocolCore, ServeOptions, ServeStats } from './types';
+import type { CoreRef, ErrorWhere, ProtocolCore, ServeOptions, ServeStats } from '../server/types';
 
 export interface ThreadingOptions extends ServeOptions {
   /** Pool size: N threads accept on the shared socket. Default 0: a thread per connection. */
@@ -29,22 +29,13 @@ export interface ThreadingOptions extends ServeOptions {
 
 const NAME = 'threading';
 
-// Under a TypeScript loader (tests) a module is lib/**.ts, which a worker
-// (no loader) cannot run: use the compiled twin in dist/.
-function runnable(file: string): string {
-  if (!file.endsWith('.ts')) return file;
-  const lib = path.resolve(__dirname, '..');
-  const twin = path.join(path.resolve(lib, '..', 'dist'), path.relative(lib, file)).replace(/\.ts$/, '.js');
-  return existsSync(twin) ? twin : file;
-}
-
 function coreRef(core: ProtocolCore): CoreRef {
   const ref = core.ref;
   if (!ref || typeof ref.module !== 'string' || typeof ref.export !== 'string') {
     throw codedError('ERR_MODEL_CORE_REF',
       `the threading model rebuilds the core in each thread from core.ref { module, export, args }; the ${core.name} core has none`);
   }
-  return { module: runnable(ref.module), export: ref.export, args: ref.args ?? [] };
+  return { module: runnableModule(ref.module), export: ref.export, args: ref.args ?? [] };
 }
 
 interface Job {
@@ -53,20 +44,20 @@ interface Job {
 }
 
 export function serve(o: ThreadingOptions): ServeStats {
-  checkOptions(NAME, o);
+  checkOptions(o);
   requireSingleProcess(NAME, o.core);
   const ref = coreRef(o.core);
   const pool = o.pool ?? 0;
   const max = o.maxThreads ?? 64;
-  if (!Number.isInteger(pool) || pool < 0 || pool > 1024) throw new RangeError(`pool must be an integer 0..1024, got ${pool}`);
-  if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxThreads must be an integer >= 1, got ${max}`);
+  if (!Number.isInteger(pool) || pool < 0 || pool > 1024) throw outOfRange('pool', 'an integer 0..1024', pool);
+  if (!Number.isInteger(max) || max < 1) throw outOfRange('maxThreads', 'an integer >= 1', max);
   const stats = newStats(NAME);
   const report = makeReporter(NAME, o, stats);
   const stop = new StopControl(o);
   // Shared with the threads: [0] errors reported there, [1] stopping, [2] connections a pool accepted.
   const shared = new Int32Array(new SharedArrayBuffer(12));
   let listener: Socket | null = null;
-  const target = { module: runnable(__filename), export: pool > 0 ? 'poolThread' : 'connectionThread' };
+  const target = { module: runnableModule(__filename), export: pool > 0 ? 'poolThread' : 'connectionThread' };
   const opts = { readSize: o.readSize ?? 65536, sendTimeoutMs: o.sendTimeoutMs ?? 60_000 };
   const jobs: Job[] = [];
   let slots: Int32Array | null = null;
@@ -105,7 +96,7 @@ export function serve(o: ThreadingOptions): ServeStats {
         for (let i = 0; i < pool; i++) {
           if (threads[i].isAlive()) continue;
           threads[i].join();
-          report(new Error(`pool thread ${i} ended; starting a new one`), 'worker');
+          report(codedError('ERR_MODEL_WORKER_EXIT', `pool thread ${i} ended; starting a new one`), 'worker');
           threads[i] = start(i);
         }
       }
@@ -195,11 +186,7 @@ interface ThreadOpts {
 }
 
 function loadCore(ref: CoreRef): ProtocolCore {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(ref.module) as Record<string, unknown>;
-  const f = mod[ref.export];
-  if (typeof f !== 'function') throw new TypeError(`${ref.module} has no exported function '${ref.export}'`);
-  return (f as (...a: unknown[]) => ProtocolCore)(...(ref.args ?? []));
+  return callExport<ProtocolCore>(ref);
 }
 
 function threadReporter(shared: Int32Array): (e: unknown, where: ErrorWhere) => void {
@@ -216,9 +203,7 @@ export function connectionThread(fd: number, family: number, ref: CoreRef, opts:
   const report = threadReporter(shared);
   const sock = new Socket(family, undefined, 0, fd);
   try {
-    const core = loadCore(ref);
-    const session = core.open(connInfo(NAME, sock, id, () => {}));
-    driveBlocking(sock, session, Buffer.allocUnsafe(opts.readSize), { readSize: opts.readSize, sendTimeoutMs: opts.sendTimeoutMs, report });
+    serveConnectionBlocking(NAME, sock, id, loadCore(ref), Buffer.allocUnsafe(opts.readSize), { sendTimeoutMs: opts.sendTimeoutMs, report });
   } catch (e) {
     report(e, 'core');
   } finally {
@@ -253,10 +238,7 @@ export function poolThread(lfd: number, family: number, ref: CoreRef, opts: Thre
       lock.release();
       try {
         if (Atomics.load(shared, 1) !== 0) break;
-        const session = core.open(connInfo(NAME, conn, ++id, () => {}));
-        driveBlocking(conn, session, buf, { readSize: opts.readSize, sendTimeoutMs: opts.sendTimeoutMs, report });
-      } catch (e) {
-        report(e, 'core');
+        serveConnectionBlocking(NAME, conn, ++id, core, buf, { sendTimeoutMs: opts.sendTimeoutMs, report });
       } finally {
         lock.acquire();
         Atomics.store(slots, i, -1);

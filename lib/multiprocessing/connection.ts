@@ -6,6 +6,7 @@
 // posixkit's os.read/os.write: blocking calls that honour the EINTR rule.
 import { decode, encode } from './_codec';
 import { errno as E, errnoError, invalidArgType, validateBytes, validateInteger } from '../errors';
+import { timeoutSeconds } from '../internal/deadline';
 import * as os from '../os';
 import { AF_UNIX, SOCK_STREAM, socketpair } from '../socket';
 import { readable } from './_wait';
@@ -136,10 +137,7 @@ export class Connection {
    */
   poll(timeout: number | null = 0): boolean {
     this.#checkReadable('poll');
-    if (timeout !== null) {
-      if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'a number or null', timeout);
-    }
-    return readable(this.#rfd, timeout === null ? null : Math.max(0, timeout));
+    return readable(this.#rfd, timeoutSeconds(timeout, 'timeout', 'zero'));
   }
 
   #recvFrame(maxlength: number | undefined): Buffer {

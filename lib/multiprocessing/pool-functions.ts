@@ -1,6 +1,6 @@
 // How a Pool names a function to its forked workers (see pool.ts).
-import { resolve as resolvePath } from 'node:path';
 import { invalidArgType, invalidArgValue, validateFunction } from '../errors';
+import { loadExport, resolveModule } from '../internal/modref';
 import { stateError } from './errors';
 
 // ---- functions ----------------------------------------------------------------
@@ -51,8 +51,7 @@ export function fnRef(fn: Callable): FnRef {
   if (typeof module !== 'string' || typeof name !== 'string') {
     throw invalidArgType('func', "a function, 'module#export' or { module, name }", fn);
   }
-  const abs = module.startsWith('.') || module.startsWith('/') ? resolvePath(module) : module;
-  return { module: abs, name };
+  return { module: resolveModule(module), name };
 }
 
 /** @internal */
@@ -62,11 +61,8 @@ export function lookup(ref: FnRef): (...args: any[]) => unknown {
     if (!fn) throw stateError('ERR_UNKNOWN_FUNCTION', `function #${ref} is unknown in this worker`);
     return fn;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(ref.module) as Record<string, unknown>;
-  const fn = mod[ref.name];
-  if (typeof fn !== 'function') throw stateError('ERR_UNKNOWN_FUNCTION', `${ref.module} has no function export '${ref.name}'`);
-  return fn as (...args: any[]) => unknown;
+  return loadExport({ module: ref.module, export: ref.name }, 'function',
+    (module, name) => stateError('ERR_UNKNOWN_FUNCTION', `${module} has no function export '${name}'`));
 }
 
 /** @internal the registry's size: a worker forked now knows ids below it. */

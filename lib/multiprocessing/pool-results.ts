@@ -2,7 +2,7 @@
 // They collect through the pool (Pump): poll(2) for the blocking forms, the
 // pool's libuv watch for the async ones.
 import { inspect } from 'node:util';
-import { invalidArgType } from '../errors';
+import { deadlineAfter, timeoutSeconds } from '../internal/deadline';
 import { stateError, TimeoutError } from './errors';
 import type { FnRef } from './pool-functions';
 
@@ -251,9 +251,8 @@ export class IMapIterator<T = unknown> implements Job, IterableIterator<T>, Asyn
 }
 
 export function deadlineOf(timeout: number | null | undefined): number | null {
-  if (timeout === undefined || timeout === null) return null;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'a number or null', timeout);
-  return performance.now() + Math.max(0, timeout) * 1000;
+  const s = timeoutSeconds(timeout, 'timeout', 'zero');
+  return s === null ? null : deadlineAfter(s);
 }
 
 export function remaining(deadline: number | null): number | null {

@@ -17,6 +17,7 @@ import { decode, encode } from './_codec';
 import { invalidArgType, invalidArgValue, validateFunction, validateInteger } from '../errors';
 import * as os from '../os';
 import { Epoll, EPOLLIN, epoll } from '../select';
+import { WakePipe } from '../internal/wake';
 import { addPrivateFd, closePrivateFd, forgetPrivateFd } from './_fork';
 import { waitReadable } from './_wait';
 import { sendFrame } from './connection';
@@ -65,7 +66,6 @@ export interface PoolOptions {
 
 type State = 'run' | 'close' | 'terminate';
 const livePools = new Set<Pool>();
-const WAKE = Buffer.from([1]);
 let exitHook = false;
 let nextTaskId = 1;
 
@@ -83,8 +83,7 @@ export class Pool implements Disposable {
   #watching = false;
   // Self-pipe in the epoll set: wakes a pending pollAsync when the last
   // result was collected synchronously, so no idle watch keeps the loop alive.
-  #wakeR: number;
-  #wakeW: number;
+  #wake: WakePipe;
   #idleWaiters: Array<() => void> = [];
   #scratch = Buffer.allocUnsafe(64 * 1024);
   #owner = os.getpid();
@@ -108,10 +107,10 @@ export class Pool implements Disposable {
     }
     this.#ep = epoll();
     addPrivateFd(this.#ep.fileno());
-    [this.#wakeR, this.#wakeW] = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC);
-    addPrivateFd(this.#wakeR);
-    addPrivateFd(this.#wakeW);
-    this.#ep.register(this.#wakeR, EPOLLIN);
+    this.#wake = new WakePipe();
+    addPrivateFd(this.#wake.readFd);
+    addPrivateFd(this.#wake.writeFd);
+    this.#ep.register(this.#wake.readFd, EPOLLIN);
     livePools.add(this);
     if (!exitHook) {
       exitHook = true;
@@ -436,11 +435,7 @@ export class Pool implements Disposable {
   #idleWake(): void {
     if (this.#inflight !== 0) return;
     for (const res of this.#idleWaiters.splice(0)) res();
-    if (this.#watching && this.#wakeW >= 0) {
-      try {
-        os.write(this.#wakeW, WAKE);
-      } catch { /* full: a wake-up is pending anyway */ }
-    }
+    if (this.#watching) this.#wake.wake();
   }
 
   /** @internal Starts (once) the libuv watch that pumps results for the async forms. */
@@ -454,7 +449,7 @@ export class Pool implements Disposable {
       }
       this.#ep.pollAsync(null).then((events) => {
         const fds = events.map(([fd]) => fd);
-        if (fds.includes(this.#wakeR)) this.#drainWake();
+        if (fds.includes(this.#wake.readFd)) this.#wake.drain();
         this.#drainFds(fds);
         loop();
       }, (e) => {
@@ -522,19 +517,13 @@ export class Pool implements Disposable {
     for (const t of failed) t.job._set(t.index, false, err());
   }
 
-  #drainWake(): void {
-    try {
-      while (os.readinto(this.#wakeR, this.#scratch) > 0) { /* discard */ }
-    } catch { /* EAGAIN: drained */ }
-  }
-
   #closeEpoll(): void {
     if (this.#ep.closed) return;
     forgetPrivateFd(this.#ep.fileno());
     this.#ep.close();
-    closePrivateFd(this.#wakeR);
-    closePrivateFd(this.#wakeW);
-    this.#wakeR = this.#wakeW = -1;
+    forgetPrivateFd(this.#wake.readFd);
+    forgetPrivateFd(this.#wake.writeFd);
+    this.#wake.close();
   }
 
   /** Waits for the workers to finish every task and leave; after close() or terminate(). */

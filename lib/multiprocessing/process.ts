@@ -10,6 +10,7 @@
 import { constants as nodeOsConstants } from 'node:os';
 import { inspect } from 'node:util';
 import { invalidArgType, validateFunction } from '../errors';
+import { timeoutSeconds } from '../internal/deadline';
 import * as os from '../os';
 import { addPrivateFd, closePrivateFd, onForkChild } from './_fork';
 import { readable } from './_wait';
@@ -196,9 +197,7 @@ export class Process {
     if (this.#main || current === this) throw stateError('ERR_JOIN_SELF', 'cannot join the current process');
     if (this.#state !== 'started') throw stateError('ERR_PROCESS_NOT_STARTED', 'can only join a started process');
     if (!this.#isParent()) throw stateError('ERR_NOT_PARENT', 'can only join a child process');
-    if (timeout !== undefined && timeout !== null && (typeof timeout !== 'number' || Number.isNaN(timeout))) {
-      throw invalidArgType('timeout', 'a number, null or undefined', timeout);
-    }
+    timeoutSeconds(timeout, 'timeout', 'zero');
     if (this.#exitCode === null) {
       if (timeout === undefined || timeout === null) {
         this.#poll(0);

@@ -10,7 +10,8 @@
 // posixkit futex locks in MAP_SHARED memory, the counter behind qsize() an
 // Atomics word in the same memory; forked children inherit all of it.
 import { decodeAt, encodeWithHead } from './_codec';
-import { errno as E, errnoError, invalidArgType, invalidArgValue, validateInteger } from '../errors';
+import { errno as E, errnoError, invalidArgValue, validateInteger } from '../errors';
+import { timeoutSeconds } from '../internal/deadline';
 import * as os from '../os';
 import { readable, writable } from './_wait';
 import { Connection } from './connection';
@@ -34,9 +35,7 @@ function tagOf(seq: number): number {
 }
 
 function checkTimeout(timeout: unknown): number | null {
-  if (timeout === undefined || timeout === null) return null;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'a number or null', timeout);
-  return Math.max(0, timeout);
+  return timeoutSeconds(timeout, 'timeout', 'zero');
 }
 
 export class Queue<T = unknown> implements Disposable {

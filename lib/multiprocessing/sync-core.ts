@@ -4,6 +4,7 @@
 // The primitives themselves: synchronize.ts (Lock ... Event), barrier.ts.
 import { isMainThread } from 'node:worker_threads';
 import { codedError, invalidArgType } from '../errors';
+import * as deadline from '../internal/deadline';
 import { family } from '../native';
 import { attachBlock, Block, SharedBlock } from './heap';
 
@@ -32,10 +33,7 @@ export function lockNotHeld(what: string): Error & { code: string } {
 /** Seconds -> an absolute deadline in ms; undefined/null = never. Negative = 0, as multiprocessing. */
 /** @internal */
 export function deadlineOf(timeout: number | null | undefined): number {
-  if (timeout === undefined || timeout === null) return Infinity;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw invalidArgType('timeout', 'of type number', timeout);
-  if (timeout === Infinity) return Infinity;
-  return performance.now() + Math.max(0, timeout) * 1000;
+  return deadline.deadlineOf(timeout, 'timeout', 'zero');
 }
 
 /** Seconds left until `deadline` (undefined = forever), or -1 when past. */

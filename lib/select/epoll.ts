@@ -1,5 +1,5 @@
 // posixkit/select's epoll object: epoll_create1/epoll_ctl/epoll_wait, the
-// zero-allocation pollInto, and pollAsync on a libuv watch of the epoll fd.
+// zero-allocation poll_raw, and pollAsync on a libuv watch of the epoll fd.
 import { errno, errnoError, FileLike, INT32_MAX, INT32_MIN, outOfRange, toFd, validateInteger } from '../errors';
 import { close as osClose } from '../os';
 import { blockingSeconds, K, native, sysEpollWait } from './native';
@@ -27,6 +27,8 @@ interface Waiter {
 // An epoll object dropped without close() gives its fd back when collected,
 // as CPython's epoll does on dealloc. Not for fromfd() objects: their fd may
 // be shared with the object it came from.
+const ADOPT: unique symbol = Symbol('Epoll.fromfd');
+
 const unclosed = new FinalizationRegistry<number>((fd) => {
   try {
     osClose(fd);
@@ -45,13 +47,14 @@ export class Epoll implements Disposable {
   #buf = new Int32Array(64);
   #watch: object | null = null;
   #waiters: Waiter[] = [];
-  static #adopt = -1;
 
   /** sizehint: -1 or > 0 (ignored by Linux); flags: 0 or EPOLL_CLOEXEC. */
-  constructor(sizehint: number = -1, flags: number = 0) {
-    if (Epoll.#adopt >= 0) {
-      this.#fd = Epoll.#adopt;
-      Epoll.#adopt = -1;
+  constructor(sizehint?: number, flags?: number);
+  /** @internal fromfd()'s way in: ADOPT is this module's, so no caller can pass it. */
+  constructor(adopt: typeof ADOPT, fd: number);
+  constructor(sizehint: number | typeof ADOPT = -1, flags: number = 0) {
+    if (sizehint === ADOPT) {
+      this.#fd = flags;
       return;
     }
     validateInteger(sizehint, 'sizehint', INT32_MIN, INT32_MAX);
@@ -63,8 +66,7 @@ export class Epoll implements Disposable {
 
   /** Wraps an existing epoll fd (it now belongs to this object). */
   static fromfd(fd: number): Epoll {
-    Epoll.#adopt = toFd(fd);
-    return new Epoll();
+    return new Epoll(ADOPT, toFd(fd));
   }
 
   get closed(): boolean {
@@ -156,7 +158,7 @@ export class Epoll implements Disposable {
    * events[2i+1] = mask). Returns the count, or -errno on a failed syscall
    * (never throws for an errno). timeout in seconds, negative blocks.
    */
-  pollInto(events: Int32Array, timeout: number | null = -1): number {
+  poll_raw(events: Int32Array, timeout: number | null = -1): number {
     if (this.#fd < 0) throw errnoError(EBADF, 'epoll_wait');
     return sysEpollWait(this.#fd, events, events.length >> 1, timeout ?? -1);
   }

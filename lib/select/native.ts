@@ -1,6 +1,7 @@
 // The native slice of posixkit/select (native/select.cc) and the helpers its
 // two TS modules share.
-import { INT32_MAX, invalidArgType, outOfRange } from '../errors';
+import { INT32_MAX } from '../errors';
+import { timeoutSeconds } from '../internal/deadline';
 import { family } from '../native';
 
 export interface SelectNative {
@@ -24,15 +25,14 @@ export const sysSelect = native.select;
 export const sysPoll = native.poll;
 export const sysEpollWait = native.epoll_wait;
 
-/** A timeout in seconds: undefined/null/negative block (-1), else >= 0, finite. */
+/**
+ * A timeout in seconds (`scale` units per second: 1000 for poll's
+ * milliseconds) as the native waits take it: -1 (block) for
+ * undefined/null/negative, else >= 0 and at most what poll(2)'s int
+ * milliseconds hold.
+ */
 export function blockingSeconds(value: unknown, name: string, scale = 1): number {
-  if (value === undefined || value === null) return -1;
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-  if (Number.isNaN(value)) throw outOfRange(name, 'a number', value);
-  if (value < 0) return -1;
-  if (!Number.isFinite(value) || value / scale > INT32_MAX / 1000) {
-    throw outOfRange(name, `<= ${Math.floor((INT32_MAX / 1000) * scale)}`, value);
-  }
-  return value / scale;
+  const t = timeoutSeconds(value, name, 'block', Math.floor((INT32_MAX / 1000) * scale));
+  return t === null ? -1 : t / scale;
 }
 

@@ -2,6 +2,7 @@
 import {
   errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, toList, validateInteger,
 } from '../errors';
+import { MAX_TIMEOUT_SECONDS, timeoutSeconds } from '../internal/deadline';
 import { dup, get_blocking, set_blocking } from '../os';
 import { AncItem, K, native, SockAddr } from './native';
 import { withGai } from './names';
@@ -13,16 +14,13 @@ export type Address = [string, number] | [string, number, number?, number?] | st
 
 let defaultTimeout: number | null = null;
 
-// Python's limit (its clocks count int64 nanoseconds; OverflowError beyond).
-const MAX_TIMEOUT = 9223372036;
-
-/** A timeout in seconds, or null to block; Infinity means null too. */
+/**
+ * Python's socket timeout: seconds >= 0 up to Python's limit (its clocks count
+ * int64 nanoseconds; OverflowError beyond), or null (blocking); Infinity means null.
+ */
 export function checkTimeout(value: unknown): number | null {
-  if (value === null || value === undefined || value === Infinity) return null;
-  if (typeof value !== 'number') throw invalidArgType('timeout', 'of type number or null', value);
-  if (Number.isNaN(value)) throw invalidArgValue('timeout', value, 'must not be NaN');
-  if (value < 0 || value > MAX_TIMEOUT) throw outOfRange('timeout', `>= 0 && <= ${MAX_TIMEOUT}, or null`, value);
-  return value;
+  if (value === Infinity) return null;
+  return timeoutSeconds(value, 'timeout', 'error', MAX_TIMEOUT_SECONDS);
 }
 
 /** Python's setdefaulttimeout: the timeout new sockets start with (null: blocking). */

@@ -5,27 +5,37 @@
 // handler, from a forked child or a worker thread (they share the pipe), and
 // no 0.5 s polling loop is needed for it.
 import { writeSync } from 'node:fs';
-import { close as osClose, O_NONBLOCK, pipe2, read as osRead, write as osWrite } from '../os';
+import { deadlineAfter, secondsUntil, timeoutSeconds } from '../internal/deadline';
+import { WakePipe, wakeFd } from '../internal/wake';
 import { Poll, POLLIN } from '../select';
 import {
   AF_INET, AF_UNIX, SHUT_WR, SO_REUSEADDR, SO_REUSEPORT, SOCK_DGRAM, SOCK_STREAM, SockAddr, Socket, SOL_SOCKET,
   Address,
 } from '../socket';
-import { errno, errnoError, OSError, invalidArgType } from '../errors';
+import { codedError, errno, errnoError, OSError, invalidArgType } from '../errors';
 import { BaseRequestHandler, Request } from './handlers';
 
 /**
  * An error that must end serveForever rather than be reported and
  * swallowed (Python's SystemExit/KeyboardInterrupt are not `Exception`s).
- * In a forked child it becomes the exit status.
+ * In a forked child it becomes the exit status: an integer as is, null or
+ * undefined as 0, anything else (a message, as Python's
+ * `SystemExit('Test error')`) as 1.
  */
 export class SystemExit extends Error {
-  readonly status: number;
-  constructor(status = 0) {
-    super(`SystemExit(${status})`);
+  readonly status: number | string | null;
+  constructor(status: number | string | null = 0) {
+    super(`SystemExit(${typeof status === 'string' ? JSON.stringify(status) : status})`);
     this.name = 'SystemExit';
     this.status = status;
   }
+}
+
+/** The exit status a SystemExit stands for (see SystemExit); always a valid _exit() argument. */
+export function exitStatus(e: SystemExit): number {
+  const s: unknown = e.status;
+  if (s === null || s === undefined) return 0;
+  return typeof s === 'number' && Number.isInteger(s) && s >= -0x80000000 && s <= 0x7fffffff ? s : 1;
 }
 
 /** A handler class, or (for ThreadingMixIn) where a worker thread can load it. */
@@ -65,8 +75,7 @@ export class BaseServer implements Disposable {
   timeout: number | null;
   #shutdownRequest = false;
   #serving = false;
-  #wakeR = -1;
-  #wakeW = -1;
+  readonly #wake: WakePipe;
 
   constructor(serverAddress: Address | SockAddr, RequestHandlerClass: HandlerClass) {
     if (typeof RequestHandlerClass !== 'function') {
@@ -75,12 +84,12 @@ export class BaseServer implements Disposable {
     this.serverAddress = serverAddress as SockAddr;
     this.RequestHandlerClass = RequestHandlerClass;
     this.timeout = (this.constructor as typeof BaseServer).timeout;
-    [this.#wakeR, this.#wakeW] = pipe2(O_NONBLOCK);
+    this.#wake = new WakePipe();
   }
 
   /** @internal the wake pipe's write end (worker threads and children share it). */
   get _wakeFd(): number {
-    return this.#wakeW;
+    return this.#wake.writeFd;
   }
 
   /** True while serveForever runs. */
@@ -97,19 +106,18 @@ export class BaseServer implements Disposable {
    * handler, a forked child or another thread.
    */
   serveForever(pollInterval: number | null = 0.5): void {
-    if (pollInterval !== null && (typeof pollInterval !== 'number' || !(pollInterval >= 0))) {
-      throw invalidArgType('pollInterval', 'a non-negative number or null', pollInterval);
-    }
-    if (this.fileno() < 0 || this.#wakeR < 0) throw errnoError(errno.EBADF, 'serveForever');
+    const interval = timeoutSeconds(pollInterval, 'pollInterval', 'error');
+    if (this.fileno() < 0 || this.#wake.closed) throw errnoError(errno.EBADF, 'serveForever');
     this.#serving = true;
     const p = new Poll();
     p.register(this.fileno(), POLLIN);
-    p.register(this.#wakeR, POLLIN);
-    const ms = pollInterval === null ? null : pollInterval * 1000;
+    p.register(this.#wake.readFd, POLLIN);
+    const ms = interval === null ? null : interval * 1000;
     try {
       while (!this.#shutdownRequest) {
         const ready = p.poll(ms);
-        if (this.#drainWake() || this.#shutdownRequest) break;
+        // A byte in the pipe is a shutdown request (possibly from another process or thread).
+        if (this.#wake.drain() || this.#shutdownRequest) break;
         if (ready.some(([fd]) => fd === this.fileno())) this._handleRequestNoblock();
         this.serviceActions();
       }
@@ -119,31 +127,18 @@ export class BaseServer implements Disposable {
     }
   }
 
-  // A byte in the pipe is a shutdown request (possibly from another process or thread).
-  #drainWake(): boolean {
-    let got = false;
-    try {
-      while (osRead(this.#wakeR, 64).length > 0) got = true;
-    } catch {
-      // EAGAIN: empty
-    }
-    return got;
-  }
-
   /**
    * Asks serveForever to return. Unlike Python's, it does not wait for the
    * loop to end (the loop runs on this same thread, so waiting would
    * deadlock): serveForever returns after the request in progress. Safe in
    * a signal handler. Called before serveForever, the next one returns at once.
+   * In a ThreadingMixIn request thread (`handler.server`), it stops the
+   * serving thread's loop.
    */
   shutdown(): void {
-    this.#shutdownRequest = true;
-    if (this.#wakeW < 0) return;
-    try {
-      osWrite(this.#wakeW, Buffer.of(1));
-    } catch {
-      // EAGAIN: the pipe is full, a wake-up is pending anyway
-    }
+    // A request thread's stand-in has no loop state of its own: only the pipe reaches the server.
+    if (#wake in this) this.#shutdownRequest = true;
+    wakeFd(this._wakeFd);
   }
 
   /** Called once per serveForever loop turn (ForkingMixIn reaps children here). */
@@ -154,14 +149,14 @@ export class BaseServer implements Disposable {
     let t = this._socketTimeout();
     if (t === null) t = this.timeout;
     else if (this.timeout !== null) t = Math.min(t, this.timeout);
-    const deadline = t === null ? Infinity : performance.now() + t * 1000;
+    const deadline = deadlineAfter(t);
     if (this.fileno() < 0) throw errnoError(errno.EBADF, 'handleRequest');
     const p = new Poll();
     p.register(this.fileno(), POLLIN);
     for (;;) {
-      const left = deadline === Infinity ? null : Math.max(0, deadline - performance.now());
-      if (p.poll(left).length > 0) return this._handleRequestNoblock();
-      if (performance.now() >= deadline) return this.handleTimeout();
+      const left = secondsUntil(deadline);
+      if (p.poll(left === null ? null : left * 1000).length > 0) return this._handleRequestNoblock();
+      if (left === 0) return this.handleTimeout();
     }
   }
 
@@ -210,9 +205,7 @@ export class BaseServer implements Disposable {
 
   /** Closes the wake pipe; subclasses close their socket. Idempotent. */
   serverClose(): void {
-    if (this.#wakeR >= 0) osClose(this.#wakeR);
-    if (this.#wakeW >= 0) osClose(this.#wakeW);
-    this.#wakeR = this.#wakeW = -1;
+    this.#wake.close();
   }
 
   /** Constructs the handler and runs it (setup, handle, finish). */
@@ -235,11 +228,11 @@ export class BaseServer implements Disposable {
   }
 
   fileno(): number {
-    throw new Error('BaseServer.fileno() is abstract');
+    throw codedError('ERR_METHOD_NOT_IMPLEMENTED', 'BaseServer.fileno() is abstract');
   }
 
   getRequest(): [Request, SockAddr] {
-    throw new Error('BaseServer.getRequest() is abstract');
+    throw codedError('ERR_METHOD_NOT_IMPLEMENTED', 'BaseServer.getRequest() is abstract');
   }
 
   [Symbol.dispose](): void {

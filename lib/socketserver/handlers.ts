@@ -1,7 +1,7 @@
 // Request handlers: BaseRequestHandler and the stream/datagram flavours with
 // file-like rfile/wfile objects over the socket (Python's makefile('rb') and
 // _SocketWriter).
-import { invalidArgType } from '../errors';
+import { codedError, invalidArgType } from '../errors';
 import { SockAddr, Socket, IPPROTO_TCP, TCP_NODELAY } from '../socket';
 
 /** A request: a connected socket (stream servers) or [datagram, server socket] (datagram servers). */
@@ -160,7 +160,7 @@ export class SocketWriter {
 
   /** Sends (or buffers) data; returns its length in bytes. */
   write(data: string | ArrayBufferView): number {
-    if (this.closed) throw new Error('write to closed file');
+    if (this.closed) throw codedError('ERR_FILE_CLOSED', 'write to closed file');
     const b = toBytes(data);
     if (this.#bufsize <= 0) {
       this.#sock.sendall(b);

@@ -1,30 +1,39 @@
 // ForkingMixIn and ThreadingMixIn as TypeScript mixin functions:
 // `class MyServer extends ForkingMixIn(TCPServer) {}`.
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  _exit, close as osClose, fork, pipe, waitpid, WNOHANG,
-} from '../os';
-import { Poll, POLLIN } from '../select';
-import { OSError } from '../errors';
+import { invalidArgValue } from '../errors';
+import { Children } from '../internal/children';
+import { ModuleRef, resolveModule, runnableModule } from '../internal/modref';
+import { _exit, fork } from '../os';
 import { SockAddr, Socket } from '../socket';
 import { Thread } from '../threading';
-import { BaseServer, HandlerClass, SystemExit, TCPServer } from './base';
+import { SHARE } from '../multiprocessing/sync-core';
+import {
+  BaseServer, exitStatus, HandlerClass, SystemExit, TCPServer, UDPServer, UnixDatagramServer, UnixStreamServer,
+} from './base';
 import { Request } from './handlers';
-import type { ThreadedRequest } from './worker';
+import type { BuiltinServer, ServerRef, ThreadedRequest } from './worker';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Ctor<T = BaseServer> = abstract new (...args: any[]) => T;
+
+// The classes the mixins make: they add no method of the request's path.
+const MIXIN_CLASSES = new Set<unknown>();
+const BUILTIN_SERVERS = new Map<unknown, BuiltinServer>([
+  [BaseServer, 'BaseServer'], [TCPServer, 'TCPServer'], [UDPServer, 'UDPServer'],
+  [UnixStreamServer, 'UnixStreamServer'], [UnixDatagramServer, 'UnixDatagramServer'],
+]);
 
 /**
  * Python's ForkingMixIn: one child (os.fork) per request. The parent closes
  * its copy of the request and keeps serving; children are reaped by pid
  * (waitpid(pid, WNOHANG) in serviceActions and handleTimeout), never with
  * waitpid(-1), so children the program forked itself are left to it.
- * Past maxChildren (40) the parent blocks until one of its children exits:
- * each child holds the write end of a private pipe, so poll(2) on the read
- * ends wakes on the first exit. serverClose() waits for all children when
- * blockOnClose (default true).
+ * Past maxChildren (40) the parent blocks until one of its children exits
+ * (poll(2) on their pidfds). serverClose() waits for all children when
+ * blockOnClose (default true). Every way out of the child ends in _exit:
+ * 0 after the handler, the status of a SystemExit (1 if it is not an
+ * integer, as Python), 1 after an error.
  */
 export function ForkingMixIn<TBase extends Ctor>(Base: TBase) {
   abstract class Forking extends Base {
@@ -34,55 +43,17 @@ export function ForkingMixIn<TBase extends Ctor>(Base: TBase) {
     activeChildren: Set<number> | null = null;
     maxChildren = 40;
     blockOnClose = true;
-    #exitPipes = new Map<number, number>();
-
-    #forget(pid: number): void {
-      this.activeChildren?.delete(pid);
-      const fd = this.#exitPipes.get(pid);
-      if (fd !== undefined) {
-        this.#exitPipes.delete(pid);
-        osClose(fd);
-      }
-    }
-
-    #reap(pid: number, options: number): boolean {
-      try {
-        const [p] = waitpid(pid, options);
-        if (p === 0) return false;
-      } catch (e) {
-        if (!(e instanceof OSError && e.code === 'ECHILD')) throw e;
-      }
-      this.#forget(pid);
-      return true;
-    }
-
-    // Blocks until at least one of our children has exited (its pipe hangs up).
-    #waitAnyExit(): void {
-      const p = new Poll();
-      const byFd = new Map<number, number>();
-      for (const [pid, fd] of this.#exitPipes) {
-        p.register(fd, POLLIN);
-        byFd.set(fd, pid);
-      }
-      if (byFd.size === 0) return;
-      for (const [fd] of p.poll()) this.#reap(byFd.get(fd)!, 0);
-    }
 
     /** Reaps finished children; blocks while there are maxChildren or more; blocking: waits for all. */
     collectChildren({ blocking = false }: { blocking?: boolean } = {}): void {
       const active = this.activeChildren;
       if (!active) return;
-      // A pid the program removed from activeChildren itself (it reaped it): drop its pipe too.
-      for (const [pid, fd] of this.#exitPipes) {
-        if (!active.has(pid)) {
-          this.#exitPipes.delete(pid);
-          osClose(fd);
-        }
+      const c = new Children(active);
+      while (active.size >= this.maxChildren) {
+        c.waitAny(-1);
+        c.reap();
       }
-      while (active.size >= this.maxChildren && this.#exitPipes.size > 0) {
-        this.#waitAnyExit();
-      }
-      for (const pid of [...active]) this.#reap(pid, blocking ? 0 : WNOHANG);
+      c.reap(undefined, blocking);
     }
 
     override handleTimeout(): void {
@@ -95,30 +66,19 @@ export function ForkingMixIn<TBase extends Ctor>(Base: TBase) {
 
     override processRequest(request: Request, clientAddress: SockAddr): void {
       this.collectChildren(); // throttles at maxChildren before forking one more
-      const [r, w] = pipe();
-      let pid: number;
-      try {
-        pid = fork();
-      } catch (e) {
-        osClose(r);
-        osClose(w);
-        throw e;
-      }
+      const pid = fork();
       if (pid !== 0) {
-        osClose(w);
-        (this.activeChildren ??= new Set()).add(pid);
-        this.#exitPipes.set(pid, r);
+        new Children(this.activeChildren ??= new Set()).add(pid);
         this.closeRequest(request);
         return;
       }
       // The child: handle, report, and always leave with _exit (never return into the server loop).
       let status = 1;
       try {
-        osClose(r);
         this.finishRequest(request, clientAddress);
         status = 0;
       } catch (e) {
-        if (e instanceof SystemExit) status = e.status;
+        if (e instanceof SystemExit) status = exitStatus(e);
         else this.handleError(request, clientAddress, e);
       } finally {
         try {
@@ -131,49 +91,89 @@ export function ForkingMixIn<TBase extends Ctor>(Base: TBase) {
 
     override serverClose(): void {
       super.serverClose();
-      // Guarded: a failed bind calls serverClose() before this class's fields exist.
-      if (!(#exitPipes in this)) return;
+      // Without blockOnClose the children still running stay in activeChildren for the program to reap.
       this.collectChildren({ blocking: this.blockOnClose });
-      // Without blockOnClose the children still running stay in activeChildren for the
-      // program to reap; their exit pipes are not needed any more.
-      for (const fd of this.#exitPipes.values()) osClose(fd);
-      this.#exitPipes.clear();
     }
   }
+  MIXIN_CLASSES.add(Forking);
   return Forking;
 }
 
-// Under a TypeScript loader (the tests) this file is lib/socketserver/mixins.ts,
-// which a worker (no loader) cannot run: it runs the compiled twin instead.
-function workerFile(): string {
-  const here = path.join(__dirname, 'worker.js');
-  if (existsSync(here)) return here;
-  return path.resolve(__dirname, '..', '..', 'dist', 'socketserver', 'worker.js');
+/** Where a worker thread finds a class: its static `module` and `exportName` (or its name). */
+function classRef(C: { name: string; module?: string; exportName?: string }, what: string): ModuleRef {
+  if (typeof C.module !== 'string') {
+    throw invalidArgValue(C.name, C, `runs in a worker thread with ThreadingMixIn, which must load ${what}: `
+      + 'give the class `static module = __filename` (and `static exportName` if its export name differs)');
+  }
+  return { module: resolveModule(C.module), export: C.exportName ?? C.name };
 }
 
-/** Where a worker thread finds the handler class: its static `module` and `exportName` (or its name). */
-function handlerRef(H: HandlerClass): { module: string; export: string } {
-  if (typeof H.module !== 'string') {
-    throw Object.assign(new TypeError(
-      `ThreadingMixIn runs ${H.name} in a worker thread, which must load it: `
-      + 'give the class `static module = __filename` (and `static exportName` if its export name differs)'),
-    { code: 'ERR_INVALID_ARG_VALUE' });
+// The methods of the request's path that Python's process_request_thread
+// calls on the server in the request's thread.
+const THREAD_METHODS = ['finishRequest', 'handleError', 'shutdownRequest', 'closeRequest'] as const;
+
+/**
+ * Which class the worker rebuilds the server's stand-in from: the server's own
+ * class when it can be loaded there (static module), else the posixkit class
+ * it extends, provided no class in between overrides a method of the request's
+ * path (that override would silently not run).
+ */
+function serverRef(server: object): ServerRef {
+  const C = server.constructor as HandlerClass;
+  if (typeof C.module === 'string') return classRef(C, 'the server class');
+  for (let proto = Object.getPrototypeOf(server); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    const K = proto.constructor as { name: string };
+    const builtin = BUILTIN_SERVERS.get(K);
+    if (builtin !== undefined) return { builtin };
+    if (MIXIN_CLASSES.has(K)) continue;
+    const overrides = THREAD_METHODS.filter((m) => Object.hasOwn(proto, m));
+    if (overrides.length > 0) return classRef(C, `the server class (it overrides ${overrides.join(', ')})`);
   }
-  const mod = H.module.startsWith('.') ? path.resolve(H.module) : H.module;
-  return { module: mod, export: H.exportName ?? H.name };
+  return { builtin: 'BaseServer' };
+}
+
+// Own fields of a server that stay in its thread: its socket, its class, its threads.
+const LOCAL_FIELDS = new Set(['socket', 'RequestHandlerClass', 'threads', 'activeChildren']);
+
+/**
+ * The server's own fields a worker can receive: primitives, posixkit's shared
+ * primitives (a threading Event set there is set here), and data that
+ * structured clone copies (arrays, plain objects, typed arrays). The rest
+ * (functions, sockets, class instances) is left out.
+ */
+function serverFields(server: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(server)) {
+    if (LOCAL_FIELDS.has(k) || typeof v === 'function' || typeof v === 'symbol') continue;
+    if (v === null || typeof v !== 'object' || SHARE in v) { out[k] = v; continue; }
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== Array.prototype && proto !== null && !ArrayBuffer.isView(v) &&
+      !(v instanceof ArrayBuffer) && !(v instanceof SharedArrayBuffer)) continue;
+    try {
+      structuredClone(v);
+      out[k] = v;
+    } catch {
+      // holds a function or another thing a thread cannot receive
+    }
+  }
+  return out;
 }
 
 /**
  * Python's ThreadingMixIn: one worker thread (posixkit/threading on
  * worker_threads) per request. Code cannot cross threads, so the worker
  * loads the handler class from its module (`static module = __filename`)
- * and gets the accepted socket's fd (the same process: fds are shared);
- * the worker owns and closes it. Finished threads are dropped from the
- * bookkeeping on each request; serverClose() joins the rest when
- * blockOnClose (default true). daemonThreads (false) makes them not keep
- * the process alive. In the worker, `handler.server` is a stand-in with
- * serverAddress and shutdown(); errors are printed there in handleError's
- * format (the server object, and its handleError override, stay here).
+ * and gets the accepted socket's fd (the same process: fds are shared).
+ * As Python's process_request_thread, the worker runs finishRequest, then
+ * handleError on an error (not on SystemExit), then shutdownRequest, on a
+ * stand-in of the server built from the server's class (loaded there too
+ * when it has `static module`; required when it overrides one of those
+ * methods) and a copy of its fields: posixkit's shared primitives (Event,
+ * Lock, Value ...) among them are the same objects in both threads, and
+ * `server.shutdown()` there stops serveForever here. Finished threads are
+ * dropped from the bookkeeping on each request; serverClose() joins the rest
+ * when blockOnClose (default true). daemonThreads (false) makes them not
+ * keep the process alive.
  */
 export function ThreadingMixIn<TBase extends Ctor>(Base: TBase) {
   abstract class Threading extends Base {
@@ -187,7 +187,9 @@ export function ThreadingMixIn<TBase extends Ctor>(Base: TBase) {
       const dgram = Array.isArray(request);
       const sock = dgram ? (request as [Buffer, Socket])[1] : (request as Socket);
       const job: ThreadedRequest = {
-        handler: handlerRef(this.RequestHandlerClass),
+        handler: classRef(this.RequestHandlerClass, 'it'),
+        server: serverRef(this),
+        fields: serverFields(this),
         fd: sock.fileno(),
         family: sock.family,
         type: sock.type,
@@ -198,7 +200,8 @@ export function ThreadingMixIn<TBase extends Ctor>(Base: TBase) {
         wakeFd: this._wakeFd,
       };
       const t = new Thread({
-        target: { module: workerFile(), export: 'runThreadedRequest' },
+        // The worker module next to this one (its compiled twin under a TypeScript loader).
+        target: { module: runnableModule(path.join(__dirname, `worker${path.extname(__filename)}`)), export: 'runThreadedRequest' },
         args: [job],
         daemon: this.daemonThreads,
         name: `socketserver-${clientAddress === null ? '' : JSON.stringify(clientAddress)}`,
@@ -219,6 +222,7 @@ export function ThreadingMixIn<TBase extends Ctor>(Base: TBase) {
       super.serverClose();
     }
   }
+  MIXIN_CLASSES.add(Threading);
   return Threading;
 }
 

@@ -1,14 +1,25 @@
-// The worker-thread side of ThreadingMixIn: loads the handler class from its
-// module, adopts the request's fd (shared with the server's thread: one
-// process), runs the handler, and closes the connection (it owns it).
-import { write as osWrite } from '../os';
-import { SockAddr, Socket, SHUT_WR } from '../socket';
-import { printRequestError } from './base';
+// The worker-thread side of ThreadingMixIn: Python's process_request_thread.
+// Loads the handler class (and the server's class, for its overrides) from
+// their modules, adopts the request's fd (shared with the server's thread:
+// one process), and runs finishRequest / handleError / shutdownRequest on a
+// stand-in of the server.
+import { loadExport, ModuleRef } from '../internal/modref';
+import { SockAddr, Socket } from '../socket';
+import * as base from './base';
 import type { HandlerClass } from './base';
+
+/** A server class of posixkit's own, which the worker has loaded already. */
+export type BuiltinServer = 'BaseServer' | 'TCPServer' | 'UDPServer' | 'UnixStreamServer' | 'UnixDatagramServer';
+
+/** The class a stand-in is built from: the program's (loaded from its module) or posixkit's. */
+export type ServerRef = ModuleRef | { builtin: BuiltinServer };
 
 /** What the server's thread sends for one request (structured-cloned). */
 export interface ThreadedRequest {
-  handler: { module: string; export: string };
+  handler: ModuleRef;
+  server: ServerRef;
+  /** The server's own fields a thread can receive (see serverFields in mixins.ts). */
+  fields: Record<string, unknown>;
   fd: number;
   family: number;
   type: number;
@@ -20,44 +31,43 @@ export interface ThreadedRequest {
   wakeFd: number;
 }
 
-/** `handler.server` in a worker thread: the server's address, and shutdown() through its wake pipe. */
-export class ThreadServerProxy {
-  readonly serverAddress: SockAddr;
-  readonly #wakeFd: number;
-  constructor(serverAddress: SockAddr, wakeFd: number) {
-    this.serverAddress = serverAddress;
-    this.#wakeFd = wakeFd;
+/**
+ * The server as the request's thread sees it: an object of the server's
+ * class (its constructor is not run: the socket stays the serving thread's)
+ * with a copy of its fields. shutdown() writes the serving thread's wake pipe.
+ */
+function standIn(job: ThreadedRequest, H: HandlerClass): base.BaseServer {
+  const C = 'builtin' in job.server ? base[job.server.builtin] : loadExport<any>(job.server, 'class') as typeof base.BaseServer;
+  const server = Object.create(C.prototype) as base.BaseServer;
+  // Own data properties, as the server's fields are (a setter or getter of the class is not run).
+  const own = { ...job.fields, serverAddress: job.serverAddress, RequestHandlerClass: H, _wakeFd: job.wakeFd };
+  for (const [k, value] of Object.entries(own)) {
+    Object.defineProperty(server, k, { value, writable: k !== '_wakeFd', enumerable: k !== '_wakeFd', configurable: true });
   }
-  shutdown(): void {
-    try {
-      osWrite(this.#wakeFd, Buffer.of(1));
-    } catch {
-      // EAGAIN (a wake-up is pending) or the server is closed
-    }
-  }
+  return server;
 }
 
+/** Python's ThreadingMixIn.process_request_thread. */
 export function runThreadedRequest(job: ThreadedRequest): void {
   const sock = new Socket(job.family, job.type, job.proto, job.fd);
   const dgram = job.data !== null;
-  const request = dgram ? [Buffer.from(job.data!.buffer, job.data!.byteOffset, job.data!.byteLength), sock] : sock;
+  const request = dgram ? [Buffer.from(job.data!.buffer, job.data!.byteOffset, job.data!.byteLength), sock] as [Buffer, Socket] : sock;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const H = (require(job.handler.module) as Record<string, HandlerClass>)[job.handler.export];
-    if (typeof H !== 'function') throw new TypeError(`${job.handler.module} has no export '${job.handler.export}'`);
-    new H(request, job.clientAddress, new ThreadServerProxy(job.serverAddress, job.wakeFd)).run();
-  } catch (e) {
-    printRequestError(job.clientAddress, e);
-  } finally {
-    if (dgram) {
-      sock.detach(); // the server's socket: not ours to close
-    } else {
-      try {
-        sock.shutdown(SHUT_WR);
-      } catch {
-        // the peer left
-      }
-      sock.close();
+    const server = standIn(job, loadExport<any>(job.handler, 'class') as HandlerClass);
+    try {
+      server.finishRequest(request, job.clientAddress);
+    } catch (e) {
+      // As in Python's thread: SystemExit ends the request quietly, other errors go to handleError.
+      if (!(e instanceof base.SystemExit)) server.handleError(request, job.clientAddress, e);
+    } finally {
+      server.shutdownRequest(request);
     }
+  } catch (e) {
+    if (!(e instanceof base.SystemExit)) base.printRequestError(job.clientAddress, e);
+  } finally {
+    // The connection is this thread's (an override of shutdownRequest may not have closed it); the
+    // datagram server's socket is not.
+    if (dgram) sock.detach();
+    else if (!sock.closed) sock.close();
   }
 }

@@ -3,7 +3,7 @@
 // N pipes watched, 100 of them made readable per round; time per round of one
 // wait plus collecting the ready fds (the reads that drain them follow,
 // untimed: they cost the same syscall in every language), for posixkit's
-// select, poll, epoll (object API and the zero-allocation pollInto), the same
+// select, poll, epoll (object API and the zero-allocation poll_raw), the same
 // loop in C (compiled here with gcc) and in Python's select module. Every trial runs in its own
 // process. Prints a table and writes docs/bench-multiplex.svg.
 //
@@ -64,7 +64,7 @@ function jsTrial(mode, n, rounds, reps) {
     } else {
       const evs = new Int32Array(2 * 1024);
       wait = () => {
-        const k = ep.pollInto(evs, 1);
+        const k = ep.poll_raw(evs, 1);
         for (let i = 0; i < k; i++) ready[i] = evs[2 * i];
         return k;
       };
@@ -268,7 +268,7 @@ const SERIES = [
   { key: 'pk-select', label: 'posixkit select', color: '#ffab91', dash: '' },
   { key: 'pk-poll', label: 'posixkit poll', color: '#ff7043', dash: '' },
   { key: 'pk-epoll', label: 'posixkit epoll.poll', color: '#c62828', dash: '' },
-  { key: 'pk-pollInto', label: 'posixkit epoll.pollInto', color: '#6a1b9a', dash: '' },
+  { key: 'pk-poll_raw', label: 'posixkit epoll.poll_raw', color: '#6a1b9a', dash: '' },
 ];
 
 function roundsFor(mode, n, quick) {
@@ -364,8 +364,8 @@ function main() {
     }
     console.log(`\nmultiplex: µs per round (one wait + collecting the 100 ready fds; the reads are not timed), best of 3 processes x 3 runs, node ${process.version}, ${osm.cpus().length} cpus`);
     console.log(table(results, sizes));
-    const c = results['c-epoll'][10000], pk = results['pk-pollInto'][10000], pkObj = results['pk-epoll'][10000];
-    console.log(`\nat N=10,000: posixkit epoll.pollInto / C epoll = ${(pk / c).toFixed(2)}x, epoll.poll / C = ${(pkObj / c).toFixed(2)}x`);
+    const c = results['c-epoll'][10000], pk = results['pk-poll_raw'][10000], pkObj = results['pk-epoll'][10000];
+    console.log(`\nat N=10,000: posixkit epoll.poll_raw / C epoll = ${(pk / c).toFixed(2)}x, epoll.poll / C = ${(pkObj / c).toFixed(2)}x`);
     const slower = [];
     for (const n of sizes) {
       for (const m of ['select', 'poll', 'epoll']) {

@@ -6,7 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expectCleanStop, expectSettled, fdsOf, run, startServer } from './servers';
+import { expectCleanStop, expectSettled, startServer } from '../helpers/servers';
+import { fdsOf } from '../helpers/proc';
+import { python, run } from '../helpers/programs';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let base = '';
@@ -49,7 +51,7 @@ describe.each([['forking', {}], ['prefork', { workers: 8 }]])('50 concurrent ftp
       // All 50 sessions transfer at once on forking; prefork's 8 workers take them in turn (the rest wait in the backlog).
       const n = 50;
       const group = model === 'prefork' ? 5 : 50; // divides 50, at most the worker count
-      const r = await run('python3', ['-c', CLIENTS, String(srv.port), String(n), String(group)], { timeoutMs: 90_000 });
+      const r = await python(CLIENTS, [String(srv.port), String(n), String(group)], { timeoutMs: 90_000 });
       expect(r.code, r.stderr).toBe(0);
       const results: string[][] = JSON.parse(r.stdout.toString());
       expect(results.filter((x) => x === null || x[0] === 'ERROR')).toEqual([]);

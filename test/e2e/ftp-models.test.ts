@@ -11,7 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FtpClient } from '../../lib/ftp/index';
 import { serveFtp } from '../../lib/ftp/index';
-import { expectSettled, fdsOf, have, run, ServerChild, startServer } from './servers';
+import { expectSettled, ServerChild, startServer } from '../helpers/servers';
+import { fdsOf } from '../helpers/proc';
+import { have, python, run } from '../helpers/programs';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let base = '';
@@ -139,7 +141,7 @@ describe.each(MODELS)('serveFtp on %s', (model, extra) => {
   });
 
   it('Python ftplib: nlst, dir, retrbinary, storbinary, abort, traversal refused', async () => {
-    const r = await run('python3', ['-c', FTPLIB, String(srv.port)], { timeoutMs: 20_000 });
+    const r = await python(FTPLIB, [String(srv.port)], { timeoutMs: 20_000 });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.toString());
     expect(out.nlst).toEqual(expect.arrayContaining(['big.bin', 'hello.txt', 'pub']));
@@ -293,7 +295,7 @@ describe('serveFtp limits and refusals', () => {
     fs.truncateSync(path.join(root, 'huge.bin'), 32 * 1024 * 1024);
     const srv = await startServer('ftp-server.js', { model: 'forking', root, acceptTimeoutMs: 500, dataTimeoutMs: 800 });
     try {
-      const r = await run('python3', ['-c', STALLS, String(srv.port)], { timeoutMs: 20_000 });
+      const r = await python(STALLS, [String(srv.port)], { timeoutMs: 20_000 });
       expect(r.code, r.stderr).toBe(0);
       const [c1, t1, c150, c2, t2, noop] = r.stdout.toString().trim().split(' ');
       expect(c1).toBe('425');
@@ -314,7 +316,7 @@ describe('serveFtp limits and refusals', () => {
     const root = makeRoot('retrabor');
     const srv = await startServer('ftp-server.js', { model: 'forking', root, acceptTimeoutMs: 20_000 });
     try {
-      const r = await run('python3', ['-c', RETR_ABOR, String(srv.port)], { timeoutMs: 15_000 });
+      const r = await python(RETR_ABOR, [String(srv.port)], { timeoutMs: 15_000 });
       expect(r.code, r.stderr).toBe(0);
       const [a, b, noop, secs] = r.stdout.toString().trim().split(' ');
       expect([a, b]).toEqual([expect.stringMatching(/^4\d\d$/), expect.stringMatching(/^2\d\d$/)]);
@@ -330,7 +332,7 @@ describe('serveFtp limits and refusals', () => {
     const root = makeRoot('theft');
     const srv = await startServer('ftp-server.js', { model: 'forking', root });
     try {
-      const r = await run('python3', ['-c', THEFT, String(srv.port)]);
+      const r = await python(THEFT, [String(srv.port)]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout.toString().trim()).toBe('150 226 hello ftp 0');
     } finally {
@@ -378,7 +380,7 @@ for i in range(3):
     f.retrlines('NLST', lambda l: None)
     f.quit()
 print(min(ports), max(ports))`;
-      const r = await run('python3', ['-c', py, String(srv.port)]);
+      const r = await python(py, [String(srv.port)]);
       expect(r.code, r.stderr).toBe(0);
       const [min, max] = r.stdout.toString().trim().split(' ').map(Number);
       expect(min).toBeGreaterThanOrEqual(lo);

@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fdsOf, have, ROOT, run, ServerChild, startServer, waitFor } from './servers';
+import { ServerChild, startServer } from '../helpers/servers';
+import { fdsOf, ROOT } from '../helpers/proc';
+import { have, run } from '../helpers/programs';
+import { until } from '../helpers/checks';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const SITE = path.join(ROOT, 'examples/site');
@@ -35,7 +38,7 @@ describe.each([['epoll-et', 8], ['forking', 4], ['prefork', 2]])('serveHttp on %
     expect(total, text).toBeGreaterThan(200);
     expect(text).not.toMatch(/Non-2xx or 3xx responses/);
     expect(text).not.toMatch(/Socket errors/);
-    expect(await waitFor(() => fdsOf(srv.pid) <= fds0, 3000), `fds ${fdsOf(srv.pid)} > ${fds0}`).toBe(true);
+    expect(await until(() => fdsOf(srv.pid) <= fds0, 3000), `fds ${fdsOf(srv.pid)} > ${fds0}`).toBe(true);
   });
 
   it.skipIf(!CHROMIUM || model === 'prefork')('headless Chromium renders data.html: JSON fetched and shown, images decoded, CSS applied', async () => {

@@ -10,7 +10,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expectCleanStop, expectSettled, fdsOf, ROOT, run, startServer } from './servers';
+import { expectCleanStop, expectSettled, startServer } from '../helpers/servers';
+import { fdsOf, ROOT } from '../helpers/proc';
+import { run } from '../helpers/programs';
 
 const SCALE = Math.max(1, Number(process.env.PK_FUZZ_SCALE || 1));
 const SEED = Number(process.env.PK_FUZZ_SEED || 0);

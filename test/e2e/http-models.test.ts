@@ -8,7 +8,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expectSettled, fdsOf, ROOT, run, ServerChild, startServer } from './servers';
+import { expectSettled, ServerChild, startServer } from '../helpers/servers';
+import { fdsOf, ROOT } from '../helpers/proc';
+import { python, run } from '../helpers/programs';
 
 const SITE = path.join(ROOT, 'examples/site');
 let root = '';
@@ -115,7 +117,7 @@ describe.each(MODELS)('serveHttp on %s', (model, extra) => {
   });
 
   it('Python http.client: one keep-alive connection, several requests', async () => {
-    const r = await run('python3', ['-c', PY_CLIENT, String(srv.port)]);
+    const r = await python(PY_CLIENT, [String(srv.port)]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.toString());
     expect(out[0]).toEqual(['/', 200, 1034, 'text/html; charset=utf-8']);

@@ -7,8 +7,9 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Running, startModel, until } from './models-helpers';
-import { killAll } from './models-helpers';
+import { Running, startModel } from '../helpers/models';
+import { killAll } from '../helpers/models';
+import { until } from '../helpers/checks';
 
 function chatClient(r: Running): Promise<{ sock: net.Socket; text: () => string }> {
   return new Promise((resolve, reject) => {
@@ -29,19 +30,19 @@ describe.each(['nonblocking', 'select', 'poll', 'epoll', 'epoll-et', 'coroutine'
       const c = await chatClient(r);
       expect(await until(() => /Welcome/.test(c.text()) && /joined/.test(a.text()), 5000)).toBe(true);
       a.sock.write('/nick alice\n');
-      expect(await until(() => /you are alice/.test(a.text()))).toBe(true);
+      expect(await until(() => /you are alice/.test(a.text()), 5000)).toBe(true);
       // A line split across writes is one message.
       a.sock.write('hel');
       await new Promise((res) => setTimeout(res, 20));
       a.sock.write('lo all\r\n');
-      expect(await until(() => /alice: hello all\n/.test(b.text()) && /alice: hello all\n/.test(c.text()))).toBe(true);
+      expect(await until(() => /alice: hello all\n/.test(b.text()) && /alice: hello all\n/.test(c.text()), 5000)).toBe(true);
       expect(a.text()).not.toMatch(/alice: hello all/);
       c.sock.write('/who\n');
-      expect(await until(() => /\* here: .*alice/.test(c.text()))).toBe(true);
+      expect(await until(() => /\* here: .*alice/.test(c.text()), 5000)).toBe(true);
       b.sock.destroy();
-      expect(await until(() => /left/.test(a.text()))).toBe(true);
+      expect(await until(() => /left/.test(a.text()), 5000)).toBe(true);
       a.sock.write('/quit\n');
-      expect(await until(() => a.sock.readableEnded || /bye/.test(a.text()))).toBe(true);
+      expect(await until(() => a.sock.readableEnded || /bye/.test(a.text()), 5000)).toBe(true);
       c.sock.destroy();
       a.sock.destroy();
       const { code } = await r.stop();

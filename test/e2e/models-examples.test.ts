@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/proc';
-import { until } from './models-helpers';
+import { until } from '../helpers/checks';
 
 function run(example: string, args: string[]) {
   const p = spawn(process.execPath, [path.join(ROOT, 'dist/examples', example), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectTo, Running, startModel } from './models-helpers';
-import { killAll } from './models-helpers';
+import { connectTo, Running, startModel } from '../helpers/models';
+import { killAll } from '../helpers/models';
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 const dir = mkdtempSync(path.join(tmpdir(), 'pk-strace-'));

@@ -5,10 +5,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  alive, childPids, echoMany, echoOnce, fdsOf, sleep, startModel, threadCount, until, vanish,
-} from './models-helpers';
-import { killAll } from './models-helpers';
+import { echoMany, echoOnce, startModel, vanish } from '../helpers/models';
+import { killAll } from '../helpers/models';
+import { alive, childrenOf, fdsOf, threadCount } from '../helpers/proc';
+import { sleep, until } from '../helpers/checks';
 
 interface Case { label: string; model: string; opts?: Record<string, unknown>; n: number; children?: number; threads?: boolean }
 
@@ -47,7 +47,7 @@ describe.each(CASES)('$label', (c) => {
       expect((await echoOnce(r, big)).equals(big)).toBe(true);
       // Every connection fd is closed again (the process models' parents hold none).
       expect(await until(() => fdsOf(r.pid) === fds0, 5000)).toBe(true);
-      const kids = childPids(r.pid);
+      const kids = childrenOf(r.pid);
       if (c.children) expect(kids.length).toBe(c.children);
       if (c.threads) expect(threadCount(r.pid)).toBeGreaterThan(1);
       const { code, stats } = await r.stop('SIGTERM');
@@ -167,11 +167,11 @@ describe('process models under failure', () => {
   it('prefork replaces a worker that dies and keeps serving', async () => {
     const r = await startModel('prefork', 'echo', { address: { port: 0 }, workers: 3 });
     try {
-      const before = childPids(r.pid);
+      const before = childrenOf(r.pid);
       expect(before.length).toBe(3);
       process.kill(before[0], 'SIGKILL');
       expect(await until(() => {
-        const now = childPids(r.pid);
+        const now = childrenOf(r.pid);
         return now.length === 3 && !now.includes(before[0]);
       }, 5000)).toBe(true);
       expect(await until(() => /ERROR worker .*exited with -9; replacing it/.test(r.stderr()), 5000)).toBe(true);
@@ -185,7 +185,7 @@ describe('process models under failure', () => {
 
   it('prefork workers leave when their parent is killed with SIGKILL', async () => {
     const r = await startModel('prefork', 'echo', { address: { port: 0 }, workers: 2 });
-    const workers = childPids(r.pid);
+    const workers = childrenOf(r.pid);
     expect(workers.length).toBe(2);
     r.proc.kill('SIGKILL');
     expect(await until(() => workers.every((p) => !alive(p)), 5000)).toBe(true);
@@ -196,7 +196,7 @@ describe('process models under failure', () => {
     try {
       expect(await echoMany(r, 30)).toBe(30);
       await echoOnce(r, Buffer.from('one more')); // its accept runs the SIGCHLD reaper
-      const zombies = (): number => childPids(r.pid).filter((p) => !alive(p)).length;
+      const zombies = (): number => childrenOf(r.pid).filter((p) => !alive(p)).length;
       expect(await until(() => zombies() <= 1, 3000)).toBe(true); // at most the child of the last connection
       const { code } = await r.stop();
       expect(code).toBe(0);

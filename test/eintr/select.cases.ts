@@ -90,12 +90,12 @@ export const cases: EintrCase[] = [
     ep.register(r, select.EPOLLIN);
     return { wait: () => ep.poll(10), want: [[r, select.EPOLLIN]], close: () => ep.close() };
   }),
-  readyCase('epoll.pollInto', (r) => {
+  readyCase('epoll.poll_raw', (r) => {
     const ep = select.epoll();
     ep.register(r, select.EPOLLIN | select.EPOLLET);
     const evs = new Int32Array(8);
     return {
-      wait: () => { const n = ep.pollInto(evs, 10); return [n, evs[0], evs[1]]; },
+      wait: () => { const n = ep.poll_raw(evs, 10); return [n, evs[0], evs[1]]; },
       want: [1, r, select.EPOLLIN],
       close: () => ep.close(),
     };

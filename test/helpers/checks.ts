@@ -34,12 +34,17 @@ export function timed<T>(fn: () => T): [T, number] {
   return [r, (performance.now() - t) / 1000];
 }
 
-/** Resolves once cond() holds, checking between event-loop turns; false after `ms`. */
-export async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
+/** Resolves once cond() holds, checking between event-loop turns (every `everyMs`); false after `ms`. */
+export async function until(cond: () => boolean, ms = 2000, everyMs = 1): Promise<boolean> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 1));
+    if (Date.now() > end) return cond();
+    await sleep(everyMs);
   }
   return true;
+}
+
+/** Waits `ms` with the event loop running. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

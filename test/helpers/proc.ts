@@ -35,6 +35,22 @@ export function procPpid(pid: number): number | null {
   }
 }
 
+/** True while process `pid` exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  const s = procState(pid);
+  return s !== null && s !== 'Z';
+}
+
+/** Open fds of process `pid` (its /proc/<pid>/fd), or -1 if it is gone. */
+export function fdsOf(pid: number): number {
+  try { return readdirSync(`/proc/${pid}/fd`).length; } catch { return -1; }
+}
+
+/** Threads of process `pid`, or -1 if it is gone. */
+export function threadCount(pid: number): number {
+  try { return readdirSync(`/proc/${pid}/task`).length; } catch { return -1; }
+}
+
 /** Pids of this process's children that are zombies. */
 export function zombieChildren(parent = process.pid): number[] {
   const out: number[] = [];
@@ -46,7 +62,7 @@ export function zombieChildren(parent = process.pid): number[] {
   return out;
 }
 
-/** Pids of all live children of this process. */
+/** Pids of all children of `parent` (zombies included). */
 export function childrenOf(parent = process.pid): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {

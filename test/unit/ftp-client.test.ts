@@ -1,4 +1,4 @@
-// The blocking FTP client (the seeds' menu client's protocol side) against
+// The blocking FTP client (the menu client's protocol side) against
 // the FTP core served by the node:net reference driver. The client blocks,
 // so it runs in a forked child while the parent's event loop serves.
 import { createHash } from 'node:crypto';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FtpClient, FtpCore, FtpError } from '../../lib/ftp/index';
 import * as os from '../../lib/os';
 import { runInChild } from '../helpers/proc';
-import { Running, serveFtp } from './net-drivers';
+import { Running, serveFtp } from '../helpers/net-drivers';
 
 let base = '';
 let root = '';

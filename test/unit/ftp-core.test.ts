@@ -1,10 +1,10 @@
-// FTP session: security behaviours (CONFORMANCE §3.4), limits, aborts, timeouts.
+// FTP session: security behaviours (docs/api/ftp.md), limits, aborts, timeouts.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createSession, FtpConfig, FtpCore, formatReply, LineReader, parseEprt, parsePort, tooManyClients } from '../../lib/ftp/index';
-import { MemDriver } from './ftp-driver';
+import { MemDriver } from '../helpers/ftp-driver';
 
 const CANARY = 'CANARY-ftp-91ab-OUTSIDE';
 let base = '';

@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FtpCore } from '../../lib/ftp/index';
-import { MemDriver } from './ftp-driver';
-import { prng } from './http-driver';
+import { MemDriver } from '../helpers/ftp-driver';
+import { prng } from '../helpers/http-driver';
 
 let root = '';
 beforeAll(() => {

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FtpCore } from '../../lib/ftp/index';
-import { run, Running, serveFtp } from './net-drivers';
+import { Running, serveFtp } from '../helpers/net-drivers';
+import { python, run } from '../helpers/programs';
 
 let base = '';
 let root = '';
@@ -87,7 +88,7 @@ except ftplib.error_perm as e:
 out['quit'] = f.quit()[:3]
 print(json.dumps(out))
 `;
-    const r = await run('python3', ['-c', script]);
+    const r = await python(script);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout.toString())).toEqual({
       nlst: ['hello.txt', 'pub'], dir: 4, sha: sha(big), size: 5000, pwd: '/pub/sub', pwd2: '/pub', trav: '550', quit: '221',
@@ -110,7 +111,7 @@ except ftplib.all_errors:
 print(json.dumps([resp[:3], f.sendcmd('NOOP')[:3], f.size('hello.txt')]))
 f.quit()
 `;
-    const r = await run('python3', ['-c', script]);
+    const r = await python(script);
     expect(r.stderr).toBe('');
     const [abortCode, noop, size] = JSON.parse(r.stdout.toString());
     expect(['225', '226', '426']).toContain(abortCode);
@@ -167,7 +168,7 @@ for t in ts: t.start()
 for t in ts: t.join()
 print(json.dumps(res))
 `;
-    const r = await run('python3', ['-c', script], 60_000);
+    const r = await python(script, [], { timeoutMs: 60_000 });
     expect(r.stderr).toBe('');
     const res = JSON.parse(r.stdout.toString());
     expect(Object.values(res).filter((v) => v !== true)).toEqual([]);

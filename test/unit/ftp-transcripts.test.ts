@@ -1,11 +1,11 @@
 // FTP-01: the exact command sequences of curl, ftplib, lftp and basic-ftp
-// (CONFORMANCE §3.2), replayed against the session with the in-memory driver.
+// (docs/api/ftp.md), replayed against the session with the in-memory driver.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FtpConfig } from '../../lib/ftp/index';
-import { MemDriver } from './ftp-driver';
+import { MemDriver } from '../helpers/ftp-driver';
 
 let root = '';
 const dirs: string[] = [];

@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { demoRoutes, HttpCore } from '../../lib/http/index';
-import { run, Running, serveHttp } from './net-drivers';
+import { Running, serveHttp } from '../helpers/net-drivers';
+import { run } from '../helpers/programs';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const SITE = path.resolve(__dirname, '../../examples/site');
@@ -25,7 +26,7 @@ describe.skipIf(!CHROMIUM)('http core with headless Chromium', () => {
 
   it('renders data.html: JSON fetched and shown, images decoded, stylesheet applied', async () => {
     const r = await run(CHROMIUM!, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      `--user-data-dir=${profile}`, '--virtual-time-budget=5000', '--dump-dom', `http://127.0.0.1:${srv.port}/data.html`], 60_000);
+      `--user-data-dir=${profile}`, '--virtual-time-budget=5000', '--dump-dom', `http://127.0.0.1:${srv.port}/data.html`], { timeoutMs: 60_000 });
     const dom = r.stdout.toString();
     expect(dom).toContain('<p id="status" class="ok">ok</p>');
     expect(dom).toMatch(/<td id="pid">\d+<\/td>/);

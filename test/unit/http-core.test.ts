@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createConnection, demoRoutes, FileCache, HttpConfig, HttpCore, Router } from '../../lib/http/index';
-import { exchange, fakeClock, parseResponses } from './http-driver';
+import { exchange, fakeClock, parseResponses } from '../helpers/http-driver';
 
 let base: string;
 let root: string;
@@ -96,7 +96,7 @@ describe('http core: happy path', () => {
   });
 });
 
-describe('http core: errors (CONFORMANCE H-01..H-08)', () => {
+describe('http core: errors (H-01..H-08)', () => {
   const table: Array<[string, string, number]> = [
     ['extra space', 'GET /spaced out HTTP/1.1\r\nHost: x\r\n\r\n', 400],
     ['bogus version FUBAR', 'GET / FUBAR\r\nHost: x\r\n\r\n', 400],

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { demoRoutes, HttpCore } from '../../lib/http/index';
-import { drain, parseResponses, prng } from './http-driver';
+import { drain, parseResponses, prng } from '../helpers/http-driver';
 
 let base: string;
 beforeAll(() => {

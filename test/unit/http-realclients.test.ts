@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { demoRoutes, HttpCore } from '../../lib/http/index';
-import { run, Running, serveHttp } from './net-drivers';
+import { Running, serveHttp } from '../helpers/net-drivers';
+import { python, run } from '../helpers/programs';
 
 const SITE = path.resolve(__dirname, '../../examples/site');
 
@@ -54,7 +55,7 @@ r = c.getresponse(); out.append(json.loads(r.read())['echo']['n'])
 c.request('GET', '/nope'); r = c.getresponse(); r.read(); out.append(r.status)
 print(json.dumps(out))
 `;
-    const r = await run('python3', ['-c', script]);
+    const r = await python(script);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout.toString())).toEqual([200, 'py', 5, 404]);
   });

@@ -1,12 +1,12 @@
-// CONFORMANCE H-14/H-15: no byte from outside the root, whatever the target.
+// H-14/H-15: no byte from outside the root, whatever the target.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createConnection, HttpCore } from '../../lib/http/index';
-import { Jail } from '../../lib/ftp/jail';
-import { exchange, parseResponses } from './http-driver';
+import { Jail } from '../../lib/server/jail';
+import { exchange, parseResponses } from '../helpers/http-driver';
 
 const CANARY = 'CANARY-7f3a9c-OUTSIDE-THE-ROOT';
 let base: string;

@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import * as models from '../../lib/models';
 import { SelectWaiter } from '../../lib/models/select';
+import * as os from '../../lib/os';
 import { create_server } from '../../lib/socket';
-import { fdCount } from '../helpers/proc';
+import { fdCount, forkRun, runInChild, sleepSync } from '../helpers/proc';
 import type { ConnInfo, OutputItem, Session } from '../../lib/models';
 
 function conn(id = 1, wake: () => void = () => {}): ConnInfo {
@@ -170,5 +171,42 @@ describe('select model', () => {
     const w = new SelectWaiter();
     expect(() => w.add(1024, true, false)).toThrow(expect.objectContaining({ code: 'ERR_FD_SETSIZE' }));
     w.add(1023, true, false);
+  });
+});
+
+describe('forking.stopChildren signals only children of its own', () => {
+  it('refuses pid 0 (its own process group) and non-integers before signalling anything', () => {
+    // In a child that leads a process group of its own: a kill(0, SIGTERM) there ends only that child.
+    const exit = forkRun(() => {
+      os.setpgid(0, 0);
+      for (const bad of [0, 1.5]) {
+        try {
+          models.forking.stopChildren(new Set([bad]), 0);
+          return 10;
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'ERR_OUT_OF_RANGE') return 11;
+        }
+      }
+      return 0;
+    });
+    expect(exit).toBe(0);
+  });
+  it('leaves a live process that is not its child alone', () => {
+    const sibling = runInChild(() => { sleepSync(10_000); });
+    try {
+      // The caller is a sibling: `sibling` is not its child, so nothing may be sent to it.
+      expect(forkRun(() => { models.forking.stopChildren(new Set([sibling]), 0); })).toBe(0);
+      expect(os.waitpid(sibling, os.WNOHANG)).toEqual([0, 0]);
+    } finally {
+      try { os.kill(sibling, 9); } catch { /* already ended (the failure this test is about) */ }
+      try { os.waitpid(sibling, 0); } catch { /* already reaped */ }
+    }
+  });
+  it('still stops and reaps its own children', () => {
+    const kids = new Set([runInChild(() => { sleepSync(10_000); }), runInChild(() => { sleepSync(10_000); })]);
+    const [a, b] = [...kids];
+    models.forking.stopChildren(kids, 0);
+    expect(kids.size).toBe(0);
+    for (const pid of [a, b]) expect(() => os.waitpid(pid, os.WNOHANG)).toThrow(expect.objectContaining({ code: 'ECHILD' }));
   });
 });

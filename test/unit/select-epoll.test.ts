@@ -52,7 +52,7 @@ describe('epoll: closed object (IO-02)', () => {
     const [r2, w2] = pipe();
     expect([r2, w2]).toContain(old);
     for (const fn of [() => ep.fileno(), () => ep.register(r), () => ep.modify(r, EPOLLIN), () => ep.unregister(r),
-      () => ep.poll(0), () => ep.pollInto(new Int32Array(4), 0)]) {
+      () => ep.poll(0), () => ep.poll_raw(new Int32Array(4), 0)]) {
       expect(code(fn)).toBe('EBADF');
     }
     await expect(ep.pollAsync(0)).rejects.toMatchObject({ code: 'EBADF' });
@@ -85,8 +85,8 @@ describe('epoll: register / modify / unregister (IO-03, IO-04, IO-05, IO-12)', (
     expect(code(() => ep.poll(NaN))).toBe('ERR_OUT_OF_RANGE');
     expect(code(() => ep.poll(0, 0))).toBe('ERR_OUT_OF_RANGE');
     expect(code(() => ep.poll(0, -2))).toBe('ERR_OUT_OF_RANGE');
-    expect(code(() => ep.pollInto(new Int32Array(1), 0))).toBe('ERR_OUT_OF_RANGE');
-    expect(code(() => ep.pollInto(new Uint8Array(8) as never, 0))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(code(() => ep.poll_raw(new Int32Array(1), 0))).toBe('ERR_OUT_OF_RANGE');
+    expect(code(() => ep.poll_raw(new Uint8Array(8) as never, 0))).toBe('ERR_INVALID_ARG_TYPE');
   });
 
   it('maps errnos: EBADF, EEXIST, ENOENT, EPERM', () => {
@@ -264,7 +264,7 @@ describe('epoll.poll (IO-06, IO-07, IO-08, IO-09)', () => {
   });
 });
 
-describe('epoll.pollInto: the zero-allocation wait', () => {
+describe('epoll.poll_raw: the zero-allocation wait', () => {
   it('fills fd/events pairs and returns the count', () => {
     using ep = select.epoll();
     const [r, w] = pipe();
@@ -272,31 +272,31 @@ describe('epoll.pollInto: the zero-allocation wait', () => {
     ep.register(r, EPOLLIN);
     ep.register(r2, EPOLLIN);
     const evs = new Int32Array(16).fill(-7);
-    expect(ep.pollInto(evs, 0)).toBe(0);
+    expect(ep.poll_raw(evs, 0)).toBe(0);
     os.write(w, 'x');
     os.write(w2, 'y');
-    expect(ep.pollInto(evs, 1)).toBe(2);
+    expect(ep.poll_raw(evs, 1)).toBe(2);
     const pairs = [[evs[0], evs[1]], [evs[2], evs[3]]].sort((x, y) => x[0] - y[0]);
     expect(pairs).toEqual([[r, EPOLLIN], [r2, EPOLLIN]].sort((x, y) => x[0] - y[0]));
     expect(evs[4]).toBe(-7);  // nothing written past the count
     // The buffer length bounds maxevents; a view at an offset is written at its offset.
-    expect(ep.pollInto(evs.subarray(0, 2), 0)).toBe(1);
+    expect(ep.poll_raw(evs.subarray(0, 2), 0)).toBe(1);
     const backing = new Int32Array(10).fill(-7);
-    expect(ep.pollInto(backing.subarray(4, 8), null)).toBe(2);
+    expect(ep.poll_raw(backing.subarray(4, 8), null)).toBe(2);
     expect([...backing.subarray(0, 4)]).toEqual([-7, -7, -7, -7]);
     expect(new Set([backing[4], backing[6]])).toEqual(new Set([r, r2]));
     expect([backing[8], backing[9]]).toEqual([-7, -7]);
     // A timeout returns 0 after about the timeout.
     os.read(r, 1); os.read(r2, 1);
     const t = performance.now();
-    expect(ep.pollInto(evs, 0.1)).toBe(0);
+    expect(ep.poll_raw(evs, 0.1)).toBe(0);
     expect(performance.now() - t).toBeGreaterThanOrEqual(95);
   });
 
   it('returns -errno instead of throwing when epoll_wait fails', () => {
     const [r] = pipe();
     const notEpoll = Epoll.fromfd(r);  // a pipe is no epoll fd: epoll_wait gives EINVAL
-    expect(notEpoll.pollInto(new Int32Array(4), 0)).toBe(-errno.EINVAL);
+    expect(notEpoll.poll_raw(new Int32Array(4), 0)).toBe(-errno.EINVAL);
     expect(code(() => notEpoll.poll(0))).toBe('EINVAL');
   });
 });
@@ -385,8 +385,8 @@ describe('epoll at scale and across processes', () => {
       ep.register(w, EPOLLOUT | EPOLLET);
     }
     const out = new Int32Array(2 * 10000);
-    expect(ep.pollInto(out, 0)).toBe(5000);  // every writer once (edge)
-    expect(ep.pollInto(out, 0)).toBe(0);
+    expect(ep.poll_raw(out, 0)).toBe(5000);  // every writer once (edge)
+    expect(ep.poll_raw(out, 0)).toBe(0);
     const active = new Set<number>();
     for (let i = 0; i < 100; i++) active.add(reads[(i * 7919) % reads.length]);
     for (const r of active) os.write(writes[reads.indexOf(r)], 'x');
@@ -495,7 +495,7 @@ describe('epoll with socketpairs (IO-07, IO-28, IO-29)', () => {
         ep.register(p[0], EPOLLOUT);
       }
       const evs = new Int32Array(2 * pairs);
-      expect(ep.pollInto(evs, 0)).toBe(pairs);
+      expect(ep.poll_raw(evs, 0)).toBe(pairs);
       const fds = new Set(socks.map(([s]) => s.fileno()));
       for (let i = 0; i < pairs; i++) expect(fds.delete(evs[2 * i])).toBe(true);
       expect(fds.size).toBe(0);

@@ -1,8 +1,8 @@
-// posixkit/socketserver against CONFORMANCE.md 1.9 (SS-01..SS-11). The
+// posixkit/socketserver: Python's behaviours (SS-01..SS-11, docs/api/socketserver.md). The
 // server runs in the test process (serveForever blocks it); clients run in
 // forked children that call server.shutdown() when done: the wake pipe is
 // inherited, so the byte they write stops the parent's loop.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -11,11 +11,22 @@ import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
 import * as socket from '../../lib/socket';
 import * as ss from '../../lib/socketserver';
-import { fdCount, procState, runInChild, runNode, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
+import {
+  fdCount, forkRun, procState, runInChild, runNode, sleepSync, waitWithTimeout, zombieChildren,
+} from '../helpers/proc';
 
 const req = createRequire(__filename);
 // The handlers live in a plain .js fixture (worker threads load them from there).
-const H = req('../fixtures/ss-handlers.js') as Record<string, ss.HandlerClass>;
+const H = req('../fixtures/ss-handlers.js') as Record<string, ss.HandlerClass> & Record<
+  'BaseErrorTestServer' | 'ThreadingErrorTestServer', new (log: string, exception: string) => ErrorTestServer> & {
+  ForkingErrorTestServer: new (log: string, exception: string) => ErrorTestServer & ss.BaseServer & {
+    activeChildren: Set<number> | null;
+  };
+};
+/** CPython's BaseErrorTestServer (test/fixtures/ss-handlers.js). */
+interface ErrorTestServer {
+  exercise(): void;
+}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pk-ss-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -310,6 +321,79 @@ describe('errors', () => {
   });
 });
 
+// CPython's ErrorHandlerTest: errors go to handleError, SystemExit does not;
+// each server handles one request that fails and closes, as there.
+describe('ErrorHandlerTest', () => {
+  let n = 0;
+  const logFile = (): string => path.join(dir, `errlog-${++n}`);
+  const expected = (handled: boolean): string => `Handler called\n${handled ? 'Error handled\n' : ''}`;
+
+  it('test_sync_handled', () => {
+    const log = logFile();
+    new H.BaseErrorTestServer(log, 'ValueError').exercise();
+    expect(readFileSync(log, 'utf8')).toBe(expected(true));
+  });
+
+  it('test_sync_not_handled', () => {
+    const log = logFile();
+    // The fixture's SystemExit is dist/'s class, not lib/'s: compare by name and status.
+    expect(() => new H.BaseErrorTestServer(log, 'SystemExit').exercise())
+      .toThrow(expect.objectContaining({ name: 'SystemExit', status: 'Test error' }));
+    expect(readFileSync(log, 'utf8')).toBe(expected(false));
+  });
+
+  it('test_threading_handled: handleError runs in the request thread, and the shutdownRequest override too', () => {
+    const log = logFile();
+    new H.ThreadingErrorTestServer(log, 'ValueError').exercise();
+    expect(readFileSync(log, 'utf8')).toBe(expected(true));
+  });
+
+  it('test_threading_not_handled', () => {
+    const log = logFile();
+    new H.ThreadingErrorTestServer(log, 'SystemExit').exercise();
+    expect(readFileSync(log, 'utf8')).toBe(expected(false));
+  });
+
+  // In a forked child of the test: a handler's child that returned into the program would run the rest of it.
+  function forking(exception: string): { log: string; exits: number[] } {
+    const log = logFile();
+    const exits = path.join(dir, `exits-${n}`);
+    const code = forkRun(() => {
+      const me = os.getpid();
+      class S extends H.ForkingErrorTestServer {
+        override serverClose(): void {
+          // The handler's exit status, before the mixin reaps it.
+          for (const pid of this.activeChildren ?? []) {
+            appendFileSync(exits, `${os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])}\n`);
+            this.activeChildren!.delete(pid);
+          }
+          super.serverClose();
+        }
+      }
+      new S(log, exception).exercise();
+      if (os.getpid() !== me) appendFileSync(log, 'the handler child returned into the program\n');
+      return 0;
+    });
+    expect(code).toBe(0);
+    return { log: readFileSync(log, 'utf8'), exits: readFileSync(exits, 'utf8').trim().split('\n').map(Number) };
+  }
+
+  it('test_forking_handled', () => {
+    expect(forking('ValueError')).toEqual({ log: expected(true), exits: [1] });
+  });
+
+  it('test_forking_not_handled: SystemExit with a message ends the child with _exit(1)', () => {
+    expect(forking('SystemExit')).toEqual({ log: expected(false), exits: [1] });
+  });
+
+  it('a SystemExit in a forked handler: an integer status is the exit status, null is 0, others 1', () => {
+    expect(forking('SystemExit(3)')).toEqual({ log: expected(false), exits: [3] });
+    expect(forking('SystemExit(null)')).toEqual({ log: expected(false), exits: [0] });
+    expect(forking('SystemExit(1.5)')).toEqual({ log: expected(false), exits: [1] });
+    expect(forking('SystemExit(1099511627776)')).toEqual({ log: expected(false), exits: [1] });
+  });
+});
+
 describe('requests', () => {
   it('SS-07: verifyRequest() false still closes the request', () => {
     let shut = 0;
@@ -365,6 +449,22 @@ describe('requests', () => {
     expect(code).toBe(0);
     expect(errors).toHaveLength(1);
     expect(String(errors[0])).toMatch(/static module = __filename/);
+  });
+
+  it('ThreadingMixIn refuses a server whose request-path override a worker could not run', () => {
+    class Local extends ss.ThreadingTCPServer {
+      override shutdownRequest(r: ss.Request): void {
+        super.shutdownRequest(r);
+      }
+    }
+    const server = new Local(['127.0.0.1', 0], H.EchoStream);
+    const errors: unknown[] = [];
+    server.handleError = (_r, _a, e) => { errors.push(e); };
+    const code = serveWith(server, () => exchange('tcp', server.serverAddress, 'x\n') === '');
+    expect(code).toBe(0);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    expect(String(errors[0])).toMatch(/overrides shutdownRequest.*static module = __filename/);
   });
 
   it('SS-11: one wfile.write() of 16 MiB + 1 is fully sent, with SIGALRM interrupting it', () => {
@@ -545,7 +645,7 @@ describe('lifecycle', () => {
   it('validates its arguments', () => {
     expect(() => new ss.TCPServer(['127.0.0.1', 0], 5 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     using server = new ss.TCPServer(['127.0.0.1', 0], H.EchoStream);
-    expect(() => server.serveForever(-1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => server.serveForever(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     const closed = new ss.UDPServer(['127.0.0.1', 0], H.EchoDgram);
     closed.serverClose();
     expect(() => closed.serveForever()).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'serveForever' }));

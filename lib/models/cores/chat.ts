@@ -1,9 +1,9 @@
-// A line-based chat room (the seeds' chat server): every line a client sends
+// A line-based chat room (the classic chat server): every line a client sends
 // goes to every other client as "name: line". Commands: /nick NAME, /who,
 // /quit. The room is memory shared by all sessions, so the core runs on the
 // single-process models only (sharedState); a message to another client is
 // queued in its session and announced with conn.wake().
-import type { ConnInfo, OutputItem, ProtocolCore, Session } from '../types';
+import type { ConnInfo, OutputItem, ProtocolCore, Session } from '../../server/types';
 
 export interface ChatOptions {
   /** Longest line, bytes; a longer one closes the connection with an error line. Default 4096. */

@@ -1,6 +1,7 @@
 // The echo protocol (RFC 862 over TCP): every byte read is sent back, and the
 // connection closes once the peer has shut down its side and all is sent.
-import type { ConnInfo, OutputItem, ProtocolCore, Session } from '../types';
+import { outOfRange } from '../../errors';
+import type { ConnInfo, OutputItem, ProtocolCore, Session } from '../../server/types';
 
 export interface EchoOptions {
   /** Close the connection after this long without input (ms); default: never. */
@@ -52,7 +53,7 @@ class EchoSession implements Session {
 /** The echo core. `echoCore({ idleTimeoutMs })`; loadable in worker threads by its ref. */
 export function echoCore(options: EchoOptions = {}): ProtocolCore {
   const idle = options.idleTimeoutMs ?? 0;
-  if (!Number.isFinite(idle) || idle < 0) throw new RangeError(`idleTimeoutMs must be >= 0, got ${idle}`);
+  if (!Number.isFinite(idle) || idle < 0) throw outOfRange('idleTimeoutMs', 'a finite number >= 0', idle);
   return {
     name: 'echo',
     open(_conn: ConnInfo): Session {

@@ -10,7 +10,7 @@ import * as socket from '../../lib/socket';
 import {
   AF_INET, AF_INET6, AF_UNIX, cloexec, expectErr, os_errno, setup, SOCK_DGRAM, SOCK_SEQPACKET,
   SOCK_STREAM, SOL_SOCKET, V6,
-} from './socket.helpers';
+} from '../helpers/sockets';
 
 const { sockPath, pairFor } = setup();
 
@@ -321,7 +321,7 @@ describe('edge cases', () => {
     using srv = socket.create_server(['::', 0], { family: AF_INET6, dualstack_ipv6: true });
     const port = (srv.getsockname() as [string, number])[1];
     expect(srv.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)).toBe(0);
-    using c = socket.create_connection(['127.0.0.1', port], 5);
+    using _client = socket.create_connection(['127.0.0.1', port], 5);
     const [a, addr] = srv.accept();
     using _a = a;
     expect((addr as [string, number])[0]).toBe('::ffff:127.0.0.1');

@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import * as nodePath from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { AT_FDCWD, openat2Raw, RESOLVE_NO_SYMLINKS } from '../file';
+import { invalidArgValue } from '../errors';
+import { AT_FDCWD, openat2_raw, RESOLVE_NO_SYMLINKS } from '../file';
 
 export type JailError = 'ENOENT' | 'EACCES' | 'ENOTDIR' | 'EISDIR' | 'ESCAPE' | 'EEXIST' | 'EINVAL' | 'EIO';
 
@@ -61,7 +62,7 @@ export class Jail {
 
   constructor(root: string) {
     this.root = fs.realpathSync.native(root);
-    if (!fs.statSync(this.root).isDirectory()) throw new Error(`root is not a directory: ${root}`);
+    if (!fs.statSync(this.root).isDirectory()) throw invalidArgValue('root', root, 'must be a directory');
     this.#prefix = this.root === '/' ? '/' : this.root + '/';
   }
 
@@ -144,7 +145,7 @@ export class Jail {
     if (segments.some(badSegment)) return { ok: false, error: 'EINVAL' };
     if (openat2Works && segments.length > 0) {
       const real = this.#prefix + segments.join('/');
-      const fd = openat2Raw(AT_FDCWD, real, O_RDONLY | O_NONBLOCK, RESOLVE_NO_SYMLINKS);
+      const fd = openat2_raw(AT_FDCWD, real, O_RDONLY | O_NONBLOCK, RESOLVE_NO_SYMLINKS);
       if (fd >= 0) return this.#typed(fd, real);
       if (fd === -E.ENOENT) return { ok: false, error: 'ENOENT' };
       if (fd === -E.ENOTDIR) return { ok: false, error: 'ENOTDIR' };

@@ -1,11 +1,10 @@
 // Runs a server model as its own process (test/fixtures/models-serve.js) and
 // drives it with node:net clients, which nobody here wrote.
 import { ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { ROOT } from './proc';
 
-export const ROOT = path.resolve(__dirname, '../..');
 const FIXTURE = path.join(ROOT, 'test/fixtures/models-serve.js');
 
 export interface Running {
@@ -102,43 +101,4 @@ export async function vanish(r: Running, n: number): Promise<void> {
     });
     c.on('error', () => resolve());
   })));
-}
-
-export function fdsOf(pid: number): number {
-  try { return readdirSync(`/proc/${pid}/fd`).length; } catch { return -1; }
-}
-
-export function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
-    } catch { /* gone */ }
-  }
-  return out;
-}
-
-export function threadCount(pid: number): number {
-  try { return readdirSync(`/proc/${pid}/task`).length; } catch { return -1; }
-}
-
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch { return false; }
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until fn() is true (polling every 20 ms) or the time is up; returns the last value. */
-export async function until(fn: () => boolean, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (fn()) return true;
-    await sleep(20);
-  }
-  return fn();
 }

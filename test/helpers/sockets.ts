@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { afterAll, expect } from 'vitest';
 import * as socket from '../../lib/socket';
 import { errno as ERRNO, OSError } from '../../lib/errors';
-import { trackFds } from '../helpers/fds';
+import { trackFds } from './fds';
 
 export const { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOL_SOCKET } = socket;
 

@@ -9,8 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { errno as E } from '../../lib/errors';
 import * as os from '../../lib/os';
 import * as socket from '../../lib/socket';
-import { run, startServer } from '../e2e/servers';
-import { setup, AF_INET, AF_UNIX } from './socket.helpers';
+import { startServer } from '../helpers/servers';
+import { setup, AF_INET, AF_UNIX } from '../helpers/sockets';
+import { run } from '../helpers/programs';
 
 const { pairFor } = setup();
 const dir = fs.mkdtempSync(path.join(tmpdir(), 'pk-sendfile-'));

@@ -2,15 +2,30 @@
 // how to wait) and protocol cores (pure: bytes in, output items out). It is
 // the pull shape of posixkit/http's HttpConnection, so an HTTP connection is a
 // Session as it is; see docs/models.md "The interface".
-import type { FileOutput, OutputItem } from '../http/output';
-import type { SockAddr } from '../socket';
+import type { CallRef } from '../internal/modref';
+import type { FileOutput, OutputItem } from './output';
+import type { SockAddr, Socket } from '../socket';
 
 export type { FileOutput, OutputItem };
 
 /** What a session learns about its connection when it opens. */
 export interface ConnInfo {
-  /** The connection's fd. The driver owns it: a core must not close it or read from it. */
+  /**
+   * The connection's fd. The driver owns it: a core must not close it, read
+   * from it or write to it (setsockopt, such as TCP_NODELAY, is fine).
+   */
   readonly fd: number;
+  /**
+   * Blocking models only (iterative, forking, prefork, threading): the
+   * connection's socket, lent to the session while one of its own methods
+   * runs. The driver is blocked in that call, so the session may then send
+   * on it, poll it and read from it without racing the driver: FTP does, to
+   * send its 150 before a transfer and to hear ABOR during one. Never close
+   * it, never use it after the call returned, and leave its blocking mode and
+   * timeouts alone. Undefined on the event and coroutine models, where the
+   * driver does every read and write.
+   */
+  readonly socket?: Socket;
   /** The peer address ([host, port], or a path string for AF_UNIX; null for an unnamed Unix peer). */
   readonly peer: SockAddr;
   /** This end's address (an FTP core binds its passive listener there). */
@@ -56,11 +71,7 @@ export interface Session {
 }
 
 /** How a worker thread rebuilds a core: `require(module)[export](...args)` must return the ProtocolCore. */
-export interface CoreRef {
-  module: string;
-  export: string;
-  args?: unknown[];
-}
+export type CoreRef = CallRef;
 
 /** A protocol: opens one Session per connection. */
 export interface ProtocolCore {
@@ -104,7 +115,7 @@ export interface ServeOptions {
   stop?: StopHandle;
   /** Called once the socket listens, before serving. */
   onListening?: (info: ListenInfo) => void;
-  /** Called for each error that does not stop the server; default: print it on stderr (the seeds' traceback.print_exc). */
+  /** Called for each error that does not stop the server; default: print it on stderr (as Python's traceback.print_exc). */
   onError?: (err: unknown, where: ErrorWhere) => void;
   /** Receive buffer per read, bytes; default 65536. */
   readSize?: number;

@@ -1,6 +1,12 @@
 // What a protocol core hands its driver to send, and a small queue that turns
 // it into byte chunks for any driver (blocking sendall or non-blocking send).
 import { closeSync, readSync } from 'node:fs';
+import { codedError } from '../errors';
+
+/** A file sent as a byte range was cut short meanwhile: the length promised to the peer cannot be kept. */
+export function fileShrank(path: string): Error & { code: string } {
+  return codedError('ERR_FILE_SHRANK', `file shrank while sending: ${path}`);
+}
 
 /**
  * A byte range of an open file, to be sent as is (sendfile(2) or pread
@@ -72,7 +78,7 @@ export class OutputQueue {
     if (this.#chunk === null) {
       const buf = Buffer.allocUnsafe(Math.min(this.chunkSize, it.length));
       const n = readSync(it.fd, buf, 0, buf.length, it.offset);
-      if (n <= 0) throw Object.assign(new Error(`file shrank while sending: ${it.path}`), { code: 'ESHRUNK' });
+      if (n <= 0) throw fileShrank(it.path);
       this.#chunk = buf.subarray(0, n);
     }
     return this.#chunk;

@@ -1,8 +1,7 @@
 // Test-only reference drivers on node:net, so real clients (curl, Python)
 // can talk to the pure cores before the posixkit models drive them. They show
 // the driver contract in its simplest event-driven form; the real drivers are
-// the server models (issue 7).
-import { spawn } from 'node:child_process';
+// the server models (posixkit/models).
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { HttpCore, OutputQueue } from '../../lib/http/index';
@@ -177,18 +176,3 @@ function perform(s: FtpSession, data: FtpData, a: FtpAction, flush: () => void):
     }
   }
 }
-
-/** Runs a client program asynchronously (the server shares this event loop), killed after timeoutMs. */
-export function run(cmd: string, args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (b) => out.push(b));
-    child.stderr.on('data', (b) => { err += b; });
-    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(t); resolve({ code, stdout: Buffer.concat(out), stderr: err }); });
-  });
-}
-
