@@ -23,7 +23,9 @@ const CALLS = Number(opt('--calls', '20000'));
 const BATCH = Math.min(Number(opt('--batch', '2000')), CALLS);
 const SEED = Number(opt('--seed', String(Date.now() % 1e9)));
 const JOBS = Math.max(1, Number(opt('--jobs', '1')));
-const ASAN = args.includes('--asan');
+// Under npm run test:asan (its runtime in the environment) the batches run on
+// the sanitizer build too.
+const ASAN = args.includes('--asan') || Boolean(process.env.POSIXKIT_ASAN_RUNTIME);
 const HANG_MS = Number(opt('--hang-ms', ASAN ? '30000' : '10000'));
 const MAX_RSS = Number(opt('--max-rss-mb', ASAN ? '3000' : '1500')) * 1024 * 1024;
 const QUIET = args.includes('--quiet');
@@ -49,13 +51,17 @@ ip link set lo up 2>/dev/null || true
 cd "$WORKDIR"
 exec prlimit --nofile=1024 --nproc=48 -- "$@"`;
 
+function asanRuntime() {
+  if (process.env.POSIXKIT_ASAN_RUNTIME) return process.env.POSIXKIT_ASAN_RUNTIME;
+  return fs.realpathSync(spawnSync('gcc', ['-print-file-name=libasan.so'], { encoding: 'utf8' }).stdout.trim());
+}
+
+// The sanitizer runtime is preloaded into the worker node only (through
+// env(1) on its command line), not into unshare, mount or prlimit.
 function asanEnv(logdir) {
   const { build } = require('../build-addon');
-  const addon = build('asan');
-  const rtPath = spawnSync('gcc', ['-print-file-name=libasan.so'], { encoding: 'utf8' }).stdout.trim();
   return {
-    POSIXKIT_ADDON: addon,
-    LD_PRELOAD: fs.realpathSync(rtPath),
+    POSIXKIT_ADDON: build('asan'),
     ASAN_OPTIONS: `log_path=${logdir}/asan:detect_leaks=0:halt_on_error=1:allow_user_segv_handler=1:detect_odr_violation=0`,
     UBSAN_OPTIONS: `log_path=${logdir}/ubsan:print_stacktrace=1:halt_on_error=1`,
   };
@@ -70,7 +76,8 @@ function runBatch(index, sandboxed, env, logdir) {
     const seed = REPLAY !== null ? Number(REPLAY) : (SEED * 1000003 + index * 7919) >>> 0;
     const calls = Math.min(BATCH, CALLS - index * BATCH);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'posixkit-fuzz-'));
-    const node = [process.execPath, '--single-threaded', '--max-old-space-size=512', path.join(__dirname, 'worker.js'),
+    const node = [...(ASAN ? ['env', `LD_PRELOAD=${asanRuntime()}`] : []),
+      process.execPath, '--single-threaded', '--max-old-space-size=512', path.join(__dirname, 'worker.js'),
       '--seed', String(seed), '--calls', String(calls), ...(sandboxed ? ['--sandboxed'] : [])];
     const cmd = sandboxed
       ? ['unshare', '--user', '--map-root-user', '--mount', '--pid', '--fork', '--net', '--mount-proc', '--kill-child',
@@ -80,7 +87,7 @@ function runBatch(index, sandboxed, env, logdir) {
     // can signal this runner's group; stdio 3 is the call log.
     const child = spawn(cmd[0], cmd.slice(1), {
       cwd: work, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...env, WORKDIR: work, LOGDIR: logdir },
+      env: { ...without(process.env, 'LD_PRELOAD'), ...env, WORKDIR: work, LOGDIR: logdir },
     });
     const last = [];
     let lastCall = -1;
@@ -139,6 +146,12 @@ function runBatch(index, sandboxed, env, logdir) {
       resolve({ index, seed, calls: lastCall + 1, crash, hang: killed && `${killed} ${where}`, last, tail, summary, asyncThrows });
     });
   });
+}
+
+function without(env, name) {
+  const out = { ...env };
+  delete out[name];
+  return out;
 }
 
 function childrenOf(pid) {
