@@ -61,9 +61,10 @@ function main() {
     POSIXKIT_ASAN_RUNTIME: rt,
     POSIXKIT_ADDON: addon,
     POSIXKIT_ADDON_PREBUILT: '1',
-    // The fork keystone's iteration count (npm test: 50): each fork of an
-    // ASan process copies its shadow memory's page tables.
+    // Fork stress counts (npm test: 50 keystone rounds, 200 forks): each fork
+    // of an ASan process copies its shadow memory's page tables.
     POSIXKIT_FORK_GATE: process.env.POSIXKIT_FORK_GATE ?? '10',
+    POSIXKIT_FORK_STRESS: process.env.POSIXKIT_FORK_STRESS ?? '40',
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${preload}`.trim(),
     // halt_on_error: the first error ends the process (a failed test);
     // allow_user_segv_handler: V8 keeps its own SIGSEGV handler (wasm traps).
