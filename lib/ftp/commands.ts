@@ -25,6 +25,7 @@ export class LineReader {
   constructor(private readonly maxLine = 4096) {}
 
   feed(bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) throw invalidArgType('bytes', 'an instance of Buffer or Uint8Array', bytes);
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes[i];
       if (this.#skipLf) {
@@ -91,6 +92,7 @@ export interface Command {
 }
 
 export function parseCommand(line: string): Command {
+  if (typeof line !== 'string') throw invalidArgType('line', 'of type string', line);
   const sp = line.indexOf(' ');
   const verb = sp < 0 ? line : line.slice(0, sp);
   const arg = sp < 0 ? '' : line.slice(sp + 1);
