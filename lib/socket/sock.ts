@@ -328,8 +328,10 @@ export class Socket {
     const bufs = toList(buffers, 'buffers', 'an iterable of bytes-like objects', IOV_MAX,
       (b, i) => bytesArg(b, `buffers[${i}]`), () => errnoError(E.EMSGSIZE, 'sendmsg'));
     const anc = toList(ancdata, 'ancdata', 'an iterable of [level, type, data]', IOV_MAX, (item, i) => {
-      const t = toList(item, `ancdata[${i}]`, 'a [level, type, data] item', 3, (v) => v);
-      if (t.length !== 3) throw invalidArgType(`ancdata[${i}]`, 'a [level, type, data] item', item);
+      // More than three elements is a TypeError, as Python's tuple unpacking.
+      const notItem = (): Error => invalidArgType(`ancdata[${i}]`, 'a [level, type, data] item', item);
+      const t = toList(item, `ancdata[${i}]`, 'a [level, type, data] item', 3, (v) => v, notItem);
+      if (t.length !== 3) throw notItem();
       return [intArg(t[0], `ancdata[${i}][0] (level)`), intArg(t[1], `ancdata[${i}][1] (type)`),
         bytesArg(t[2], `ancdata[${i}][2] (data)`)] as [number, number, ArrayBufferView];
     });
