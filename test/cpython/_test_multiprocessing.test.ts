@@ -8,6 +8,7 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { vi } from 'vitest';
 import * as mp from '../../lib/multiprocessing';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
