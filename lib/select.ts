@@ -2,7 +2,7 @@
 // select module. Each wait is the named syscall; the async forms never block
 // the event loop (libuv watches an epoll fd, then the real call runs with a
 // zero timeout to build the answer; see docs/api/select.md).
-import { errno, errnoError, FileLike, invalidArgType, OSError, outOfRange, toFd, validateInteger } from './errors';
+import { errno, errnoError, FileLike, invalidArgType, OSError, outOfRange, toFd, toList, validateInteger } from './errors';
 import { Epoll } from './select/epoll';
 import { blockingSeconds, K, native, sysPoll, sysSelect } from './select/native';
 
@@ -50,6 +50,7 @@ const EPOLL_CTL_MOD = K.EPOLL_CTL_MOD;
 // NOTE: inside this module an exported const compiles to a load from
 // `exports`; hot loops use this plain local instead.
 const SETSIZE = K.FD_SETSIZE;
+const MAX_LIST = 1 << 16;
 const { ENOENT, EPERM, EBADF } = errno;
 
 // ---- select ---------------------------------------------------------------
@@ -101,14 +102,11 @@ function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, of
     }
   }
   // A copy first, as PySequence_Fast does: a fileno() that mutates the
-  // caller's list cannot make us read past its end (CPython issue 16230).
-  let items: unknown[];
-  if (Array.isArray(list)) items = list.slice();
-  else if (list !== null && typeof list === 'object' && typeof (list as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    items = Array.from(list as Iterable<unknown>);
-  } else {
-    throw invalidArgType(name, 'an array or iterable of fds or objects with fileno()', list);
-  }
+  // caller's list cannot make us read past its end (CPython bug bpo-16230).
+  // Capped before anything is allocated (a sparse array of length 2**32-1,
+  // an endless generator): select(2) takes fds < 1024, so more entries than
+  // this can only be repeats.
+  const items = toList(list, name, 'an array or iterable of fds or objects with fileno()', MAX_LIST, (v) => v);
   room(a, off + items.length);
   for (let i = 0; i < items.length; i++) {
     const fd = toFd(items[i], `${name}[${i}]`);

@@ -62,7 +62,7 @@ export function serve(o: PreforkEpollOptions): ServeStats {
   return serveWorkers(NAME, o, n, o.reusePort ?? !unix, false, (w) => worker(w, o));
 }
 
-function worker({ inherited, address, reusePort, slot, stop, ready }: WorkerStart, o: PreforkEpollOptions): never {
+function worker({ inherited, address, reusePort, slot, stop, counts, ready }: WorkerStart, o: PreforkEpollOptions): never {
   let code = 0;
   try {
     stop.dropInChild();
@@ -78,8 +78,9 @@ function worker({ inherited, address, reusePort, slot, stop, ready }: WorkerStar
       sock = listenOn(address, o.backlog, true);
     }
     const waiter = reusePort ? () => new EpollEtWaiter(o.maxEvents) : () => new ExclusiveListenerWaiter(sock.fileno(), o.maxEvents);
-    serveEvents(NAME, { ...o, stop: undefined, signals: [sig.SIGTERM], onListening: undefined }, waiter,
+    const st = serveEvents(NAME, { ...o, stop: undefined, signals: [sig.SIGTERM], onListening: undefined }, waiter,
       { socket: sock, onServing: ready });
+    counts.addFrom(st);
   } catch (e) {
     if (!isStop(e)) {
       process.stderr.write(`posixkit ${NAME} worker ${os.getpid()} (slot ${slot}): ${(e as Error)?.stack ?? e}\n`);

@@ -38,11 +38,11 @@ export function serve(o: PreforkOptions): ServeStats {
   return serveWorkers(NAME, o, n, o.reusePort === true, true, (w) => worker(w, o));
 }
 
-function worker({ inherited, address, reusePort, slot, stop, stats, ready }: WorkerStart, o: PreforkOptions): never {
+function worker({ inherited, address, reusePort, slot, stop, stats, counts, ready }: WorkerStart, o: PreforkOptions): never {
   let code = 0;
   try {
     stop.dropInChild();
-    const report = makeReporter(NAME, o, stats);
+    const report = counts.reporter(makeReporter(NAME, o, stats));
     let sock = inherited;
     if (reusePort) {
       inherited.close();
@@ -63,6 +63,7 @@ function worker({ inherited, address, reusePort, slot, stop, stats, ready }: Wor
       }
       try {
         id++;
+        counts.connection();
         serveConnectionBlocking(NAME, conn, id, o.core, buf, { sendTimeoutMs: o.sendTimeoutMs, report });
       } finally {
         conn.close();

@@ -12,7 +12,7 @@ import * as sig from '../signal';
 import { SO_REUSEADDR, SO_REUSEPORT, SOCK_STREAM, SOL_SOCKET, Socket } from '../socket';
 import type { ErrorWhere, ListenAddress, ServeOptions, ServeStats } from '../server/types';
 import {
-  armListener, closeListener, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats, StopControl,
+  armListener, ChildCounts, closeListener, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats, StopControl,
 } from './common';
 
 /** What a pre-forked worker is handed: the parent's socket, the address to listen on itself (reusePort), the stop state. */
@@ -24,6 +24,8 @@ export interface WorkerStart {
   slot: number;
   stop: StopControl;
   stats: ServeStats;
+  /** Shared counters the worker adds its connections and errors to, for the parent's stats. */
+  counts: ChildCounts;
   /** Say once that this worker serves. */
   ready: () => void;
 }
@@ -39,6 +41,7 @@ export function serveWorkers(name: string, o: ServeOptions, count: number, reuse
   const stats = newStats(name);
   const report = makeReporter(name, o, stats);
   const stop = new StopControl(o);
+  const counts = new ChildCounts(); // the workers accept and count
   let listener: Socket | null = null;
   try {
     let address: ListenAddress = o.address;
@@ -55,12 +58,13 @@ export function serveWorkers(name: string, o: ServeOptions, count: number, reuse
     const inherited = listener;
     superviseWorkers({
       name, count, stop, report,
-      run: (slot, ready) => run({ inherited, address, reusePort, slot, stop, stats, ready }),
+      run: (slot, ready) => run({ inherited, address, reusePort, slot, stop, stats, counts, ready }),
     }, () => o.onListening?.(listenInfo(name, inherited)));
   } catch (e) {
     if (!isStop(e)) throw e;
   } finally {
     if (listener) closeListener(listener, o.address);
+    counts.addTo(stats); // superviseWorkers has reaped every worker
     stats.signal = stop.signal;
     stop.restore();
   }

@@ -1,7 +1,16 @@
 // The socket family's slice of the addon (native/socket*.cc), under `binding.socket`.
 import { family } from '../native';
 
-/** A socket address as the kernel reports it (null when there is none). */
+/**
+ * A socket address as the kernel reports it (docs/api/socket.md, Addresses):
+ * [host, port] (AF_INET), [host, port, flowinfo, scope_id] (AF_INET6), a path
+ * string or an abstract-name Buffer (AF_UNIX; '' when unnamed), or null when
+ * the kernel reported an empty address (length 0): recvfrom/recvmsg on a
+ * connected socket, where no sender address comes with the data.
+ * getsockname/getpeername report at least the family on Linux, so they do not
+ * return null in practice; their type keeps null because the kernel, not
+ * posixkit, decides the length.
+ */
 export type SockAddr = [string, number] | [string, number, number, number] | string | Buffer | null;
 export type AncItem = [number, number, Buffer];
 
@@ -28,6 +37,8 @@ export interface SocketNative {
   sendmsg(fd: number, buffers: ArrayBufferView[], ancdata: Array<[number, number, ArrayBufferView]>, flags: number,
     family: number, address: unknown, timeout: number): number;
   recvmsg(fd: number, bufsize: number, ancbufsize: number, flags: number, timeout: number): [Buffer, AncItem[], number, SockAddr];
+  recvmsg_into(fd: number, buffers: ArrayBufferView[], ancbufsize: number, flags: number, timeout: number):
+    [number, AncItem[], number, SockAddr];
   CMSG_LEN(n: number): number;
   CMSG_SPACE(n: number): number;
   shutdown(fd: number, how: number): void;
@@ -44,6 +55,13 @@ export interface SocketNative {
   inet_pton(family: number, s: string): Buffer | null;
   inet_ntop(family: number, packed: ArrayBufferView): string;
   inet_aton(s: string): Buffer | null;
+  gethostbyname_ex(name: string): [string, string[], string[]];
+  gethostbyaddr(family: number, ip: string): [string, string[], string[]];
+  getprotobyname(name: string): number | null;
+  sethostname(name: ArrayBufferView): void;
+  if_nameindex(): Array<[number, string]>;
+  if_nametoindex(name: string): number;
+  if_indextoname(index: number): string;
   constants: Record<string, number>;
 }
 
