@@ -106,6 +106,8 @@ describe('posixkit COMMAND: every usage error exits 2 with the usage line', () =
     [['echo', '--model', 'nope'], /^posixkit echo: unknown model "nope"; echo runs on iterative, nonblocking, forking, prefork/m],
     [['echo', '--status', '--no-status'], /--status and --no-status exclude each other/],
     [['echo', '--host', '::1', '--unix', '/tmp/x.sock'], /--host and --unix exclude each other/],
+    [['echo', '--workers', '2'], /^posixkit echo: --workers is for the prefork and prefork-epoll models, not epoll-et$/m],
+    [['echo', '-m', 'prefork-epoll', '-w', '0'], /--workers must be an integer 1\.\.1024, not '0'/],
   ])('%j', (args, message) => {
     usageError(args as string[], message as RegExp, echoUsage);
   });
