@@ -37,13 +37,8 @@ const entries: Record<string, [KnownKind, string]> = {
   'test_select.SelectTestCase.test_disallow_instantiation': ['python-only',
     'checks the C type flag Py_TPFLAGS_DISALLOW_INSTANTIATION of select.poll'],
   // ---- test_socketserver
-  'test_socketserver.ErrorHandlerTest.test_threading_handled': ['difference',
-    'ThreadingMixIn runs handleError/shutdownRequest overrides in the request\'s worker thread, on a stand-in of the '
-    + 'server rebuilt from its class, so a class with such overrides must be loadable there (static module = '
-    + '__filename); this port defines ThreadingErrorTestServer in a .ts test file, which a worker cannot load, and '
-    + 'gets the clear refusal instead (test/unit/socketserver.test.ts runs the same test from a .js fixture: passes)'],
   'test_socketserver.ErrorHandlerTest.test_threading_not_handled': ['missing-api',
-    'threading.excepthook (catch_threading_exception); also needs the shutdownRequest override to reach the worker'],
+    'threading.excepthook (catch_threading_exception)'],
   'test_socketserver.MiscTestCase.test_threads_reaped': ['difference',
     'timing: a worker thread lives 30-90 ms (a new V8 isolate), so ten requests made back to back usually all '
     + 'still have their thread running at the tenth (it passes when the machine is idle); finished threads are '
