@@ -16,7 +16,8 @@
         "native/socket_msg.cc",
         "native/socket_consts.cc",
         "native/mman.cc",
-        "native/file.cc"
+        "native/file.cc",
+        "native/fcntl.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -35,5 +35,6 @@ void InitSelect(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitMman(Napi::Env env, Napi::Object exports);
 void InitFile(Napi::Env env, Napi::Object exports);
+void InitFcntl(Napi::Env env, Napi::Object exports);
 
 }  // namespace posixkit

@@ -86,8 +86,6 @@ const entries: Record<string, [KnownKind, string]> = {
   '_test_eintr.OSEINTRTest.test_wait3': ['missing-api', 'os.wait3'],
   '_test_eintr.OSEINTRTest.test_wait4': ['missing-api', 'os.wait4'],
   '_test_eintr.SocketEINTRTest.test_os_open': ['missing-api', 'os.open with the O_* flags'],
-  '_test_eintr.FNTLEINTRTest.test_flock': ['missing-api', 'fcntl.flock and LOCK_* (posixkit has no fcntl module)'],
-  '_test_eintr.FNTLEINTRTest.test_lockf': ['missing-api', 'fcntl.lockf and LOCK_* (posixkit has no fcntl module)'],
   // ---- test_socket
   'test_socket.GeneralModuleTests.test_SocketType_is_socketobject': ['python-only',
     'checks that socket.SocketType is _socket.socket'],
@@ -170,7 +168,7 @@ const entries: Record<string, [KnownKind, string]> = {
   // ---- test_os
   'test_os.FDInheritanceTests.test_get_set_inheritable': ['missing-api', 'os.open and os.O_RDONLY'],
   'test_os.FDInheritanceTests.test_get_inheritable_cloexec': ['missing-api',
-    'os.open; fcntl.fcntl with F_GETFD/F_SETFD/FD_CLOEXEC (posixkit has no fcntl module)'],
+    'os.open'],
   'test_os.FDInheritanceTests.test_set_inheritable_cloexec': ['missing-api', 'os.open and os.O_RDONLY'],
   'test_os.FDInheritanceTests.test_get_set_inheritable_o_path': ['missing-api', 'os.open and os.O_PATH'],
   'test_os.FDInheritanceTests.test_open': ['missing-api', 'os.open and os.O_RDONLY'],
