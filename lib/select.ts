@@ -2,7 +2,7 @@
 // select module. Each wait is the named syscall; the async forms never block
 // the event loop (libuv watches an epoll fd, then the real call runs with a
 // zero timeout to build the answer; see docs/api/select.md).
-import { errno, errnoError, FileLike, invalidArgType, OSError, outOfRange, toFd, validateInteger } from './errors';
+import { errno, errnoError, FileLike, invalidArgType, KeyError, OSError, outOfRange, toFd, validateInteger } from './errors';
 import { Epoll } from './select/epoll';
 import { blockingSeconds, K, native, sysPoll, sysSelect } from './select/native';
 
@@ -83,6 +83,10 @@ function room(a: SelectArgs, need: number): void {
   a.fds = fds;
 }
 
+function tooMany(): RangeError {
+  return Object.assign(new RangeError('too many file descriptors in select()'), { code: 'ERR_OUT_OF_RANGE' });
+}
+
 // Appends one list's fds to a.fds at `off`; returns the new offset.
 function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, off: number): number {
   if (Array.isArray(list)) {
@@ -90,7 +94,7 @@ function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, of
     room(a, off + list.length);
     const fds = a.fds;
     let i = 0;
-    for (; i < list.length; i++) {
+    for (; i < list.length && i < SETSIZE; i++) {
       const v = list[i];
       if (typeof v !== 'number' || (v | 0) !== v || v < 0 || v >= SETSIZE) break;
       fds[off + i] = v;
@@ -99,21 +103,23 @@ function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, of
       a.len[which] = i;
       return off + i;
     }
-  }
-  // A copy first, as PySequence_Fast does: a fileno() that mutates the
-  // caller's list cannot make us read past its end (CPython issue 16230).
-  let items: unknown[];
-  if (Array.isArray(list)) items = list.slice();
-  else if (list !== null && typeof list === 'object' && typeof (list as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    items = Array.from(list as Iterable<unknown>);
-  } else {
+  } else if (list === null || typeof list !== 'object' || typeof (list as Iterable<unknown>)[Symbol.iterator] !== 'function') {
     throw invalidArgType(name, 'an array or iterable of fds or objects with fileno()', list);
   }
-  room(a, off + items.length);
-  for (let i = 0; i < items.length; i++) {
-    const fd = toFd(items[i], `${name}[${i}]`);
+  // An array is walked live, as CPython walks a list: a fileno() that
+  // shrinks it ends the walk early, one that grows it is bounded by
+  // FD_SETSIZE entries (CPython's "too many file descriptors"), and no index
+  // is read past the end. Another iterable is read once, first.
+  const live = Array.isArray(list) ? list : Array.from(list as Iterable<unknown>);
+  const items: unknown[] = [];
+  for (let i = 0; i < live.length; i++) {
+    const item = live[i];
+    const fd = toFd(item, `${name}[${i}]`);
     if (fd >= SETSIZE) throw fdRangeError(fd);
+    if (i >= SETSIZE) throw tooMany();
+    room(a, off + i + 1);
     a.fds[off + i] = fd;
+    items.push(item);
   }
   a.items[which] = items;
   a.len[which] = items.length;
@@ -303,13 +309,14 @@ export class Poll {
   }
 
   /**
-   * Removes `fd` (a closed fd too). An unknown fd throws ENOENT
-   * (FileNotFoundError), where Python raises KeyError.
+   * Removes `fd` (a closed fd too). An fd that is not registered throws
+   * KeyError (posixkit/errors), as in Python: the poll object's own table
+   * has no such key, no syscall failed.
    */
   unregister(fd: FileLike): void {
     const f = toFd(fd);
     const i = this.#index.get(f);
-    if (i === undefined) throw errnoError(ENOENT, 'poll.unregister');
+    if (i === undefined) throw new KeyError(f, `${f}: fd not registered with this poll object`);
     this.#writable();
     const last = --this.#n;
     this.#index.delete(f);

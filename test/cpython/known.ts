@@ -14,26 +14,12 @@ export interface Known {
   reason: string;
 }
 
-const CLOSED_EPOLL = 'a closed epoll object throws OSError EBADF (Python: ValueError "I/O operation on closed epoll '
-  + 'object"): posixkit has one rule for every closed fd owner (socket, epoll, Connection), the one Python\'s own '
-  + 'socket follows; JS has no ValueError and a RangeError would blame an argument';
-
 const entries: Record<string, [KnownKind, string]> = {
-  // ---- test_epoll
-  'test_epoll.TestEPoll.test_close': ['difference', CLOSED_EPOLL],
-  'test_epoll.TestEPoll.test_context_manager': ['difference', CLOSED_EPOLL],
-  'test_epoll.TestEPoll.test_create': ['difference', CLOSED_EPOLL],
   // ---- test_poll
-  'test_poll.PollTests.test_poll_unit_tests': ['difference',
-    'unregister() of an fd that is not registered throws FileNotFoundError (ENOENT), as epoll does, where Python '
-    + 'raises KeyError: JS has no KeyError, and poll and epoll give one error for "not registered"'],
   'test_poll.PollTests.test_threaded_poll': ['difference',
     'two threads cannot share one poll object in JS (a worker has its own heap), so Python\'s RuntimeError for '
     + 'concurrent poll() calls has no counterpart; the port\'s forked "thread" polls its own copy'],
   // ---- test_select
-  'test_select.SelectTestCase.test_select_mutated': ['difference',
-    'select() copies each list before calling any fileno(), so a fileno() that shrinks the list still gets every '
-    + 'entry back (10); CPython walks the live list and returns the 5 left'],
   'test_select.SelectTestCase.test_disallow_instantiation': ['python-only',
     'checks the C type flag Py_TPFLAGS_DISALLOW_INSTANTIATION of select.poll'],
   // ---- test_socketserver
