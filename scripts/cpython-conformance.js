@@ -8,6 +8,7 @@
 //                                                  and say which of them pass now (stale entries) or fail
 //   node scripts/cpython-conformance.js --report F read a vitest JSON report instead of running vitest
 //   node scripts/cpython-conformance.js --manifest regenerate test/cpython/manifest.json with python3
+//   node scripts/cpython-conformance.js --help     this text
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -91,6 +92,12 @@ function knownFor(known, id) {
 }
 
 function main() {
+  if (flag('--help') || flag('-h')) {
+    // The usage is this file's header comment.
+    const head = fs.readFileSync(__filename, 'utf8').split('\n').slice(1).filter((l) => l.startsWith('//'));
+    console.log(head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+    return;
+  }
   if (flag('--manifest')) {
     regenerateManifest();
     return;
