@@ -109,27 +109,33 @@ function classRef(C: { name: string; module?: string; exportName?: string }, wha
 }
 
 // The methods of the request's path that Python's process_request_thread
-// calls on the server in the request's thread.
-const THREAD_METHODS = ['finishRequest', 'handleError', 'shutdownRequest', 'closeRequest'] as const;
+// calls on the server in the request's thread. All but handleError run on
+// every request; handleError only after the handler threw.
+const EVERY_REQUEST = ['finishRequest', 'shutdownRequest', 'closeRequest'] as const;
 
 /**
  * Which class the worker rebuilds the server's stand-in from: the server's own
  * class when it can be loaded there (static module), else the posixkit class
- * it extends, provided no class in between overrides a method of the request's
- * path (that override would silently not run).
+ * it extends. A class in between that overrides a method run on every request
+ * is refused (that override would silently not run); one that overrides only
+ * handleError, or a handleError set on the server object (a function cannot
+ * cross threads), is named in `lostHandleError` so that the worker reports it
+ * with the handler's error instead of running the default.
  */
-function serverRef(server: object): ServerRef {
-  const C = server.constructor as HandlerClass;
-  if (typeof C.module === 'string') return classRef(C, 'the server class');
-  for (let proto = Object.getPrototypeOf(server); proto !== null; proto = Object.getPrototypeOf(proto)) {
+function serverRef(C: HandlerClass, server?: object): ServerRef {
+  const own = server !== undefined && Object.hasOwn(server, 'handleError') ? `this server's own handleError` : undefined;
+  if (typeof C.module === 'string') return { ...classRef(C, 'the server class'), lostHandleError: own };
+  let lost = own;
+  for (let proto = C.prototype; proto !== null; proto = Object.getPrototypeOf(proto)) {
     const K = proto.constructor as { name: string };
     const builtin = BUILTIN_SERVERS.get(K);
-    if (builtin !== undefined) return { builtin };
+    if (builtin !== undefined) return { builtin, lostHandleError: lost };
     if (MIXIN_CLASSES.has(K)) continue;
-    const overrides = THREAD_METHODS.filter((m) => Object.hasOwn(proto, m));
+    const overrides = EVERY_REQUEST.filter((m) => Object.hasOwn(proto, m));
     if (overrides.length > 0) return classRef(C, `the server class (it overrides ${overrides.join(', ')})`);
+    if (Object.hasOwn(proto, 'handleError')) lost ??= `${K.name || C.name}.handleError`;
   }
-  return { builtin: 'BaseServer' };
+  return { builtin: 'BaseServer', lostHandleError: lost };
 }
 
 // Own fields of a server that stay in its thread: its socket, its class, its threads.
@@ -177,6 +183,13 @@ function serverFields(server: object): Record<string, unknown> {
  */
 export function ThreadingMixIn<TBase extends Ctor>(Base: TBase) {
   abstract class Threading extends Base {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    constructor(...args: any[]) {
+      // Refused before the socket exists: a class whose request-path override no worker can run.
+      serverRef(new.target as unknown as HandlerClass);
+      super(...args);
+    }
+
     daemonThreads = false;
     blockOnClose = true;
     /** Threads started and not yet seen finished. */
@@ -188,7 +201,7 @@ export function ThreadingMixIn<TBase extends Ctor>(Base: TBase) {
       const sock = dgram ? (request as [Buffer, Socket])[1] : (request as Socket);
       const job: ThreadedRequest = {
         handler: classRef(this.RequestHandlerClass, 'it'),
-        server: serverRef(this),
+        server: serverRef(this.constructor as HandlerClass, this),
         fields: serverFields(this),
         fd: sock.fileno(),
         family: sock.family,

@@ -3,6 +3,7 @@
 // their modules, adopts the request's fd (shared with the server's thread:
 // one process), and runs finishRequest / handleError / shutdownRequest on a
 // stand-in of the server.
+import { codedError } from '../errors';
 import { loadExport, ModuleRef } from '../internal/modref';
 import { SockAddr, Socket } from '../socket';
 import * as base from './base';
@@ -12,7 +13,10 @@ import type { HandlerClass } from './base';
 export type BuiltinServer = 'BaseServer' | 'TCPServer' | 'UDPServer' | 'UnixStreamServer' | 'UnixDatagramServer';
 
 /** The class a stand-in is built from: the program's (loaded from its module) or posixkit's. */
-export type ServerRef = ModuleRef | { builtin: BuiltinServer };
+export type ServerRef = (ModuleRef | { builtin: BuiltinServer }) & {
+  /** A handleError the worker cannot run (see serverRef in mixins.ts), named for the report. */
+  lostHandleError?: string;
+};
 
 /** What the server's thread sends for one request (structured-cloned). */
 export interface ThreadedRequest {
@@ -47,6 +51,13 @@ function standIn(job: ThreadedRequest, H: HandlerClass): base.BaseServer {
   return server;
 }
 
+/** The report when the handler threw and the server's handleError could not come to this thread. */
+function lostHandleError(name: string, error: unknown): Error {
+  return codedError('ERR_SOCKETSERVER_LOST_OVERRIDE', `${name} could not run in the request's worker thread, which `
+    + 'cannot load the server class: give the class `static module = __filename` (and `static exportName` if its '
+    + `export name differs). The handler's error:\n${(error as Error)?.stack ?? String(error)}`);
+}
+
 /** Python's ThreadingMixIn.process_request_thread. */
 export function runThreadedRequest(job: ThreadedRequest): void {
   const sock = new Socket(job.family, job.type, job.proto, job.fd);
@@ -58,7 +69,11 @@ export function runThreadedRequest(job: ThreadedRequest): void {
       server.finishRequest(request, job.clientAddress);
     } catch (e) {
       // As in Python's thread: SystemExit ends the request quietly, other errors go to handleError.
-      if (!(e instanceof base.SystemExit)) server.handleError(request, job.clientAddress, e);
+      if (!(e instanceof base.SystemExit)) {
+        const lost = job.server.lostHandleError;
+        if (lost === undefined) server.handleError(request, job.clientAddress, e);
+        else base.printRequestError(job.clientAddress, lostHandleError(lost, e));
+      }
     } finally {
       server.shutdownRequest(request);
     }

@@ -2,7 +2,7 @@
 // server runs in the test process (serveForever blocks it); clients run in
 // forked children that call server.shutdown() when done: the wake pipe is
 // inherited, so the byte they write stops the parent's loop.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -451,20 +451,71 @@ describe('requests', () => {
     expect(String(errors[0])).toMatch(/static module = __filename/);
   });
 
-  it('ThreadingMixIn refuses a server whose request-path override a worker could not run', () => {
+  it('ThreadingMixIn refuses, when constructed, a server whose every-request override a worker could not run', () => {
     class Local extends ss.ThreadingTCPServer {
       override shutdownRequest(r: ss.Request): void {
         super.shutdownRequest(r);
       }
     }
-    const server = new Local(['127.0.0.1', 0], H.EchoStream);
-    const errors: unknown[] = [];
-    server.handleError = (_r, _a, e) => { errors.push(e); };
-    const code = serveWith(server, () => exchange('tcp', server.serverAddress, 'x\n') === '');
+    const before = fdCount();
+    let error: unknown;
+    try {
+      new Local(['127.0.0.1', 0], H.EchoStream).serverClose();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    expect(String(error)).toMatch(/overrides shutdownRequest.*static module = __filename/);
+    expect(fdCount()).toBe(before); // refused before the socket was made
+  });
+
+  // A class defined here (a .ts test file) cannot be loaded by a worker: the stand-in is posixkit's class.
+  for (const kind of ['tcp', 'udp', 'unix-dgram'] as Kind[]) {
+    it(`ThreadingMixIn (${kind}): a server a worker cannot load serves, with no override and with a handleError override`, () => {
+      const Threading = classes[kind].threading as unknown as typeof ss.TCPServer;
+      class Plain extends Threading {}
+      class WithHandleError extends Threading {
+        override handleError(r: ss.Request, a: socket.SockAddr, e: unknown): void {
+          super.handleError(r, a, e);
+        }
+      }
+      const handler = kind === 'tcp' ? H.EchoStream : H.EchoDgram;
+      const reply = `${os.getpid()} hi\n`; // the server's pid: the worker is a thread of this process
+      for (const C of [Plain, WithHandleError]) {
+        const server = new C(addressFor(kind), handler);
+        expect(serveWith(server, () => exchange(kind, server.serverAddress, 'hi\n') === reply, 0.01)).toBe(0);
+      }
+    });
+  }
+
+  it('ThreadingMixIn: when the handler throws, a handleError the worker cannot run is reported with the error', () => {
+    class Local extends ss.ThreadingTCPServer {
+      override handleError(): void {
+        appendFileSync(path.join(dir, 'never'), 'ran\n');
+      }
+    }
+    const server = new Local(['127.0.0.1', 0], H.Failing);
+    const [r, w] = os.pipe();
+    const saved = os.dup(2);
+    let code: number;
+    try {
+      os.dup2(w, 2);
+      code = serveWith(server, () => exchange('tcp', server.serverAddress, 'boom\n') === ''
+        && exchange('tcp', server.serverAddress, 'fine\n') === 'fine\n', 0.01);
+    } finally {
+      os.dup2(saved, 2);
+      os.close(saved);
+      os.close(w);
+    }
+    const out = os.read(r, 65536).toString();
+    os.close(r);
     expect(code).toBe(0);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
-    expect(String(errors[0])).toMatch(/overrides shutdownRequest.*static module = __filename/);
+    expect(out).toMatch(/^-{40}\nException occurred during processing of request from \["127\.0\.0\.1",\d+\]\n/);
+    expect(out).toContain("Error: Local.handleError could not run in the request's worker thread");
+    expect(out).toContain('static module = __filename');
+    expect(out).toContain("The handler's error:\nError: handler failed on purpose");
+    expect(out.match(/Exception occurred/g)).toHaveLength(1);
+    expect(existsSync(path.join(dir, 'never'))).toBe(false);
   });
 
   it('SS-11: one wfile.write() of 16 MiB + 1 is fully sent, with SIGALRM interrupting it', () => {
