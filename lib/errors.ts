@@ -23,8 +23,9 @@ export class OSError extends Error {
   /** The syscall that failed: 'waitpid'. */
   syscall: string;
   path?: string;
-  constructor(code: string, errnoValue: number, syscall: string, message?: string, path?: string) {
-    super(message ?? `${code}: ${native.strerror(Math.abs(errnoValue))}, ${syscall}`);
+  // Python's OSError() takes no arguments too (socket.herror() and gaierror() are built so).
+  constructor(code = '', errnoValue = 0, syscall = '', message?: string, path?: string) {
+    super(message ?? (code ? `${code}: ${native.strerror(Math.abs(errnoValue))}, ${syscall}` : ''));
     this.errno = errnoValue;
     this.code = code;
     this.syscall = syscall;
@@ -154,6 +155,27 @@ export function validateFunction(value: unknown, name: string): void {
 export function validateBytes(value: unknown, name: string): ArrayBufferView {
   if (ArrayBuffer.isView(value)) return value;
   throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', value);
+}
+
+/**
+ * An iterable (an array or any other) read exactly once into a new array,
+ * each item passed through `each`. More than `max` items throws
+ * `tooLong()` (by default a RangeError) before any item past `max` is read,
+ * so a sparse array of length 2**32-1 or an endless generator costs nothing.
+ */
+export function toList<T>(value: unknown, name: string, expected: string, max: number,
+  each: (item: unknown, index: number) => T, tooLong?: () => Error): T[] {
+  if (value === null || typeof value !== 'object' || typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw invalidArgType(name, expected, value);
+  }
+  const fail = (n: number): Error => (tooLong ? tooLong() : outOfRange(`${name}.length`, `<= ${max}`, n));
+  if (Array.isArray(value) && value.length > max) throw fail(value.length);
+  const out: T[] = [];
+  for (const item of value as Iterable<unknown>) {
+    if (out.length >= max) throw fail(out.length + 1);
+    out.push(each(item, out.length));
+  }
+  return out;
 }
 
 /** A stable-coded Error for a refused operation (not an errno). */

@@ -2,6 +2,7 @@
 export * as errors from './errors';
 export * as os from './os';
 export * as signal from './signal';
+export * as resource from './resource';
 export * as select from './select';
 export * as socket from './socket';
 export * as mmap from './mmap';

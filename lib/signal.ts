@@ -4,11 +4,12 @@
 // interrupted (the EINTR rule, PEP 475). See docs/signals.md.
 import { isMainThread } from 'node:worker_threads';
 import {
-  codedError, errnoError, errno as ERRNO, FileLike, invalidArgType, invalidArgValue, OSError, outOfRange, toFd,
+  codedError, errnoError, errno as ERRNO, FileLike, invalidArgType, invalidArgValue, OSError, outOfRange, toFd, toList,
   validateInt32, validateInteger,
 } from './errors';
-import { binding } from './native';
+import { family } from './native';
 import { register_at_fork } from './os';
+import { defineStructSeq, StructSeq } from './os/structseq';
 
 interface SignalNative {
   signal(signum: number, mode: number): number;
@@ -18,7 +19,6 @@ interface SignalNative {
   take_pending(): number[];
   add_pending(signum: number, count: number): void;
   after_fork_child(): void;
-  _stats(): SignalStats;
   pause(): void;
   alarm(seconds: number): number;
   raise_signal(signum: number): void;
@@ -28,13 +28,22 @@ interface SignalNative {
   valid_signals(): number[];
   sigpending(): number[];
   pthread_sigmask(how: number, signals: number[]): number[];
-  sigtimedwait(signals: number[], timeout: number): SigwaitInfo | null;
+  sigtimedwait(signals: number[], timeout: number): number[] | null;
   signalfd(fd: number, signals: number[], flags: number): number;
   signalfd_read(fd: number, max: number): SigInfo[];
+  set_wakeup_fd(fd: number, warnOnFullBuffer: boolean): number;
+  take_wakeup_error(): number;
+  pthread_kill(threadId: number, signalnum: number): void;
+  pidfd_send_signal(pidfd: number, sig: number, flags: number): void;
 }
-const native = binding.signal as SignalNative;
-const K = binding.signalConstants as Record<string, number>;
-(binding as { setSignalDispatcher(f: (beforeBlocking?: boolean) => void): void }).setSignalDispatcher(dispatch);
+const binding = family<{
+  signal: SignalNative;
+  signalConstants: Record<string, number>;
+  setSignalDispatcher(f: (beforeBlocking?: boolean) => void): void;
+}>();
+const native = binding.signal;
+const K = binding.signalConstants;
+binding.setSignalDispatcher(dispatch);
 
 // ---- constants ---------------------------------------------------------------
 
@@ -62,6 +71,8 @@ export const SIGALRM: number = K.SIGALRM;
 export const SIGTERM: number = K.SIGTERM;
 export const SIGSTKFLT: number = K.SIGSTKFLT;
 export const SIGCHLD: number = K.SIGCHLD;
+/** System V's name for SIGCHLD. */
+export const SIGCLD: number = K.SIGCLD;
 export const SIGCONT: number = K.SIGCONT;
 export const SIGSTOP: number = K.SIGSTOP;
 export const SIGTSTP: number = K.SIGTSTP;
@@ -88,6 +99,31 @@ export const ITIMER_VIRTUAL: number = K.ITIMER_VIRTUAL;
 export const ITIMER_PROF: number = K.ITIMER_PROF;
 export const SFD_CLOEXEC: number = K.SFD_CLOEXEC;
 export const SFD_NONBLOCK: number = K.SFD_NONBLOCK;
+
+// Python's IntEnums as frozen objects, shaped like a TypeScript numeric enum:
+// `Signals.SIGINT === 2` and `Signals[2] === 'SIGINT'` (an alias such as
+// SIGIOT maps to its number; the number maps back to the canonical name).
+function enumLike(names: string[], aliases: string[] = []): Readonly<Record<string, number | string>> {
+  const o: Record<string, number | string> = {};
+  for (const n of names) {
+    o[n] = K[n];
+    o[K[n]] = n;
+  }
+  for (const a of aliases) o[a] = K[a];
+  return Object.freeze(o);
+}
+
+/** Python's signal.Signals: every signal name and number (aliases SIGIOT, SIGCLD, SIGPOLL included). */
+export const Signals: Readonly<Record<string, number | string>> = enumLike([
+  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV',
+  'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN',
+  'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS',
+  'SIGRTMIN', 'SIGRTMAX',
+], ['SIGIOT', 'SIGCLD', 'SIGPOLL']);
+/** Python's signal.Handlers: SIG_DFL, SIG_IGN. */
+export const Handlers: Readonly<Record<string, number | string>> = enumLike(['SIG_DFL', 'SIG_IGN']);
+/** Python's signal.Sigmasks: SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK. */
+export const Sigmasks: Readonly<Record<string, number | string>> = enumLike(['SIG_BLOCK', 'SIG_UNBLOCK', 'SIG_SETMASK']);
 
 /** A JS signal handler: called on the main thread as `handler(signum)`. */
 export type SignalHandler = (signum: number) => void;
@@ -116,6 +152,21 @@ const handlers: Map<number, SignalHandler> =
 
 function validateSignum(signalnum: unknown, name = 'signalnum'): number {
   return validateInteger(signalnum, name, 1, NSIG - 1);
+}
+
+// The faults the kernel raises on the faulting instruction. V8 handles
+// SIGSEGV/SIGBUS itself (a WebAssembly out-of-bounds access traps into its
+// handler and becomes a RuntimeError), and a handler that returns re-runs the
+// faulting instruction forever: their disposition is never changed.
+const FAULT_SIGNALS = new Set([K.SIGSEGV, K.SIGBUS, K.SIGFPE, K.SIGILL]);
+
+// A signal recorded as the program ends (its last callback or module body
+// sent it) would only be seen by the event loop, which is done: run its
+// handler before the process exits, as Python would have between two
+// bytecodes. Installed with the first handler.
+let beforeExitHooked = false;
+function runBeforeExit(): void {
+  if (handlers.size > 0) dispatch();
 }
 
 function kindToHandler(sig: number, kind: number): Handler {
@@ -149,6 +200,7 @@ function dispatch(beforeBlocking?: boolean): void {
 }
 
 function dispatchRounds(): void {
+  if (wakeupFd !== -1) reportWakeupError();
   // Bounded, so a signal flood cannot keep a blocking call from its syscall.
   for (let round = 0; round < 100; round++) {
     const pending = native.take_pending();
@@ -185,6 +237,11 @@ export function signal(signalnum: number, handler: Handler): Handler {
   else if (handler === SIG_DFL || handler === SIG_IGN) mode = handler;
   else if (handler === null) mode = MODE_FOREIGN;
   else throw invalidArgType('handler', 'a function, SIG_DFL, SIG_IGN or null', handler);
+  if (FAULT_SIGNALS.has(sig)) {
+    throw invalidArgValue('signalnum', signalnum,
+      'is a synchronous fault signal (SIGSEGV, SIGBUS, SIGFPE or SIGILL): V8 handles these faults itself, '
+      + 'so their disposition cannot be changed');
+  }
   if (!isMainThread) {
     throw codedError('ERR_SIGNAL_NOT_MAIN_THREAD',
       'signal() only works in the main thread: signal handlers run on the main thread (as in Python)');
@@ -204,6 +261,10 @@ export function signal(signalnum: number, handler: Handler): Handler {
     throw e;
   }
   if (mode !== MODE_HANDLER) handlers.delete(sig);
+  else if (!beforeExitHooked) {
+    beforeExitHooked = true;
+    process.on('beforeExit', runBeforeExit);
+  }
   return prev;
 }
 
@@ -260,9 +321,12 @@ function validateWhich(which: unknown, syscall: string): number {
   return which as number;
 }
 
+// Python's limit (OverflowError beyond): its clocks count int64 nanoseconds.
+const MAX_SECONDS = 9223372036;
+
 function validateSeconds(v: unknown, name: string): number {
   if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
-  if (!(v >= 0) || !Number.isFinite(v)) throw outOfRange(name, '>= 0 and finite', v);
+  if (!(v >= 0) || v > MAX_SECONDS) throw outOfRange(name, `>= 0 && <= ${MAX_SECONDS}`, v);
   return v;
 }
 
@@ -296,10 +360,7 @@ export function sigpending(): Set<number> {
 }
 
 function toSignalArray(signals: unknown): number[] {
-  if (signals === null || typeof signals !== 'object' || typeof (signals as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw invalidArgType('signals', 'an iterable of signal numbers', signals);
-  }
-  return Array.from(signals as Iterable<unknown>, (s) => validateSignum(s, 'signals[]'));
+  return toList(signals, 'signals', 'an iterable of signal numbers', 1024, (s) => validateSignum(s, 'signals[]'));
 }
 
 /**
@@ -315,25 +376,38 @@ export function pthread_sigmask(how: number, mask: Iterable<number>): Set<number
   return new Set(native.pthread_sigmask(how, signals));
 }
 
-/** What sigwaitinfo/sigtimedwait return (Python's struct_siginfo fields). */
-export interface SigwaitInfo {
-  si_signo: number; si_code: number; si_errno: number; si_pid: number; si_uid: number;
-  si_status: number; si_band: number;
+/** Python's signal.struct_siginfo: what sigwaitinfo/sigtimedwait return. */
+export class struct_siginfo extends StructSeq<number> {
+  declare readonly si_signo: number;
+  declare readonly si_code: number;
+  declare readonly si_errno: number;
+  declare readonly si_pid: number;
+  declare readonly si_uid: number;
+  declare readonly si_status: number;
+  declare readonly si_band: number;
 }
+defineStructSeq(struct_siginfo, {
+  qualname: 'signal.struct_siginfo',
+  sequence: ['si_signo', 'si_code', 'si_errno', 'si_pid', 'si_uid', 'si_status', 'si_band'],
+  extra: [],
+});
+/** The former name of struct_siginfo. */
+export type SigwaitInfo = struct_siginfo;
 
 /**
  * sigwaitinfo(2): waits until one of `sigset` is pending and takes it
  * (it is not delivered). Block the signals first with pthread_sigmask.
  * Other signals' handlers run meanwhile (EINTR rule).
  */
-export function sigwaitinfo(sigset: Iterable<number>): SigwaitInfo {
-  return native.sigtimedwait(toSignalArray(sigset), -1)!;
+export function sigwaitinfo(sigset: Iterable<number>): struct_siginfo {
+  return new struct_siginfo(native.sigtimedwait(toSignalArray(sigset), -1)!);
 }
 
 /** sigtimedwait(2): as sigwaitinfo, or null once `timeout` seconds passed. */
-export function sigtimedwait(sigset: Iterable<number>, timeout: number): SigwaitInfo | null {
+export function sigtimedwait(sigset: Iterable<number>, timeout: number): struct_siginfo | null {
   const list = toSignalArray(sigset);
-  return native.sigtimedwait(list, validateSeconds(timeout, 'timeout'));
+  const r = native.sigtimedwait(list, validateSeconds(timeout, 'timeout'));
+  return r === null ? null : new struct_siginfo(r);
 }
 
 /** sigwait(3): as sigwaitinfo, returning the signal number. */
@@ -372,15 +446,65 @@ export function signalfd_read(fd: FileLike, max = 16): SigInfo[] {
   return native.signalfd_read(toFd(fd), validateInteger(max, 'max', 1, 64));
 }
 
-/** Diagnostics for tests: deliveries forwarded from other threads, counts recorded per signal. */
-export interface SignalStats {
-  forwarded: number;
-  recorded: Record<number, number>;
-  libuvHandlerKnown: boolean;
-  chained: number[];
+// ---- wakeup fd, signals to threads and pidfds --------------------------------------
+
+let wakeupFd = -1;
+
+export interface WakeupFdOptions {
+  /** Report a full fd (EAGAIN) on stderr, as other write errors are; default true. */
+  warn_on_full_buffer?: boolean;
 }
-export function _stats(): SignalStats {
-  return native._stats();
+
+/**
+ * Python's signal.set_wakeup_fd: for every signal with a posixkit handler,
+ * the native handler writes its number as one byte to `fd`, so a select/
+ * poll/epoll loop wakes up. `fd` must be non-blocking (ERR_INVALID_ARG_VALUE
+ * otherwise); -1 stops it. Returns the previous fd (-1: none). A failed
+ * write is reported on stderr when JS next runs ("Exception ignored when
+ * trying to write to the signal wakeup fd"), a full buffer only with
+ * warn_on_full_buffer. Main thread only.
+ */
+export function set_wakeup_fd(fd: number, options: WakeupFdOptions = {}): number {
+  validateInt32(fd, 'fd', -1);
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const warn = options.warn_on_full_buffer === undefined ? true : options.warn_on_full_buffer;
+  if (typeof warn !== 'boolean') throw invalidArgType('options.warn_on_full_buffer', 'of type boolean', warn);
+  if (!isMainThread) {
+    throw codedError('ERR_SIGNAL_NOT_MAIN_THREAD', 'set_wakeup_fd() only works in the main thread');
+  }
+  const prev = native.set_wakeup_fd(fd, warn);
+  wakeupFd = fd;
+  return prev;
+}
+
+function reportWakeupError(): void {
+  const err = native.take_wakeup_error();
+  if (err === 0) return;
+  const e = errnoError(err, 'write');
+  try {
+    process.stderr.write(`Exception ignored when trying to write to the signal wakeup fd:\n${e.name}: ${e.message}\n`);
+  } catch { /* no stderr to report to */ }
+}
+
+/**
+ * Python's signal.pthread_kill: sends `signalnum` to one thread of this
+ * process (tgkill(2)), named by its kernel thread id: os.gettid() or
+ * threading.getNativeId() in that thread (posixkit threads are worker
+ * threads, not pthread_t handles). 0 probes. A handler of a signal sent to
+ * the calling main thread runs before this returns.
+ */
+export function pthread_kill(thread_id: number, signalnum: number): void {
+  native.pthread_kill(validateInteger(thread_id, 'thread_id', 1, 2 ** 31 - 1), validateInteger(signalnum, 'signalnum', 0, NSIG - 1));
+}
+
+/**
+ * pidfd_send_signal(2): sends `sig` to the process behind `pidfd` (from
+ * os.pidfd_open), immune to pid reuse. `siginfo` must be null, as in Python.
+ */
+export function pidfd_send_signal(pidfd: FileLike, sig: number, siginfo: null = null, flags = 0): void {
+  const fd = toFd(pidfd, 'pidfd');
+  if (siginfo !== null && siginfo !== undefined) throw invalidArgType('siginfo', 'null', siginfo);
+  native.pidfd_send_signal(fd, validateInteger(sig, 'sig', 0, NSIG - 1), validateInteger(flags, 'flags', 0, 2 ** 32 - 1));
 }
 
 // A forked child keeps the handlers (they are memory and dispositions) but

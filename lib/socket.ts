@@ -1,47 +1,51 @@
 // posixkit/socket: the BSD socket API on real fds, in the shapes of Python's
 // socket module. Every call is the syscall its name says (strace shows it);
 // blocking calls block the thread, as in C and Python.
-import { errno as E, errnoError, invalidArgType, invalidArgValue, OSError, TimeoutError, toFd, validateInteger } from './errors';
-import { dup } from './os';
+import {
+  errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, OSError, TimeoutError, toFd, toList, validateInteger,
+} from './errors';
+import { dup as osDup } from './os';
 import { K, native, SockAddr } from './socket/native';
 import { getaddrinfo } from './socket/names';
 import { Address, checkTimeout, getdefaulttimeout, intArg, Socket } from './socket/sock';
 
 export { Socket, setdefaulttimeout, getdefaulttimeout } from './socket/sock';
+export { SocketFile, SocketTextFile, DEFAULT_BUFFER_SIZE } from './socket/makefile';
+export type { MakefileOptions } from './socket/makefile';
 export type { Address } from './socket/sock';
 export {
-  gaierror, herror, gethostname, gethostbyname, gethostbyname_ex, gethostbyaddr, getaddrinfo, getaddrinfoAsync,
-  getnameinfo, getservbyname, getservbyport, inet_aton, inet_ntoa, inet_pton, inet_ntop, htons, ntohs, htonl, ntohl,
+  gaierror, herror, gethostname, gethostbyname, gethostbyname_ex, gethostbyaddr, getfqdn, getaddrinfo, getaddrinfoAsync,
+  getnameinfo, getservbyname, getservbyport, getprotobyname, sethostname, if_nameindex, if_nametoindex, if_indextoname,
+  inet_aton, inet_ntoa, inet_pton, inet_ntop, htons, ntohs, htonl, ntohl,
 } from './socket/names';
 export type { AddrInfo, SockAddr, AncItem } from './socket/native';
 /** Python's socket.timeout is TimeoutError (an OSError with code 'ETIMEDOUT'). */
 export { TimeoutError as timeout };
 
 // ---- constants (values from the kernel headers, via the addon) -------------------
-/** Every AF_/SOCK_/SOL_/SO_/IPPROTO_/IP_/IPV6_/TCP_/MSG_/SHUT_/SCM_/AI_/NI_/EAI_ constant this system has. */
+/** Every constant this system has, by name (the same values as the named exports). */
 export const constants: Readonly<Record<string, number>> = Object.freeze({ ...K });
-export const {
-  AF_UNSPEC, AF_INET, AF_INET6, AF_UNIX, AF_PACKET, AF_NETLINK,
-  SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_RDM, SOCK_NONBLOCK, SOCK_CLOEXEC,
-  SOL_SOCKET, SOL_IP, SOL_TCP, SOL_UDP, SOMAXCONN,
-  SO_ACCEPTCONN, SO_BROADCAST, SO_DEBUG, SO_DOMAIN, SO_DONTROUTE, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_OOBINLINE,
-  SO_PASSCRED, SO_PEERCRED, SO_PRIORITY, SO_PROTOCOL, SO_RCVBUF, SO_RCVLOWAT, SO_RCVTIMEO, SO_REUSEADDR,
-  SO_REUSEPORT, SO_SNDBUF, SO_SNDLOWAT, SO_SNDTIMEO, SO_TYPE, SO_BINDTODEVICE, SO_MARK,
-  IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_RAW, IPPROTO_SCTP,
-  IP_TOS, IP_TTL, IP_MULTICAST_TTL, IP_MULTICAST_LOOP, IP_MULTICAST_IF, IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP,
-  IPV6_V6ONLY, IPV6_UNICAST_HOPS, IPV6_MULTICAST_HOPS, IPV6_JOIN_GROUP, IPV6_LEAVE_GROUP,
-  TCP_NODELAY, TCP_MAXSEG, TCP_CORK, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_QUICKACK, TCP_INFO,
-  TCP_USER_TIMEOUT, TCP_DEFER_ACCEPT, TCP_FASTOPEN, TCP_CONGESTION, TCP_NOTSENT_LOWAT,
-  MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_CTRUNC, MSG_TRUNC, MSG_DONTWAIT, MSG_EOR, MSG_WAITALL, MSG_NOSIGNAL,
-  MSG_MORE, MSG_CMSG_CLOEXEC, MSG_ERRQUEUE, MSG_CONFIRM,
-  SHUT_RD, SHUT_WR, SHUT_RDWR, SCM_RIGHTS, SCM_CREDENTIALS,
-  AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST, AI_NUMERICSERV, AI_V4MAPPED, AI_ALL, AI_ADDRCONFIG,
-  NI_NUMERICHOST, NI_NUMERICSERV, NI_NAMEREQD, NI_DGRAM, NI_NOFQDN, NI_MAXHOST, NI_MAXSERV,
-  INADDR_ANY, INADDR_BROADCAST, INADDR_LOOPBACK, INADDR_NONE,
-} = K;
+export * from './socket/constants';
 
+/** CMSG_LEN(length): the cmsg_len of an item with `length` data bytes (0 ... INT_MAX - CMSG_LEN(0), as Python). */
 export const CMSG_LEN = (length: number): number => native.CMSG_LEN(length);
+/** CMSG_SPACE(length): the buffer room one item with `length` data bytes takes, padding included. */
 export const CMSG_SPACE = (length: number): number => native.CMSG_SPACE(length);
+
+/** Python's socket.error: OSError itself. */
+export { OSError as error };
+/** Python's socket.SocketType: the socket class. */
+export const SocketType = Socket;
+
+/** socket.close(fd): closes a socket fd (close(2), never retried on EINTR). */
+export function close(fd: FileLike): void {
+  native.close(toFd(fd));
+}
+
+/** socket.dup(fd) -> a new fd for the same socket, close-on-exec (F_DUPFD_CLOEXEC). */
+export function dup(fd: FileLike): number {
+  return osDup(toFd(fd));
+}
 
 /** socket(family = AF_INET, type = SOCK_STREAM, proto = 0, fileno?) -> Socket. */
 export function socket(family?: number, type?: number, proto?: number, fileno?: number): Socket {
@@ -56,7 +60,7 @@ export function socketpair(family: number = K.AF_UNIX, type: number = K.SOCK_STR
 
 /** fromfd(fd, family?, type?, proto?) -> a Socket on a duplicate of fd (the original stays yours). */
 export function fromfd(fd: number | { fileno(): number }, family?: number, type?: number, proto?: number): Socket {
-  const d = dup(toFd(fd));
+  const d = osDup(toFd(fd));
   try {
     return new Socket(family, type, proto, d);
   } catch (e) {
@@ -67,12 +71,19 @@ export function fromfd(fd: number | { fileno(): number }, family?: number, type?
 
 // ---- fd passing (SCM_RIGHTS) ---------------------------------------------------------
 
-/** send_fds(sock, buffers, fds, flags = 0, address?) -> bytes sent; the fds travel as SCM_RIGHTS. */
-export function send_fds(sock: Socket, buffers: ArrayBufferView[], fds: Array<number | { fileno(): number }>, flags = 0,
-  address?: Address): number {
-  if (!Array.isArray(fds)) throw invalidArgType('fds', 'an array of fds', fds);
-  const arr = Int32Array.from(fds, (f) => toFd(f, 'fds[]'));
-  return sock.sendmsg(buffers, [[K.SOL_SOCKET, K.SCM_RIGHTS, arr]], flags, address);
+// The kernel's cap on fds in one SCM_RIGHTS message (EINVAL beyond it).
+const SCM_MAX_FD = 253;
+
+/**
+ * send_fds(sock, buffers, fds, flags = 0, address?) -> bytes sent; the fds
+ * (any iterable of fds or fileno() objects, at most 253: the kernel's
+ * SCM_MAX_FD, EINVAL beyond) travel as SCM_RIGHTS.
+ */
+export function send_fds(sock: Socket, buffers: Iterable<ArrayBufferView>, fds: Iterable<number | { fileno(): number }>,
+  flags = 0, address?: Address): number {
+  const list = toList(fds, 'fds', 'an iterable of fds', SCM_MAX_FD, (f) => toFd(f, 'fds[]'),
+    () => errnoError(E.EINVAL, 'sendmsg'));
+  return sock.sendmsg(buffers, [[K.SOL_SOCKET, K.SCM_RIGHTS, Int32Array.from(list)]], flags, address);
 }
 
 /**
@@ -133,18 +144,31 @@ export function create_server(address: Address, opts: CreateServerOptions = {}):
   }
 }
 
+export interface CreateConnectionOptions {
+  /**
+   * When every address fails: false (default) throws the last error, true
+   * throws an AggregateError (message 'create_connection failed') whose
+   * `errors` are all of them in order (Python's ExceptionGroup).
+   */
+  all_errors?: boolean;
+}
+
 /**
- * create_connection([host, port], timeout?, source_address?) -> a connected
- * TCP Socket. Tries every address getaddrinfo gives (blocking lookup) until one
- * connects; throws the last error. timeout undefined = the default timeout,
- * null = blocking; it applies to the connect and stays set on the socket.
+ * create_connection([host, port], timeout?, source_address?, { all_errors })
+ * -> a connected TCP Socket. Tries every address getaddrinfo gives (blocking
+ * lookup) until one connects. timeout undefined = the default timeout, null
+ * = blocking; it applies to the connect and stays set on the socket. Only
+ * OSErrors move on to the next address; anything else (a TypeError from a
+ * bad source_address) is thrown at once.
  */
 export function create_connection(address: [string, number], timeout?: number | null,
-  source_address?: [string, number] | null): Socket {
+  source_address?: [string, number] | null, options: CreateConnectionOptions = {}): Socket {
   if (!Array.isArray(address) || address.length !== 2) throw invalidArgType('address', 'an array [host, port]', address);
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const allErrors = Boolean(options.all_errors);
   const [host, port] = address;
   const t = timeout === undefined ? getdefaulttimeout() : checkTimeout(timeout);
-  let last: unknown = null;
+  const errors: OSError[] = [];
   for (const [fam, type, proto, , sa] of getaddrinfo(host, port, 0, K.SOCK_STREAM)) {
     let sock: Socket | null = null;
     try {
@@ -154,14 +178,38 @@ export function create_connection(address: [string, number], timeout?: number | 
       sock.connect(sa as Address);
       return sock;
     } catch (e) {
-      last = e;
       sock?.close();
+      if (!(e instanceof OSError)) throw e;
+      if (!allErrors) errors.length = 0;
+      errors.push(e);
     }
   }
-  throw last ?? errnoError(E.EADDRNOTAVAIL, 'create_connection');
+  if (errors.length === 0) throw new OSError('EADDRNOTAVAIL', -E.EADDRNOTAVAIL, 'create_connection', 'getaddrinfo returns an empty list');
+  if (!allErrors) throw errors[0];
+  throw new AggregateError(errors, 'create_connection failed');
 }
 
 /** Python's socket.has_ipv6: IPv6 support is built in (whether ::1 is configured is another matter). */
 export const has_ipv6 = K.AF_INET6 !== undefined;
+
+/**
+ * has_dualstack_ipv6() -> whether one AF_INET6 TCP socket can take IPv4
+ * connections too (IPV6_V6ONLY can be turned off): Python's probe, a real
+ * socket + setsockopt.
+ */
+export function has_dualstack_ipv6(): boolean {
+  if (!has_ipv6 || K.IPPROTO_IPV6 === undefined || K.IPV6_V6ONLY === undefined) return false;
+  let sock: Socket | null = null;
+  try {
+    sock = new Socket(K.AF_INET6, K.SOCK_STREAM);
+    sock.setsockopt(K.IPPROTO_IPV6, K.IPV6_V6ONLY, 0);
+    return true;
+  } catch (e) {
+    if (e instanceof OSError) return false;
+    throw e;
+  } finally {
+    sock?.close();
+  }
+}
 
 export { OSError, TimeoutError };

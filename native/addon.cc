@@ -22,6 +22,19 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitMman(env, exports);
   InitFile(env, exports);
   InitFcntl(env, exports);
+  InitIds(env, exports);
+  InitSched(env, exports);
+  InitResource(env, exports);
+  InitSysinfo(env, exports);
+  InitWait(env, exports);
+  InitFdio(env, exports);
+  InitFdcopy(env, exports);
+  InitEventfd(env, exports);
+  InitTty(env, exports);
+  InitSpawn(env, exports);
+#ifdef POSIXKIT_TEST_HOOKS
+  InitTestHooks(env, exports);
+#endif
   return exports;
 }
 

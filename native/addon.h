@@ -36,5 +36,19 @@ void InitSocket(Napi::Env env, Napi::Object exports);
 void InitMman(Napi::Env env, Napi::Object exports);
 void InitFile(Napi::Env env, Napi::Object exports);
 void InitFcntl(Napi::Env env, Napi::Object exports);
+// The os module beyond process control (one file each).
+void InitIds(Napi::Env env, Napi::Object exports);
+void InitSched(Napi::Env env, Napi::Object exports);
+void InitResource(Napi::Env env, Napi::Object exports);
+void InitSysinfo(Napi::Env env, Napi::Object exports);
+void InitWait(Napi::Env env, Napi::Object exports);
+void InitFdio(Napi::Env env, Napi::Object exports);
+void InitFdcopy(Napi::Env env, Napi::Object exports);
+void InitEventfd(Napi::Env env, Napi::Object exports);
+void InitTty(Napi::Env env, Napi::Object exports);
+void InitSpawn(Napi::Env env, Napi::Object exports);
+#ifdef POSIXKIT_TEST_HOOKS
+void InitTestHooks(Napi::Env env, Napi::Object exports);  // test build only
+#endif
 
 }  // namespace posixkit

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "addon.h"
+#include "args.h"
 #include "signal.h"
 
 namespace posixkit {
@@ -47,12 +48,16 @@ Napi::Value MakeErrnoError(Napi::Env env, int err, const char* syscall, const ch
 
   AddonData* data = GetData(env);
   if (data && !data->error_factory.IsEmpty()) {
-    Napi::Value e = data->error_factory.Call(
-        {Napi::String::New(env, code), Napi::Number::New(env, -err),
-         Napi::String::New(env, syscall), Napi::String::New(env, message),
-         path ? Napi::String::New(env, path) : env.Undefined()});
-    if (!env.IsExceptionPending()) return e;
-    env.GetAndClearPendingException();  // fall back to a plain Error
+    napi_value args[] = {Napi::String::New(env, code), Napi::Number::New(env, -err),
+                         Napi::String::New(env, syscall), Napi::String::New(env, message),
+                         path ? Napi::String::New(env, path) : env.Undefined()};
+    napi_value recv = env.Undefined(), e = nullptr;
+    // Raw call: at exit JS may no longer run, and that must not be fatal.
+    if (napi_call_function(env, recv, data->error_factory.Value(), 5, args, &e) == napi_ok && e)
+      return Napi::Value(env, e);
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) env.GetAndClearPendingException();  // fall back to a plain Error
   }
   Napi::Error e = Napi::Error::New(env, message);
   e.Set("errno", Napi::Number::New(env, -err));
@@ -68,119 +73,51 @@ Napi::Value ThrowErrno(Napi::Env env, int err, const char* syscall, const char* 
   return env.Undefined();
 }
 
-static Napi::Value ThrowCoded(Napi::Env env, bool range, const char* code, const std::string& msg) {
-  Napi::Error e = range ? Napi::Error(Napi::RangeError::New(env, msg))
-                        : Napi::Error(Napi::TypeError::New(env, msg));
+Napi::Value ThrowCodedError(Napi::Env env, ErrorKind kind, const char* code, const std::string& msg) {
+  Napi::Error e = kind == ErrorKind::kRange ? Napi::Error(Napi::RangeError::New(env, msg))
+                  : kind == ErrorKind::kType ? Napi::Error(Napi::TypeError::New(env, msg))
+                                             : Napi::Error::New(env, msg);
   e.Set("code", Napi::String::New(env, code));
   e.ThrowAsJavaScriptException();
   return env.Undefined();
 }
 
 Napi::Value ThrowTypeError(Napi::Env env, const char* name, const char* expected) {
-  return ThrowCoded(env, false, "ERR_INVALID_ARG_TYPE",
-                    std::string("The \"") + name + "\" argument must be " + expected);
+  return ThrowCodedError(env, ErrorKind::kType, "ERR_INVALID_ARG_TYPE",
+                         std::string("The \"") + name + "\" argument must be " + expected);
 }
 
 Napi::Value ThrowRangeError(Napi::Env env, const char* name, const char* range) {
-  return ThrowCoded(env, true, "ERR_OUT_OF_RANGE",
-                    std::string("The value of \"") + name + "\" is out of range. It must be " + range);
+  return ThrowCodedError(env, ErrorKind::kRange, "ERR_OUT_OF_RANGE",
+                         std::string("The value of \"") + name + "\" is out of range. It must be " + range);
 }
 
-bool ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t min,
-            int64_t max, int64_t* out) {
-  Napi::Env env = info.Env();
-  if (i >= info.Length() || !info[i].IsNumber()) {
-    ThrowTypeError(env, name, "of type number");
-    return false;
-  }
-  double v = info[i].As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(v) || std::trunc(v) != v) {
-    ThrowRangeError(env, name, "an integer");
-    return false;
-  }
-  if (v < static_cast<double>(min) || v > static_cast<double>(max)) {
-    std::string r = ">= " + std::to_string(min) + " && <= " + std::to_string(max);
-    ThrowRangeError(env, name, r.c_str());
-    return false;
-  }
-  *out = static_cast<int64_t>(v);
-  return true;
-}
-
-bool ArgInt32(const Napi::CallbackInfo& info, size_t i, const char* name, int32_t* out) {
-  int64_t v;
-  if (!ArgInt(info, i, name, INT32_MIN, INT32_MAX, &v)) return false;
-  *out = static_cast<int32_t>(v);
-  return true;
-}
-
-bool ArgFd(const Napi::CallbackInfo& info, size_t i, int* out) {
-  int64_t v;
-  if (!ArgInt(info, i, "fd", 0, INT32_MAX, &v)) return false;
-  *out = static_cast<int>(v);
-  return true;
-}
-
-bool ArgDouble(const Napi::CallbackInfo& info, size_t i, const char* name, double* out) {
-  if (i >= info.Length() || !info[i].IsNumber()) {
-    ThrowTypeError(info.Env(), name, "of type number");
-    return false;
-  }
-  *out = info[i].As<Napi::Number>().DoubleValue();
-  if (std::isnan(*out)) {
-    ThrowRangeError(info.Env(), name, "a number (not NaN)");
-    return false;
-  }
-  return true;
-}
-
-bool ArgFunction(const Napi::CallbackInfo& info, size_t i, const char* name, Napi::Function* out) {
-  if (i >= info.Length() || !info[i].IsFunction()) {
-    ThrowTypeError(info.Env(), name, "of type function");
-    return false;
-  }
-  *out = info[i].As<Napi::Function>();
-  return true;
-}
-
-bool ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name, uint8_t** data,
-              size_t* len) {
-  if (i < info.Length() && info[i].IsTypedArray()) {
-    Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
-    Napi::ArrayBuffer ab = ta.ArrayBuffer();
-    *data = static_cast<uint8_t*>(ab.Data()) + ta.ByteOffset();
-    *len = ta.ByteLength();
-    if (*data == nullptr && *len == 0) *data = reinterpret_cast<uint8_t*>(len);  // any non-null
-    return true;
-  }
-  if (i < info.Length() && info[i].IsDataView()) {
-    Napi::DataView dv = info[i].As<Napi::DataView>();
-    *data = static_cast<uint8_t*>(dv.ArrayBuffer().Data()) + dv.ByteOffset();
-    *len = dv.ByteLength();
-    return true;
-  }
-  ThrowTypeError(info.Env(), name, "an instance of Buffer, TypedArray, or DataView");
-  return false;
-}
-
-bool ArgString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out) {
-  if (i >= info.Length() || !info[i].IsString()) {
-    ThrowTypeError(info.Env(), name, "of type string");
-    return false;
-  }
-  *out = info[i].As<Napi::String>().Utf8Value();
-  return true;
+void CallFromLoop(Napi::Env env, napi_async_context context, const Napi::FunctionReference& fn,
+                  std::initializer_list<napi_value> args) {
+  if (fn.IsEmpty()) return;
+  napi_value recv, result;
+  napi_get_global(env, &recv);
+  napi_status st = napi_make_callback(env, context, recv, fn.Value(), args.size(), args.begin(), &result);
+  if (st == napi_ok) return;
+  // The callback threw: report it like any event-loop callback's throw. When
+  // JS could not run at all (the env is stopping), nothing is pending.
+  bool pending = false;
+  napi_value err;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+      napi_get_and_clear_last_exception(env, &err) == napi_ok)
+    napi_fatal_exception(env, err);
 }
 
 // ---- EINTR ----------------------------------------------------------------
 
+// The handlers are JavaScript: they may detach or shrink the buffers of the
+// call they interrupted, so AroundJs checks those again before the retry.
 bool RunSignalHandlersAfterEINTR(Napi::Env env) {
   AddonData* data = GetData(env);
   // Signal handlers run on the main thread only (as in Python); a worker
   // thread interrupted by a stray signal simply retries.
   if (!data || !data->main_thread || data->signal_dispatch.IsEmpty()) return true;
-  data->signal_dispatch.Call({});
-  return !env.IsExceptionPending();
+  return AroundJs(env, [&] { data->signal_dispatch.Call({}); });
 }
 
 bool RunPendingSignalsBeforeBlocking(Napi::Env env) {
@@ -190,8 +127,7 @@ bool RunPendingSignalsBeforeBlocking(Napi::Env env) {
   if (!data || !data->main_thread || data->signal_dispatch.IsEmpty()) return true;
   // `true`: not inside a handler's own blocking call. A handler running now
   // is left alone; the dispatcher that runs it takes these signals next.
-  data->signal_dispatch.Call({Napi::Boolean::New(env, true)});
-  return !env.IsExceptionPending();
+  return AroundJs(env, [&] { data->signal_dispatch.Call({Napi::Boolean::New(env, true)}); });
 }
 
 static struct timespec Now() {
@@ -203,6 +139,7 @@ static struct timespec Now() {
 Deadline::Deadline(double seconds) : infinite_(seconds < 0 || !std::isfinite(seconds)) {
   end_ = Now();
   if (infinite_) return;
+  if (seconds > kMaxTimeoutSeconds) seconds = kMaxTimeoutSeconds;
   double whole = std::floor(seconds);
   end_.tv_sec += static_cast<time_t>(whole);
   end_.tv_nsec += static_cast<long>((seconds - whole) * 1e9);
@@ -253,17 +190,14 @@ static Napi::Value SetSignalDispatcher(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// strerror(errno), with Node's negative errnos accepted: -2**31 has no int
+// negation in int, so the sign is dropped in 64 bits and that one value is
+// passed as it came (strerror names it "Unknown error -2147483648", as Python).
 static Napi::Value Strerror(const Napi::CallbackInfo& info) {
-  int32_t err;
-  if (!ArgInt32(info, 0, "errno", &err)) return info.Env().Undefined();
-  return Napi::String::New(info.Env(), strerror(err < 0 ? -err : err));
-}
-
-static Napi::Value ErrnoNameJS(const Napi::CallbackInfo& info) {
-  int32_t err;
-  if (!ArgInt32(info, 0, "errno", &err)) return info.Env().Undefined();
-  const char* n = ErrnoName(err < 0 ? -err : err);
-  return n ? Napi::Value(Napi::String::New(info.Env(), n)) : info.Env().Undefined();
+  int64_t err;
+  if (!ArgInt(info, 0, "errno", INT32_MIN, INT32_MAX, &err)) return info.Env().Undefined();
+  int64_t e = err < 0 ? -err : err;
+  return Napi::String::New(info.Env(), strerror(e > INT32_MAX ? INT32_MIN : static_cast<int>(e)));
 }
 
 void InitErrors(Napi::Env env, Napi::Object exports) {
@@ -271,7 +205,6 @@ void InitErrors(Napi::Env env, Napi::Object exports) {
   exports.Set("setSignalDispatcher",
               Napi::Function::New(env, SetSignalDispatcher, "setSignalDispatcher"));
   exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
-  exports.Set("errnoName", Napi::Function::New(env, ErrnoNameJS, "errnoName"));
   Napi::Object errnos = Napi::Object::New(env);
   for (int e = 1; e < 4096; e++)
     if (const char* n = ErrnoName(e)) errnos.Set(n, Napi::Number::New(env, e));

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <ctime>
+#include <initializer_list>
+#include <string>
 
 namespace posixkit {
 
@@ -31,24 +33,21 @@ inline Napi::Array NumberPair(Napi::Env env, double a, double b) {
   return r;
 }
 
+// Calls `fn` from a libuv callback with MakeCallback semantics (microtasks
+// run after it); a throw becomes an uncaught exception, as for any event-loop
+// callback. At process exit Node may still run pending libuv callbacks after
+// JavaScript is no longer allowed (FreeEnvironment's handle cleanup): the
+// call is then skipped, never a fatal error.
+void CallFromLoop(Napi::Env env, napi_async_context context, const Napi::FunctionReference& fn,
+                  std::initializer_list<napi_value> args);
+
 // Node-style argument errors (code ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE).
 Napi::Value ThrowTypeError(Napi::Env env, const char* name, const char* expected);
 Napi::Value ThrowRangeError(Napi::Env env, const char* name, const char* range);
 
-// Argument readers. Each returns false after throwing when the argument is
-// missing, of the wrong type, not an integer or out of [min, max]; the
-// caller then returns at once. Bad input never crashes the process.
-bool ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name,
-            int64_t min, int64_t max, int64_t* out);
-bool ArgFd(const Napi::CallbackInfo& info, size_t i, int* out);
-bool ArgInt32(const Napi::CallbackInfo& info, size_t i, const char* name, int32_t* out);
-bool ArgDouble(const Napi::CallbackInfo& info, size_t i, const char* name, double* out);
-bool ArgFunction(const Napi::CallbackInfo& info, size_t i, const char* name,
-                 Napi::Function* out);
-// Any ArrayBufferView (Buffer, Uint8Array, Int32Array...) as raw bytes.
-bool ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name,
-              uint8_t** data, size_t* len);
-bool ArgString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out);
+// Any other refusal: a TypeError, RangeError or Error with a stable `code`.
+enum class ErrorKind { kError, kType, kRange };
+Napi::Value ThrowCodedError(Napi::Env env, ErrorKind kind, const char* code, const std::string& message);
 
 // ---- The EINTR rule (PEP 475) -------------------------------------------
 // Every blocking call that gets EINTR calls this before it retries. On the
@@ -84,7 +83,9 @@ Napi::Value BlockingCall(Napi::Env env, const char* syscall, Call call) {
 // A monotonic deadline so a retried wait sleeps only for what is left.
 class Deadline {
  public:
-  // seconds < 0 means "no deadline" (block).
+  // seconds < 0 (or not finite) means "no deadline" (block). Seconds above
+  // kMaxTimeoutSeconds (args.h) count as that much: the argument readers
+  // refuse them first, this only keeps the arithmetic defined.
   explicit Deadline(double seconds);
   bool infinite() const { return infinite_; }
   // Milliseconds left, rounded up, >= 0; -1 when infinite (poll/epoll_wait).

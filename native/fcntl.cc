@@ -6,13 +6,9 @@
 
 #include <cstring>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 
 namespace posixkit::fcntl_family {
-
-using Napi::CallbackInfo;
-using Napi::Value;
 
 // Python's FCNTL_BUFSZ: a buffer argument is copied into this much stack,
 // so a command that writes more than the caller passed (a struct flock into
@@ -39,15 +35,15 @@ static Value JS_fcntl_buf(const CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd;
   int32_t cmd;
-  uint8_t* data;
-  size_t len;
-  if (!ArgFd(info, 0, &fd) || !ArgInt32(info, 1, "cmd", &cmd) || !ArgBytes(info, 2, "arg", &data, &len))
-    return env.Undefined();
+  Bytes arg;
+  if (!ArgFd(info, 0, &fd) || !ArgInt32(info, 1, "cmd", &cmd) || !arg.Read(info, 2, "arg")) return env.Undefined();
+  size_t len = arg.size();
   if (len > kBufSize) return ThrowRangeError(env, "arg", "at most 1024 bytes long");
-  // Copied before any JS (a signal handler) can run and move or shrink the caller's buffer.
+  // The kernel works on this copy, made before any JS (a signal handler) can
+  // run; the caller's buffer is never touched again.
   alignas(8) char buf[kBufSize];
   memset(buf, 0, sizeof buf);
-  memcpy(buf, data, len);
+  memcpy(buf, arg.data(), len);
   Value r = BlockingCall(env, "fcntl", [&] { return fcntl(fd, cmd, buf); });
   if (r.IsUndefined() || env.IsExceptionPending()) return env.Undefined();
   return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<uint8_t*>(buf), len);
@@ -101,12 +97,12 @@ namespace posixkit {
 
 void InitFcntl(Napi::Env env, Napi::Object exports) {
   using namespace fcntl_family;
-  exports.Set("fcntl", Napi::Function::New(env, JS_fcntl, "fcntl"));
-  exports.Set("fcntl_buf", Napi::Function::New(env, JS_fcntl_buf, "fcntl_buf"));
-  exports.Set("flock", Napi::Function::New(env, JS_flock, "flock"));
-  exports.Set("lockf", Napi::Function::New(env, JS_lockf, "lockf"));
+  EXPORT_FN(exports, fcntl);
+  EXPORT_FN(exports, fcntl_buf);
+  EXPORT_FN(exports, flock);
+  EXPORT_FN(exports, lockf);
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(LOCK_SH); K(LOCK_EX); K(LOCK_NB); K(LOCK_UN); K(F_EXLCK); K(F_SHLCK);
   K(LOCK_MAND); K(LOCK_READ); K(LOCK_WRITE); K(LOCK_RW); K(FASYNC);
   K(F_DUPFD); K(F_DUPFD_CLOEXEC); K(F_GETFD); K(F_SETFD); K(FD_CLOEXEC); K(F_GETFL); K(F_SETFL);

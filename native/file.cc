@@ -10,13 +10,9 @@
 #include <cstring>
 #include <string>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 
 namespace posixkit::file {
-
-using Napi::CallbackInfo;
-using Napi::Value;
 
 // openat2(dirfd, path, flags, mode, resolve, raw) -> fd. With raw true a
 // failure is returned as -errno instead of thrown: a static file server
@@ -55,9 +51,9 @@ namespace posixkit {
 
 void InitFile(Napi::Env env, Napi::Object exports) {
   using namespace file;
-  exports.Set("openat2", Napi::Function::New(env, JS_openat2, "openat2"));
+  EXPORT_FN(exports, openat2);
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(AT_FDCWD); K(O_RDONLY); K(O_WRONLY); K(O_RDWR); K(O_CREAT); K(O_EXCL); K(O_TRUNC);
   K(O_APPEND); K(O_NONBLOCK); K(O_CLOEXEC); K(O_NOFOLLOW); K(O_DIRECTORY); K(O_PATH);
   K(O_NOCTTY); K(O_SYNC); K(O_DSYNC); K(O_NOATIME);

@@ -1,5 +1,5 @@
 // fork() for a process that keeps running JavaScript in the child.
-// Every step below is explained in ../shared/design/FORK.md; in short:
+// docs/fork.md explains every step below; in short:
 //  1. V8 marks its heap MADV_DONTFORK: undo that on every mapping first.
 //  2. The child has no V8 platform threads, but their glibc condvars still
 //     count them as waiters; a pthread_cond_signal in the child would wait
@@ -18,15 +18,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "fork.h"
 
 namespace posixkit::forking {
@@ -53,9 +54,10 @@ static bool ReadFile(const char* path, std::string* out) {
 struct Range {
   uintptr_t start, end;
 };
-static constexpr int kMaxRanges = 16384;
-static Range g_writable[kMaxRanges];  // rw mappings at the last fork
-static int g_writable_count = 0;
+// rw mappings at the last fork. No fixed cap: a process may have up to
+// vm.max_map_count (65530 by default) mappings, and one left out keeps
+// V8's MADV_DONTFORK, so the child would fault on it.
+static std::vector<Range> g_writable;
 
 // One madvise(2) per run of mappings rather than one per mapping: madvise
 // skips the holes of a range (ENOMEM after the fact) but stops at a mapping
@@ -107,21 +109,23 @@ static bool ParseMapsLine(const char* p, Mapping* m, bool* writable) {
 
 static void MarkEverythingDoFork() {
   std::string maps;
-  g_writable_count = 0;
+  g_writable.clear();
   if (!ReadFile("/proc/self/maps", &maps)) return;
-  static Mapping list[kMaxRanges];
-  int n = 0;
+  std::vector<Mapping> list;
+  list.reserve(static_cast<size_t>(std::count(maps.begin(), maps.end(), '\n')) + 1);
   const char* p = maps.c_str();
-  while (*p && n < kMaxRanges) {
+  while (*p) {
     bool writable;
-    if (ParseMapsLine(p, &list[n], &writable)) {
-      if (writable && g_writable_count < kMaxRanges) g_writable[g_writable_count++] = {list[n].start, list[n].end};
-      n++;
+    Mapping m;
+    if (ParseMapsLine(p, &m, &writable)) {
+      if (writable) g_writable.push_back({m.start, m.end});
+      list.push_back(m);
     }
     const char* nl = strchr(p, '\n');
     if (!nl) break;
     p = nl + 1;
   }
+  const int n = static_cast<int>(list.size());
   for (int i = 0; i < n;) {
     if (list[i].special) {
       i++;
@@ -139,8 +143,8 @@ static void MarkEverythingDoFork() {
 }
 
 static bool IsWritable(uintptr_t addr, size_t len) {
-  for (int i = 0; i < g_writable_count; i++)
-    if (addr >= g_writable[i].start && addr + len <= g_writable[i].end) return true;
+  for (const Range& r : g_writable)
+    if (addr >= r.start && addr + len <= r.end) return true;
   return false;
 }
 
@@ -170,7 +174,7 @@ static int g_fixed_count = 0;  // in a child: condvars released after fork
 
 enum class Layout { Unchecked, Supported, Unsupported };
 static Layout g_layout = Layout::Unchecked;
-static bool g_fix_enabled = true;  // test switch: _set_condvar_fix(false)
+static bool g_fix_enabled = true;  // off only in tests (SetCondvarFix)
 static std::string g_layout_reason;
 
 static void ScanWaiters() {
@@ -292,9 +296,9 @@ static void OnChildPrepare(uv_prepare_t* h) {
   if (LoopAliveWithoutSentinel(h->loop) || data->child_before_exit.IsEmpty()) return;
   Napi::HandleScope scope(env);
   if (!g_child_context) g_child_context = new Napi::AsyncContext(env, "posixkit.fork");
-  data->child_before_exit.MakeCallback(env.Global(), {}, *g_child_context);
+  CallFromLoop(env, *g_child_context, data->child_before_exit, {});
   if (LoopAliveWithoutSentinel(h->loop)) return;
-  data->child_exit.MakeCallback(env.Global(), {}, *g_child_context);
+  CallFromLoop(env, *g_child_context, data->child_exit, {});
 }
 
 static void InstallSentinel(Napi::Env env, uv_loop_t* loop) {
@@ -317,14 +321,12 @@ static void ChildFatal(const char* what, int err) {
 
 // ---- fork ------------------------------------------------------------------
 
-static Napi::Value JS_fork(const Napi::CallbackInfo& info) {
+static Value JS_fork(const CallbackInfo& info) {
   Napi::Env env = info.Env();
   AddonData* data = GetData(env);
   if (!data->main_thread) {
-    Napi::Error e = Napi::Error::New(env, "fork() is only allowed on the main thread");
-    e.Set("code", Napi::String::New(env, "ERR_FORK_NOT_MAIN_THREAD"));
-    e.ThrowAsJavaScriptException();
-    return env.Undefined();
+    return ThrowCodedError(env, ErrorKind::kError, "ERR_FORK_NOT_MAIN_THREAD",
+                           "fork() is only allowed on the main thread");
   }
   if (g_fix_enabled && g_layout == Layout::Unchecked) Calibrate();
   bool fix = g_fix_enabled && g_layout == Layout::Supported;
@@ -355,7 +357,7 @@ static Napi::Value JS_fork(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, pid);
 }
 
-static Napi::Value JS_set_child_callbacks(const Napi::CallbackInfo& info) {
+static Value JS_set_child_callbacks(const CallbackInfo& info) {
   Napi::Function before_exit, exit_fn;
   if (!ArgFunction(info, 0, "beforeExit", &before_exit) || !ArgFunction(info, 1, "exit", &exit_fn))
     return info.Env().Undefined();
@@ -365,35 +367,28 @@ static Napi::Value JS_set_child_callbacks(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-static Napi::Value JS_child_loop_alive(const Napi::CallbackInfo& info) {
+static Value JS_child_loop_alive(const CallbackInfo& info) {
   AddonData* data = GetData(info.Env());
   bool alive = g_sentinel_installed ? LoopAliveWithoutSentinel(data->loop)
                                     : uv_loop_alive(data->loop) != 0;
   return Napi::Boolean::New(info.Env(), alive);
 }
 
-// Test-only: switch the condvar release off to reproduce the hang.
-static Napi::Value JS__set_condvar_fix(const Napi::CallbackInfo& info) {
-  g_fix_enabled = info.Length() > 0 && info[0].ToBoolean().Value();
-  return info.Env().Undefined();
-}
+#ifdef POSIXKIT_TEST_HOOKS
+void SetCondvarFix(bool on) { g_fix_enabled = on; }
 
-static Napi::Value JS__fork_info(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("glibc", Napi::String::New(env, gnu_get_libc_version()));
-  o.Set("condvarFix", Napi::Boolean::New(env, g_fix_enabled));
-  const char* layout = g_layout == Layout::Supported     ? "supported"
-                       : g_layout == Layout::Unsupported ? "unsupported"
-                                                         : "unchecked";
-  o.Set("layout", Napi::String::New(env, layout));
-  o.Set("layoutReason", Napi::String::New(env, g_layout_reason));
-  o.Set("waitersAtLastFork", Napi::Number::New(env, g_waiter_count));
-  o.Set("releasedInChild", Napi::Number::New(env, g_fixed_count));
-  o.Set("mappingsAtLastFork", Napi::Number::New(env, g_writable_count));
-  return o;
+ForkInfo GetForkInfo() {
+  ForkInfo fi;
+  fi.glibc = gnu_get_libc_version();
+  fi.condvar_fix = g_fix_enabled;
+  fi.layout = g_layout == Layout::Supported ? "supported" : g_layout == Layout::Unsupported ? "unsupported" : "unchecked";
+  fi.layout_reason = g_layout_reason;
+  fi.waiters_at_last_fork = g_waiter_count;
+  fi.released_in_child = g_fixed_count;
+  fi.mappings_at_last_fork = static_cast<int>(g_writable.size());
+  return fi;
 }
-
+#endif
 
 }  // namespace posixkit::forking
 
@@ -401,13 +396,9 @@ namespace posixkit {
 
 void InitFork(Napi::Env env, Napi::Object exports) {
   using namespace forking;
-  exports.Set("fork", Napi::Function::New(env, JS_fork, "fork"));
-  exports.Set("set_child_callbacks",
-              Napi::Function::New(env, JS_set_child_callbacks, "set_child_callbacks"));
-  exports.Set("child_loop_alive", Napi::Function::New(env, JS_child_loop_alive, "child_loop_alive"));
-  exports.Set("_set_condvar_fix", Napi::Function::New(env, JS__set_condvar_fix, "_set_condvar_fix"));
-  exports.Set("_fork_info", Napi::Function::New(env, JS__fork_info, "_fork_info"));
-  InitForkHazard(env, exports);
+  EXPORT_FN(exports, fork);
+  EXPORT_FN(exports, set_child_callbacks);
+  EXPORT_FN(exports, child_loop_alive);
 }
 
 }  // namespace posixkit

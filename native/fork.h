@@ -1,9 +1,11 @@
-// Shared between fork.cc and its test-only companion fork_hazard.cc.
+// Shared between fork.cc and the test build's hooks (test_hooks.cc,
+// fork_hazard.cc).
 #pragma once
 #include <napi.h>
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
 
 namespace posixkit::forking {
 
@@ -11,7 +13,22 @@ namespace posixkit::forking {
 // /proc/self/task/<tid>/syscall), or 0 when it is doing something else.
 uintptr_t CondvarWaitAddress(pid_t tid);
 
-// Registers the _condvar_hazard_* test hooks.
+#ifdef POSIXKIT_TEST_HOOKS
+// Diagnostics of the fork machinery and the switch that turns the condvar
+// release off (to show the hang it prevents). Test build only.
+struct ForkInfo {
+  std::string glibc;
+  bool condvar_fix;
+  const char* layout;
+  std::string layout_reason;
+  int waiters_at_last_fork;
+  int released_in_child;
+  int mappings_at_last_fork;
+};
+ForkInfo GetForkInfo();
+void SetCondvarFix(bool on);
+// Registers the _condvar_hazard_* hooks (fork_hazard.cc).
 void InitForkHazard(Napi::Env env, Napi::Object exports);
+#endif
 
 }  // namespace posixkit::forking

@@ -1,5 +1,6 @@
-// Test-only: the condvar hazard of FORK.md 2b, made deterministic, so a test
-// can show the child hang with the fix off and not with it on.
+// Test build only (never in the published addon): the condvar hazard that
+// docs/fork.md describes, made deterministic, so a test can show the child
+// hang with the fix off and not with it on.
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -7,8 +8,7 @@
 
 #include <cstdint>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "fork.h"
 
 namespace posixkit::forking {
@@ -86,8 +86,8 @@ static Napi::Value JS__condvar_hazard_start(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value JS__condvar_hazard_signal(const Napi::CallbackInfo& info) {
-  int32_t n;
-  if (!ArgInt32(info, 0, "count", &n)) return info.Env().Undefined();
+  int64_t n;
+  if (!ArgInt(info, 0, "count", 0, 1000, &n)) return info.Env().Undefined();
   for (int i = 0; i < n; i++) {
     pthread_mutex_lock(&hazard::mu);
     pthread_cond_signal(&hazard::cv);
@@ -109,9 +109,9 @@ static Napi::Value JS__condvar_hazard_stop(const Napi::CallbackInfo& info) {
 }
 
 void InitForkHazard(Napi::Env env, Napi::Object exports) {
-  exports.Set("_condvar_hazard_start", Napi::Function::New(env, JS__condvar_hazard_start, "_condvar_hazard_start"));
-  exports.Set("_condvar_hazard_signal", Napi::Function::New(env, JS__condvar_hazard_signal, "_condvar_hazard_signal"));
-  exports.Set("_condvar_hazard_stop", Napi::Function::New(env, JS__condvar_hazard_stop, "_condvar_hazard_stop"));
+  EXPORT_FN(exports, _condvar_hazard_start);
+  EXPORT_FN(exports, _condvar_hazard_signal);
+  EXPORT_FN(exports, _condvar_hazard_stop);
 }
 
 }  // namespace posixkit::forking

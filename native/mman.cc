@@ -1,11 +1,14 @@
 // Memory mappings, POSIX shared memory and futexes.
 //
 // A mapping reaches JS as an opaque handle object (napi_wrap'ed; the address
-// never becomes a JS value) whose read-only `buffer` property is an external
-// ArrayBuffer over the pages. munmap detaches that ArrayBuffer first, so
-// every view of it (typed arrays, Buffers) becomes zero-length and no JS code
-// can touch unmapped memory. The handle holds the buffer; the pages stay
-// mapped until close() or until both are collected.
+// never becomes a JS value). When the pages are readable and writable, its
+// read-only `buffer` property is an external ArrayBuffer over them; any other
+// protection gets `buffer: null` and only the copying calls mmap_read and
+// mmap_write, which check the protection first: a JS view can never fault.
+// munmap detaches that ArrayBuffer first, so every view of it (typed arrays,
+// Buffers) becomes zero-length and no JS code can touch unmapped memory. The
+// handle holds the buffer; the pages stay mapped until close() or until both
+// are collected.
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
@@ -16,27 +19,16 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <cmath>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_set>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
+#include "mman.h"
 
 namespace posixkit::mman {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
-
-struct Mapping {
-  void* addr;
-  size_t len;
-  std::atomic<int> refs{2};  // the handle and the ArrayBuffer
-  std::atomic<bool> unmapped{false};
-};
 
 // Live mappings of this process. A handle is checked against it before use,
 // so a foreign External passed to munmap/msync is refused, not dereferenced.
@@ -45,11 +37,11 @@ struct Mapping {
 static std::mutex registry_mu;
 static std::unordered_set<Mapping*> registry;
 
-static void Unmap(Mapping* m) {
+void Unmap(Mapping* m) {
   if (!m->unmapped.exchange(true)) munmap(m->addr, m->len);
 }
 
-static void Release(Mapping* m) {
+void Release(Mapping* m) {
   if (m->refs.fetch_sub(1) != 1) return;
   {
     std::lock_guard<std::mutex> g(registry_mu);
@@ -63,7 +55,7 @@ static void FinalizeHandle(napi_env, void* data, void*) { Release(static_cast<Ma
 static void FinalizeBuffer(napi_env, void*, void* hint) { Release(static_cast<Mapping*>(hint)); }
 
 // The Mapping behind a handle, or nullptr after throwing.
-static Mapping* ArgMapping(const CallbackInfo& info, size_t i) {
+Mapping* ArgMapping(const CallbackInfo& info, size_t i) {
   void* data = nullptr;
   if (i < info.Length() && info[i].IsObject() && napi_unwrap(info.Env(), info[i], &data) == napi_ok) {
     auto* m = static_cast<Mapping*>(data);
@@ -75,7 +67,16 @@ static Mapping* ArgMapping(const CallbackInfo& info, size_t i) {
   return nullptr;
 }
 
-// mmap(fd, length, prot, flags, offset) -> handle, with handle.buffer the pages
+// Flags that would place the mapping over memory the process already uses
+// (the V8 heap, the addon itself): never from JS.
+static constexpr int64_t kRefusedFlags = MAP_FIXED
+#ifdef MAP_FIXED_NOREPLACE
+                                         | MAP_FIXED_NOREPLACE
+#endif
+                                         | MAP_GROWSDOWN;
+
+// mmap(fd, length, prot, flags, offset) -> handle; handle.buffer is the
+// pages when they are PROT_READ | PROT_WRITE, else null.
 static Value JS_mmap(const CallbackInfo& info) {
   int64_t fd, length, prot, flags, offset;
   if (!ArgInt(info, 0, "fd", -1, INT32_MAX, &fd) ||
@@ -84,34 +85,73 @@ static Value JS_mmap(const CallbackInfo& info) {
       !ArgInt(info, 3, "flags", 0, INT32_MAX, &flags) ||
       !ArgInt(info, 4, "offset", 0, INT64_C(1) << 52, &offset))
     return UNDEF;
+  if (flags & kRefusedFlags) {
+    return ThrowCodedError(ENV, ErrorKind::kType, "ERR_INVALID_ARG_VALUE",
+                           "The argument 'flags' must not include MAP_FIXED, MAP_FIXED_NOREPLACE or "
+                           "MAP_GROWSDOWN: the kernel chooses where a mapping goes");
+  }
   void* addr = mmap(nullptr, static_cast<size_t>(length), static_cast<int>(prot),
                     static_cast<int>(flags), static_cast<int>(fd), static_cast<off_t>(offset));
   if (addr == MAP_FAILED) return ThrowErrno(ENV, errno, "mmap");
-  auto* m = new Mapping{addr, static_cast<size_t>(length)};
+  return NewHandle(ENV, NewMapping(addr, static_cast<size_t>(length), static_cast<int>(prot)));
+}
+
+Value NewHandle(Napi::Env env, Mapping* m) {
+  bool exposed = (m->prot & kReadWrite) == kReadWrite;
   {
     std::lock_guard<std::mutex> g(registry_mu);
     registry.insert(m);
   }
-  napi_env env = ENV;
-  napi_value buffer, handle;
-  if (napi_create_external_arraybuffer(env, addr, m->len, FinalizeBuffer, m, &buffer) != napi_ok) {
-    // NOTE: runtimes with the V8 sandbox refuse external buffers.
+  napi_value buffer = nullptr, handle;
+  if (!exposed) {
+    napi_get_null(env, &buffer);
+  } else if (napi_create_external_arraybuffer(env, m->addr, m->len, FinalizeBuffer, m, &buffer) != napi_ok) {
+    // V8 caps ArrayBuffers (and runtimes with the V8 sandbox refuse external
+    // ones): a clear error, never the pending exception plus a second throw.
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) env.GetAndClearPendingException();
+    size_t len = m->len;
     Release(m);
     Release(m);
-    Napi::Error::New(ENV, "mmap: this runtime does not allow external ArrayBuffers")
-        .ThrowAsJavaScriptException();
-    return UNDEF;
+    return ThrowCodedError(env, ErrorKind::kRange, "ERR_OUT_OF_RANGE",
+                           "mmap: a mapping of " + std::to_string(len) +
+                               " bytes is larger than the biggest ArrayBuffer this runtime can make "
+                               "(or the runtime refuses external ones): map a smaller window "
+                               "(a length and a page-aligned offset)");
   }
   napi_property_descriptor prop = {"buffer", nullptr, nullptr, nullptr, nullptr, buffer, napi_enumerable, nullptr};
   if (napi_create_object(env, &handle) != napi_ok ||
       napi_define_properties(env, handle, 1, &prop) != napi_ok ||
       napi_wrap(env, handle, m, FinalizeHandle, nullptr, nullptr) != napi_ok) {
-    // The buffer's finalizer will drop its reference; drop the handle's.
+    // The buffer's finalizer (if any) drops its reference; drop the handle's.
     Unmap(m);
     Release(m);
-    return ThrowErrno(ENV, ENOMEM, "mmap");
+    return ThrowErrno(env, ENOMEM, "mmap");
   }
   return Napi::Value(env, handle);
+}
+
+bool DetachBuffer(Napi::Env env, napi_value handle, Mapping* m, const char* syscall) {
+  if ((m->prot & kReadWrite) != kReadWrite) return true;
+  napi_value ab;
+  void* data = nullptr;
+  size_t len = 0;
+  bool is_ab = false;
+  // `buffer` is read-only and non-configurable, so this is the mapping's own
+  // ArrayBuffer (already detached only if someone transferred it away).
+  if (napi_get_named_property(env, handle, "buffer", &ab) != napi_ok ||
+      napi_is_arraybuffer(env, ab, &is_ab) != napi_ok || !is_ab ||
+      napi_get_arraybuffer_info(env, ab, &data, &len) != napi_ok) {
+    ThrowTypeError(env, "handle", "a mapping handle returned by mmap()");
+    return false;
+  }
+  if (data == m->addr && napi_detach_arraybuffer(env, ab) != napi_ok) {
+    ThrowCodedError(env, ErrorKind::kError, "ERR_MMAP_DETACH",
+                    std::string(syscall) + ": cannot detach the mapping's ArrayBuffer");
+    return false;
+  }
+  return true;
 }
 
 // munmap(handle): detaches handle.buffer (every view of it) and unmaps.
@@ -120,24 +160,54 @@ static Value JS_munmap(const CallbackInfo& info) {
   Mapping* m = ArgMapping(info, 0);
   if (!m) return UNDEF;
   if (m->unmapped.load()) return Napi::Boolean::New(ENV, false);
-  napi_value ab;
-  void* data = nullptr;
-  size_t len = 0;
-  bool is_ab = false;
-  // `buffer` is read-only and non-configurable, so this is the mapping's own
-  // ArrayBuffer (already detached only if someone transferred it away).
-  if (napi_get_named_property(ENV, info[0], "buffer", &ab) != napi_ok ||
-      napi_is_arraybuffer(ENV, ab, &is_ab) != napi_ok || !is_ab ||
-      napi_get_arraybuffer_info(ENV, ab, &data, &len) != napi_ok) {
-    return ThrowTypeError(ENV, "handle", "a mapping handle returned by mmap()");
-  }
-  if (data == m->addr && napi_detach_arraybuffer(ENV, ab) != napi_ok) {
-    Napi::Error::New(ENV, "munmap: cannot detach the mapping's ArrayBuffer")
-        .ThrowAsJavaScriptException();
-    return UNDEF;
-  }
+  if (!DetachBuffer(ENV, info[0], m, "munmap")) return UNDEF;
   Unmap(m);
   return Napi::Boolean::New(ENV, true);
+}
+
+// [offset, offset + length) of a live mapping with `need` protection, or
+// nullptr after throwing.
+uint8_t* Window(const CallbackInfo& info, Mapping* m, int need, const char* syscall, int64_t offset,
+                int64_t length) {
+  if (m->unmapped.load()) {
+    ThrowErrno(info.Env(), EBADF, syscall);
+    return nullptr;
+  }
+  if ((m->prot & need) != need) {
+    ThrowCodedError(info.Env(), ErrorKind::kType, "ERR_MMAP_PROTECTION",
+                    std::string(syscall) + ": the mapping is not " +
+                        (need == PROT_READ ? "readable (no PROT_READ)" : "writable (no PROT_WRITE)"));
+    return nullptr;
+  }
+  if (static_cast<uint64_t>(offset) + static_cast<uint64_t>(length) > m->len) {
+    ThrowRangeError(info.Env(), "offset + length", "<= the mapping's length");
+    return nullptr;
+  }
+  return static_cast<uint8_t*>(m->addr) + offset;
+}
+
+// mmap_read(handle, offset, length) -> a new Buffer with a copy of the bytes.
+static Value JS_mmap_read(const CallbackInfo& info) {
+  Mapping* m = ArgMapping(info, 0);
+  int64_t offset, length;
+  if (!m || !ArgInt(info, 1, "offset", 0, INT64_C(1) << 52, &offset) ||
+      !ArgInt(info, 2, "length", 0, INT32_MAX, &length))
+    return UNDEF;
+  uint8_t* p = Window(info, m, PROT_READ, "mmap_read", offset, length);
+  if (!p) return UNDEF;
+  return Napi::Buffer<uint8_t>::Copy(ENV, p, static_cast<size_t>(length));
+}
+
+// mmap_write(handle, offset, data) -> bytes written (all of data).
+static Value JS_mmap_write(const CallbackInfo& info) {
+  Mapping* m = ArgMapping(info, 0);
+  int64_t offset;
+  Bytes data;
+  if (!m || !ArgInt(info, 1, "offset", 0, INT64_C(1) << 52, &offset) || !data.Read(info, 2, "data")) return UNDEF;
+  uint8_t* p = Window(info, m, PROT_WRITE, "mmap_write", offset, static_cast<int64_t>(data.size()));
+  if (!p) return UNDEF;
+  memmove(p, data.data(), data.size());  // data may be a view of this very mapping
+  return Napi::Number::New(ENV, static_cast<double>(data.size()));
 }
 
 // msync(handle, offset, length, flags)
@@ -221,32 +291,26 @@ static Value JS_mman_fstat(const CallbackInfo& info) {
 // napi_get_typedarray_info, no wrapper objects): each N-API round trip is a
 // measurable share of a futex syscall. Every check is still made.
 
-// The int32 word `index` of an Int32Array, or nullptr after throwing.
-static int32_t* FutexWord(napi_env env, napi_value* argv, size_t argc) {
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  bool is_ta = false;
-  if (argc < 1 || napi_is_typedarray(env, argv[0], &is_ta) != napi_ok || !is_ta ||
-      napi_get_typedarray_info(env, argv[0], &type, &length, &data, nullptr, nullptr) != napi_ok ||
-      type != napi_int32_array) {
-    ThrowTypeError(Napi::Env(env), "view", "an instance of Int32Array");
-    return nullptr;
-  }
+// The index of the int32 word of an Int32Array (held in *view, so a signal
+// handler that detaches it between EINTR retries is caught), or -1 after
+// throwing.
+static int64_t FutexWord(napi_env env, napi_value* argv, size_t argc, Bytes* view) {
+  if (!view->Read(env, argv[0], "view", ViewKind::kInt32)) return -1;
+  size_t length = view->int32_count();
   double index;
   napi_valuetype vt = napi_undefined;
   if (argc < 2 || napi_typeof(env, argv[1], &vt) != napi_ok || vt != napi_number) {
     ThrowTypeError(Napi::Env(env), "index", "of type number");
-    return nullptr;
+    return -1;
   }
   napi_get_value_double(env, argv[1], &index);
   // A detached view has length 0, so every index is out of range.
   if (!(index >= 0 && index < static_cast<double>(length)) || index != static_cast<double>(static_cast<int64_t>(index))) {
     std::string r = length ? ">= 0 && <= " + std::to_string(length - 1) + " (an integer)" : "a valid index (the view is empty)";
     ThrowRangeError(Napi::Env(env), "index", r.c_str());
-    return nullptr;
+    return -1;
   }
-  return static_cast<int32_t*>(data) + static_cast<size_t>(index);
+  return static_cast<int64_t>(index);
 }
 
 // An int32 argument (a number that is an integer in range), or false after throwing.
@@ -284,9 +348,10 @@ static napi_value JS_futex_wait(napi_env env, napi_callback_info cbinfo) {
   size_t argc = 4;
   napi_value argv[4];
   napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
-  int32_t* word = FutexWord(env, argv, argc);
+  Bytes view;
+  int64_t index = FutexWord(env, argv, argc, &view);
   int64_t expected;
-  if (!word || !Int32Arg(env, argv, argc, 2, "expected", INT32_MIN, INT32_MAX, &expected)) return nullptr;
+  if (index < 0 || !Int32Arg(env, argv, argc, 2, "expected", INT32_MIN, INT32_MAX, &expected)) return nullptr;
   double timeout = -1;
   napi_valuetype vt = napi_undefined;
   if (argc > 3) napi_typeof(env, argv[3], &vt);
@@ -296,10 +361,11 @@ static napi_value JS_futex_wait(napi_env env, napi_callback_info cbinfo) {
       return nullptr;
     }
     napi_get_value_double(env, argv[3], &timeout);
-    if (!(timeout >= 0)) {
-      ThrowRangeError(Napi::Env(env), "timeout", ">= 0");
+    if (!(timeout >= 0) || (timeout > kMaxTimeoutSeconds && timeout != INFINITY)) {
+      ThrowRangeError(Napi::Env(env), "timeout", ">= 0 && <= 9223372036 (or Infinity for none)");
       return nullptr;
     }
+    if (timeout == INFINITY) timeout = -1;
   }
   Deadline deadline(timeout);
   if (!RunPendingSignalsBeforeBlocking(Napi::Env(env))) return nullptr;
@@ -310,6 +376,7 @@ static napi_value JS_futex_wait(napi_env env, napi_callback_info cbinfo) {
       ts = deadline.RemainingTimespec();
       tp = &ts;
     }
+    int32_t* word = view.int32s() + index;  // as of the last check
     long r = syscall(SYS_futex, word, FUTEX_WAIT, static_cast<int>(expected), tp, nullptr, 0);
     if (r == 0) return Int(env, 0);
     int err = errno;
@@ -328,10 +395,11 @@ static napi_value JS_futex_wake(napi_env env, napi_callback_info cbinfo) {
   size_t argc = 3;
   napi_value argv[3];
   napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
-  int32_t* word = FutexWord(env, argv, argc);
+  Bytes view;
+  int64_t index = FutexWord(env, argv, argc, &view);
   int64_t count;
-  if (!word || !Int32Arg(env, argv, argc, 2, "count", 0, INT32_MAX, &count)) return nullptr;
-  long r = syscall(SYS_futex, word, FUTEX_WAKE, static_cast<int>(count), nullptr, nullptr, 0);
+  if (index < 0 || !Int32Arg(env, argv, argc, 2, "count", 0, INT32_MAX, &count)) return nullptr;
+  long r = syscall(SYS_futex, view.int32s() + index, FUTEX_WAKE, static_cast<int>(count), nullptr, nullptr, 0);
   if (r < 0) {
     ThrowErrno(Napi::Env(env), errno, "futex");
     return nullptr;
@@ -339,28 +407,28 @@ static napi_value JS_futex_wake(napi_env env, napi_callback_info cbinfo) {
   return Int(env, r);
 }
 
-#undef ENV
-#undef UNDEF
-
 }  // namespace posixkit::mman
 
 namespace posixkit {
 
 void InitMman(Napi::Env env, Napi::Object exports) {
   using namespace mman;
-#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(mmap); FN(munmap); FN(msync); FN(memfd_create); FN(shm_open); FN(shm_unlink);
-  FN(mman_ftruncate); FN(mman_fstat);
-#undef FN
+  EXPORT_FN(exports, mmap); EXPORT_FN(exports, munmap); EXPORT_FN(exports, mmap_read);
+  EXPORT_FN(exports, mmap_write); EXPORT_FN(exports, msync); EXPORT_FN(exports, memfd_create);
+  EXPORT_FN(exports, shm_open); EXPORT_FN(exports, shm_unlink); EXPORT_FN(exports, mman_ftruncate);
+  EXPORT_FN(exports, mman_fstat);
   napi_value fn;
   napi_create_function(env, "futex_wait", NAPI_AUTO_LENGTH, JS_futex_wait, nullptr, &fn);
   exports.Set("futex_wait", Napi::Value(env, fn));
   napi_create_function(env, "futex_wake", NAPI_AUTO_LENGTH, JS_futex_wake, nullptr, &fn);
   exports.Set("futex_wake", Napi::Value(env, fn));
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(PROT_NONE); K(PROT_READ); K(PROT_WRITE); K(PROT_EXEC);
-  K(MAP_SHARED); K(MAP_PRIVATE); K(MAP_ANONYMOUS);
+  K(MAP_SHARED); K(MAP_PRIVATE); K(MAP_ANONYMOUS); K(MAP_FIXED); K(MAP_GROWSDOWN);
+#ifdef MAP_FIXED_NOREPLACE
+  K(MAP_FIXED_NOREPLACE);
+#endif
 #ifdef MAP_POPULATE
   K(MAP_POPULATE);
 #endif
@@ -374,6 +442,7 @@ void InitMman(Napi::Env env, Napi::Object exports) {
 #undef K
   c.Set("PAGESIZE", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
   exports.Set("mmanConstants", c);
+  InitMmanFile(env, exports);
 }
 
 }  // namespace posixkit

@@ -9,19 +9,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
+#include "signal.h"
 
 namespace posixkit::process {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 // waitpid(pid, options) -> [pid, status]
 static Value JS_waitpid(const CallbackInfo& info) {
@@ -65,15 +60,18 @@ static Value JS_kill(const CallbackInfo& info) {
   int32_t pid, sig;
   if (!ArgInt32(info, 0, "pid", &pid) || !ArgInt32(info, 1, "signal", &sig)) return UNDEF;
   if (kill(pid, sig) < 0) return ThrowErrno(ENV, errno, "kill");
-  return UNDEF;
+  return sig::HandleSignalsSentToSelf(ENV);  // its JS handler runs before kill returns
 }
 
 static Value JS_killpg(const CallbackInfo& info) {
   int32_t pgid, sig;
   if (!ArgInt32(info, 0, "pgid", &pgid) || !ArgInt32(info, 1, "signal", &sig)) return UNDEF;
   if (killpg(pgid, sig) < 0) return ThrowErrno(ENV, errno, "killpg");
-  return UNDEF;
+  return sig::HandleSignalsSentToSelf(ENV);
 }
+
+// abort(3): SIGABRT, a core dump if enabled; never returns.
+static Value JS_abort(const CallbackInfo& info) { abort(); }
 
 static Value JS_setsid(const CallbackInfo& info) {
   pid_t r = setsid();
@@ -128,19 +126,17 @@ static Value JS_pipe2(const CallbackInfo& info) {
 // read(fd, buffer) -> bytes read into the caller's buffer.
 static Value JS_read(const CallbackInfo& info) {
   int fd;
-  uint8_t* buf;
-  size_t len;
-  if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "buffer", &buf, &len)) return UNDEF;
-  return BlockingCall(ENV, "read", [&] { return read(fd, buf, len); });
+  Bytes buf;
+  if (!ArgFd(info, 0, &fd) || !buf.Read(info, 1, "buffer")) return UNDEF;
+  return BlockingCall(ENV, "read", [&] { return read(fd, buf.data(), buf.size()); });
 }
 
 // write(fd, data) -> bytes written (one write(2); may be partial, as in C).
 static Value JS_write(const CallbackInfo& info) {
   int fd;
-  uint8_t* buf;
-  size_t len;
-  if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len)) return UNDEF;
-  return BlockingCall(ENV, "write", [&] { return write(fd, buf, len); });
+  Bytes buf;
+  if (!ArgFd(info, 0, &fd) || !buf.Read(info, 1, "data")) return UNDEF;
+  return BlockingCall(ENV, "write", [&] { return write(fd, buf.data(), buf.size()); });
 }
 
 // close(2) is never retried: on Linux the fd is gone even after EINTR.
@@ -213,15 +209,22 @@ static Value JS_set_inheritable(const CallbackInfo& info) {
   return UNDEF;
 }
 
+// More than the kernel takes (ARG_MAX is counted in bytes, and a pointer per
+// string); a longer list is E2BIG without being read.
+static constexpr uint32_t kMaxExecStrings = 1 << 20;
+
 static bool ArgStringArray(const CallbackInfo& info, size_t i, const char* name,
                            std::vector<std::string>* out) {
-  if (i >= info.Length() || !info[i].IsArray()) {
-    ThrowTypeError(info.Env(), name, "an array of strings");
+  std::vector<napi_value> items;
+  uint32_t n;
+  if (!ListLength(ENV, i < info.Length() ? info[i] : ENV.Undefined(), name, "an array of strings", &n)) return false;
+  if (n > kMaxExecStrings) {
+    ThrowErrno(ENV, E2BIG, "execve");
     return false;
   }
-  Napi::Array a = info[i].As<Napi::Array>();
-  for (uint32_t k = 0; k < a.Length(); k++) {
-    Napi::Value v = a.Get(k);
+  if (!ReadList(ENV, info[i], name, "an array of strings", kMaxExecStrings, &items)) return false;
+  for (napi_value e : items) {
+    Napi::Value v(ENV, e);
     if (!v.IsString()) {
       ThrowTypeError(info.Env(), name, "an array of strings");
       return false;
@@ -252,11 +255,13 @@ static Value JS_execve(const CallbackInfo& info) {
   // (uv_disable_stdio_inheritance). The new program must get stdio, plus
   // the extra fds the caller names.
   std::vector<int> keep = {0, 1, 2};
-  if (info.Length() > 4 && info[4].IsArray()) {
-    Napi::Array a = info[4].As<Napi::Array>();
-    for (uint32_t k = 0; k < a.Length(); k++) {
-      Napi::Value v = a.Get(k);
-      if (v.IsNumber()) keep.push_back(v.As<Napi::Number>().Int32Value());
+  if (info.Length() > 4 && !info[4].IsUndefined()) {
+    std::vector<napi_value> fds;
+    if (!ReadList(ENV, info[4], "keepFds", "an array of fds", 4096, &fds)) return UNDEF;
+    for (napi_value v : fds) {
+      int64_t fd;
+      if (!IntValue(ENV, v, "keepFds[]", 0, INT32_MAX, &fd)) return UNDEF;
+      keep.push_back(static_cast<int>(fd));
     }
   }
   std::vector<std::pair<int, int>> restore;  // fd, old FD_* flags
@@ -440,9 +445,6 @@ static Value JS_waitpid_watch(const CallbackInfo& info) {
   return UNDEF;
 }
 
-#undef ENV
-#undef UNDEF
-
 }  // namespace posixkit::process
 
 namespace posixkit {
@@ -469,21 +471,20 @@ namespace posixkit {
 
 void InitProcess(Napi::Env env, Napi::Object exports) {
   using namespace process;
-#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(waitpid); FN(WIFEXITED); FN(WEXITSTATUS); FN(WIFSIGNALED); FN(WTERMSIG);
-  FN(WIFSTOPPED); FN(WSTOPSIG); FN(WIFCONTINUED); FN(WCOREDUMP);
-  FN(getpid); FN(getppid); FN(gettid); FN(kill); FN(killpg); FN(setsid); FN(getsid);
-  FN(setpgid); FN(getpgid); FN(getpgrp); FN(nice); FN(pipe2); FN(read); FN(write);
-  FN(close); FN(dup); FN(dup2); FN(get_blocking); FN(set_blocking);
-  FN(get_inheritable); FN(set_inheritable); FN(execve); FN(_exit); FN(waitpid_watch); FN(pidfd_open);
-  FN(set_pdeathsig); FN(get_pdeathsig);
-#undef FN
-  Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
-  K(WNOHANG); K(WUNTRACED); K(WCONTINUED); K(O_NONBLOCK); K(O_CLOEXEC);
-  K(EXIT_SUCCESS); K(EXIT_FAILURE); K(PRIO_PROCESS); K(PRIO_PGRP); K(PRIO_USER);
-#undef K
-  exports.Set("processConstants", c);
+  EXPORT_FN(exports, waitpid); EXPORT_FN(exports, WIFEXITED); EXPORT_FN(exports, WEXITSTATUS);
+  EXPORT_FN(exports, WIFSIGNALED); EXPORT_FN(exports, WTERMSIG);
+  EXPORT_FN(exports, WIFSTOPPED); EXPORT_FN(exports, WSTOPSIG); EXPORT_FN(exports, WIFCONTINUED);
+  EXPORT_FN(exports, WCOREDUMP);
+  EXPORT_FN(exports, getpid); EXPORT_FN(exports, getppid); EXPORT_FN(exports, gettid);
+  EXPORT_FN(exports, kill); EXPORT_FN(exports, killpg); EXPORT_FN(exports, setsid);
+  EXPORT_FN(exports, getsid);
+  EXPORT_FN(exports, setpgid); EXPORT_FN(exports, getpgid); EXPORT_FN(exports, getpgrp);
+  EXPORT_FN(exports, nice); EXPORT_FN(exports, pipe2); EXPORT_FN(exports, read); EXPORT_FN(exports, write);
+  EXPORT_FN(exports, close); EXPORT_FN(exports, dup); EXPORT_FN(exports, dup2);
+  EXPORT_FN(exports, get_blocking); EXPORT_FN(exports, set_blocking);
+  EXPORT_FN(exports, get_inheritable); EXPORT_FN(exports, set_inheritable); EXPORT_FN(exports, execve);
+  EXPORT_FN(exports, _exit); EXPORT_FN(exports, waitpid_watch); EXPORT_FN(exports, pidfd_open);
+  EXPORT_FN(exports, set_pdeathsig); EXPORT_FN(exports, get_pdeathsig); EXPORT_FN(exports, abort);
 }
 
 }  // namespace posixkit

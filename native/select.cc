@@ -15,35 +15,14 @@
 #include <cstring>
 #include <vector>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 
 namespace posixkit::multiplex {
 
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
-
-// An Int32Array argument (the fd lists, the pollfd table, the event buffer).
-static bool ArgInt32Array(const CallbackInfo& info, size_t i, const char* name, int32_t** data,
-                          size_t* len) {
-  if (i < info.Length() && info[i].IsTypedArray() &&
-      info[i].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
-    Napi::Int32Array a = info[i].As<Napi::Int32Array>();
-    *data = a.Data();
-    *len = a.ElementLength();
-    return true;
-  }
-  ThrowTypeError(info.Env(), name, "an instance of Int32Array");
-  return false;
-}
-
-// Timeouts cross as seconds (a double, < 0 = block); NaN is refused.
-static bool ArgTimeout(const CallbackInfo& info, size_t i, double* out) {
-  return ArgDouble(info, i, "timeout", out);
-}
+// The fd lists, the pollfd table and the event buffer are Int32Arrays held
+// as Bytes (args.h): a signal handler run between EINTR retries may detach
+// one, and the retry must not write through it. Timeouts cross as seconds
+// (ArgTimeout: < 0 blocks).
 
 // ---- select -----------------------------------------------------------------
 
@@ -68,14 +47,17 @@ static bool FillSet(const int32_t* fds, size_t n, fd_set* set, int* maxfd, Napi:
 }
 
 static Value JS_select(const CallbackInfo& info) {
-  int32_t *fds, *out;
-  size_t len, outlen;
+  Bytes fdarg, outarg;
   int64_t nr, nw, nx;
   double timeout;
-  if (!ArgInt32Array(info, 0, "fds", &fds, &len) || !ArgInt(info, 1, "nr", 0, len, &nr) ||
-      !ArgInt(info, 2, "nw", 0, len, &nw) || !ArgInt(info, 3, "nx", 0, len, &nx) ||
-      !ArgTimeout(info, 4, &timeout) || !ArgInt32Array(info, 5, "out", &out, &outlen))
+  if (!fdarg.Read(info, 0, "fds", ViewKind::kInt32)) return UNDEF;
+  const int32_t* fds = fdarg.int32s();
+  size_t len = fdarg.int32_count();
+  if (!ArgInt(info, 1, "nr", 0, len, &nr) || !ArgInt(info, 2, "nw", 0, len, &nw) ||
+      !ArgInt(info, 3, "nx", 0, len, &nx) || !ArgTimeout(info, 4, &timeout) ||
+      !outarg.Read(info, 5, "out", ViewKind::kInt32))
     return UNDEF;
+  size_t outlen = outarg.int32_count();
   size_t total = static_cast<size_t>(nr + nw + nx);
   if (total > len) return ThrowRangeError(ENV, "nr + nw + nx", "<= fds.length");
   if (outlen < total) return ThrowRangeError(ENV, "out", "at least one entry per fd");
@@ -115,6 +97,7 @@ static Value JS_select(const CallbackInfo& info) {
     if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
   }
   int k = 0;
+  int32_t* out = outarg.int32s();  // checked again after the last handler ran
   if (n > 0) {
     for (int64_t i = 0; i < nr; i++) if (FD_ISSET(r[i], &rs)) out[k++] = static_cast<int32_t>(i);
     for (int64_t i = 0; i < nw; i++) if (FD_ISSET(w[i], &ws)) out[k++] = static_cast<int32_t>(nr + i);
@@ -132,19 +115,20 @@ static Value JS_select(const CallbackInfo& info) {
 static_assert(sizeof(struct pollfd) == 8, "struct pollfd is {int, short, short}");
 
 static Value JS_poll(const CallbackInfo& info) {
-  int32_t* table;
-  size_t len;
+  Bytes table;
   int64_t nfds;
   double timeout;
-  if (!ArgInt32Array(info, 0, "table", &table, &len) ||
-      !ArgInt(info, 1, "nfds", 0, static_cast<int64_t>(len / 2), &nfds) ||
+  if (!table.Read(info, 0, "table", ViewKind::kInt32) ||
+      !ArgInt(info, 1, "nfds", 0, static_cast<int64_t>(table.int32_count() / 2), &nfds) ||
       !ArgTimeout(info, 2, &timeout))
     return UNDEF;
-  auto* fds = reinterpret_cast<struct pollfd*>(table);
   Deadline deadline(timeout);
   if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
   for (;;) {
+    auto* fds = reinterpret_cast<struct pollfd*>(table.int32s());
     int n = poll(fds, static_cast<nfds_t>(nfds), deadline.RemainingMs());
+    // poll's timeout is an int of ms: a longer one sleeps in several polls.
+    if (n == 0 && !deadline.Expired()) continue;
     if (n >= 0) return Napi::Number::New(ENV, n);
     if (errno != EINTR) return ThrowErrno(ENV, errno, "poll");
     if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
@@ -188,7 +172,7 @@ static thread_local std::vector<struct epoll_event> t_scratch;
 // gets at most this many (epoll_wait may always return fewer than asked).
 static constexpr int kMaxBatch = 1 << 16;
 
-static int WaitPairs(Napi::Env env, int epfd, int32_t* out, int maxevents, double timeout,
+static int WaitPairs(Napi::Env env, int epfd, const Bytes& outarg, int maxevents, double timeout,
                      bool* threw) {
   if (maxevents > kMaxBatch) maxevents = kMaxBatch;
   Deadline deadline(timeout);
@@ -200,7 +184,9 @@ static int WaitPairs(Napi::Env env, int epfd, int32_t* out, int maxevents, doubl
     if (t_scratch.size() < static_cast<size_t>(maxevents)) t_scratch.resize(maxevents);
     struct epoll_event* evs = t_scratch.data();
     int n = epoll_wait(epfd, evs, maxevents, deadline.RemainingMs());
+    if (n == 0 && !deadline.Expired()) continue;  // longer than one int of ms
     if (n >= 0) {
+      int32_t* out = outarg.int32s();  // checked again after any handler ran
       for (int i = 0; i < n; i++) {
         out[2 * i] = evs[i].data.fd;
         out[2 * i + 1] = static_cast<int32_t>(evs[i].events);
@@ -219,14 +205,12 @@ static int WaitPairs(Napi::Env env, int epfd, int32_t* out, int maxevents, doubl
 // The hot path of the event-loop servers: no allocation, no throw on errno.
 static Value JS_epoll_wait(const CallbackInfo& info) {
   int64_t epfd, maxevents;
-  int32_t* out;
-  size_t len;
+  Bytes out;
   double timeout;
-  if (!ArgInt(info, 0, "epfd", 0, INT32_MAX, &epfd) ||
-      !ArgInt32Array(info, 1, "events", &out, &len) ||
+  if (!ArgInt(info, 0, "epfd", 0, INT32_MAX, &epfd) || !out.Read(info, 1, "events", ViewKind::kInt32) ||
       !ArgInt(info, 2, "maxevents", 1, INT32_MAX, &maxevents) || !ArgTimeout(info, 3, &timeout))
     return UNDEF;
-  if (static_cast<size_t>(maxevents) > len / 2)
+  if (static_cast<size_t>(maxevents) > out.int32_count() / 2)
     return ThrowRangeError(ENV, "maxevents", "<= events.length / 2");
   bool threw = false;
   int n = WaitPairs(ENV, static_cast<int>(epfd), out, static_cast<int>(maxevents), timeout, &threw);
@@ -288,15 +272,26 @@ static void OnReadable(uv_poll_t* handle, int status, int events) {
   Napi::Env env(w->env);
   Napi::HandleScope scope(env);
   Napi::Value err = status < 0 ? MakeErrnoError(env, -status, "uv_poll") : env.Null();
-  w->callback.MakeCallback(env.Global(), {err}, *w->context);
+  CallFromLoop(env, *w->context, w->callback, {err});
 }
 
-static FdWatch* GetWatch(const CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsExternal()) {
+// Tags our Externals, so one made by another addon is refused, never cast.
+static const napi_type_tag kWatchTag = {0x706f7369786b6974ULL, 0x66645f7761746368ULL};
+
+// The FdWatch behind info[0], or nullptr after throwing.
+static FdWatch* WatchArg(const CallbackInfo& info) {
+  bool ours = false;
+  if (info.Length() < 1 || !info[0].IsExternal() ||
+      napi_check_object_type_tag(info.Env(), info[0], &kWatchTag, &ours) != napi_ok || !ours) {
     ThrowTypeError(info.Env(), "watch", "a watch handle");
     return nullptr;
   }
-  FdWatch* w = info[0].As<Napi::External<FdWatch>>().Data();
+  return info[0].As<Napi::External<FdWatch>>().Data();
+}
+
+static FdWatch* GetWatch(const CallbackInfo& info) {
+  FdWatch* w = WatchArg(info);
+  if (!w) return nullptr;
   if (w->closing) {
     ThrowErrno(info.Env(), EBADF, "uv_poll");
     return nullptr;
@@ -320,7 +315,9 @@ static Value JS_fd_watch_new(const CallbackInfo& info) {
   w->callback = Napi::Persistent(cb);
   w->context = new Napi::AsyncContext(ENV, "posixkit.select");
   napi_add_env_cleanup_hook(ENV, OnEnvTeardown, w);
-  return Napi::External<FdWatch>::New(ENV, w, OnExternalGone);
+  Napi::External<FdWatch> handle = Napi::External<FdWatch>::New(ENV, w, OnExternalGone);
+  napi_type_tag_object(ENV, handle, &kWatchTag);
+  return handle;
 }
 
 // Started = keeps the loop alive, as any pending IO does.
@@ -344,13 +341,11 @@ static Value JS_fd_watch_stop(const CallbackInfo& info) {
 }
 
 static Value JS_fd_watch_close(const CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsExternal()) return ThrowTypeError(ENV, "watch", "a watch handle");
-  CloseWatch(info[0].As<Napi::External<FdWatch>>().Data());
+  FdWatch* w = WatchArg(info);
+  if (!w) return UNDEF;
+  CloseWatch(w);
   return UNDEF;
 }
-
-#undef ENV
-#undef UNDEF
 
 }  // namespace posixkit::multiplex
 
@@ -358,12 +353,11 @@ namespace posixkit {
 
 void InitSelect(Napi::Env env, Napi::Object exports) {
   using namespace multiplex;
-#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(select); FN(poll); FN(epoll_create1); FN(epoll_ctl); FN(epoll_wait);
-  FN(fd_watch_new); FN(fd_watch_start); FN(fd_watch_stop); FN(fd_watch_close);
-#undef FN
+  EXPORT_FN(exports, select); EXPORT_FN(exports, poll); EXPORT_FN(exports, epoll_create1);
+  EXPORT_FN(exports, epoll_ctl); EXPORT_FN(exports, epoll_wait); EXPORT_FN(exports, fd_watch_new);
+  EXPORT_FN(exports, fd_watch_start); EXPORT_FN(exports, fd_watch_stop); EXPORT_FN(exports, fd_watch_close);
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, static_cast<double>(name)))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(FD_SETSIZE); K(PIPE_BUF);
   K(POLLIN); K(POLLPRI); K(POLLOUT); K(POLLERR); K(POLLHUP); K(POLLNVAL);
 #ifdef POLLRDNORM

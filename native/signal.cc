@@ -2,7 +2,7 @@
 // main thread, signal()/getsignal(), pause and raise. The other calls
 // (alarm, itimers, masks, sigwait, signalfd) are in signal_calls.cc.
 //
-// Delivery (ARCHITECTURE.md "Blocking, async, and signals"):
+// Delivery (docs/signals.md):
 //  - OnSignal is the only sigaction handler posixkit installs. It is
 //    async-signal-safe: it bumps a per-signal atomic counter and wakes the
 //    event loop with uv_async_send (documented async-signal-safe by libuv).
@@ -22,6 +22,7 @@
 //    OnSignal when it replaced it, and takes a JS-handled signal back (still
 //    chaining) when libuv overwrote it or reset it to SIG_DFL. docs/signals.md.
 #include <signal.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -32,19 +33,12 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <string>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "signal.h"
 
 namespace posixkit::sig {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
-
 
 // ---- state read and written by OnSignal ------------------------------------
 // Dispositions are process-wide, so this state is too; only the main
@@ -57,6 +51,11 @@ static std::atomic<uv_async_t*> g_async{nullptr};
 static std::atomic<bool> g_chain[kMax];          // also call libuv's handler
 using PlainHandler = void (*)(int);
 static std::atomic<PlainHandler> g_libuv{nullptr};
+// set_wakeup_fd: one byte (the signal number) per recorded signal; a failed
+// write's errno waits in g_wakeup_err for the event loop to report it.
+static std::atomic<int> g_wakeup_fd{-1};
+static std::atomic<bool> g_wakeup_warn{true};
+static std::atomic<int> g_wakeup_err{0};
 
 static pid_t Getpid() { return static_cast<pid_t>(syscall(SYS_getpid)); }
 static pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
@@ -92,6 +91,14 @@ static void OnSignal(int signo, siginfo_t* info, void* context) {
   ResetCountsIfForked(pid);
   g_count[signo].fetch_add(1, std::memory_order_relaxed);
   g_recorded[signo].fetch_add(1, std::memory_order_relaxed);
+  int wfd = g_wakeup_fd.load(std::memory_order_relaxed);
+  if (wfd >= 0) {
+    unsigned char byte = static_cast<unsigned char>(signo);
+    if (write(wfd, &byte, 1) < 0) {
+      bool full = errno == EAGAIN || errno == EWOULDBLOCK;
+      if (!full || g_wakeup_warn.load(std::memory_order_relaxed)) g_wakeup_err.store(errno, std::memory_order_relaxed);
+    }
+  }
   if (uv_async_t* a = g_async.load(std::memory_order_acquire)) uv_async_send(a);
   if (g_chain[signo].load(std::memory_order_relaxed)) {
     if (PlainHandler h = g_libuv.load(std::memory_order_relaxed)) h(signo);
@@ -189,20 +196,26 @@ static void OnAsync(uv_async_t*) {
   AddonData* data = GetData(env);
   if (!data || data->signal_dispatch.IsEmpty()) return;
   Napi::HandleScope scope(env);
-  // MakeCallback: microtasks run after, a throwing handler is an uncaught
-  // exception, as a Python handler raising in the main thread.
-  data->signal_dispatch.MakeCallback(env.Global(), {}, *g_context);
+  // Microtasks run after, a throwing handler is an uncaught exception, as a
+  // Python handler raising in the main thread. A signal that arrives as the
+  // process ends may wake this during Node's teardown: then it is dropped.
+  CallFromLoop(env, *g_context, data->signal_dispatch, {});
 }
 
 static void OnPrepare(uv_prepare_t*) { Reassert(); }
 
-static void FreeHandle(uv_handle_t* h) { delete h; }
+// Handles are deleted as the type they were allocated as.
+template <typename T>
+static void FreeHandle(uv_handle_t* h) {
+  delete reinterpret_cast<T*>(h);
+}
 
 static void OnEnvTeardown(void*) {
   g_async.store(nullptr, std::memory_order_release);
+  g_wakeup_fd.store(-1);
   g_main_env = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(g_async_handle), FreeHandle);
-  uv_close(reinterpret_cast<uv_handle_t*>(g_prepare), FreeHandle);
+  uv_close(reinterpret_cast<uv_handle_t*>(g_async_handle), FreeHandle<uv_async_t>);
+  uv_close(reinterpret_cast<uv_handle_t*>(g_prepare), FreeHandle<uv_prepare_t>);
   g_async_handle = nullptr;
   g_prepare = nullptr;
   delete g_context;
@@ -229,7 +242,7 @@ static void ProbeLibuvHandler(uv_loop_t* loop) {
         g_libuv.store(cur.sa_handler);
       uv_signal_stop(h);
     }
-    uv_close(reinterpret_cast<uv_handle_t*>(h), FreeHandle);
+    uv_close(reinterpret_cast<uv_handle_t*>(h), FreeHandle<uv_signal_t>);
     return;
   }
 }
@@ -237,10 +250,8 @@ static void ProbeLibuvHandler(uv_loop_t* loop) {
 bool RequireMain(Napi::Env env, const char* what) {
   AddonData* data = GetData(env);
   if (data && data->main_thread) return true;
-  Napi::Error e = Napi::Error::New(
-      env, std::string(what) + " only works in the main thread: signal handlers run on the main thread");
-  e.Set("code", Napi::String::New(env, "ERR_SIGNAL_NOT_MAIN_THREAD"));
-  e.ThrowAsJavaScriptException();
+  ThrowCodedError(env, ErrorKind::kError, "ERR_SIGNAL_NOT_MAIN_THREAD",
+                  std::string(what) + " only works in the main thread: signal handlers run on the main thread");
   return false;
 }
 
@@ -290,6 +301,11 @@ static Value JS_signal(const CallbackInfo& info) {
   int signo;
   int64_t mode;
   if (!ArgSignum(info, 0, &signo) || !ArgInt(info, 1, "mode", 0, 3, &mode)) return UNDEF;
+  if (IsFaultSignal(signo)) {
+    return ThrowCodedError(ENV, ErrorKind::kType, "ERR_INVALID_ARG_VALUE",
+                           "The argument 'signalnum' is a synchronous fault signal (SIGSEGV, SIGBUS, SIGFPE or "
+                           "SIGILL): its disposition cannot be changed (V8 handles these faults itself)");
+  }
   if (!RequireMain(ENV, "signal()") || !EnsureSetup(ENV)) return UNDEF;
   Reassert();
   struct sigaction cur;
@@ -303,10 +319,8 @@ static Value JS_signal(const CallbackInfo& info) {
     struct sigaction sa;
     if (mode == kForeign) {
       if (!g_has_saved[signo]) {
-        Napi::Error e = Napi::Error::New(ENV, "no handler to restore: posixkit never replaced a foreign handler of this signal");
-        e.Set("code", Napi::String::New(ENV, "ERR_INVALID_ARG_VALUE"));
-        e.ThrowAsJavaScriptException();
-        return UNDEF;
+        return ThrowCodedError(ENV, ErrorKind::kError, "ERR_INVALID_ARG_VALUE",
+                               "no handler to restore: posixkit never replaced a foreign handler of this signal");
       }
       sa = g_saved[signo];
     } else {
@@ -388,20 +402,33 @@ static Value JS_after_fork_child(const CallbackInfo& info) {
   return UNDEF;
 }
 
-static Value JS__stats(const CallbackInfo& info) {
-  Napi::Object o = Napi::Object::New(ENV);
-  o.Set("forwarded", Napi::Number::New(ENV, static_cast<double>(g_forwarded.load())));
-  Napi::Object rec = Napi::Object::New(ENV);
-  for (int s = 1; s < kMax; s++)
-    if (uint64_t r = g_recorded[s].load()) rec.Set(s, Napi::Number::New(ENV, static_cast<double>(r)));
-  o.Set("recorded", rec);
-  o.Set("libuvHandlerKnown", Napi::Boolean::New(ENV, g_libuv.load() != nullptr));
-  Napi::Array chained = Napi::Array::New(ENV);
-  uint32_t n = 0;
-  for (int s = 1; s < kMax; s++)
-    if (g_chain[s].load()) chained.Set(n++, Napi::Number::New(ENV, s));
-  o.Set("chained", chained);
-  return o;
+// ---- set_wakeup_fd -----------------------------------------------------------
+
+// set_wakeup_fd(fd, warn_on_full_buffer) -> the previous fd (-1: none). The
+// fd must be non-blocking: OnSignal must never block in write().
+static Value JS_set_wakeup_fd(const CallbackInfo& info) {
+  int32_t fd;
+  if (!ArgInt32(info, 0, "fd", &fd)) return UNDEF;
+  bool warn = info.Length() < 2 || info[1].ToBoolean().Value();
+  if (!RequireMain(ENV, "set_wakeup_fd()")) return UNDEF;
+  if (fd < -1) return ThrowRangeError(ENV, "fd", ">= -1");
+  if (fd >= 0) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0) return ThrowErrno(ENV, errno, "set_wakeup_fd");
+    if (!(fl & O_NONBLOCK)) {
+      Napi::Error e = Napi::TypeError::New(ENV, "the fd " + std::to_string(fd) + " must be in non-blocking mode");
+      e.Set("code", Napi::String::New(ENV, "ERR_INVALID_ARG_VALUE"));
+      e.ThrowAsJavaScriptException();
+      return UNDEF;
+    }
+  }
+  g_wakeup_warn.store(warn);
+  return Napi::Number::New(ENV, g_wakeup_fd.exchange(fd));
+}
+
+// The errno of the last failed wakeup write (0: none), now taken.
+static Value JS_take_wakeup_error(const CallbackInfo& info) {
+  return Napi::Number::New(ENV, g_wakeup_err.exchange(0, std::memory_order_relaxed));
 }
 
 // ---- pause, raise ---------------------------------------------------------------
@@ -428,8 +455,18 @@ static Value JS_raise_signal(const CallbackInfo& info) {
   return UNDEF;
 }
 
-#undef ENV
-#undef UNDEF
+#ifdef POSIXKIT_TEST_HOOKS
+Stats GetStats() {
+  Stats st;
+  st.forwarded = g_forwarded.load();
+  for (int s = 1; s < kMax; s++) {
+    st.recorded[s] = g_recorded[s].load();
+    st.chained[s] = g_chain[s].load();
+  }
+  st.libuv_handler_known = g_libuv.load() != nullptr;
+  return st;
+}
+#endif
 
 }  // namespace posixkit::sig
 
@@ -438,19 +475,18 @@ namespace posixkit {
 void InitSignal(Napi::Env env, Napi::Object exports) {
   using namespace sig;
   Napi::Object f = Napi::Object::New(env);
-#define FN(name) f.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(signal); FN(getsignal); FN(has_saved); FN(siginterrupt); FN(take_pending); FN(add_pending);
-  FN(after_fork_child); FN(_stats); FN(pause); FN(raise_signal);
-#undef FN
+  EXPORT_FN(f, signal); EXPORT_FN(f, getsignal); EXPORT_FN(f, has_saved); EXPORT_FN(f, siginterrupt);
+  EXPORT_FN(f, take_pending); EXPORT_FN(f, add_pending); EXPORT_FN(f, after_fork_child); EXPORT_FN(f, pause);
+  EXPORT_FN(f, raise_signal); EXPORT_FN(f, set_wakeup_fd); EXPORT_FN(f, take_wakeup_error);
   InitSignalCalls(env, f);
   exports.Set("signal", f);
   Napi::Object c = Napi::Object::New(env);
-#define K(name) c.Set(#name, Napi::Number::New(env, name))
+#define K(name) EXPORT_VALUE(c, #name, name)
   K(SIGHUP); K(SIGINT); K(SIGQUIT); K(SIGILL); K(SIGTRAP); K(SIGABRT); K(SIGIOT); K(SIGBUS);
   K(SIGFPE); K(SIGKILL); K(SIGUSR1); K(SIGSEGV); K(SIGUSR2); K(SIGPIPE); K(SIGALRM);
   K(SIGTERM); K(SIGSTKFLT); K(SIGCHLD); K(SIGCONT); K(SIGSTOP); K(SIGTSTP); K(SIGTTIN);
   K(SIGTTOU); K(SIGURG); K(SIGXCPU); K(SIGXFSZ); K(SIGVTALRM); K(SIGPROF); K(SIGWINCH);
-  K(SIGIO); K(SIGPOLL); K(SIGPWR); K(SIGSYS);
+  K(SIGIO); K(SIGPOLL); K(SIGPWR); K(SIGSYS); K(SIGCLD);
   K(SIG_BLOCK); K(SIG_UNBLOCK); K(SIG_SETMASK);
   K(ITIMER_REAL); K(ITIMER_VIRTUAL); K(ITIMER_PROF);
   K(SFD_CLOEXEC); K(SFD_NONBLOCK);

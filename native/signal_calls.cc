@@ -3,24 +3,20 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
+#include "os_args.h"
 #include "signal.h"
 
 namespace posixkit::sig {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 // ---- alarm and interval timers -------------------------------------------------
 
@@ -50,8 +46,8 @@ static double FromTimeval(const struct timeval& tv) {
 
 static bool ArgSeconds(const CallbackInfo& info, size_t i, const char* name, double* out) {
   if (!ArgDouble(info, i, name, out)) return false;
-  if (*out < 0 || !std::isfinite(*out) || *out > 1e15) {
-    ThrowRangeError(info.Env(), name, ">= 0 and finite");
+  if (*out < 0 || !std::isfinite(*out) || *out > kMaxTimeoutSeconds) {
+    ThrowRangeError(info.Env(), name, ">= 0 && <= 9223372036");
     return false;
   }
   return true;
@@ -97,24 +93,17 @@ static Napi::Array SetToArray(Napi::Env env, const sigset_t& set) {
   return a;
 }
 
+// A list of signal numbers (repeats allowed), at most 1024 of them: a longer
+// list (a sparse one of length 2**32-1) is refused before it is read.
 static bool ArgSigset(const CallbackInfo& info, size_t i, sigset_t* set) {
   sigemptyset(set);
-  if (i >= info.Length() || !info[i].IsArray()) {
-    ThrowTypeError(info.Env(), "signals", "an array of signal numbers");
+  std::vector<napi_value> items;
+  if (!ReadList(info.Env(), i < info.Length() ? info[i] : info.Env().Undefined(), "signals",
+                "an array of signal numbers", 1024, &items))
     return false;
-  }
-  Napi::Array a = info[i].As<Napi::Array>();
-  for (uint32_t k = 0; k < a.Length(); k++) {
-    Napi::Value v = a.Get(k);
-    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-    if (!v.IsNumber()) {
-      ThrowTypeError(info.Env(), "signals", "an array of signal numbers");
-      return false;
-    }
-    if (std::trunc(d) != d || d < 1 || d >= kMax) {
-      ThrowRangeError(info.Env(), "signals", ">= 1 && < NSIG");
-      return false;
-    }
+  for (napi_value v : items) {
+    int64_t d;
+    if (!IntValue(info.Env(), v, "signals", 1, kMax - 1, &d)) return false;
     sigaddset(set, static_cast<int>(d));  // glibc refuses its 32/33: harmless
   }
   return true;
@@ -147,27 +136,23 @@ static Value JS_pthread_sigmask(const CallbackInfo& info) {
 
 // ---- sigwait family ------------------------------------------------------------
 
-static Napi::Object SiginfoObject(Napi::Env env, const siginfo_t& si) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("si_signo", Napi::Number::New(env, si.si_signo));
-  o.Set("si_code", Napi::Number::New(env, si.si_code));
-  o.Set("si_errno", Napi::Number::New(env, si.si_errno));
-  o.Set("si_pid", Napi::Number::New(env, si.si_pid));
-  o.Set("si_uid", Napi::Number::New(env, si.si_uid));
-  o.Set("si_status", Napi::Number::New(env, si.si_status));
-  o.Set("si_band", Napi::Number::New(env, static_cast<double>(si.si_band)));
-  return o;
+// The fields of Python's struct_siginfo, in its order.
+static Napi::Array SiginfoArray(Napi::Env env, const siginfo_t& si) {
+  return NumberArray(env, {static_cast<double>(si.si_signo), static_cast<double>(si.si_code),
+                           static_cast<double>(si.si_errno), static_cast<double>(si.si_pid),
+                           static_cast<double>(si.si_uid), static_cast<double>(si.si_status),
+                           static_cast<double>(si.si_band)});
 }
 
 // sigtimedwait(signals, timeout) with timeout < 0 meaning none (sigwaitinfo).
-// Returns the siginfo, or null when the timeout passed. EINTR (a signal
+// Returns the siginfo fields, or null when the timeout passed. EINTR (a signal
 // outside the set ran its handler): the EINTR rule, with the time left.
 // glibc's sigwait() retries EINTR itself, so no JS handler could run: the
 // TS sigwait() uses this too.
 static Value JS_sigtimedwait(const CallbackInfo& info) {
   sigset_t set;
   double timeout;
-  if (!ArgSigset(info, 0, &set) || !ArgDouble(info, 1, "timeout", &timeout)) return UNDEF;
+  if (!ArgSigset(info, 0, &set) || !ArgTimeout(info, 1, &timeout)) return UNDEF;
   Deadline deadline(timeout);
   siginfo_t si;
   if (!RunPendingSignalsBeforeBlocking(ENV)) return UNDEF;
@@ -179,11 +164,43 @@ static Value JS_sigtimedwait(const CallbackInfo& info) {
       struct timespec ts = deadline.RemainingTimespec();
       r = sigtimedwait(&set, &si, &ts);
     }
-    if (r >= 0) return SiginfoObject(ENV, si);
+    if (r >= 0) return SiginfoArray(ENV, si);
     if (errno == EAGAIN) return ENV.Null();
     if (errno != EINTR) return ThrowErrno(ENV, errno, deadline.infinite() ? "sigwaitinfo" : "sigtimedwait");
     if (!RunSignalHandlersAfterEINTR(ENV)) return UNDEF;
   }
+}
+
+// ---- signals to a thread or a pidfd --------------------------------------------
+
+Value HandleSignalsSentToSelf(Napi::Env env) {
+  // A signal a thread sends its own process is delivered to that thread as
+  // the syscall returns (unless blocked there), so it is recorded by now.
+  if (GetData(env)->main_thread && AnyPending()) RunSignalHandlersAfterEINTR(env);
+  return env.Undefined();
+}
+
+// pthread_kill(tid, sig): tgkill(2) to a thread of this process, named by its
+// kernel thread id (gettid(), threading.get_native_id()). Signal 0 probes.
+static Value JS_pthread_kill(const CallbackInfo& info) {
+  int64_t tid, sig;
+  if (!ArgInt(info, 0, "thread_id", 1, INT32_MAX, &tid) || !ArgInt(info, 1, "signalnum", 0, kMax - 1, &sig))
+    return UNDEF;
+  if (syscall(SYS_tgkill, getpid(), static_cast<pid_t>(tid), static_cast<int>(sig)) < 0)
+    return ThrowErrno(ENV, errno, "pthread_kill");
+  return HandleSignalsSentToSelf(ENV);
+}
+
+// pidfd_send_signal(2) without a siginfo (as Python).
+static Value JS_pidfd_send_signal(const CallbackInfo& info) {
+  int fd;
+  int64_t sig, flags;
+  if (!ArgFd(info, 0, &fd) || !ArgInt(info, 1, "sig", 0, kMax - 1, &sig) ||
+      !ArgInt(info, 2, "flags", 0, UINT32_MAX, &flags))
+    return UNDEF;
+  if (syscall(SYS_pidfd_send_signal, fd, static_cast<int>(sig), nullptr, static_cast<unsigned>(flags)) < 0)
+    return ThrowErrno(ENV, errno, "pidfd_send_signal");
+  return HandleSignalsSentToSelf(ENV);
 }
 
 // ---- signalfd ------------------------------------------------------------------
@@ -229,14 +246,11 @@ static Value JS_signalfd_read(const CallbackInfo& info) {
   return out;
 }
 
-#undef ENV
-#undef UNDEF
-
 void InitSignalCalls(Napi::Env env, Napi::Object f) {
-#define FN(name) f.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(alarm); FN(setitimer); FN(getitimer); FN(strsignal); FN(valid_signals); FN(sigpending);
-  FN(pthread_sigmask); FN(sigtimedwait); FN(signalfd); FN(signalfd_read);
-#undef FN
+  EXPORT_FN(f, alarm); EXPORT_FN(f, setitimer); EXPORT_FN(f, getitimer); EXPORT_FN(f, strsignal);
+  EXPORT_FN(f, valid_signals); EXPORT_FN(f, sigpending); EXPORT_FN(f, pthread_sigmask);
+  EXPORT_FN(f, sigtimedwait); EXPORT_FN(f, signalfd); EXPORT_FN(f, signalfd_read);
+  EXPORT_FN(f, pthread_kill); EXPORT_FN(f, pidfd_send_signal);
 }
 
 }  // namespace posixkit::sig

@@ -15,51 +15,53 @@
 #include <cstring>
 #include <vector>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "socket.h"
 
 namespace posixkit::sock {
 
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
-
-// Scratch space for recv()/recvfrom()/recvmsg() that return a fresh Buffer of
-// the received size. thread_local, not per-env state: it holds no JS values and
+// Scratch space for recv()/recvfrom() that return a fresh Buffer of the
+// received size. thread_local, not per-env state: it holds no JS values and
 // each env (main or worker) runs on its own thread.
 static thread_local std::vector<char> scratch;
 static constexpr size_t kScratchMax = 1 << 20;
 
-struct HeapBuf {
-  char* p = nullptr;
-  ~HeapBuf() { free(p); }
+// A receive buffer of n bytes. Small ones share the thread's scratch, which a
+// signal handler's own recv() may grow (and move) between EINTR retries: ask
+// for data() again after any JS ran, never keep it across a retry. Big ones
+// are malloc'ed (std::vector would abort on bad_alloc without exceptions).
+class RecvBuf {
+ public:
+  explicit RecvBuf(size_t n) : n_(n) {
+    if (n > kScratchMax) big_ = static_cast<char*>(malloc(n));
+  }
+  ~RecvBuf() { free(big_); }
+  bool ok() const { return n_ <= kScratchMax || big_; }
+  char* data() {
+    if (big_) return big_;
+    if (scratch.size() < n_) scratch.resize(n_ < 65536 ? 65536 : n_);
+    return scratch.data();
+  }
+  size_t size() const { return n_; }
+  // What recv returned, as data: with MSG_TRUNC the kernel reports the
+  // datagram's full length, but only size() bytes were written.
+  Napi::Value Copy(Napi::Env env, ssize_t r) {
+    size_t got = static_cast<size_t>(r) < n_ ? static_cast<size_t>(r) : n_;
+    return Napi::Buffer<char>::Copy(env, data(), got);
+  }
+
+ private:
+  size_t n_;
+  char* big_ = nullptr;
 };
 
-static bool ArgTimeout(const CallbackInfo& info, size_t i, double* t) {
-  return ArgDouble(info, i, "timeout", t);
-}
-
-// (buffer, nbytes) -> pointer and length; nbytes 0 means the whole buffer.
-static bool ArgInto(const CallbackInfo& info, size_t i, uint8_t** buf, size_t* len) {
-  if (!ArgBytes(info, i, "buffer", buf, len)) return false;
+// (buffer, nbytes) -> the buffer and the byte count; nbytes 0 means all of it.
+static bool ArgInto(const CallbackInfo& info, size_t i, Bytes* buf, size_t* len) {
+  if (!buf->Read(info, i, "buffer")) return false;
   int64_t n;
-  if (!ArgInt(info, i + 1, "nbytes", 0, static_cast<int64_t>(*len), &n)) return false;
-  if (n > 0) *len = static_cast<size_t>(n);
+  if (!ArgInt(info, i + 1, "nbytes", 0, static_cast<int64_t>(buf->size()), &n)) return false;
+  *len = n > 0 ? static_cast<size_t>(n) : buf->size();
   return true;
-}
-
-// A receive buffer of n bytes; null (ENOMEM) only for a huge request, since
-// std::vector would abort on bad_alloc in a build without exceptions.
-static char* Scratch(size_t n, HeapBuf* big) {
-  if (n > kScratchMax) {
-    big->p = static_cast<char*>(malloc(n));
-    return big->p;
-  }
-  if (scratch.size() < n) scratch.resize(n < 65536 ? 65536 : n);
-  return scratch.data();
 }
 
 // ---- lifecycle ----------------------------------------------------------------
@@ -199,20 +201,20 @@ static Value JS_recv(const CallbackInfo& info) {
   if (!ArgFd(info, 0, &fd) || !ArgInt(info, 1, "bufsize", 0, INT32_MAX, &bufsize) ||
       !ArgInt32(info, 2, "flags", &flags) || !ArgTimeout(info, 3, &timeout))
     return UNDEF;
-  HeapBuf big;
-  char* buf = Scratch(static_cast<size_t>(bufsize), &big);
-  if (!buf) return ThrowErrno(ENV, ENOMEM, "malloc");
+  RecvBuf buf(static_cast<size_t>(bufsize));
+  if (!buf.ok()) return ThrowErrno(ENV, ENOMEM, "malloc");
   CallDeadline dl(timeout);
-  ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl,
-                       [&] { return recv(fd, buf, static_cast<size_t>(bufsize), flags); });
+  ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] { return recv(fd, buf.data(), buf.size(), flags); });
   if (r < 0) return Fail(ENV, r, "recv");
-  return Napi::Buffer<char>::Copy(ENV, buf, static_cast<size_t>(r));
+  return buf.Copy(ENV, r);
 }
 
 // recv_into(fd, buffer, nbytes, flags, timeout) -> bytes received.
+// With MSG_TRUNC the count may exceed nbytes (the datagram's real length, as
+// in C and Python); the kernel still wrote at most nbytes.
 static Value JS_recv_into(const CallbackInfo& info) {
   int fd;
-  uint8_t* buf;
+  Bytes buf;
   size_t len;
   int32_t flags;
   double timeout;
@@ -220,7 +222,7 @@ static Value JS_recv_into(const CallbackInfo& info) {
       !ArgTimeout(info, 4, &timeout))
     return UNDEF;
   CallDeadline dl(timeout);
-  ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] { return recv(fd, buf, len, flags); });
+  ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] { return recv(fd, buf.data(), len, flags); });
   if (r < 0) return Fail(ENV, r, "recv_into");
   return Napi::Number::New(ENV, static_cast<double>(r));
 }
@@ -229,13 +231,11 @@ static Value JS_recv_into(const CallbackInfo& info) {
 // the event models: -EAGAIN ends an edge-triggered drain).
 static Value JS_recv_into_raw(const CallbackInfo& info) {
   int fd;
-  uint8_t* buf;
-  size_t len;
+  Bytes buf;
   int32_t flags;
-  if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "buffer", &buf, &len) ||
-      !ArgInt32(info, 2, "flags", &flags))
+  if (!ArgFd(info, 0, &fd) || !buf.Read(info, 1, "buffer") || !ArgInt32(info, 2, "flags", &flags))
     return UNDEF;
-  return BlockingCall(ENV, nullptr, [&] { return recv(fd, buf, len, flags); });
+  return BlockingCall(ENV, nullptr, [&] { return recv(fd, buf.data(), buf.size(), flags); });
 }
 
 static Value JS_recvfrom(const CallbackInfo& info) {
@@ -246,26 +246,24 @@ static Value JS_recvfrom(const CallbackInfo& info) {
   if (!ArgFd(info, 0, &fd) || !ArgInt(info, 1, "bufsize", 0, INT32_MAX, &bufsize) ||
       !ArgInt32(info, 2, "flags", &flags) || !ArgTimeout(info, 3, &timeout))
     return UNDEF;
-  HeapBuf big;
-  char* buf = Scratch(static_cast<size_t>(bufsize), &big);
-  if (!buf) return ThrowErrno(ENV, ENOMEM, "malloc");
+  RecvBuf buf(static_cast<size_t>(bufsize));
+  if (!buf.ok()) return ThrowErrno(ENV, ENOMEM, "malloc");
   SockAddr sa;
   CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {
     sa.len = sizeof sa.ss;
-    return recvfrom(fd, buf, static_cast<size_t>(bufsize), flags, reinterpret_cast<sockaddr*>(&sa.ss),
-                    &sa.len);
+    return recvfrom(fd, buf.data(), buf.size(), flags, reinterpret_cast<sockaddr*>(&sa.ss), &sa.len);
   });
   if (r < 0) return Fail(ENV, r, "recvfrom");
   Napi::Array out = Napi::Array::New(ENV, 2);
-  out.Set(0u, Napi::Buffer<char>::Copy(ENV, buf, static_cast<size_t>(r)));
+  out.Set(0u, buf.Copy(ENV, r));
   out.Set(1u, MakeSockaddr(ENV, reinterpret_cast<sockaddr*>(&sa.ss), sa.len));
   return out;
 }
 
 static Value JS_recvfrom_into(const CallbackInfo& info) {
   int fd;
-  uint8_t* buf;
+  Bytes buf;
   size_t len;
   int32_t flags;
   double timeout;
@@ -276,7 +274,7 @@ static Value JS_recvfrom_into(const CallbackInfo& info) {
   CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLIN, dl, [&] {
     sa.len = sizeof sa.ss;
-    return recvfrom(fd, buf, len, flags, reinterpret_cast<sockaddr*>(&sa.ss), &sa.len);
+    return recvfrom(fd, buf.data(), len, flags, reinterpret_cast<sockaddr*>(&sa.ss), &sa.len);
   });
   if (r < 0) return Fail(ENV, r, "recvfrom_into");
   Napi::Array out = Napi::Array::New(ENV, 2);
@@ -289,16 +287,15 @@ static Value JS_recvfrom_into(const CallbackInfo& info) {
 
 static Value JS_send(const CallbackInfo& info) {
   int fd;
-  uint8_t* buf;
-  size_t len;
+  Bytes buf;
   int32_t flags;
   double timeout;
-  if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len) ||
-      !ArgInt32(info, 2, "flags", &flags) || !ArgTimeout(info, 3, &timeout))
+  if (!ArgFd(info, 0, &fd) || !buf.Read(info, 1, "data") || !ArgInt32(info, 2, "flags", &flags) ||
+      !ArgTimeout(info, 3, &timeout))
     return UNDEF;
   CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl,
-                       [&] { return send(fd, buf, len, flags | MSG_NOSIGNAL); });
+                       [&] { return send(fd, buf.data(), buf.size(), flags | MSG_NOSIGNAL); });
   if (r < 0) return Fail(ENV, r, "send");
   return Napi::Number::New(ENV, static_cast<double>(r));
 }
@@ -306,17 +303,16 @@ static Value JS_send(const CallbackInfo& info) {
 // send_raw(fd, data, offset, length, flags) -> bytes or -errno, one send.
 static Value JS_send_raw(const CallbackInfo& info) {
   int fd;
-  uint8_t* buf;
-  size_t len;
+  Bytes buf;
   int64_t off, n;
   int32_t flags;
-  if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len) ||
-      !ArgInt(info, 2, "offset", 0, static_cast<int64_t>(len), &off) ||
-      !ArgInt(info, 3, "length", 0, static_cast<int64_t>(len) - off, &n) ||
+  if (!ArgFd(info, 0, &fd) || !buf.Read(info, 1, "data") ||
+      !ArgInt(info, 2, "offset", 0, static_cast<int64_t>(buf.size()), &off) ||
+      !ArgInt(info, 3, "length", 0, static_cast<int64_t>(buf.size()) - off, &n) ||
       !ArgInt32(info, 4, "flags", &flags))
     return UNDEF;
   return BlockingCall(ENV, nullptr, [&] {
-    return send(fd, buf + off, static_cast<size_t>(n), flags | MSG_NOSIGNAL);
+    return send(fd, buf.data() + off, static_cast<size_t>(n), flags | MSG_NOSIGNAL);
   });
 }
 
@@ -324,18 +320,18 @@ static Value JS_send_raw(const CallbackInfo& info) {
 // failure the error carries `bytesSent`, what went out before it.
 static Value JS_sendall(const CallbackInfo& info) {
   int fd;
-  uint8_t* buf;
-  size_t len;
+  Bytes buf;
   int32_t flags;
   double timeout;
-  if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len) ||
-      !ArgInt32(info, 2, "flags", &flags) || !ArgTimeout(info, 3, &timeout))
+  if (!ArgFd(info, 0, &fd) || !buf.Read(info, 1, "data") || !ArgInt32(info, 2, "flags", &flags) ||
+      !ArgTimeout(info, 3, &timeout))
     return UNDEF;
+  const size_t len = buf.size();  // a later check refuses a buffer that shrank below it
   CallDeadline dl(timeout);
   size_t sent = 0;
   do {
     ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl,
-                         [&] { return send(fd, buf + sent, len - sent, flags | MSG_NOSIGNAL); });
+                         [&] { return send(fd, buf.data() + sent, len - sent, flags | MSG_NOSIGNAL); });
     if (r < 0) return FailPartial(ENV, r, "sendall", static_cast<double>(sent));
     sent += static_cast<size_t>(r);
   } while (sent < len);
@@ -344,18 +340,18 @@ static Value JS_sendall(const CallbackInfo& info) {
 
 static Value JS_sendto(const CallbackInfo& info) {
   int fd;
-  uint8_t* buf;
-  size_t len;
+  Bytes buf;
   int32_t flags, family;
   double timeout;
   SockAddr sa;
-  if (!ArgFd(info, 0, &fd) || !ArgBytes(info, 1, "data", &buf, &len) ||
-      !ArgInt32(info, 2, "flags", &flags) || !ArgInt32(info, 3, "family", &family) ||
-      !ArgSockaddr(info, 4, family, &sa, "sendto") || !ArgTimeout(info, 5, &timeout))
+  // The address is read before the data: reading it may run getters.
+  if (!ArgFd(info, 0, &fd) || !ArgInt32(info, 2, "flags", &flags) || !ArgInt32(info, 3, "family", &family) ||
+      !ArgSockaddr(info, 4, family, &sa, "sendto") || !ArgTimeout(info, 5, &timeout) ||
+      !buf.Read(info, 1, "data"))
     return UNDEF;
   CallDeadline dl(timeout);
   ssize_t r = SockCall(ENV, fd, timeout, POLLOUT, dl, [&] {
-    return sendto(fd, buf, len, flags | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&sa.ss), sa.len);
+    return sendto(fd, buf.data(), buf.size(), flags | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&sa.ss), sa.len);
   });
   if (r < 0) return Fail(ENV, r, "sendto");
   return Napi::Number::New(ENV, static_cast<double>(r));
@@ -406,10 +402,10 @@ static Value JS_setsockopt(const CallbackInfo& info) {
     int iv = v;
     r = setsockopt(fd, level, name, &iv, sizeof iv);
   } else {
-    uint8_t* buf;
-    size_t len;
-    if (!ArgBytes(info, 3, "value", &buf, &len)) return UNDEF;
-    r = setsockopt(fd, level, name, buf, static_cast<socklen_t>(len));
+    Bytes buf;
+    if (!buf.Read(info, 3, "value")) return UNDEF;
+    if (buf.size() > INT32_MAX) return ThrowRangeError(ENV, "value.byteLength", "<= 2147483647");
+    r = setsockopt(fd, level, name, buf.data(), static_cast<socklen_t>(buf.size()));
   }
   if (r < 0) return ThrowErrno(ENV, errno, "setsockopt");
   return UNDEF;
@@ -437,9 +433,6 @@ static Value JS_getpeername(const CallbackInfo& info) {
   return MakeSockaddr(ENV, reinterpret_cast<sockaddr*>(&sa.ss), sa.len);
 }
 
-#undef ENV
-#undef UNDEF
-
 }  // namespace posixkit::sock
 
 namespace posixkit {
@@ -447,15 +440,15 @@ namespace posixkit {
 void InitSocket(Napi::Env env, Napi::Object exports) {
   using namespace sock;
   Napi::Object s = Napi::Object::New(env);
-#define FN(name) s.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(socket); FN(socketpair); FN(close); FN(bind); FN(listen);
-  FN(accept); FN(accept_raw); FN(connect); FN(recv); FN(recv_into); FN(recv_into_raw);
-  FN(recvfrom); FN(recvfrom_into); FN(send); FN(send_raw); FN(sendall); FN(sendto);
-  FN(shutdown); FN(getsockopt);
-  FN(setsockopt); FN(getsockname); FN(getpeername);
-#undef FN
+  EXPORT_FN(s, socket); EXPORT_FN(s, socketpair); EXPORT_FN(s, close); EXPORT_FN(s, bind);
+  EXPORT_FN(s, listen); EXPORT_FN(s, accept); EXPORT_FN(s, accept_raw); EXPORT_FN(s, connect);
+  EXPORT_FN(s, recv); EXPORT_FN(s, recv_into); EXPORT_FN(s, recv_into_raw); EXPORT_FN(s, recvfrom);
+  EXPORT_FN(s, recvfrom_into); EXPORT_FN(s, send); EXPORT_FN(s, send_raw); EXPORT_FN(s, sendall);
+  EXPORT_FN(s, sendto); EXPORT_FN(s, shutdown); EXPORT_FN(s, getsockopt); EXPORT_FN(s, setsockopt);
+  EXPORT_FN(s, getsockname); EXPORT_FN(s, getpeername);
   InitSocketMsg(env, s);
   InitSocketNames(env, s);
+  InitSocketNetdb(env, s);
   Napi::Object c = Napi::Object::New(env);
   InitSocketConstants(env, c);
   s.Set("constants", c);

@@ -1,4 +1,4 @@
-// Internal to the socket family (socket.cc, socket_addr.cc, socket_name.cc):
+// Internal to the socket family (socket.cc, socket_addr.cc, socket_msg.cc, socket_netdb.cc):
 // sockaddr conversion both ways and the wait-for-readiness helper.
 #pragma once
 #include <napi.h>
@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <optional>
 
+#include "args.h"
 #include "errors.h"
 
 namespace posixkit::sock {
@@ -56,7 +57,12 @@ inline ssize_t WaitFd(Napi::Env env, int fd, short events, CallDeadline& cdl) {
     struct pollfd p = {fd, events, 0};
     int r = poll(&p, 1, dl.RemainingMs());
     if (r > 0) return 0;  // POLLERR/POLLHUP too: the syscall reports them
-    if (r == 0) return -ETIMEDOUT;
+    // poll's timeout is an int of ms (24.8 days at most): a longer deadline
+    // sleeps in several polls.
+    if (r == 0) {
+      if (dl.Expired()) return -ETIMEDOUT;
+      continue;
+    }
     if (errno != EINTR) return -errno;
     if (!RunSignalHandlersAfterEINTR(env)) return kThrown;
   }
@@ -105,6 +111,9 @@ inline Napi::Value FailPartial(Napi::Env env, ssize_t r, const char* syscall, do
 
 void InitSocketMsg(Napi::Env env, Napi::Object exports);
 void InitSocketNames(Napi::Env env, Napi::Object exports);
+void InitSocketNetdb(Napi::Env env, Napi::Object exports);
 void InitSocketConstants(Napi::Env env, Napi::Object exports);
+void InitSocketConstantsInet(Napi::Env env, Napi::Object c);
+void InitSocketConstantsLinux(Napi::Env env, Napi::Object c);
 
 }  // namespace posixkit::sock

@@ -13,17 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "addon.h"
-#include "errors.h"
+#include "binding.h"
 #include "socket.h"
 
 namespace posixkit::sock {
-
-using Napi::CallbackInfo;
-using Napi::Value;
-
-#define ENV info.Env()
-#define UNDEF info.Env().Undefined()
 
 // A getaddrinfo failure as an Error with code 'EAI_NONAME' and the EAI
 // number; lib/socket.ts turns it into a gaierror (an OSError subclass).
@@ -125,10 +118,10 @@ bool ArgSockaddr(const CallbackInfo& info, size_t i, int family, SockAddr* out,
     std::string bytes;
     if (v.IsString()) {
       bytes = v.As<Napi::String>().Utf8Value();
-    } else if (v.IsTypedArray()) {
-      Napi::TypedArray ta = v.As<Napi::TypedArray>();
-      bytes.assign(static_cast<const char*>(ta.ArrayBuffer().Data()) + ta.ByteOffset(),
-                   ta.ByteLength());
+    } else if (v.IsTypedArray() || v.IsDataView()) {
+      Bytes b;
+      if (!b.Read(env, v, "address")) return false;
+      bytes.assign(reinterpret_cast<const char*>(b.data()), b.size());
     } else {
       ThrowTypeError(env, "address", "a string or Buffer for AF_UNIX");
       return false;
@@ -152,25 +145,23 @@ bool ArgSockaddr(const CallbackInfo& info, size_t i, int family, SockAddr* out,
     ThrowErrno(env, EAFNOSUPPORT, syscall);
     return false;
   }
-  if (!v.IsArray()) {
-    ThrowTypeError(env, "address", family == AF_INET ? "an array [host, port]"
-                                                     : "an array [host, port, flowinfo?, scope_id?]");
-    return false;
-  }
-  Napi::Array a = v.As<Napi::Array>();
-  uint32_t n = a.Length();
+  const char* shape = family == AF_INET ? "an array [host, port]" : "an array [host, port, flowinfo?, scope_id?]";
+  uint32_t n;
+  std::vector<napi_value> a;
+  if (!ListLength(env, v, "address", shape, &n)) return false;
   if (family == AF_INET ? n != 2 : (n < 2 || n > 4)) {
-    ThrowTypeError(env, "address", family == AF_INET ? "an array [host, port]"
-                                                     : "an array [host, port, flowinfo?, scope_id?]");
+    ThrowTypeError(env, "address", shape);
     return false;
   }
-  Napi::Value h = a.Get(0u);
+  if (!ReadList(env, v, "address", shape, 4, &a)) return false;
+  n = static_cast<uint32_t>(a.size());  // the snapshot's, whatever a getter did to the array
+  Napi::Value h(env, a[0]);
   if (!h.IsString()) {
     ThrowTypeError(env, "host", "of type string");
     return false;
   }
   uint16_t port;
-  if (!ReadPort(env, a.Get(1u), &port)) return false;
+  if (!ReadPort(env, Napi::Value(env, a[1]), &port)) return false;
   std::string host = h.As<Napi::String>().Utf8Value();
   if (family == AF_INET) {
     auto* sin = reinterpret_cast<sockaddr_in*>(&out->ss);
@@ -182,21 +173,11 @@ bool ArgSockaddr(const CallbackInfo& info, size_t i, int family, SockAddr* out,
     sin6->sin6_family = AF_INET6;
     sin6->sin6_port = htons(port);
     for (uint32_t k = 2; k < n; k++) {
-      Napi::Value x = a.Get(k);
-      double d = x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : -1;
-      if (!x.IsNumber() || !(d >= 0 && d <= 4294967295.0) || d != static_cast<double>(static_cast<uint32_t>(d))) {
-        ThrowRangeError(env, k == 2 ? "flowinfo" : "scope_id", ">= 0 && <= 4294967295");
-        return false;
-      }
-      if (k == 2) {
-        if (d > 0xfffff) {
-          ThrowRangeError(env, "flowinfo", ">= 0 && <= 1048575");
-          return false;
-        }
-        sin6->sin6_flowinfo = htonl(static_cast<uint32_t>(d));
-      } else {
-        sin6->sin6_scope_id = static_cast<uint32_t>(d);
-      }
+      int64_t d;
+      const char* name = k == 2 ? "flowinfo" : "scope_id";
+      if (!IntValue(env, a[k], name, 0, k == 2 ? 0xfffff : UINT32_MAX, &d)) return false;
+      if (k == 2) sin6->sin6_flowinfo = htonl(static_cast<uint32_t>(d));
+      else sin6->sin6_scope_id = static_cast<uint32_t>(d);
     }
     out->len = sizeof(sockaddr_in6);
   }
@@ -414,14 +395,18 @@ static Value JS_inet_pton(const CallbackInfo& info) {
   return Napi::Buffer<unsigned char>::Copy(ENV, out, family == AF_INET ? 4 : 16);
 }
 
+// inet_ntop(family, packed) -> string. The view must be exactly the
+// family's address size (Python's ValueError; lib/socket says it the same
+// way), and is never read past.
 static Value JS_inet_ntop(const CallbackInfo& info) {
   int32_t family;
-  uint8_t* data;
-  size_t len;
-  if (!ArgInt32(info, 0, "family", &family) || !ArgBytes(info, 1, "packed_ip", &data, &len))
-    return UNDEF;
+  Bytes packed;
+  if (!ArgInt32(info, 0, "family", &family) || !packed.Read(info, 1, "packed_ip")) return UNDEF;
+  size_t want = family == AF_INET ? sizeof(struct in_addr) : family == AF_INET6 ? sizeof(struct in6_addr) : 0;
+  if (want == 0) return ThrowErrno(ENV, EAFNOSUPPORT, "inet_ntop");
+  if (packed.size() != want) return ThrowRangeError(ENV, "packed_ip.byteLength", want == 4 ? "4" : "16");
   char buf[INET6_ADDRSTRLEN];
-  if (!inet_ntop(family, data, buf, sizeof buf)) return ThrowErrno(ENV, errno, "inet_ntop");
+  if (!inet_ntop(family, packed.data(), buf, sizeof buf)) return ThrowErrno(ENV, errno, "inet_ntop");
   return Napi::String::New(ENV, buf);
 }
 
@@ -434,14 +419,10 @@ static Value JS_inet_aton(const CallbackInfo& info) {
   return Napi::Buffer<unsigned char>::Copy(ENV, reinterpret_cast<unsigned char*>(&a), 4);
 }
 
-#undef ENV
-#undef UNDEF
-
 void InitSocketNames(Napi::Env env, Napi::Object exports) {
-#define FN(name) exports.Set(#name, Napi::Function::New(env, JS_##name, #name))
-  FN(gethostname); FN(getaddrinfo); FN(getaddrinfo_async); FN(getnameinfo);
-  FN(getservbyname); FN(getservbyport); FN(inet_pton); FN(inet_ntop); FN(inet_aton);
-#undef FN
+  EXPORT_FN(exports, gethostname); EXPORT_FN(exports, getaddrinfo); EXPORT_FN(exports, getaddrinfo_async);
+  EXPORT_FN(exports, getnameinfo); EXPORT_FN(exports, getservbyname); EXPORT_FN(exports, getservbyport);
+  EXPORT_FN(exports, inet_pton); EXPORT_FN(exports, inet_ntop); EXPORT_FN(exports, inet_aton);
 }
 
 }  // namespace posixkit::sock

@@ -24,11 +24,11 @@ const LAYERS = [
   // the kernel's shape: the binding, errors, and mechanics that need nothing else
   { rank: 0, group: 'base', prefixes: ['native.ts', 'errors.ts', 'internal/deadline.ts', 'internal/modref.ts'] },
   // the low layer: one module per syscall family (Python's os, signal, select, socket, mmap)
-  { rank: 1, group: 'low', prefixes: ['os.ts', 'file.ts', 'signal.ts', 'select.ts', 'select/', 'socket.ts', 'socket/', 'mmap.ts', 'fcntl.ts', 'forkable.ts'] },
+  { rank: 1, group: 'low', prefixes: ['os.ts', 'os/', 'resource.ts', 'file.ts', 'signal.ts', 'select.ts', 'select/', 'socket.ts', 'socket/', 'mmap.ts', 'fcntl.ts', 'forkable.ts'] },
   // mechanics built on the low layer, shared by the high layer
   { rank: 2, group: 'internal', prefixes: ['internal/'] },
   { rank: 3, group: 'multiprocessing', prefixes: ['multiprocessing/'] },
-  { rank: 4, group: 'threading', prefixes: ['threading.ts'] },
+  { rank: 4, group: 'threading', prefixes: ['threading.ts', 'threading/'] },
   { rank: 5, group: 'coroutine', prefixes: ['coroutine/'] },
   { rank: 5, group: 'server', prefixes: ['server/'] },
   { rank: 6, group: 'socketserver', prefixes: ['socketserver.ts', 'socketserver/'] },

@@ -6,9 +6,13 @@
 // (a Thread's target), socketserver's ThreadingMixIn (handler and server
 // classes), the models' threading model (a core's ref), serveHttp (routes),
 // the CLI's counting core and the multiprocessing Pool (functions by name).
+// A value given as a function or class is named by findExport, among the
+// exports of the CommonJS modules already loaded, as Python pickles a function
+// by its module and qualified name (threading's targets and subclasses,
+// multiprocessing's 'spawn' and 'forkserver' start methods).
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { unknownExport } from '../errors';
+import { invalidArgType, unknownExport } from '../errors';
 
 /** `require(module)[export]`: a module by absolute path or package name, and the export's name. */
 export interface ModuleRef {
@@ -61,4 +65,35 @@ export function loadExport<F extends (...args: any[]) => unknown>(ref: ModuleRef
 /** loadExport, then the function called with `args`: how a worker rebuilds a core, routes, a counting core. */
 export function callExport<R>(ref: CallRef, what = 'function'): R {
   return loadExport<(...a: unknown[]) => R>(ref, what)(...(ref.args ?? []));
+}
+
+/** Where `value` is exported from, or null if no loaded CommonJS module exports it. */
+export function findExport(value: unknown): ModuleRef | null {
+  if (value === null || (typeof value !== 'function' && typeof value !== 'object')) return null;
+  for (const [file, mod] of Object.entries(require.cache)) {
+    const ex = mod?.exports as Record<string, unknown> | undefined;
+    if (ex === undefined || ex === null) continue;
+    if (ex === value) return { module: file, export: 'default' };
+    if (typeof ex !== 'object' && typeof ex !== 'function') continue;
+    for (const k of Object.keys(ex)) {
+      let v: unknown;
+      try {
+        v = ex[k];
+      } catch {
+        continue; // a throwing getter is not our value
+      }
+      if (v === value) return { module: file, export: k };
+    }
+  }
+  return null;
+}
+
+/** findExport, or a TypeError that says how to make the value reachable from `where`. */
+export function exportOf(value: unknown, what: string, where: string): ModuleRef {
+  const ref = findExport(value);
+  if (ref) return ref;
+  const name = typeof value === 'function' && value.name ? ` '${value.name}'` : '';
+  throw invalidArgType(what,
+    `a function or class exported by a loaded CommonJS module (${where} loads it by module and name; ` +
+    `export${name} from its module, or pass { module, export })`, value);
 }

@@ -12,6 +12,7 @@ import * as os from '../os';
 
 const privateFds = new Set<number>();
 const childHooks: Array<() => void> = [];
+const exitHooks: Array<() => void> = [];
 
 export function addPrivateFd(fd: number): void {
   privateFds.add(fd);
@@ -24,6 +25,24 @@ export function closePrivateFd(fd: number): void {
 /** Runs in every forked child, before fork() returns there. */
 export function onForkChild(hook: () => void): void {
   childHooks.push(hook);
+}
+
+/**
+ * Runs in a Process child after run() returned, before it leaves: posixkit's
+ * threading joins the child's non-daemon threads here (Python's
+ * threading._shutdown), which os._exit would otherwise kill.
+ */
+export function beforeChildExit(hook: () => void): void {
+  exitHooks.push(hook);
+}
+
+/** @internal the child's last step before it exits; a failing hook does not keep it from leaving. */
+export function runChildExitHooks(): void {
+  for (const h of exitHooks) {
+    try {
+      h();
+    } catch { /* leaving anyway */ }
+  }
 }
 
 os.register_at_fork({

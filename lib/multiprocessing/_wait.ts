@@ -4,6 +4,7 @@
 // through posixkit/select, so the EINTR rule and the kernel calls are its.
 import { codedError } from '../errors';
 import * as select from '../select';
+import { K as SK, sysPoll } from '../select/native';
 
 interface PollObject {
   register(fd: number, mask?: number): void;
@@ -45,3 +46,31 @@ export function writable(fd: number, timeoutSec: number | null | undefined): boo
   const ms = timeoutSec === null || timeoutSec === undefined ? null : Math.max(0, Math.ceil(timeoutSec * 1000));
   return p.poll(ms).length > 0;
 }
+
+// One struct pollfd, reused: the hot paths (a Queue waiting for data or room)
+// poll a single fd many times, and building a poll object each time costs
+// more than the syscall. A signal handler that polls again meanwhile gets its
+// own table (depth > 0).
+const one = new Int32Array(2);
+const one16 = new Uint16Array(one.buffer);
+let oneDepth = 0;
+const LONGEST = 20 * 86400; // poll(2) takes int milliseconds; callers loop to their deadline
+
+/** poll(2) on one fd for `events` (POLLIN/POLLOUT); seconds, null/undefined = forever. Whether it is ready. */
+export function waitFd(fd: number, events: number, timeoutSec: number | null | undefined): boolean {
+  const t = timeoutSec === null || timeoutSec === undefined || timeoutSec > LONGEST ? -1 : Math.max(0, timeoutSec);
+  const table = oneDepth === 0 ? one : new Int32Array(2);
+  const t16 = table === one ? one16 : new Uint16Array(table.buffer);
+  table[0] = fd;
+  t16[2] = events;
+  t16[3] = 0;
+  oneDepth++;
+  try {
+    return sysPoll(table, 1, t) > 0;
+  } finally {
+    oneDepth--;
+  }
+}
+
+export const POLLIN: number = SK.POLLIN;
+export const POLLOUT: number = SK.POLLOUT;

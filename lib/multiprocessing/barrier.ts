@@ -1,6 +1,7 @@
 // Barrier for processes and threads, on the same shared words and futexes as
 // the other primitives (sync-core.ts).
 import { invalidArgType, validateInteger } from '../errors';
+import { registerErrorClass } from './errors';
 import { allocate, Block, shareBlock } from './heap';
 import {
   ALL, deadlineOf, mutexLock, mutexUnlock, native, registerReviver, secondsLeft, SHARE, words,
@@ -17,6 +18,7 @@ export class BrokenBarrierError extends Error {
     return 'BrokenBarrierError';
   }
 }
+registerErrorClass(BrokenBarrierError);
 
 // ---- Barrier -----------------------------------------------------------------------
 // words: [mutex, waiting, generation, broken, outcome bits, parties]. Waiters

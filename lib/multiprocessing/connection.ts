@@ -240,3 +240,53 @@ export function Pipe(duplex = true): [Connection, Connection] {
   const fb = b.detach();
   return [new Connection(fa, fa), new Connection(fb, fb)];
 }
+
+/**
+ * Bytes read from a non-blocking fd, cut into whole messages of Connection
+ * framing (for the pool's result pipes and a manager's clients, which read
+ * whatever has arrived and may hold part of a message).
+ */
+export class FrameBuffer {
+  #buf = Buffer.alloc(0);
+  #len = 0;
+
+  /** Appends `n` bytes of `chunk`. */
+  push(chunk: Buffer, n: number): void {
+    if (this.#len + n > this.#buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#len + n, 4096));
+      this.#buf.copy(next, 0, 0, this.#len);
+      this.#buf = next;
+    }
+    chunk.copy(this.#buf, this.#len, 0, n);
+    this.#len += n;
+  }
+
+  /**
+   * Calls `each` with every whole message (a copy: the caller may keep it)
+   * until it returns false; keeps a partial one for later. Throws
+   * ERR_BAD_MESSAGE_LENGTH on a length no sender writes.
+   */
+  take(each: (body: Buffer) => boolean | void): void {
+    const b = this.#buf;
+    let off = 0;
+    while (this.#len - off >= 4) {
+      let size = b.readInt32BE(off);
+      let hlen = 4;
+      if (size === -1) {
+        if (this.#len - off < 12) break;
+        size = Number(b.readBigUInt64BE(off + 4));
+        hlen = 12;
+      } else if (size < 0) {
+        throw stateError('ERR_BAD_MESSAGE_LENGTH', `bad message length header: ${size}`);
+      }
+      if (this.#len - off - hlen < size) break;
+      const body = Buffer.from(b.subarray(off + hlen, off + hlen + size));
+      off += hlen + size;
+      if (each(body) === false) break;
+    }
+    if (off > 0) {
+      b.copy(b, 0, off, this.#len);
+      this.#len -= off;
+    }
+  }
+}

@@ -1,3 +1,4 @@
+import { serialize } from 'node:v8';
 // The exceptions of Python's multiprocessing (and queue), as coded Errors so
 // both `instanceof` and `err.code` work.
 
@@ -69,4 +70,53 @@ export class Full extends ProcessError {
 /** An operation on an object in the wrong state (Python raises ValueError/AssertionError). */
 export function stateError(code: string, message: string): ProcessError {
   return new ProcessError(message, code);
+}
+
+// ---- errors that cross to another process ------------------------------------------
+// Structured clone keeps an Error's class only for the built-in ones, and
+// only its message, stack and cause: an error crosses as [error, its own
+// properties (code, errno ...), its class name], and comes back as this
+// package's class when it is one of them.
+
+const classes: Record<string, new (message?: string) => Error> = {};
+
+/** @internal this package's error classes, rebuilt by name on the receiving side */
+export function registerErrorClass(cls: new (message?: string) => Error): void {
+  classes[cls.name] = cls;
+}
+for (const cls of [ProcessError, TimeoutError, EOFError, Empty, Full]) registerErrorClass(cls as new (m?: string) => Error);
+
+/** @internal */
+export function errorParts(e: unknown): [unknown, Record<string, unknown>, string] {
+  const extra: Record<string, unknown> = {};
+  let name = '';
+  if (e instanceof Error) {
+    name = e.constructor.name;
+    for (const [k, v] of Object.entries(e)) {
+      try {
+        serialize(v);
+        extra[k] = v;
+      } catch { /* not cloneable: dropped */ }
+    }
+  }
+  return [e, extra, name];
+}
+
+/** @internal */
+export function errorFromParts(e: unknown, extra: Record<string, unknown> | undefined, name: string | undefined): unknown {
+  let out = e;
+  const cls = name ? classes[name] : undefined;
+  if (cls && e instanceof Error) {
+    const rebuilt = new cls(e.message);
+    if (e.stack) rebuilt.stack = e.stack;
+    out = rebuilt;
+  }
+  if (extra && out !== null && typeof out === 'object') {
+    for (const [k, v] of Object.entries(extra)) {
+      try {
+        (out as Record<string, unknown>)[k] = v;
+      } catch { /* a getter-only property */ }
+    }
+  }
+  return out;
 }

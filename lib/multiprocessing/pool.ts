@@ -2,9 +2,12 @@
 //
 // Each worker has its own task pipe (parent -> worker) and result pipe
 // (worker -> parent) and runs one task (or one chunk of a map) at a time, so
-// the parent always knows which task a worker holds: when a worker dies, its
-// result pipe reaches end of file, the parent reaps it, fails exactly that
-// task with WorkerLostError and forks a replacement (MP-10: nothing hangs).
+// the parent always knows which task a worker holds. Before running a task
+// the worker writes its id into a word of shared memory: when a worker dies,
+// its result pipe reaches end of file, the parent reaps it and forks a
+// replacement; the task it held fails with WorkerLostError only if the word
+// says it had started it. A task sent to a worker that was already dead
+// (killed while idle) never ran, and goes to another worker.
 //
 // There is no result-handler thread: results are pumped from the result pipes
 // by whoever waits. Synchronous waits (get, wait, map, imap's next, join)
@@ -13,16 +16,17 @@
 // holding the same result fds, so the event loop is never blocked.
 import { constants as nodeOsConstants } from 'node:os';
 import { inspect } from 'node:util';
-import { decode, encode } from './_codec';
+import { decode, encode, encodeParts } from './_codec';
 import { invalidArgType, invalidArgValue, validateFunction, validateInteger } from '../errors';
 import * as os from '../os';
 import { Epoll, EPOLLIN, epoll } from '../select';
 import { WakePipe } from '../internal/wake';
 import { addPrivateFd, closePrivateFd, forgetPrivateFd } from './_fork';
 import { waitReadable } from './_wait';
-import { sendFrame } from './connection';
-import { ProcessError, WorkerLostError, stateError } from './errors';
+import { FrameBuffer, sendFrame } from './connection';
+import { errorFromParts, ProcessError, WorkerLostError, stateError } from './errors';
 import { cpuCount } from './process';
+import { allocate } from './heap';
 import { type Callable, type FnRef, fnName, fnRef, knownFunctions, registerFunction } from './pool-functions';
 import { type ApplyOptions, AsyncResult, IMapIterator, type Job, Kind, MapResult, type Task } from './pool-results';
 import { workerMain } from './pool-worker';
@@ -42,12 +46,14 @@ interface Worker {
   taskFd: number;
   resultFd: number;
   known: number;
-  task: Task | null;
-  buf: Buffer;
-  len: number;
+  /** tasks sent to it, oldest first: the one it runs, then at most one queued behind */
+  tasks: Task[];
+  frames: FrameBuffer;
   dead: boolean;
   /** tasks handed to it; at maxtasksperchild it leaves by itself */
   given: number;
+  /** shared word: the id (| 0) of the task the worker last started */
+  started: Int32Array;
 }
 
 // ---- the pool ----------------------------------------------------------------------
@@ -140,6 +146,8 @@ export class Pool implements Disposable {
   }
 
   #spawn(): void {
+    const block = allocate(4, 4);
+    const started = new Int32Array(block.map.buffer, block.byteOffset, 1);
     const [tr, tw] = os.pipe();
     const [rr, rw] = os.pipe();
     let pid: number;
@@ -154,14 +162,14 @@ export class Pool implements Disposable {
       os.close(rr);
       addPrivateFd(tr);
       addPrivateFd(rw);
-      workerMain(tr, rw, this.#init, this.#initargs, this.#maxtasks);
+      workerMain(tr, rw, this.#init, this.#initargs, this.#maxtasks, started);
     }
     os.close(tr);
     os.close(rw);
     os.set_blocking(rr, false);
     addPrivateFd(tw);
     addPrivateFd(rr);
-    const w: Worker = { pid, taskFd: tw, resultFd: rr, known: knownFunctions(), task: null, buf: Buffer.alloc(0), len: 0, dead: false, given: 0 };
+    const w: Worker = { pid, taskFd: tw, resultFd: rr, known: knownFunctions(), tasks: [], frames: new FrameBuffer(), dead: false, given: 0, started };
     this.#workers.push(w);
     this.#byFd.set(rr, w);
     this.#ep.register(rr, EPOLLIN);
@@ -205,16 +213,29 @@ export class Pool implements Disposable {
     if (this.#state !== 'run') throw stateError('ERR_POOL_NOT_RUNNING', 'Pool not running');
   }
 
-  #submit(job: Job, index: number, fn: FnRef, kind: Kind, args: unknown[], what: string): void {
+  // A task's message is built when it is dispatched (a long map starts its
+  // first chunk at once); `eager` builds it now, so that arguments that
+  // cannot be cloned throw from the call that passed them.
+  #submit(job: Job, index: number, fn: FnRef, kind: Kind, args: unknown[], what: string, eager = false): void {
     const id = nextTaskId++;
-    let payload: Buffer;
-    try {
-      payload = encode([id, fn, kind, args]);
-    } catch (e) {
-      throw invalidArgValue('args', args, `could not be cloned for the worker (${(e as Error).message})`);
-    }
-    this.#pending.push({ id, job, index, fn, payload, what });
+    const t: Task = { id, job, index, fn, kind, args, payload: null, what };
+    if (eager) this.#encode(t, true);
+    this.#pending.push(t);
     this.#inflight++;
+  }
+
+  #encode(t: Task, rethrow: boolean): boolean {
+    try {
+      t.payload = encodeParts([[t.id, t.fn, t.kind], t.args]);
+      t.args = [];
+      return true;
+    } catch (e) {
+      const err = invalidArgValue('args', t.args, `could not be cloned for the worker (${(e as Error).message})`);
+      if (rethrow) throw err;
+      this.#inflight--;
+      t.job._set(t.index, false, err);
+      return false;
+    }
   }
 
   /** Runs fn(...args) in a worker and returns its value (blocks). */
@@ -228,7 +249,7 @@ export class Pool implements Disposable {
     if (!Array.isArray(args)) throw invalidArgType('args', 'an array', args);
     const ref = fnRef(fn);
     const r = new AsyncResult<T>(this, options);
-    this.#submit(r, 0, ref, Kind.Apply, args, `apply(${fnName(fn)})`);
+    this.#submit(r, 0, ref, Kind.Apply, args, `apply(${fnName(fn)})`, true);
     this.#dispatch();
     return r;
   }
@@ -301,29 +322,39 @@ export class Pool implements Disposable {
 
   // ---- running ---------------------------------------------------------------
 
+  // Hands pending tasks to workers: first one to each idle worker, then a
+  // second map chunk to busy ones, so a worker goes on to its next chunk
+  // while this process is still collecting the last one (its result pipe
+  // and this process's work overlap). Single tasks (apply) never wait
+  // behind another in a worker's pipe.
   #dispatch(): void {
     if (this.#state === 'terminate') return;
-    for (const w of [...this.#workers]) {
-      if (this.#pending.length === 0) break;
-      if (w.dead || w.task || (this.#maxtasks > 0 && w.given >= this.#maxtasks)) continue;
-      const t = this.#pending[0];
-      if (typeof t.fn === 'number' && t.fn >= w.known) {
-        // This worker was forked before the function existed: fork one that has it.
-        this.#retire(w);
-        this.#spawn();
-        continue;
-      }
-      this.#pending.shift();
-      w.task = t;
-      w.given++;
-      try {
-        sendFrame(w.taskFd, t.payload);
-      } catch {
-        // EPIPE: the worker is dead; its result pipe will say so.
+    for (let depth = 0; depth < 2 && this.#pending.length > 0; depth++) {
+      for (const w of [...this.#workers]) {
+        if (this.#pending.length === 0) break;
+        if (w.dead || w.tasks.length !== depth || (this.#maxtasks > 0 && w.given >= this.#maxtasks)) continue;
+        const t = this.#pending[0];
+        if (depth > 0 && t.kind === Kind.Apply) return;
+        if (typeof t.fn === 'number' && t.fn >= w.known) {
+          if (depth > 0) continue;
+          // This worker was forked before the function existed: fork one that has it.
+          this.#retire(w);
+          this.#spawn();
+          continue;
+        }
+        this.#pending.shift();
+        if (t.payload === null && !this.#encode(t, false)) continue;
+        w.tasks.push(t);
+        w.given++;
+        try {
+          sendFrame(w.taskFd, t.payload!);
+        } catch {
+          // EPIPE: the worker is dead; its result pipe will say so.
+        }
       }
     }
     // Replacements forked above are idle: give them work too.
-    if (this.#pending.length > 0 && this.#workers.some((w) => !w.task && !w.dead && w.given === 0 && (typeof this.#pending[0].fn !== 'number' || (this.#pending[0].fn as number) < w.known))) {
+    if (this.#pending.length > 0 && this.#workers.some((w) => w.tasks.length === 0 && !w.dead && w.given === 0 && (typeof this.#pending[0].fn !== 'number' || (this.#pending[0].fn as number) < w.known))) {
       this.#dispatch();
     }
   }
@@ -367,47 +398,24 @@ export class Pool implements Disposable {
         this.#died(w);
         return;
       }
-      if (w.len + n > w.buf.length) {
-        const next = Buffer.allocUnsafe(Math.max(w.buf.length * 2, w.len + n, 4096));
-        w.buf.copy(next, 0, 0, w.len);
-        w.buf = next;
-      }
-      this.#scratch.copy(w.buf, w.len, 0, n);
-      w.len += n;
+      w.frames.push(this.#scratch, n);
       if (n < this.#scratch.length) break;
     }
     this.#parse(w);
   }
 
   #parse(w: Worker): void {
-    let off = 0;
-    while (w.len - off >= 4) {
-      let size = w.buf.readInt32BE(off);
-      let hlen = 4;
-      if (size === -1) {
-        if (w.len - off < 12) break;
-        size = Number(w.buf.readBigUInt64BE(off + 4));
-        hlen = 12;
-      }
-      if (w.len - off - hlen < size) break;
-      const body = w.buf.subarray(off + hlen, off + hlen + size);
-      off += hlen + size;
-      this.#deliver(w, decode(body) as [number, boolean, unknown, Record<string, unknown>?]);
-    }
-    if (off > 0) {
-      w.buf.copy(w.buf, 0, off, w.len);
-      w.len -= off;
-    }
+    w.frames.take((body) => { this.#deliver(w, decode(body, true) as [[number, boolean], unknown]); });
   }
 
-  #deliver(w: Worker, msg: [number, boolean, unknown, Record<string, unknown>?]): void {
-    const [id, ok, value, extra] = msg;
-    const t = w.task;
+  #deliver(w: Worker, msg: [[number, boolean], unknown]): void {
+    const [[id, ok], result] = msg;
+    const t = w.tasks[0];
     if (!t || t.id !== id) return;
-    w.task = null;
+    w.tasks.shift();
     this.#inflight--;
     this.#idleWake();
-    if (!ok && extra && value !== null && typeof value === 'object') Object.assign(value, extra);
+    const value = ok ? result : errorFromParts(...(result as [unknown, Record<string, unknown>, string]));
     t.job._set(t.index, ok, value);
   }
 
@@ -416,13 +424,18 @@ export class Pool implements Disposable {
     closePrivateFd(w.taskFd);
     // End of file on the result pipe: the worker has exited (or is exiting).
     const code = this.#reap(w, 0);
-    const t = w.task;
-    if (t) {
-      w.task = null;
-      this.#inflight--;
-      this.#idleWake();
-      t.job._set(t.index, false, new WorkerLostError(w.pid, code, t.what));
-    }
+    const tasks = w.tasks.splice(0);
+    if (tasks.length === 0) return;
+    const t = tasks[0];
+    // Only a task the worker had started can have been lost with it; the
+    // others (one queued behind it, or any task sent to a worker that was
+    // killed while idle) run elsewhere.
+    const lost = Atomics.load(w.started, 0) === (t.id | 0);
+    this.#pending.unshift(...(lost ? tasks.slice(1) : tasks));
+    if (!lost) return;
+    this.#inflight--;
+    this.#idleWake();
+    t.job._set(t.index, false, new WorkerLostError(w.pid, code, t.what));
   }
 
   // Keeps the number of workers while there is work (or the pool runs).
@@ -507,8 +520,7 @@ export class Pool implements Disposable {
       this.#remove(w);
       closePrivateFd(w.taskFd);
       this.#reap(w, 0);
-      if (w.task) failed.push(w.task);
-      w.task = null;
+      failed.push(...w.tasks.splice(0));
     }
     failed.push(...this.#pending.splice(0));
     this.#inflight = 0;
@@ -559,7 +571,10 @@ function toArray(iterable: Iterable<unknown>, kind: Kind): unknown[] {
   if (iterable === null || typeof (iterable as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
     throw invalidArgType('iterable', 'an iterable', iterable);
   }
-  const items = [...iterable];
+  // A plain array is only ever sliced, never changed: no copy (spreading
+  // 100,000 items through the iterator protocol costs ~10 ms).
+  const items = Array.isArray(iterable) && Object.getPrototypeOf(iterable) === Array.prototype
+    ? iterable as unknown[] : Array.from(iterable);
   if (kind === Kind.Starmap) {
     for (const a of items) if (!Array.isArray(a)) throw invalidArgType('iterable item', 'an array of arguments', a);
   }

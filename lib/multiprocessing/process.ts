@@ -7,14 +7,16 @@
 // the child. The parent learns of the exit through a sentinel pipe (the child
 // holds its write end, so end of file = the child is gone) for the timed
 // join, waitpid(2) for the status, and pidfd + libuv for joinAsync().
+import { randomBytes } from 'node:crypto';
 import { constants as nodeOsConstants } from 'node:os';
 import { inspect } from 'node:util';
 import { invalidArgType, validateFunction } from '../errors';
 import { timeoutSeconds } from '../internal/deadline';
 import * as os from '../os';
-import { addPrivateFd, closePrivateFd, onForkChild } from './_fork';
+import { addPrivateFd, closePrivateFd, onForkChild, runChildExitHooks } from './_fork';
 import { readable } from './_wait';
 import { stateError } from './errors';
+import * as util from './util';
 
 const SIGTERM = nodeOsConstants.signals.SIGTERM;
 const SIGKILL = nodeOsConstants.signals.SIGKILL;
@@ -23,6 +25,8 @@ export interface ProcessOptions {
   /** Called as target(...args) in the child by the default run(). */
   target?: (...args: any[]) => unknown;
   args?: readonly unknown[];
+  /** Python's kwargs: passed to the target as one last argument (an object). */
+  kwargs?: Record<string, unknown>;
   /** Default: 'Process-N' ('Process-1:2' for the 2nd child of Process-1), as Python. */
   name?: string;
   /** Inherits the creating process's flag by default. */
@@ -31,6 +35,43 @@ export interface ProcessOptions {
 
 type State = 'initial' | 'started' | 'closed';
 
+/** How a child is started (Python's start methods); 'fork' is the default. */
+export type StartMethod = 'fork' | 'spawn' | 'forkserver';
+
+/** @internal what a launcher needs to start a process another way than fork */
+export interface LaunchInfo {
+  name: string;
+  daemon: boolean;
+  target: ((...args: any[]) => unknown) | undefined;
+  args: unknown[];
+  authkey: Buffer;
+  identity: number[];
+}
+
+/**
+ * @internal a started child: its pid and sentinel (readable when it ends);
+ * `status` set for a child that is not ours (forkserver's): its exit status
+ * then comes through the sentinel, as 4 bytes.
+ */
+export interface Launched {
+  pid: number;
+  sentinel: number;
+  foreign: boolean;
+}
+
+type Launcher = (p: Process, info: LaunchInfo) => Launched;
+const launchers = new Map<StartMethod, Launcher>();
+let defaultMethod: () => StartMethod = () => 'fork';
+
+/** @internal spawn.ts and forkserver.ts register here; context.ts says which is the default. */
+export function setLauncher(method: StartMethod, fn: Launcher): void {
+  launchers.set(method, fn);
+}
+/** @internal */
+export function setDefaultMethod(fn: () => StartMethod): void {
+  defaultMethod = fn;
+}
+
 // Per-process state; a forked child resets it (see onForkChild below).
 let current: Process;
 let children = new Set<Process>();
@@ -38,6 +79,12 @@ let counter = 0;
 let identity: number[] = [];
 let daemonic = false;
 let exitHookInstalled = false;
+let parent: ParentProcess | null = null;
+
+function checkAuthkey(v: unknown, name: string): Buffer {
+  if (!ArrayBuffer.isView(v) || v instanceof DataView) throw invalidArgType(name, 'a Buffer or Uint8Array', v);
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
 
 export class Process {
   #target: ((...args: any[]) => unknown) | undefined;
@@ -52,16 +99,22 @@ export class Process {
   #identity: number[];
   #joinPromise: Promise<void> | null = null;
   #main = false;
+  #authkey: Buffer;
+  #method: StartMethod | null = null;
+  #foreign = false;
 
   constructor(options: ProcessOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-    const { target, args = [], name, daemon } = options;
+    const { target, args = [], kwargs, name, daemon } = options;
     if (target !== undefined) validateFunction(target, 'options.target');
     if (!Array.isArray(args)) throw invalidArgType('options.args', 'an array', args);
+    if (kwargs !== undefined && (kwargs === null || typeof kwargs !== 'object')) throw invalidArgType('options.kwargs', 'an object', kwargs);
     if (name !== undefined && typeof name !== 'string') throw invalidArgType('options.name', 'of type string', name);
     if (daemon !== undefined && typeof daemon !== 'boolean') throw invalidArgType('options.daemon', 'of type boolean', daemon);
     this.#target = target;
-    this.#args = [...args];
+    this.#args = kwargs === undefined ? [...args] : [...args, kwargs];
+    // As Python: a new process gets a copy of its creator's authkey.
+    this.#authkey = current ? Buffer.from(current.#authkey) : randomBytes(32);
     this.#identity = [...identity, ++counter];
     this.#name = name ?? `Process-${this.#identity.join(':')}`;
     this.#daemon = daemon ?? daemonic;
@@ -101,6 +154,33 @@ export class Process {
   }
 
   /**
+   * The process's authentication key (Python's authkey): 32 random bytes in
+   * the main process, copied to every Process it creates. Listener, Client
+   * and managers use the current process's key by default.
+   */
+  get authkey(): Buffer {
+    return this.#authkey;
+  }
+  set authkey(v: Buffer) {
+    this.#authkey = Buffer.from(checkAuthkey(v, 'authkey'));
+  }
+
+  /** @internal a context's Process class fixes the start method of its processes. */
+  _setStartMethod(method: StartMethod): void {
+    this.#method = method;
+  }
+
+  /** Python's exitcode. */
+  get exitcode(): number | null {
+    return this.exitCode;
+  }
+
+  /** Python's is_alive(). */
+  is_alive(): boolean {
+    return this.isAlive();
+  }
+
+  /**
    * null before start and while running; the exit code after, or minus the
    * signal number that killed it (-15 after terminate(), -9 after kill()).
    * Reading it reaps a child that has finished (as Python's poll()).
@@ -131,6 +211,22 @@ export class Process {
     if (daemonic) throw stateError('ERR_DAEMON_CHILDREN', 'daemonic processes are not allowed to have children');
     cleanup();
     installExitHook();
+    const method = this.#method ?? defaultMethod();
+    if (method !== 'fork') {
+      const launch = launchers.get(method);
+      if (!launch) throw stateError('ERR_START_METHOD', `start method '${method}' is not available`);
+      const l = launch(this, {
+        name: this.#name, daemon: this.#daemon, target: this.#target, args: this.#args, authkey: this.#authkey,
+        identity: this.#identity,
+      });
+      this.#pid = l.pid;
+      this.#sentinel = l.sentinel;
+      this.#foreign = l.foreign;
+      addPrivateFd(l.sentinel);
+      this.#state = 'started';
+      children.add(this);
+      return;
+    }
     const [r, w] = os.pipe();
     const parent = os.getpid();
     let pid: number;
@@ -162,6 +258,8 @@ export class Process {
 
   // In the child: never returns.
   #bootstrap(): never {
+    const creator = current;
+    parent = new ParentProcess(creator.#name, os.getppid());
     current = this;
     children = new Set();
     counter = 0;
@@ -169,6 +267,7 @@ export class Process {
     daemonic = this.#daemon;
     let code = 0;
     try {
+      util.info('child process calling self.run()');
       const r = this.run();
       if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
         throw stateError('ERR_ASYNC_TARGET',
@@ -184,6 +283,8 @@ export class Process {
     try {
       exitFunction();
     } catch { /* leaving anyway */ }
+    runChildExitHooks();
+    util.info('process exiting with exitcode %d', code);
     return os._exit(code);
   }
 
@@ -218,6 +319,17 @@ export class Process {
     if (this.#exitCode !== null) {
       children.delete(this);
       return Promise.resolve();
+    }
+    if (this.#foreign) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const sel = require('../select') as typeof import('../select');
+      const p = sel.poll();
+      p.register(this.#sentinel, sel.POLLIN);
+      this.#joinPromise ??= p.pollAsync(null).then(() => {
+        if (this.#exitCode === null) this.#poll(0);
+        children.delete(this);
+      }).finally(() => { this.#joinPromise = null; });
+      return this.#joinPromise;
     }
     this.#joinPromise ??= os.waitpidAsync(this.#pid!).then(
       ([, status]) => this.#setStatus(status),
@@ -284,6 +396,20 @@ export class Process {
   }
 
   #poll(flags: number): void {
+    if (this.#foreign) {
+      // Not our child (a fork server's): its status comes through the sentinel.
+      if (flags === os.WNOHANG && !readable(this.#sentinel, 0)) return;
+      const st = Buffer.alloc(4);
+      let got = 0;
+      while (got < 4) {
+        const n = os.readinto(this.#sentinel, st.subarray(got));
+        if (n === 0) break;
+        got += n;
+      }
+      this.#exitCode = got === 4 ? st.readInt32LE(0) : 255; // the server died before reporting: as Python
+      this.#dropSentinel();
+      return;
+    }
     try {
       const [p, status] = os.waitpid(this.#pid!, flags);
       if (p !== 0) this.#setStatus(status);
@@ -327,11 +453,87 @@ export class Process {
 }
 
 current = Process._main();
+util.setProcessNameGetter(() => current.name);
 
 onForkChild(() => {
   // A child made by a bare os.fork() is not a Process; it owns no children yet.
   children = new Set();
 });
+
+/**
+ * What parentProcess() returns in a child: the process that started it
+ * (Python's _ParentProcess). Not a child of the caller, so it is watched
+ * through a pidfd, not waited for.
+ */
+export class ParentProcess {
+  constructor(readonly name: string, readonly pid: number) {}
+
+  get ident(): number {
+    return this.pid;
+  }
+
+  /** Whether it still runs (a pidfd on it is not readable yet). */
+  isAlive(): boolean {
+    if (os.getppid() === this.pid) return true;
+    let fd: number;
+    try {
+      fd = os.pidfd_open(this.pid);
+    } catch {
+      return false;
+    }
+    try {
+      return !readable(fd, 0);
+    } finally {
+      os.close(fd);
+    }
+  }
+
+  is_alive(): boolean {
+    return this.isAlive();
+  }
+
+  /** Waits (pidfd_open + poll) until the parent has ended, or `timeout` seconds. */
+  join(timeout?: number | null): void {
+    if (timeout !== undefined && timeout !== null && (typeof timeout !== 'number' || Number.isNaN(timeout))) {
+      throw invalidArgType('timeout', 'a number, null or undefined', timeout);
+    }
+    if (!this.isAlive()) return;
+    let fd: number;
+    try {
+      fd = os.pidfd_open(this.pid);
+    } catch {
+      return; // already gone
+    }
+    try {
+      if (this.isAlive()) readable(fd, timeout ?? null);
+    } finally {
+      os.close(fd);
+    }
+  }
+
+  [inspect.custom](): string {
+    return `<ParentProcess name='${this.name}' pid=${this.pid} ${this.isAlive() ? 'started' : 'stopped'}>`;
+  }
+}
+
+/**
+ * @internal in a child started by 'spawn' or 'forkserver': `p` (rebuilt from
+ * what the parent sent) is this process, started by `parentName`/`parentPid`.
+ */
+export function adoptChild(p: Process, identityOfP: number[], authkey: Buffer, parentName: string, parentPid: number): void {
+  parent = new ParentProcess(parentName, parentPid);
+  p.authkey = authkey;
+  current = p;
+  children = new Set();
+  counter = 0;
+  identity = identityOfP;
+  daemonic = p.daemon;
+}
+
+/** The process that started this one through Process.start(); null in the main process (Python's parent_process()). */
+export function parentProcess(): ParentProcess | null {
+  return parent;
+}
 
 function cleanup(): void {
   for (const p of [...children]) {
@@ -350,16 +552,18 @@ export function currentProcess(): Process {
   return current;
 }
 
-/** Python's cpu_count(): CPUs this process may run on. */
+/** Python's cpu_count(): the number of CPUs in the system (os.cpu_count()), as Pool's default size. */
 export function cpuCount(): number {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeOs = require('node:os') as typeof import('node:os');
-  return typeof nodeOs.availableParallelism === 'function' ? nodeOs.availableParallelism() : nodeOs.cpus().length;
+  const n = nodeOs.cpus().length;
+  return n > 0 ? n : nodeOs.availableParallelism();
 }
 
 // As Python's util._exit_function: at exit, daemonic children are terminated,
 // then every child is joined (reaped), so none is left as a zombie or orphan.
 function exitFunction(): void {
+  util.info('process shutting down');
   for (const p of activeChildren()) if (p.daemon) p.terminate();
   for (const p of activeChildren()) p.join();
 }

@@ -27,7 +27,7 @@ type Elem<C extends Typecode> = C extends 'l' | 'L' | 'q' | 'Q' ? bigint : C ext
 type ElemIn<C extends Typecode> = C extends 'l' | 'L' | 'q' | 'Q' ? bigint | number : Elem<C>;
 type View = InstanceType<NumCtor> | InstanceType<BigCtor>;
 
-export type LockOption = boolean | Lock | RLock;
+export type LockOption = boolean | null | Lock | RLock;
 
 function ctorOf(typecode: unknown): NumCtor | BigCtor {
   if (typeof typecode !== 'string') throw invalidArgType('typecode', 'of type string', typecode);
@@ -37,9 +37,10 @@ function ctorOf(typecode: unknown): NumCtor | BigCtor {
   return typecodes[typecode as Typecode];
 }
 
+// As Python: true and null/undefined (lock=None) make a new RLock, false none.
 function pickLock(lock: unknown): Lock | RLock | null {
-  if (lock === undefined || lock === true) return new RLock();
-  if (lock === false || lock === null) return null;
+  if (lock === undefined || lock === null || lock === true) return new RLock();
+  if (lock === false) return null;
   if (lock instanceof Lock || lock instanceof RLock) return lock;
   throw invalidArgType('options.lock', 'a boolean, Lock or RLock', lock);
 }
@@ -86,7 +87,7 @@ export class Value<C extends Typecode = Typecode> implements Shareable {
 
   /**
    * Value('i', 0), Value('d', 1.5), Value('q', 10n), Value('c', 'a').
-   * options.lock: true (default, a new RLock), false (raw), or a Lock/RLock to use.
+   * options.lock: true or null (default, a new RLock, as Python's lock=None), false (raw), or a Lock/RLock to use.
    */
   constructor(typecode: C, init?: ElemIn<C>, options: { lock?: LockOption } = {}, _block?: Block, _lock?: Lock | RLock | null) {
     const Ctor = ctorOf(typecode);
@@ -237,3 +238,20 @@ export function RawValue<C extends Typecode>(typecode: C, init?: ElemIn<C>): Val
 export function RawArray<C extends Typecode>(typecode: C, sizeOrInit: number | ArrayLike<ElemIn<C>> | string): SharedArray<C> {
   return new SharedArray(typecode, sizeOrInit, { lock: false });
 }
+
+/** The type of Array(): callable with or without new, as Python's function. */
+export interface ArrayFactory {
+  <C extends Typecode>(typecode: C, sizeOrInit: number | ArrayLike<ElemIn<C>> | string, options?: { lock?: LockOption }): SharedArray<C>;
+  new <C extends Typecode>(typecode: C, sizeOrInit: number | ArrayLike<ElemIn<C>> | string, options?: { lock?: LockOption }): SharedArray<C>;
+}
+
+/**
+ * Python's multiprocessing.Array(typecode, size_or_init, lock=True): a
+ * SharedArray (the class keeps its own name so the global Array stays usable).
+ */
+const arrayFactory = function Array<C extends Typecode>(typecode: C, sizeOrInit: number | ArrayLike<ElemIn<C>> | string,
+  options: { lock?: LockOption } = {}): SharedArray<C> {
+  return new SharedArray(typecode, sizeOrInit, options);
+} as ArrayFactory;
+// Exported under Python's name; inside this module `Array` stays the global.
+export { arrayFactory as Array };

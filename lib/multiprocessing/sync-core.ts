@@ -11,6 +11,7 @@ import { attachBlock, Block, SharedBlock } from './heap';
 interface SyncNative {
   futex_wait(view: Int32Array, index: number, expected: number, timeout?: number): number;
   futex_wake(view: Int32Array, index: number, count: number): number;
+  kill(pid: number, sig: number): void;
   gettid(): number;
   mmanConstants: Record<string, number>;
 }
@@ -34,6 +35,13 @@ export function lockNotHeld(what: string): Error & { code: string } {
 /** @internal */
 export function deadlineOf(timeout: number | null | undefined): number {
   return deadline.deadlineOf(timeout, 'timeout', 'zero');
+}
+
+/** Python's (block, timeout) pair of get/put/acquire as a deadline: now when not blocking (timeout still checked). */
+/** @internal */
+export function blockDeadline(block: unknown, timeout: unknown): number {
+  const d = deadline.deadlineOf(timeout, 'timeout', 'zero');
+  return block === false ? 0 : d;
 }
 
 /** Seconds left until `deadline` (undefined = forever), or -1 when past. */
@@ -163,4 +171,79 @@ export function mutexUnlock(w: Int32Array, i: number): boolean {
   Atomics.store(w, i, 0);
   native.futex_wake(w, i, 1);
   return true;
+}
+
+// ---- the robust mutex ----------------------------------------------------------
+// word: 0 free, else the owner's kernel tid, | WAITERS once someone sleeps on
+// it. Like the mutex above it lets a running thread take a just-released lock
+// (no hand-off to a sleeper, so no convoy), and a sleeper is woken by
+// futex_wake. Because the word names its owner, a holder that died (SIGKILL
+// included) cannot wedge the others: a sleeper wakes at least every
+// DEAD_CHECK seconds, and if the owner's tid no longer exists it takes the
+// lock over. (A tid reused by an unrelated thread in the meantime looks
+// alive, as with any pid-based check.) Only the owning thread may unlock it.
+// Used where one process dying must not block the others: the Queue's locks.
+
+const WAITERS = 0x80000000 | 0;
+const TID_MASK = 0x3fffffff;
+const DEAD_CHECK = 0.2;
+
+/** The calling thread's kernel tid. */
+/** @internal */
+export function selfTid(): number {
+  return isMainThread ? process.pid : workerTid;
+}
+
+function alive(tid: number): boolean {
+  try {
+    native.kill(tid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code !== 'ESRCH';
+  }
+}
+
+/** Outcome of robustLock: 'ok', 'died' (the previous owner died holding it; the caller owns it now), or false (timed out). */
+export type RobustResult = 'ok' | 'died' | false;
+
+/** @internal */
+export function robustLock(w: Int32Array, i: number, deadline: number): RobustResult {
+  const tid = selfTid();
+  if (Atomics.compareExchange(w, i, 0, tid) === 0) return 'ok';
+  for (;;) {
+    let v = Atomics.load(w, i);
+    if (v === 0) {
+      // Taken as contended: others may still sleep, so our unlock must wake one.
+      if (Atomics.compareExchange(w, i, 0, tid | WAITERS) === 0) return 'ok';
+      continue;
+    }
+    if ((v & TID_MASK) === tid) throw codedError('ERR_LOCK_DEADLOCK', 'the calling thread already holds this lock');
+    if (!(v & WAITERS)) {
+      if (Atomics.compareExchange(w, i, v, v | WAITERS) !== v) continue;
+      v |= WAITERS;
+    }
+    const left = secondsLeft(deadline);
+    const r = left === -1 ? ETIMEDOUT : native.futex_wait(w, i, v, left === undefined || left > DEAD_CHECK ? DEAD_CHECK : left);
+    if (r === ETIMEDOUT && Atomics.load(w, i) === v && ((v & TID_MASK) === 0 || !alive(v & TID_MASK))) {
+      if (Atomics.compareExchange(w, i, v, tid | WAITERS) === v) return 'died';
+      continue;
+    }
+    if (left === -1) return false;
+  }
+}
+
+/** Is `w[i]` held by the calling thread? */
+/** @internal */
+export function robustOwned(w: Int32Array, i: number): boolean {
+  return (Atomics.load(w, i) & TID_MASK) === selfTid();
+}
+
+/** @internal */
+export function robustUnlock(w: Int32Array, i: number): void {
+  const tid = selfTid();
+  const c = Atomics.compareExchange(w, i, tid, 0);
+  if (c === tid) return;
+  if ((c & TID_MASK) !== tid) throw lockNotHeld('cannot release a lock held by another thread');
+  Atomics.store(w, i, 0);
+  native.futex_wake(w, i, 1);
 }

@@ -2,17 +2,26 @@
 // NOTE: every lookup here except getaddrinfoAsync blocks the calling thread
 // (DNS may take seconds), exactly like Python's; use getaddrinfoAsync from
 // code that shares the event loop.
-import { OSError, invalidArgType, outOfRange, validateBytes } from '../errors';
+import { OSError, invalidArgType, invalidArgValue, outOfRange, validateBytes, validateInteger } from '../errors';
 import { AddrInfo, K, native, SockAddr } from './native';
 
-/** Python's socket.gaierror: a getaddrinfo/getnameinfo failure; `errno` is the EAI_* number. */
+/**
+ * Python's socket.gaierror: a getaddrinfo/getnameinfo failure; `errno` is the
+ * EAI_* number (negative on Linux, as in Python), `code` its name. Like
+ * Python's, it can be built without arguments (empty message).
+ */
 export class gaierror extends OSError {}
-/** Python's socket.herror: an address-to-name lookup found nothing. */
+/**
+ * Python's socket.herror: a gethostbyname_ex/gethostbyaddr failure; `errno`
+ * is the resolver's h_errno (1 HOST_NOT_FOUND, 2 TRY_AGAIN, 3 NO_RECOVERY,
+ * 4 NO_DATA, positive as in Python), `code` its name. Buildable without
+ * arguments.
+ */
 export class herror extends OSError {}
 
-interface GaiLike { gai?: boolean; code: string; errno: number; syscall: string; message: string }
+interface NetdbLike { gai?: boolean; herror?: boolean; code: string; errno: number; syscall: string; message: string }
 
-/** Runs fn and turns a native getaddrinfo error into a gaierror. */
+/** Runs fn and turns a native resolver error into a gaierror or herror. */
 export function withGai<T>(fn: () => T): T {
   try {
     return fn();
@@ -22,9 +31,10 @@ export function withGai<T>(fn: () => T): T {
 }
 
 function toGai(e: unknown): unknown {
-  const g = e as GaiLike;
-  if (g && g.gai) {
-    const err = new gaierror(g.code, g.errno, g.syscall, g.message);
+  const g = e as NetdbLike;
+  if (g && (g.gai || g.herror)) {
+    const Ctor = g.gai ? gaierror : herror;
+    const err = new Ctor(g.code, g.errno, g.syscall, g.message);
     Error.captureStackTrace?.(err, withGai);
     return err;
   }
@@ -35,9 +45,17 @@ export function gethostname(): string {
   return native.gethostname();
 }
 
+// A lone surrogate has no UTF-8 form: Node would send U+FFFD, Python raises
+// UnicodeEncodeError (a ValueError). Refuse it rather than look up another name.
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function encodable(s: string, name: string): string {
+  if (LONE_SURROGATE.test(s)) throw invalidArgValue(name, s, 'must not contain a lone surrogate (it has no UTF-8 form)');
+  return s;
+}
+
 function hostArg(host: unknown, name = 'host'): string | null {
   if (host === null || host === undefined) return null;
-  if (typeof host === 'string') return host;
+  if (typeof host === 'string') return encodable(host, name);
   if (Buffer.isBuffer(host)) return host.toString('latin1');
   throw invalidArgType(name, 'of type string or null', host);
 }
@@ -48,7 +66,7 @@ function portArg(port: unknown): string | null {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw outOfRange('port', '>= 0 && <= 65535', port);
     return String(port);
   }
-  if (typeof port === 'string') return port;
+  if (typeof port === 'string') return encodable(port, 'port');
   throw invalidArgType('port', 'of type number, string or null', port);
 }
 
@@ -91,27 +109,46 @@ export function gethostbyname(hostname: string): string {
   return (r[0][4] as [string, number])[0];
 }
 
-/** [canonical name, aliases, IPv4 addresses] (Python's gethostbyname_ex). Blocks. */
+/**
+ * [primary name, aliases, IPv4 addresses] from gethostbyname_r(3), as
+ * Python's gethostbyname_ex. Blocks; herror when the name is unknown.
+ */
 export function gethostbyname_ex(hostname: string): [string, string[], string[]] {
   const h = hostArg(hostname, 'hostname') as string;
-  const r = getaddrinfo(h, null, K.AF_INET, K.SOCK_STREAM, 0, K.AI_CANONNAME);
-  const addrs = [...new Set(r.map((a) => (a[4] as [string, number])[0]))];
-  return [r[0][3] || h, [], addrs];
+  return withGai(() => native.gethostbyname_ex(h));
 }
 
-/** [hostname, aliases, [ip]] for an address (or a name, resolved first). Blocks; herror when unknown. */
+/**
+ * [primary name, aliases, addresses] for an address (a name is resolved
+ * first, as Python does) from gethostbyaddr_r(3). Blocks; herror
+ * (HOST_NOT_FOUND, errno 1) when the address has no name, gaierror when a
+ * name does not resolve.
+ */
 export function gethostbyaddr(ip: string): [string, string[], string[]] {
   const h = hostArg(ip, 'ip_address') as string;
   const [fam, , , , sa] = getaddrinfo(h, null, 0, K.SOCK_STREAM)[0];
+  return withGai(() => native.gethostbyaddr(fam, (sa as [string, number])[0]));
+}
+
+/**
+ * getfqdn(name = '') -> a fully qualified name for `name` (this host when
+ * empty, '0.0.0.0' or '::'): Python's algorithm, the first of the primary
+ * name and its aliases (gethostbyaddr) that contains a dot, else the primary
+ * name; `name` itself when the lookup fails. Blocks.
+ */
+export function getfqdn(name = ''): string {
+  if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
+  let n = name.trim();
+  if (!n || n === '0.0.0.0' || n === '::') n = gethostname();
+  let hostname: string;
+  let aliases: string[];
   try {
-    const [name] = withGai(() => native.getnameinfo(fam, sa, K.NI_NAMEREQD));
-    return [name, [], [(sa as [string, number])[0]]];
+    [hostname, aliases] = gethostbyaddr(n);
   } catch (e) {
-    if (e instanceof gaierror && e.code === 'EAI_NONAME') {
-      throw new herror('EAI_NONAME', -1, 'gethostbyaddr', `host not found: ${h}, gethostbyaddr`);
-    }
+    if (e instanceof OSError) return n;
     throw e;
   }
+  return [hostname, ...aliases].find((a) => a.includes('.')) ?? hostname;
 }
 
 /** getnameinfo([host, port, ...], flags) -> [host, port string]. Blocks unless NI_NUMERICHOST|NI_NUMERICSERV. */
@@ -138,6 +175,47 @@ export function getservbyport(port: number, protocolname?: string): string {
   const n = native.getservbyport(int(port, 'port'), protocolname ?? null);
   if (n === null) throw new OSError('ENOENT', -2, 'getservbyport', 'port/proto not found');
   return n;
+}
+
+/** The number of a protocol ('tcp' -> 6) from /etc/protocols; OSError when unknown. */
+export function getprotobyname(protocolname: string): number {
+  if (typeof protocolname !== 'string') throw invalidArgType('protocolname', 'of type string', protocolname);
+  const p = native.getprotobyname(protocolname);
+  if (p === null) throw new OSError('ENOENT', -2, 'getprotobyname', 'protocol not found');
+  return p;
+}
+
+/**
+ * sethostname(2): sets the host name of this UTS namespace (needs
+ * CAP_SYS_ADMIN there: EPERM otherwise). A string is encoded as UTF-8;
+ * longer than 64 bytes is EINVAL, from the kernel.
+ */
+export function sethostname(name: string | ArrayBufferView): void {
+  if (typeof name === 'string') {
+    if (name.includes('\0')) throw invalidArgValue('name', name, 'must not contain null bytes');
+    native.sethostname(Buffer.from(name, 'utf8'));
+    return;
+  }
+  native.sethostname(validateBytes(name, 'name'));
+}
+
+// ---- network interfaces --------------------------------------------------------
+
+/** if_nameindex() -> [index, name][] of every network interface (if_nameindex(3)). */
+export function if_nameindex(): Array<[number, string]> {
+  return native.if_nameindex();
+}
+
+/** The index of the interface `if_name`; ENODEV when there is none. */
+export function if_nametoindex(if_name: string): number {
+  if (typeof if_name !== 'string') throw invalidArgType('if_name', 'of type string', if_name);
+  return native.if_nametoindex(if_name);
+}
+
+/** The name of interface number `if_index` (0 ... 2**32-1); ENXIO when there is none. */
+export function if_indextoname(if_index: number): string {
+  validateInteger(if_index, 'if_index', 0, 0xffffffff);
+  return native.if_indextoname(if_index);
 }
 
 // ---- packed addresses ----------------------------------------------------------

@@ -28,6 +28,8 @@ export interface SocketNative {
   sendmsg(fd: number, buffers: ArrayBufferView[], ancdata: Array<[number, number, ArrayBufferView]>, flags: number,
     family: number, address: unknown, timeout: number): number;
   recvmsg(fd: number, bufsize: number, ancbufsize: number, flags: number, timeout: number): [Buffer, AncItem[], number, SockAddr];
+  recvmsg_into(fd: number, buffers: ArrayBufferView[], ancbufsize: number, flags: number, timeout: number):
+    [number, AncItem[], number, SockAddr];
   CMSG_LEN(n: number): number;
   CMSG_SPACE(n: number): number;
   shutdown(fd: number, how: number): void;
@@ -44,6 +46,13 @@ export interface SocketNative {
   inet_pton(family: number, s: string): Buffer | null;
   inet_ntop(family: number, packed: ArrayBufferView): string;
   inet_aton(s: string): Buffer | null;
+  gethostbyname_ex(name: string): [string, string[], string[]];
+  gethostbyaddr(family: number, ip: string): [string, string[], string[]];
+  getprotobyname(name: string): number | null;
+  sethostname(name: ArrayBufferView): void;
+  if_nameindex(): Array<[number, string]>;
+  if_nametoindex(name: string): number;
+  if_indextoname(index: number): string;
   constants: Record<string, number>;
 }
 

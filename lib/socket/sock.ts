@@ -1,11 +1,12 @@
 // The Socket class of posixkit/socket (the public module is lib/socket.ts).
 import {
-  errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, validateInteger,
+  errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, toList, validateInteger,
 } from '../errors';
 import { timeoutSeconds } from '../internal/deadline';
-import { dup, get_blocking, set_blocking } from '../os';
+import { dup, get_blocking, get_inheritable, set_blocking, set_inheritable } from '../os';
 import { AncItem, K, native, SockAddr } from './native';
 import { withGai } from './names';
+import { IOREF, makefile, MakefileOptions, SocketFile, SocketTextFile } from './makefile';
 
 /** An address as the family wants it: [host, port], [host, port, flowinfo, scope_id], or a Unix path / abstract name. */
 export type Address = [string, number] | [string, number, number?, number?] | string | Uint8Array;
@@ -14,9 +15,13 @@ export type Address = [string, number] | [string, number, number?, number?] | st
 
 let defaultTimeout: number | null = null;
 
-/** Python's socket timeout: seconds >= 0, or null (blocking). */
+// Python's limit (its clocks count int64 nanoseconds; OverflowError beyond).
+const MAX_TIMEOUT = 9223372036;
+
+/** Python's socket timeout: seconds >= 0 (at most MAX_TIMEOUT), or null to block; Infinity means null too. */
 export function checkTimeout(value: unknown): number | null {
-  return timeoutSeconds(value, 'timeout', 'error');
+  if (value === Infinity) return null;
+  return timeoutSeconds(value, 'timeout', 'error', MAX_TIMEOUT);
 }
 
 /** Python's setdefaulttimeout: the timeout new sockets start with (null: blocking). */
@@ -28,6 +33,8 @@ export function getdefaulttimeout(): number | null {
 }
 
 const TYPE_FLAGS = (K.SOCK_NONBLOCK ?? 0) | (K.SOCK_CLOEXEC ?? 0);
+// Linux's UIO_MAXIOV: the most buffers one sendmsg takes.
+const IOV_MAX = 1024;
 
 export function intArg(v: unknown, name: string): number {
   return validateInteger(v, name, -(2 ** 31), 2 ** 31 - 1);
@@ -53,6 +60,8 @@ function sizeArg(n: unknown, name: string, syscall: string): number {
  */
 export class Socket {
   #fd: number;
+  #closed = false;
+  #ioRefs = 0;
   /** Seconds; -1 = blocking (null), 0 = non-blocking, > 0 = timeout. Passed to native as is. */
   #t: number;
   readonly family: number;
@@ -99,28 +108,70 @@ export class Socket {
   fileno(): number {
     return this.#fd;
   }
+  /** True after close() or detach() (the fd may live on while a makefile() object uses it). */
   get closed(): boolean {
-    return this.#fd < 0;
+    return this.#closed || this.#fd < 0;
   }
 
   // ---- lifecycle --------------------------------------------------------------
 
-  /** Closes the fd; a second close() is a no-op. EBADF if the fd was closed underneath. */
+  /**
+   * Closes the fd; a second close() is a no-op. EBADF if the fd was closed
+   * underneath. As in Python, while a makefile() object is open the fd stays
+   * open (the socket still works) until the last such object is closed.
+   */
   close(): void {
+    this.#closed = true;
+    if (this.#ioRefs <= 0) this.#realClose();
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #realClose(): void {
     const fd = this.#fd;
     if (fd < 0) return;
     this.#fd = -1;
     native.close(fd);
   }
-  [Symbol.dispose](): void {
-    this.close();
+
+  /** @internal makefile() objects count themselves here (Python's _io_refs). */
+  [IOREF](delta: 1 | -1): void {
+    this.#ioRefs += delta;
+    if (this.#ioRefs <= 0 && this.#closed) this.#realClose();
+  }
+
+  /**
+   * makefile(mode = 'r', buffering = -1, { encoding, errors, newline }) -> a
+   * file object on this socket, as Python's: mode is made of 'r', 'w', 'b'
+   * ('rwb' reads and writes); with 'b' a SocketFile of Buffers, else a
+   * SocketTextFile of strings; buffering 0 (binary only) is unbuffered, < 0
+   * the default 8192 bytes. The socket's timeout applies to every read and
+   * flush. The file keeps the fd open after sock.close() until the file is
+   * closed too.
+   */
+  makefile<M extends string = 'r'>(mode?: M, buffering?: number | null, options?: MakefileOptions):
+    M extends `${string}b${string}` ? SocketFile : SocketTextFile;
+  makefile(mode = 'r', buffering?: number | null, options: MakefileOptions = {}): SocketFile | SocketTextFile {
+    this.#ok('makefile');
+    return makefile(this, mode, buffering, options);
   }
 
   /** Gives up the fd without closing it; the object is closed afterwards. */
   detach(): number {
     const fd = this.#fd;
     this.#fd = -1;
+    this.#closed = true;
     return fd;
+  }
+
+  /** Whether the fd survives exec (false for every fd posixkit makes: close-on-exec). */
+  get_inheritable(): boolean {
+    return get_inheritable(this.#ok('get_inheritable'));
+  }
+  /** set_inheritable(flag): clears or sets FD_CLOEXEC on the fd. */
+  set_inheritable(inheritable: boolean): void {
+    set_inheritable(this.#ok('set_inheritable'), inheritable);
   }
 
   /** A new Socket on a duplicate (F_DUPFD_CLOEXEC) of the fd. */
@@ -160,6 +211,10 @@ export class Socket {
   }
   gettimeout(): number | null {
     return this.#t < 0 ? null : this.#t;
+  }
+  /** Python's read-only `timeout` attribute: gettimeout(). */
+  get timeout(): number | null {
+    return this.gettimeout();
   }
 
   // ---- connection setup --------------------------------------------------------
@@ -253,6 +308,22 @@ export class Socket {
       flags, this.#t);
   }
 
+  /**
+   * recvmsg_into(buffers, ancbufsize = 0, flags = 0) -> [nbytes, ancdata,
+   * msg_flags, address]: one recvmsg(2) scattering the data over `buffers`
+   * (any iterable of Buffers/TypedArrays/DataViews, read once; one iovec
+   * each, filled in order).
+   */
+  recvmsg_into(buffers: Iterable<ArrayBufferView>, ancbufsize = 0, flags = 0): [number, AncItem[], number, SockAddr] {
+    const fd = this.#ok('recvmsg_into');
+    if (buffers === null || typeof (buffers as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
+      throw invalidArgType('buffers', 'an iterable of bytes-like objects', buffers);
+    }
+    const views = Array.from(buffers, (b, i) => bytesArg(b, `buffers[${i}]`));
+    return native.recvmsg_into(fd, views, sizeArg(ancbufsize, 'ancbufsize', 'recvmsg_into'), intArg(flags, 'flags'),
+      this.#t);
+  }
+
   // ---- sending (MSG_NOSIGNAL always: EPIPE, never SIGPIPE) ------------------------
 
   /** send(data, flags = 0) -> bytes sent (maybe fewer than data.length). */
@@ -310,15 +381,27 @@ export class Socket {
     return withGai(() => native.sendto(fd, d, flags, this.family, this.#addr(addr as Address), this.#t));
   }
 
-  /** sendmsg(buffers, ancdata = [], flags = 0, address?) -> bytes sent. */
-  sendmsg(buffers: ArrayBufferView[], ancdata: Array<[number, number, ArrayBufferView]> = [], flags = 0,
+  /**
+   * sendmsg(buffers, ancdata = [], flags = 0, address?) -> bytes sent.
+   * buffers: any iterable of bytes-like objects (at most IOV_MAX, 1024, as
+   * the kernel: EMSGSIZE beyond); ancdata: any iterable of [level, type, data]
+   * items. Each is read once, as Python reads its iterables.
+   */
+  sendmsg(buffers: Iterable<ArrayBufferView>, ancdata: Iterable<Iterable<unknown>> = [], flags = 0,
     address?: Address): number {
     const fd = this.#ok('sendmsg');
-    if (!Array.isArray(buffers)) throw invalidArgType('buffers', 'an array of bytes-like objects', buffers);
-    buffers.forEach((b, i) => bytesArg(b, `buffers[${i}]`));
-    if (!Array.isArray(ancdata)) throw invalidArgType('ancdata', 'an array of [level, type, data]', ancdata);
+    const bufs = toList(buffers, 'buffers', 'an iterable of bytes-like objects', IOV_MAX,
+      (b, i) => bytesArg(b, `buffers[${i}]`), () => errnoError(E.EMSGSIZE, 'sendmsg'));
+    const anc = toList(ancdata, 'ancdata', 'an iterable of [level, type, data]', IOV_MAX, (item, i) => {
+      // a wrong arity is a TypeError, as Python's tuple parsing
+      const arity = (): Error => invalidArgType(`ancdata[${i}]`, 'a [level, type, data] item', item);
+      const t = toList(item, `ancdata[${i}]`, 'a [level, type, data] item', 3, (v) => v, arity);
+      if (t.length !== 3) throw arity();
+      return [intArg(t[0], `ancdata[${i}][0] (level)`), intArg(t[1], `ancdata[${i}][1] (type)`),
+        bytesArg(t[2], `ancdata[${i}][2] (data)`)] as [number, number, ArrayBufferView];
+    });
     const a = address === undefined || address === null ? null : this.#addr(address);
-    return withGai(() => native.sendmsg(fd, buffers, ancdata, flags, this.family, a, this.#t));
+    return withGai(() => native.sendmsg(fd, bufs, anc, intArg(flags, 'flags'), this.family, a, this.#t));
   }
 
   // ---- state and options ----------------------------------------------------------

@@ -7,12 +7,19 @@
 // SIGRTMIN == kill() calls that succeeded (real-time signals queue), SIGALRM
 // calls == what the native handler recorded and <= elapsed milliseconds.
 //
-//   npx tsc -p tsconfig.build.json && node --single-threaded scripts/stress/signal-storm.js [--seconds 30]
+// It reads the native counters, which only the test build of the addon has:
+//   npx tsc -p tsconfig.build.json && node scripts/build-addon.js test
+//   POSIXKIT_ADDON=build-test/build/Release/posixkit.node node --single-threaded scripts/stress/signal-storm.js [--seconds 30]
 'use strict';
 const path = require('node:path');
 const ROOT = path.resolve(__dirname, '../..');
 const os = require(path.join(ROOT, 'dist/os'));
 const signal = require(path.join(ROOT, 'dist/signal'));
+const { binding } = require(path.join(ROOT, 'dist/native'));
+if (typeof binding._signal_stats !== 'function') {
+  process.stderr.write('needs the test build of the addon: set POSIXKIT_ADDON (see the header of this script)\n');
+  process.exit(2);
+}
 
 const i = process.argv.indexOf('--seconds');
 const SECONDS = i > 0 ? Number(process.argv[i + 1]) : 30;
@@ -30,7 +37,7 @@ let alrm = 0;
 let rt = 0;
 signal.signal(signal.SIGALRM, () => { alrm++; });
 signal.signal(signal.SIGRTMIN, () => { rt++; });
-const rec0 = signal._stats().recorded;
+const rec0 = binding._signal_stats().recorded;
 const [dr, dw] = os.pipe();
 const [cr, cw] = os.pipe();
 const ppid = os.getpid();
@@ -94,7 +101,7 @@ const end = Date.now() + 5000;
 (function drain() {
   if (rt < sent && Date.now() < end) return setTimeout(drain, 5);
   setTimeout(() => {
-    const st = signal._stats();
+    const st = binding._signal_stats();
     const checks = {
       bytes: total === chunks * CHUNK && bad < 0,
       forks: forkErrors === 0,

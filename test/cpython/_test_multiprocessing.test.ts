@@ -11,13 +11,31 @@ import * as path from 'node:path';
 import * as mp from '../../lib/multiprocessing';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
-import { _setShmNameGenerator, SharedMemory } from '../../lib/mmap';
+import { vi } from 'vitest';
+import { SharedMemory } from '../../lib/mmap';
 import { getNativeId, Thread } from '../../lib/threading';
 import { run_node } from './support/script';
 import { LONG_TIMEOUT, monotonic, SHORT_TIMEOUT, sleep, TESTFN, unlink, ZeroDivisionError } from './support/helpers';
 import {
   FileExistsError, FileNotFoundError, requires, run, strict, TestCase, ValueError,
 } from './support/unittest';
+
+// Python's tests mock shared_memory._make_filename; posixkit names a segment
+// '/psm_' + randomBytes(...).toString('hex') and has no test hook, so the
+// mock sits on randomBytes (a name that is not hex needs the toString stand-in).
+const shmNaming = vi.hoisted(() => ({ nextName: null as null | (() => string) }));
+vi.mock('node:crypto', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:crypto')>();
+  const randomBytes = ((n: number) => {
+    if (!shmNaming.nextName) return real.randomBytes(n);
+    const rest = shmNaming.nextName().replace(/^\/psm_/, '');
+    return { toString: () => rest };
+  }) as unknown as typeof real.randomBytes;
+  return { ...real, default: { ...real, randomBytes }, randomBytes };
+});
+function _setShmNameGenerator(fn: (() => string) | null): void {
+  shmNaming.nextName = fn;
+}
 
 const DELTA = 0.1;
 const MP = strict(mp, 'multiprocessing');
@@ -95,10 +113,11 @@ class _TestProcess extends TestCase {
   }
 
   static _test(q: mp.Queue, ...args: unknown[]): void {
-    // Python's **kwds arrive here as the last argument when the Process passes kwargs.
+    // Python's **kwds arrive here as the last argument (the Process passes kwargs so).
+    const kwds = args.pop();
     const current = mp.currentProcess();
     q.put(args);
-    q.put({});
+    q.put(kwds);
     q.put(current.name);
     q.put(strict(current, 'Process').authkey);
     q.put(current.pid);
@@ -529,7 +548,7 @@ class _TestSharedMemory extends TestCase {
     this.assertRaises(ValueError, () => SM(null, false));
     // Test if shared memory segment is created properly, when _make_filename
     // returns an existing shared memory segment name (the mock of
-    // _make_filename is posixkit's _setShmNameGenerator).
+    // _make_filename is _setShmNameGenerator above).
     const NAME_PREFIX = '/psm_';
     const names = [this._new_shm_name('test01_fn'), this._new_shm_name('test02_fn')].map((n) => NAME_PREFIX + n);
     let side = [...names];

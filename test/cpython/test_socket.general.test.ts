@@ -596,8 +596,25 @@ class GeneralModuleTests extends TestCase {
   }
 
   test_dealloc_warn(): void {}
-  test_name_closed_socketio(): void {}
-  test_unusable_closed_socketio(): void {}
+  test_name_closed_socketio(): void {
+    using sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM);
+    const fp = sock.makefile('rb');
+    fp.close();
+    // Python checks repr(fp) == "<_io.BufferedReader name=-1>": the name it shows
+    this.assertEqual(fp.name, -1);
+  }
+
+  test_unusable_closed_socketio(): void {
+    using sock = socket.socket();
+    const fp = sock.makefile('rb', 0);
+    this.assertTrue(fp.readable());
+    this.assertFalse(fp.writable());
+    this.assertFalse(fp.seekable());
+    fp.close();
+    this.assertRaises(ValueError, () => fp.readable());
+    this.assertRaises(ValueError, () => fp.writable());
+    this.assertRaises(ValueError, () => fp.seekable());
+  }
 
   test_socket_close(): void {
     const sock = socket.socket();
@@ -613,8 +630,22 @@ class GeneralModuleTests extends TestCase {
     this.assertRaises(OSError, () => S.close(-1));
   }
 
-  test_makefile_mode(): void {}
-  test_makefile_invalid_mode(): void {}
+  test_makefile_mode(): void {
+    for (const mode of ['r', 'rb', 'rw', 'w', 'wb']) {
+      using sock = socket.socket();
+      const encoding = mode.includes('b') ? undefined : 'utf-8';
+      using fp = sock.makefile(mode, null, { encoding });
+      this.assertEqual(fp.mode, mode, `mode=${mode}`);
+    }
+  }
+
+  test_makefile_invalid_mode(): void {
+    for (const mode of ['rt', 'x', '+', 'a']) {
+      using sock = socket.socket();
+      this.assertRaisesRegex(ValueError, 'invalid mode', () => sock.makefile(mode));
+    }
+  }
+
   test_pickle(): void {}
 
   test_listen_backlog(): void {

@@ -1,6 +1,6 @@
 // Blocking calls of posixkit/multiprocessing under the EINTR rule: each must
-// complete while signals with a returning handler arrive (CONFORMANCE
-// EINTR-10 for Process.join) and throw the handler's error otherwise. The
+// complete while signals with a returning handler arrive and throw the
+// handler's error otherwise. The
 // peer is a forked child that waits ~300 ms first, so the call really blocks.
 import * as assert from 'node:assert/strict';
 import * as mp from '../../lib/multiprocessing';
@@ -112,6 +112,57 @@ export const cases: EintrCase[] = [
         call: () => r.get(),
         check: (v) => assert.equal(v, 300),
         cleanup: () => pool.terminate(),
+      };
+    },
+  },
+  {
+    name: 'multiprocessing JoinableQueue.join()',
+    prepare() {
+      const q = new mp.JoinableQueue();
+      q.put(1);
+      const p = start(() => { q.get(); sleepSync(300); q.taskDone(); });
+      return {
+        call: () => { q.join(); return q.qsize(); },
+        check: (r) => assert.equal(r, 0),
+        cleanup: () => { finish(p); q.close(); },
+      };
+    },
+  },
+  {
+    name: 'multiprocessing connection.Listener.accept()',
+    prepare() {
+      const l = new mp.connection.Listener(null, null, 1, Buffer.from('k'));
+      const p = start(() => { sleepSync(300); mp.connection.Client(l.address, null, Buffer.from('k')).send('hi'); });
+      let c: mp.Connection | null = null;
+      return {
+        call: () => { c = l.accept(); return c.recv(); },
+        check: (r) => assert.equal(r, 'hi'),
+        cleanup: () => { finish(p); c?.close(); l.close(); },
+      };
+    },
+  },
+  {
+    name: 'multiprocessing connection.wait()',
+    prepare() {
+      const [a, b] = mp.Pipe();
+      const p = start(() => { sleepSync(300); b.send(1); });
+      return {
+        call: () => mp.connection.wait([a], 10).length,
+        check: (r) => assert.equal(r, 1),
+        cleanup: () => { finish(p); a.close(); b.close(); },
+      };
+    },
+  },
+  {
+    name: 'multiprocessing manager proxy call (Queue.get in the server)',
+    prepare() {
+      const m = mp.Manager();
+      const q = m.Queue<string>();
+      const p = start(() => { sleepSync(300); q.put('late'); });
+      return {
+        call: () => q.get(),
+        check: (r) => assert.equal(r, 'late'),
+        cleanup: () => { finish(p); m.shutdown(); },
       };
     },
   },

@@ -184,6 +184,19 @@ export const cases: EintrCase[] = [
     return buf.subarray(0, s.recv_into(buf));
   }, (r) => assert.equal(asText(r), 'posixkit')),
   recvCase('socket.recvmsg (settimeout 10)', 10, (s) => s.recvmsg(100)[0], (r) => assert.equal(asText(r), 'posixkit')),
+  ...([null, 10] as const).map((t) => recvCase(`socket.recvmsg_into${t === null ? '' : ' (settimeout 10)'}`, t, (s) => {
+    const [x, y] = [Buffer.alloc(3), Buffer.alloc(97)];
+    const [n] = s.recvmsg_into([x, y]);
+    return Buffer.concat([x, y]).subarray(0, n);
+  }, (r) => assert.equal(asText(r), 'posixkit'))),
+  recvCase('socket makefile().read (settimeout 10)', 10, (s) => {
+    const f = s.makefile('rb');
+    try {
+      return f.read(8);
+    } finally {
+      f.close();
+    }
+  }, (r) => assert.equal(asText(r), 'posixkit')),
   {
     name: 'socket.recvfrom (UDP, settimeout 10)',
     prepare(): EintrCall {

@@ -5,12 +5,11 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import * as os from '../../lib/os';
-import { binding } from '../../lib/native';
+import { hooks } from '../helpers/native-hooks';
 import {
   fdCount, forkRun, procPpid, procState, ROOT, runInChild, runNode, sleepSync, waitWithTimeout, zombieChildren,
 } from '../helpers/proc';
 
-const b = binding as Record<string, (...a: unknown[]) => unknown>;
 
 function readAll(fd: number): string {
   let out = '';
@@ -371,19 +370,19 @@ describe('the glibc condvar deadlock (FORK.md 2b)', () => {
   // Waiters on a condvar in the parent do not exist in the child; without the
   // fix the child's fourth pthread_cond_signal waits for them forever.
   function hazardChild(fix: boolean): { hung: boolean; code: number | null } {
-    os._set_condvar_fix(fix);
+    hooks._set_condvar_fix(fix);
     try {
-      expect(b._condvar_hazard_start()).toBe(true);
+      expect(hooks._condvar_hazard_start()).toBe(true);
       const pid = os.fork();
       if (pid === 0) {
-        b._condvar_hazard_signal(8);
+        hooks._condvar_hazard_signal(8);
         os._exit(0);
       }
       const { status, hung } = waitWithTimeout(pid, 3000);
       return { hung, code: status === null ? null : os.waitstatus_to_exitcode(status) };
     } finally {
-      b._condvar_hazard_stop();
-      os._set_condvar_fix(true);
+      hooks._condvar_hazard_stop();
+      hooks._set_condvar_fix(true);
     }
   }
   it('reproduces the hang with the fix switched off', () => {
@@ -391,8 +390,8 @@ describe('the glibc condvar deadlock (FORK.md 2b)', () => {
   });
   it('does not hang with the fix on', () => {
     expect(hazardChild(true)).toEqual({ hung: false, code: 0 });
-    expect(os._fork_info().layout).toBe('supported');
-    expect(os._fork_info().waitersAtLastFork).toBeGreaterThanOrEqual(4);
+    expect(hooks._fork_info().layout).toBe('supported');
+    expect(hooks._fork_info().waitersAtLastFork).toBeGreaterThanOrEqual(4);
   });
 });
 

@@ -2,15 +2,26 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as os from '../../lib/os';
 import {
-  _setShmNameGenerator, attachShared, futex_wait, futex_wake, MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, mmap, PAGESIZE, PROT_READ,
+  attachShared, futex_wait, futex_wake, MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, mmap, PAGESIZE, PROT_READ,
   PROT_WRITE, SharedMemory,
 } from '../../lib/mmap';
 import { binding } from '../../lib/native';
 import { fdCount, forkRun, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
 import { timed } from '../helpers/checks';
+
+// SharedMemory names are '/psm_' + randomBytes(4) in hex (as Python); a test
+// that needs chosen names sets nextName (the module has no test hook).
+const shmNaming = vi.hoisted(() => ({ nextName: null as null | (() => string) }));
+vi.mock('node:crypto', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:crypto')>();
+  const randomBytes = ((n: number) => (shmNaming.nextName
+    ? Buffer.from(shmNaming.nextName().replace(/^\/psm_/, ''), 'hex')
+    : real.randomBytes(n))) as typeof real.randomBytes;
+  return { ...real, default: { ...real, randomBytes }, randomBytes };
+});
 
 // Every segment name this file creates; none may be left in /dev/shm.
 const shmNames = new Set<string>();
@@ -359,7 +370,7 @@ describe('SharedMemory', () => {
     const fresh = `psm_${process.pid.toString(16).padStart(8, '0').slice(-8)}`;
     const names = [`/${taken.name}`, `/${fresh}`];
     let calls = 0;
-    _setShmNameGenerator(() => names[Math.min(calls++, 1)]);
+    shmNaming.nextName = () => names[Math.min(calls++, 1)];
     try {
       const s = new SharedMemory({ create: true, size: 64 });
       shmNames.add(s.name);
@@ -368,10 +379,10 @@ describe('SharedMemory', () => {
       expect(s.name).toBe(fresh);
       // a name that always collides ends in FileExistsError, not a endless loop
       calls = 0;
-      _setShmNameGenerator(() => `/${taken.name}`);
+      shmNaming.nextName = () => `/${taken.name}`;
       expect(() => new SharedMemory({ create: true, size: 64 })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
     } finally {
-      _setShmNameGenerator(null);
+      shmNaming.nextName = null;
     }
   });
 

@@ -1,4 +1,4 @@
-// Pipe / Connection (CONFORMANCE MP-07), with Python's wire format checked
+// Pipe / Connection, with Python's wire format checked
 // against python3's multiprocessing.connection.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -79,7 +79,7 @@ describe('Pipe: arguments and states', () => {
   });
 });
 
-describe('Pipe: messages (MP-07)', () => {
+describe('Pipe: messages', () => {
   it('round-trips structured-cloneable values both ways', () => {
     const [a, b] = mp.Pipe();
     const v = { n: 1.5, s: 'é', big: 10n, m: new Map([[1, [2, 3]]]), set: new Set(['x']), buf: Buffer.from('hi'),

@@ -1,4 +1,4 @@
-// The examples/mp_*.ts ports of the seed programs, run as real programs
+// The examples/mp_*.ts example programs, run as real programs
 // (compiled to dist/examples by npm test) under node --single-threaded.
 import { describe, expect, it } from 'vitest';
 import { procState, runNode } from '../helpers/proc';
@@ -55,5 +55,25 @@ describe('multiprocessing examples', () => {
     expect(got).toEqual([1, 2, 3, 4, 5, 6]);
     expect(r.stdout).toContain('empty: true, full: false, qsize: 0');
     expect(r.stdout).toContain('get(false) on an empty queue throws Empty');
+  });
+
+  it('mp_manager: workers change a managed dict, list and Namespace; a registered type served over TCP', () => {
+    const r = run('mp_manager');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(/scores: (.*)/.exec(r.stdout)![1])).toEqual({ ada: 3, bob: 5, cy: 8 });
+    expect(r.stdout).toContain('log has 3 entries; done = 3');
+    expect(r.stdout).toContain('total: 16');
+    expect(r.stdout).toContain('helper took: wash the dishes');
+    expect(r.stdout).toContain('board served on 127.0.0.1; left: water the plants, then null');
+  });
+
+  it('mp_listener_client: a wrong key is refused; wait() serves two clients at once', () => {
+    const r = run('mp_listener_client');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('intruder: AuthenticationError');
+    expect(r.stdout).toContain('refused a client with the wrong key');
+    expect(r.stdout.match(/^ann got (\w+)$/gm)).toEqual(['ann got HELLO', 'ann got BYE']);
+    expect(r.stdout.match(/^ben got (\w+)$/gm)).toEqual(['ben got ONE', 'ben got TWO', 'ben got THREE']);
+    expect(r.stdout).toContain('answered 5 messages; clients exited with 0, 0');
   });
 });

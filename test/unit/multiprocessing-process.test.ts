@@ -1,4 +1,4 @@
-// Process (CONFORMANCE MP-01, MP-02, EINTR-10), activeChildren, currentProcess.
+// Process, activeChildren, currentProcess.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as mp from '../../lib/multiprocessing';
@@ -24,7 +24,7 @@ describe('Process: arguments', () => {
   });
 });
 
-describe('Process: life cycle (MP-01)', () => {
+describe('Process: life cycle', () => {
   it('exitCode is null before start and while running, 0 after join; activeChildren tracks it', () => {
     const [r, w] = mp.Pipe(false);
     const p = new mp.Process({ target: () => { r.recvBytes(); } });
@@ -109,7 +109,7 @@ describe('Process: life cycle (MP-01)', () => {
   });
 });
 
-describe('Process: signals and timeouts (MP-02)', () => {
+describe('Process: signals and timeouts', () => {
   it('terminate() gives -15, kill() gives -9', () => {
     const p = new mp.Process({ target: () => sleepSync(10_000) });
     p.start(); p.terminate(); p.join();

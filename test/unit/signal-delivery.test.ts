@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ChildProcessError } from '../../lib/errors';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
+import { hooks } from '../helpers/native-hooks';
 import { fdCount, forkAsync, procState, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
 import { until } from '../helpers/checks';
 
@@ -126,7 +127,7 @@ describe('pause', () => {
   it('returns at once, after running it, when a handler is still pending', () => {
     let calls = 0;
     signal.signal(SIGUSR2, () => { calls++; });
-    os.kill(os.getpid(), SIGUSR2); // recorded; its JS handler waits for a dispatch point
+    process.kill(process.pid, 'SIGUSR2'); // Node's kill: recorded; its JS handler waits for a dispatch point
     expect(calls).toBe(0);
     const t = performance.now();
     signal.pause();
@@ -250,7 +251,7 @@ describe('handlers across fork', () => {
   it('a forked child inherits the handler and it runs there; the parent\'s does not (LU-04)', async () => {
     let calls = 0;
     signal.signal(SIGUSR2, () => { calls++; });
-    const recordedBefore = signal._stats().recorded[SIGUSR2] ?? 0;
+    const recordedBefore = hooks._signal_stats().recorded[SIGUSR2] ?? 0;
     const [r, w] = os.pipe();
     const pid = await forkAsync(async () => {
       os.close(r);
@@ -270,13 +271,13 @@ describe('handlers across fork', () => {
       os.close(r);
     }
     expect(calls).toBe(0);
-    expect(signal._stats().recorded[SIGUSR2] ?? 0).toBe(recordedBefore);
+    expect(hooks._signal_stats().recorded[SIGUSR2] ?? 0).toBe(recordedBefore);
   });
 
   it('a child blocked in a syscall runs its inherited handler there; the parent sees nothing (LU-05)', () => {
     let calls = 0;
     signal.signal(SIGUSR2, () => { calls++; });
-    const recordedBefore = signal._stats().recorded[SIGUSR2] ?? 0;
+    const recordedBefore = hooks._signal_stats().recorded[SIGUSR2] ?? 0;
     const [r, w] = os.pipe();
     const [ready, readyW] = os.pipe();
     const pid = runInChild(() => {
@@ -304,13 +305,13 @@ describe('handlers across fork', () => {
       os.close(ready);
     }
     expect(calls).toBe(0);
-    expect(signal._stats().recorded[SIGUSR2] ?? 0).toBe(recordedBefore);
+    expect(hooks._signal_stats().recorded[SIGUSR2] ?? 0).toBe(recordedBefore);
   });
 
   it('a signal recorded but not yet dispatched before fork runs in the parent only (LU-06)', async () => {
     let calls = 0;
     signal.signal(SIGHUP, () => { calls++; });
-    os.kill(os.getpid(), SIGHUP); // recorded now, dispatched by the event loop later
+    process.kill(process.pid, 'SIGHUP'); // Node's kill: recorded now, dispatched by the event loop later
     const pid = await forkAsync(async () => {
       await new Promise((res) => setTimeout(res, 100));
       return calls;

@@ -13,6 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
+import { hooks } from '../helpers/native-hooks';
 import { fdCount, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
 import { until } from '../helpers/checks';
 
@@ -29,8 +30,8 @@ describe('signal storm', () => {
     let rt = 0;
     signal.signal(SIGALRM, () => { alrm++; });
     signal.signal(SIGRTMIN, () => { rt++; });
-    const rec0 = signal._stats().recorded;
-    const fwd0 = signal._stats().forwarded;
+    const rec0 = hooks._signal_stats().recorded;
+    const fwd0 = hooks._signal_stats().forwarded;
     const [dr, dw] = os.pipe();
     const [cr, cw] = os.pipe();
     const ppid = os.getpid();
@@ -100,7 +101,7 @@ describe('signal storm', () => {
     // Signals recorded after the last EINTR are dispatched by the event loop.
     await until(() => rt >= sent, 3000);
     await new Promise((r) => setTimeout(r, 20));
-    const stats = signal._stats();
+    const stats = hooks._signal_stats();
     signal.signal(SIGRTMIN, signal.SIG_DFL);
     signal.signal(SIGALRM, signal.SIG_IGN);
 

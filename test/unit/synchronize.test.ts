@@ -490,7 +490,7 @@ describe('Value and SharedArray', () => {
     expect(a.toArray()).toEqual([0, -1, -2, -3, -4, -5, -6, -7, -8, -9]);
   });
 
-  it('two processes x 10,000 increments under getLock() = 20,000 (MP-08)', () => {
+  it('two processes x 10,000 increments under getLock() = 20,000', () => {
     const v = new Value('i', 0);
     for (let k = 0; k < 2; k++) {
       spawn(() => {

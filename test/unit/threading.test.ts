@@ -122,6 +122,7 @@ describe('Lock and Event across threads and processes (one implementation)', () 
     l.acquire();
     const t = new Thread({ target: target('tryLock'), args: [l, out, 10] });
     t.start();
+    while (Atomics.load(out, 2) === 0) sleepSync(5); // the worker runs (starting one may take long under load)
     sleepSync(300);
     expect(t.isAlive()).toBe(true);
     l.release();

@@ -106,7 +106,9 @@ export function strict<T extends object>(obj: T, label: string): any {
         throw new MissingApiError(`${label}.${p} is missing`);
       }
       const v = Reflect.get(t, p, t);
-      return typeof v === 'function' && !/^[A-Z]/.test(String(p)) ? v.bind(t) : v;
+      // a class (socket.error is OSError, socket.herror) stays itself, so assertIs can compare it
+      const isClass = typeof v === 'function' && /^class\b/.test(Function.prototype.toString.call(v));
+      return typeof v === 'function' && !isClass && !/^[A-Z]/.test(String(p)) ? v.bind(t) : v;
     },
   });
 }
