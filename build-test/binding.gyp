@@ -17,8 +17,12 @@
         "../native/socket.cc",
         "../native/socket_addr.cc",
         "../native/socket_msg.cc",
+        "../native/socket_netdb.cc",
         "../native/socket_consts.cc",
+        "../native/socket_consts_inet.cc",
+        "../native/socket_consts_linux.cc",
         "../native/mman.cc",
+        "../native/mman_file.cc",
         "../native/file.cc",
         "../native/os_args.cc",
         "../native/ids.cc",
@@ -30,7 +34,8 @@
         "../native/fdcopy.cc",
         "../native/eventfd.cc",
         "../native/tty.cc",
-        "../native/spawn.cc"
+        "../native/spawn.cc",
+        "../native/fcntl.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -10,7 +10,7 @@ interface FcntlNative {
   fcntl(fd: number, cmd: number, arg: number): number;
   fcntl_buf(fd: number, cmd: number, arg: ArrayBufferView): Buffer;
   flock(fd: number, operation: number): void;
-  lockf(fd: number, cmd: number, len: number, start: number, whence: number): void;
+  fcntl_lockf(fd: number, cmd: number, len: number, start: number, whence: number): void;
   fcntlConstants: Record<string, number>;
 }
 const native = family<FcntlNative>();
@@ -120,5 +120,5 @@ export function lockf(fd: FileLike, cmd: number, len: number = 0, start: number 
   if (cmd !== LOCK_UN && !(cmd & (LOCK_SH | LOCK_EX))) {
     throw outOfRange('cmd', 'LOCK_UN, or LOCK_SH or LOCK_EX (with LOCK_NB or not)', cmd);
   }
-  native.lockf(f, cmd, validateInteger(len, 'len'), validateInteger(start, 'start'), validateInteger(whence, 'whence', -(2 ** 15), 2 ** 15 - 1));
+  native.fcntl_lockf(f, cmd, validateInteger(len, 'len'), validateInteger(start, 'start'), validateInteger(whence, 'whence', -(2 ** 15), 2 ** 15 - 1));
 }

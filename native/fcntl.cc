@@ -59,11 +59,11 @@ static Value JS_flock(const CallbackInfo& info) {
   return r.IsUndefined() ? r : env.Undefined();
 }
 
-// lockf(fd, cmd, len, start, whence): Python's lockf, a record lock of the
+// fcntl_lockf(fd, cmd, len, start, whence): Python's fcntl.lockf, a record lock of the
 // process made with fcntl(F_SETLK / F_SETLKW) as glibc's lockf(3) does,
 // but taking LOCK_* like flock (LOCK_SH gives a read lock, which lockf(3)
 // has no way to ask for).
-static Value JS_lockf(const CallbackInfo& info) {
+static Value JS_fcntl_lockf(const CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd;
   int32_t code;
@@ -100,7 +100,7 @@ void InitFcntl(Napi::Env env, Napi::Object exports) {
   EXPORT_FN(exports, fcntl);
   EXPORT_FN(exports, fcntl_buf);
   EXPORT_FN(exports, flock);
-  EXPORT_FN(exports, lockf);
+  EXPORT_FN(exports, fcntl_lockf);
   Napi::Object c = Napi::Object::New(env);
 #define K(name) EXPORT_VALUE(c, #name, name)
   K(LOCK_SH); K(LOCK_EX); K(LOCK_NB); K(LOCK_UN); K(F_EXLCK); K(F_SHLCK);
