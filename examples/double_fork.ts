@@ -1,6 +1,7 @@
-// Seed: double fork. The child forks a grandchild and exits at once; the
-// parent reaps the child right away, and the grandchild, now an orphan, is
-// reaped by init when it ends. No zombie is ever left behind.
+// Double fork: the grandchild is adopted by init, so no zombie is left behind.
+// The child forks a grandchild and exits at once; the parent reaps the child
+// right away, and the grandchild, now an orphan, is reaped by init when it
+// ends.
 import 'posixkit/forkable';
 import { _exit, fork, getpid, getppid, waitpid } from 'posixkit/os';
 

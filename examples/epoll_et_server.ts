@@ -1,8 +1,8 @@
-// Seed: the epoll echo server, edge-triggered (EPOLLET). An edge is reported
-// once, so every ready socket must be drained until EAGAIN, which needs
-// non-blocking sockets. This is also the zero-allocation form the server
-// models use: poll_raw() fills an Int32Array with fd/events pairs, and
-// recv_into_raw() returns -errno instead of throwing on EAGAIN.
+// An edge-triggered (EPOLLET) epoll echo server that drains every socket to EAGAIN.
+// An edge is reported once, so every ready socket must be drained until
+// EAGAIN, which needs non-blocking sockets. This is also the zero-allocation
+// form the server models use: poll_raw() fills an Int32Array with fd/events
+// pairs, and recv_into_raw() returns -errno instead of throwing on EAGAIN.
 //   node dist/examples/epoll_et_server.js [port=8888] [clients=unlimited]
 import { errno } from 'posixkit/errors';
 import { epoll, EPOLLET, EPOLLIN, EPOLLRDHUP } from 'posixkit/select';

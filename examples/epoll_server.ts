@@ -1,6 +1,7 @@
-// Seed: single-process TCP echo server, epoll version. Used like poll, but the
-// kernel keeps the interest list, so each wait costs what is active, not what
-// is watched. Level-triggered: an fd is reported while it has data.
+// A single-process TCP echo server on level-triggered epoll.
+// Used like poll, but the kernel keeps the interest list, so each wait costs
+// what is active, not what is watched. Level-triggered: an fd is reported
+// while it has data.
 //   node dist/examples/epoll_server.js [port=8888] [clients=unlimited]
 import { epoll, EPOLLERR, EPOLLHUP, EPOLLIN } from 'posixkit/select';
 import { AF_INET, SO_REUSEADDR, SOCK_STREAM, SOL_SOCKET, Socket, socket } from 'posixkit/socket';

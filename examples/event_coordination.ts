@@ -1,5 +1,5 @@
-// Seed 002, "Event": a process blocks in wait() until another one set()s the
-// event; wait(timeout) gives up after the timeout; clear() resets it.
+// multiprocessing Event: a process blocks in wait() until another one set()s it.
+// wait(timeout) gives up after the timeout; clear() resets the event.
 //   Python:  e = Event(); e.wait([timeout]); e.set(); e.clear(); e.is_set()
 import 'posixkit/forkable';
 import { Event } from 'posixkit/multiprocessing';

@@ -1,5 +1,6 @@
-// Seed: fork basics. The child gets a copy of the parent's memory and
-// continues after fork(); which of the two runs first is up to the kernel.
+// fork basics: the child works on a copy of the parent's memory, returns an exit code.
+// The child continues after fork(); which of the two runs first is up to the
+// kernel.
 import 'posixkit/forkable'; // re-runs node with --single-threaded if needed
 import { fork, getpid, getppid, waitpid, WEXITSTATUS } from 'posixkit/os';
 

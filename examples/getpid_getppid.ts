@@ -1,4 +1,4 @@
-// Seed: getpid / getppid in parent and child.
+// getpid and getppid in a parent and its forked child.
 import 'posixkit/forkable';
 import { fork, getpid, getppid, wait } from 'posixkit/os';
 

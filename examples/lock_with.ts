@@ -1,6 +1,7 @@
-// Seed 002, "Lock" and "with lock:": two processes print lines in turns
-// without interleaving inside a critical section. `using` (or withLock) is
-// Python's with-block: the lock is released however the block ends.
+// A multiprocessing Lock as a with-block: two processes never interleave inside it.
+// Two processes print lines in turns without interleaving inside a critical
+// section. `using` (or withLock) is Python's with-block: the lock is released
+// however the block ends.
 //   Python:  lock = Lock(); with lock: ...
 import 'posixkit/forkable';
 import { Lock, withLock } from 'posixkit/multiprocessing';

@@ -1,4 +1,4 @@
-// The seeds' chat room on a single-process event model (default epoll-et):
+// A chat room on a single-process event model (default epoll-et).
 //   node --single-threaded dist/examples/models_chat.js [port=8889] [model=epoll-et]
 // Connect with `nc 127.0.0.1 8889` from several terminals; /nick NAME, /who, /quit.
 import { chatCore, serve } from 'posixkit/models';

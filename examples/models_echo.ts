@@ -1,4 +1,4 @@
-// Any server model by name, serving the echo core:
+// Any server model by name, serving the echo core, with its options as key=value.
 //   node --single-threaded dist/examples/models_echo.js MODEL [port=8888 | /path/to.sock] [key=value ...]
 //   e.g. models_echo.js prefork 8888 workers=8    models_echo.js threading 0 pool=4
 // Ctrl-C (SIGINT) or SIGTERM stops it: children and threads reaped, socket closed.

@@ -1,5 +1,5 @@
-// Seed 002, "p.daemon": a daemon child ends when its parent ends; set the flag
-// before start(); a daemon usually needs no join.
+// A daemon Process ends when its parent ends; set the flag before start().
+// A daemon usually needs no join.
 //   Python:  p = Process(target=fun, daemon=True); p.start()
 import 'posixkit/forkable';
 import { Process } from 'posixkit/multiprocessing';

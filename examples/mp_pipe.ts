@@ -1,5 +1,5 @@
-// Seed 002, "管道通信 (Pipe)": fd1, fd2 = Pipe(); children send on one end, the
-// parent receives on the other. recv() blocks while the pipe is empty.
+// multiprocessing Pipe: children send on one end, the parent receives on the other.
+// fd1, fd2 = Pipe(); recv() blocks while the pipe is empty.
 //   Python:  fd1, fd2 = Pipe(); fd1.send(data); fd2.recv()
 import 'posixkit/forkable';
 import { Pipe, Process } from 'posixkit/multiprocessing';

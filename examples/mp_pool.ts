@@ -1,6 +1,6 @@
-// Seed 002, "进程池": Pool(n), apply_async(fun, args) -> result.get(), close,
-// join, apply, map. The functions exist before the pool is created, so the
-// forked workers have them.
+// A process Pool: apply_async, get, close, join, apply and map over forked workers.
+// The functions exist before the pool is created, so the forked workers have
+// them.
 //   Python:  pool = Pool(4); r = pool.apply_async(worker, (msg,)); pool.close(); pool.join(); r.get()
 import 'posixkit/forkable';
 import { Pool } from 'posixkit/multiprocessing';

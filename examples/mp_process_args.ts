@@ -1,5 +1,5 @@
-// Seed 002, "multiprocessing 模块创建进程": Process(target, name, args), start,
-// join, name, pid, is_alive. Each child gets a copy of the parent's memory.
+// multiprocessing Process with target, name and args: start, join, pid, is_alive.
+// Each child gets a copy of the parent's memory.
 //   Python:  p = Process(target=worker, name='Worker', args=(2, 'Levi')); p.start(); p.join()
 import 'posixkit/forkable'; // re-runs node with --single-threaded if needed
 import { Process } from 'posixkit/multiprocessing';

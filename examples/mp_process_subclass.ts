@@ -1,12 +1,11 @@
-// Seed 002, "创建自定义进程类": a class that extends Process and overrides run();
-// start() runs it in the child.
+// A Process subclass that overrides run(); start() runs it in the child.
 //   Python:  class ClockProcess(Process): def run(self): ...
 import 'posixkit/forkable';
 import { Process } from 'posixkit/multiprocessing';
 
 class ClockProcess extends Process {
   constructor(readonly value: number) {
-    super(); // the parent's constructor must run too (seed: "同时加在父类init方法")
+    super(); // the parent class constructor must run too
   }
 
   override run(): void {

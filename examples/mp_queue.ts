@@ -1,5 +1,5 @@
-// Seed 002, "消息队列": Queue(maxsize); a producer puts, a consumer gets, in
-// FIFO order across processes; full/empty/qsize; get with a timeout.
+// multiprocessing Queue: a producer and a consumer process, FIFO, a bounded size.
+// Queue(maxsize); full/empty/qsize; get with a timeout.
 //   Python:  q = Queue(3); q.put(x); q.get(True, 2)
 import 'posixkit/forkable';
 import { Empty, Process, Queue } from 'posixkit/multiprocessing';

@@ -1,5 +1,6 @@
-// Seed: an orphan. The parent exits first; the kernel re-parents the child
-// to init (or the nearest subreaper), so the child's getppid() changes.
+// An orphan: the parent exits first and the kernel re-parents the child.
+// The new parent is init (or the nearest subreaper), so the child's
+// getppid() changes.
 import 'posixkit/forkable';
 import { fork, getpid, getppid } from 'posixkit/os';
 

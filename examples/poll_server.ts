@@ -1,5 +1,6 @@
-// Seed: single-process TCP echo server, poll version. poll() has no 1024 limit;
-// it answers with [fd, events] pairs, so a map fd -> socket finds the object.
+// A single-process TCP echo server on poll(2), with no 1024-fd limit.
+// poll() answers with [fd, events] pairs, so a map fd -> socket finds the
+// object.
 //   node dist/examples/poll_server.js [port=8888] [clients=unlimited]
 import { poll, POLLERR, POLLHUP, POLLIN } from 'posixkit/select';
 import { AF_INET, SO_REUSEADDR, SOCK_STREAM, SOL_SOCKET, Socket, socket } from 'posixkit/socket';
@@ -15,7 +16,7 @@ console.log(`listening on ${JSON.stringify(server.getsockname())}`);
 
 const p = poll();
 p.register(server, POLLIN | POLLERR);
-const fdmap = new Map<number, Socket>([[server.fileno(), server]]); // the "IO map" of the seed
+const fdmap = new Map<number, Socket>([[server.fileno(), server]]); // fd -> socket: poll() reports fds
 
 let left = 0;
 while (left < clients) {

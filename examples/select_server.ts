@@ -1,6 +1,6 @@
-// Seed: single-process TCP echo server, select version. One process watches
-// the listening socket and every client with select(); whichever is readable
-// is served, so no client blocks the others. select() handles fds below 1024.
+// A single-process TCP echo server on select(2): no client blocks the others.
+// One process watches the listening socket and every client with select();
+// whichever is readable is served. select() handles fds below 1024.
 //   node dist/examples/select_server.js [port=8888] [clients=unlimited]
 import { select } from 'posixkit/select';
 import { AF_INET, SO_REUSEADDR, SOCK_STREAM, SOL_SOCKET, Socket, socket } from 'posixkit/socket';

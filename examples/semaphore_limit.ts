@@ -1,6 +1,6 @@
-// Seed 002, "Semaphore(num)": eight processes want a resource that only three
-// may use at a time. acquire() takes one unit (and blocks at 0), release()
-// gives it back; getValue() shows how many are free.
+// A Semaphore lets at most three of eight processes use a resource at once.
+// acquire() takes one unit (and blocks at 0), release() gives it back;
+// getValue() shows how many are free.
 //   Python:  sem = Semaphore(3); sem.acquire(); ...; sem.release()
 import 'posixkit/forkable';
 import { Semaphore, SharedArray } from 'posixkit/multiprocessing';

@@ -1,5 +1,6 @@
-// Seed 002, "shared memory: Array": a child process writes into a shared
-// array made by the parent; the parent iterates over it afterwards.
+// A shared-memory Array: a child writes into it, the parent reads what it wrote.
+// The parent makes the array; the child writes; the parent iterates over it
+// afterwards.
 //   Python:  shm = Array('i', [1, 2, 3, 4, 5]) / Array('i', 5) / Array('c', b'hello')
 import 'posixkit/forkable';
 import { SharedArray } from 'posixkit/multiprocessing';

@@ -1,6 +1,6 @@
-// Seed 002, "shared memory: Value": several processes add to one shared
-// counter. Without a lock `counter.value += 1` is a read, an add and a write,
-// and two processes interleaving lose updates; with the lock the total is exact.
+// A shared-memory Value counter: updates are lost without its lock, none with it.
+// Without a lock `counter.value += 1` is a read, an add and a write, and two
+// processes interleaving lose updates; with the lock the total is exact.
 //   Python:  v = Value('i', 0); with v.get_lock(): v.value += 1
 import 'posixkit/forkable'; // re-runs node with --single-threaded if needed
 import { Event, Value, withLock } from 'posixkit/multiprocessing';

@@ -1,5 +1,5 @@
-// Seed 002, "signal.alarm(sec)": a clock signal that, by default, ends the
-// process. One alarm per process; a later alarm() replaces the earlier one.
+// signal.alarm: SIGALRM's default action ends the process.
+// One alarm per process; a later alarm() replaces the earlier one.
 //   Python:  signal.alarm(3); while True: time.sleep(1); print('waiting...')
 import * as signal from 'posixkit/signal';
 

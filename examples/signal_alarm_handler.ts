@@ -1,5 +1,4 @@
-// Seed 002, "signal.signal(sig, handler)": handle SIGALRM (and Ctrl-C)
-// with a function instead of the default action.
+// signal.signal: a JavaScript handler for SIGALRM and Ctrl-C instead of the default.
 //   Python:  def handler(sig, frame): ...; signal.signal(SIGALRM, handler)
 import * as signal from 'posixkit/signal';
 

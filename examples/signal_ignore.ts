@@ -1,5 +1,4 @@
-// Seed 002, SIG_IGN: an ignored signal has no effect at all, not even the
-// default "terminate".
+// SIG_IGN: an ignored signal has no effect at all, not even the default "terminate".
 //   Python:  signal.signal(SIGALRM, SIG_IGN); signal.alarm(1); time.sleep(2)
 import * as os from 'posixkit/os';
 import * as signal from 'posixkit/signal';

@@ -1,6 +1,7 @@
-// Seed 002, "os.kill(pid, sig)": signals between a parent and its child.
+// os.kill between a parent and its child; a handler runs inside a blocking waitpid.
 // The child waits in pause() for the parent's SIGUSR2, then answers with
-// SIGHUP; the parent's handler runs inside its blocking waitpid (EINTR rule).
+// SIGHUP; the parent's handler runs inside its blocking waitpid (the EINTR
+// rule: the call resumes afterwards).
 import 'posixkit/forkable';
 import * as os from 'posixkit/os';
 import * as signal from 'posixkit/signal';

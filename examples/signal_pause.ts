@@ -1,4 +1,4 @@
-// Seed 002, "signal.pause()": block the process until a signal is handled.
+// signal.pause: block the process until a signal is handled.
 //   Python:  signal.signal(SIGALRM, handler); signal.alarm(1); signal.pause()
 import * as signal from 'posixkit/signal';
 

@@ -1,4 +1,4 @@
-// Seed 000/002, the fork server's zombie handling, both ways:
+// Reaping children without zombies: a SIGCHLD handler with a WNOHANG loop, or SIG_IGN.
 //  - a SIGCHLD handler that reaps with a WNOHANG loop (several children may
 //    end while one SIGCHLD is pending: signals of one kind merge);
 //  - signal(SIGCHLD, SIG_IGN): the kernel reaps, no zombie ever appears.

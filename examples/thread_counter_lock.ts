@@ -1,7 +1,7 @@
-// Seeds 000-002, "threads share data, guard it with a Lock": four threads add
-// to one counter. Node threads do not share a heap, so the counter is a
-// shared Value and the Lock is posixkit's (the same one processes use); both
-// cross to the workers in `args`. The target is an export of this very file.
+// Threads share a counter and guard it with a Lock: four threads, an exact total.
+// Node threads do not share a heap, so the counter is a shared Value and the
+// Lock is posixkit's (the same one processes use); both cross to the workers
+// in `args`. The target is an export of this very file.
 //   Python:  t = Thread(target=work, args=(lock,)); t.start(); t.join()
 import { isMainThread } from 'node:worker_threads';
 import { Value } from 'posixkit/multiprocessing';

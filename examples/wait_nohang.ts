@@ -1,5 +1,5 @@
-// Seed: waitpid with WNOHANG in a loop: the parent keeps working and checks
-// now and then whether its child has ended.
+// waitpid with WNOHANG in a loop: the parent keeps working while its child runs.
+// The parent checks now and then whether its child has ended.
 import 'posixkit/forkable';
 import { fork, waitpid, waitstatus_to_exitcode, WNOHANG } from 'posixkit/os';
 

@@ -1,5 +1,4 @@
-// Seed: a zombie. An exited child that was not waited for stays in the
-// process table in state Z until its parent reaps it.
+// A zombie: an exited child stays in the process table in state Z until it is reaped.
 import { readFileSync } from 'node:fs';
 import 'posixkit/forkable';
 import { _exit, fork, waitpid, WEXITSTATUS } from 'posixkit/os';

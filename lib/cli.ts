@@ -1,109 +1,49 @@
-// The posixkit command. Each subcommand parses its own flags; `--help`
-// works everywhere.
-import { existsSync } from 'node:fs';
+// The posixkit command (bin/posixkit.js): servers on any model, the models
+// table, and a menu FTP client. docs/cli.md is its reference.
+//
+// Exit status: 0 done (a server stopped by a signal included), 1 a runtime
+// failure (one `posixkit CMD: message` line on stderr), 2 a usage error (the
+// message and the usage line on stderr).
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { runMenu, terminalIO } from './cli/ftp-client';
+import { parseArgs } from 'node:util';
+import { commandHelp, CommandSpec, HELP_OPTION, intValue, Parsed, parseCommand, stringOption, usageLine, UsageError, wrap } from './cli/args';
+import { MenuError, runMenu, terminalIO } from './cli/ftp-client';
+import { CliError, runServer, SERVER_NOTES, ServerCommand, serverOptions, serverSynopsis } from './cli/serve';
 import { FTP_MODELS, serveFtp } from './ftp/server';
 import { serveHttp } from './http/server';
-import { countingCore, startReporter, StatusCounters } from './cli/status';
 import * as modelsMod from './models/index';
-import type { ListenAddress, ListenInfo, ProtocolCore, ServeStats } from './server/types';
+import type { ProtocolCore } from './server/types';
 
-export interface Command {
-  summary: string;
-  usage: string;
-  run(args: Args): Promise<number | void> | number | void;
+export { UsageError } from './cli/args';
+
+interface Command extends CommandSpec {
+  run(p: Parsed): Promise<number | void> | number | void;
 }
 
-/** Parsed `--flag value` / `--flag=value` / `--switch` arguments plus positionals. */
-export class Args {
-  readonly positional: string[] = [];
-  readonly flags = new Map<string, string | true>();
-  constructor(argv: string[], booleans: string[] = []) {
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i];
-      if (!a.startsWith('--') || a === '--') {
-        this.positional.push(a);
-        continue;
-      }
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (eq > 0) this.flags.set(name, a.slice(eq + 1));
-      else if (booleans.includes(name) || i + 1 >= argv.length || argv[i + 1].startsWith('--')) this.flags.set(name, true);
-      else this.flags.set(name, argv[++i]);
-    }
-  }
-  has(name: string): boolean {
-    return this.flags.has(name);
-  }
-  string(name: string, def?: string): string | undefined {
-    const v = this.flags.get(name);
-    if (v === true) throw new UsageError(`--${name} needs a value`);
-    return v ?? def;
-  }
-  int(name: string, def: number, min = 0, max = 65535): number {
-    const v = this.string(name);
-    if (v === undefined) return def;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in [${min}, ${max}], not ${v}`);
-    return n;
-  }
-}
+const ALL_MODELS = modelsMod.models.map((m) => m.name);
+const SHARED_STATE_MODELS = modelsMod.models.filter((m) => m.sharedState).map((m) => m.name);
 
-export class UsageError extends Error {}
-
-/** --host/--port or --unix PATH. */
-export function listenAddress(args: Args, defPort: number): ListenAddress {
-  const unix = args.string('unix');
-  if (unix !== undefined) return { path: unix };
-  return { host: args.string('host', '127.0.0.1'), port: args.int('port', defPort) };
-}
-
-function describeListen(info: ListenInfo, scheme: string): string {
-  if (info.path !== null) return `unix:${info.path}`;
-  const host = Array.isArray(info.address) ? String(info.address[0]) : '127.0.0.1';
-  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${info.port}/`;
-}
-
-type Starter = (model: string, address: ListenAddress, wrap: (core: ProtocolCore) => ProtocolCore,
-  onListening: (info: ListenInfo) => void) => ServeStats;
-
-/**
- * Runs a server on `--model` until Ctrl-C / SIGTERM: prints where it listens,
- * a live status line when stderr is a terminal (or with --status), and a summary.
- */
-export function runServer(args: Args, start: Starter, opts: { defModel: string; defPort: number; scheme: string }): number {
-  const model = args.string('model', opts.defModel)!;
-  try {
-    modelsMod.getModel(model); // a clear error for an unknown name before anything listens
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const address = listenAddress(args, opts.defPort);
-  const wantStatus = args.has('status') || (process.stderr.isTTY && !args.has('no-status'));
-  const counters = wantStatus ? new StatusCounters() : null;
-  let reporter: { stop(): void } | null = null;
-  let stats: ServeStats;
-  try {
-    stats = start(model, address, (core) => (counters ? countingCore(core, counters) : core), (info) => {
-      console.log(`posixkit ${model}: serving on ${describeListen(info, opts.scheme)}  (pid ${info.pid}; Ctrl-C stops)`);
-      if (counters) reporter = startReporter(counters, model);
-    });
-  } finally {
-    (reporter as { stop(): void } | null)?.stop();
-    counters?.close();
-  }
-  console.log(`posixkit ${model}: stopped${stats.signal ? ` by signal ${stats.signal}` : ''}; ${stats.connections} connections, ${stats.errors} errors`);
-  return 0;
-}
+const server = (c: Omit<ServerCommand, 'unix' | 'scheme'> & Partial<ServerCommand>): ServerCommand => ({ unix: true, scheme: 'tcp', ...c });
+const ECHO = server({ name: 'echo', defModel: 'epoll-et', defPort: 9000, models: ALL_MODELS });
+const CHAT = server({ name: 'chat', defModel: 'epoll', defPort: 9001, models: SHARED_STATE_MODELS });
+const HTTP = server({ name: 'http', defModel: 'epoll-et', defPort: 8000, models: ALL_MODELS, scheme: 'http' });
+const FTP = server({ name: 'ftp', defModel: 'forking', defPort: 2121, models: FTP_MODELS, unix: false, scheme: 'ftp' });
 
 /** A core on models.serve, for the echo and chat commands. */
-const onModel = (core: () => ProtocolCore): Starter => (model, address, wrap, onListening) =>
-  modelsMod.serve(model, { address, core: wrap(core()), onListening });
+const onModel = (core: () => ProtocolCore) => (model: string, address: modelsMod.ListenAddress,
+  wrapCore: (c: ProtocolCore) => ProtocolCore, onListening: (info: modelsMod.ListenInfo) => void) =>
+  modelsMod.serve(model, { address, core: wrapCore(core()), onListening });
 
-/** --user NAME:PASSWORD (repeatable as a comma list) -> users that may upload. */
-function usersFlag(args: Args): Record<string, { password: string; write: boolean }> | undefined {
-  const v = args.string('user');
+function directory(p: Parsed, def: string): string {
+  const dir = path.resolve(stringOption(p, 'root') ?? def);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--root ${dir} is not a directory`);
+  return dir;
+}
+
+/** --user NAME:PASSWORD[,NAME:PASSWORD...] -> users that may upload. */
+function usersFlag(p: Parsed): Record<string, { password: string; write: boolean }> | undefined {
+  const v = stringOption(p, 'user');
   if (v === undefined) return undefined;
   const users: Record<string, { password: string; write: boolean }> = {};
   for (const item of v.split(',')) {
@@ -114,97 +54,186 @@ function usersFlag(args: Args): Record<string, { password: string; write: boolea
   return users;
 }
 
-const serverUsage = (cmd: string, port: number, model: string, more = '') =>
-  `posixkit ${cmd} [--model M] [--port P] [--host H | --unix PATH] [--status | --no-status]${more}\n` +
-  `  --model   a server model (posixkit models lists them), default ${model}\n  --port    default ${port}; 0 picks a free one`;
+/** The models table in `width` columns: name, kind, clients at once; then what it does and what strace shows. */
+export function modelsTable(width = 80): string {
+  const rows = modelsMod.models.map((m) => [m.name, m.kind, m.concurrency]);
+  const head = ['MODEL', 'KIND', 'CLIENTS AT ONCE'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const indent = w[0] + 2;
+  const out = [head.map((h, i) => h.padEnd(w[i])).join('  ').trimEnd()];
+  modelsMod.models.forEach((m, k) => {
+    out.push(rows[k].map((c, i) => c.padEnd(w[i])).join('  ').trimEnd());
+    out.push(' '.repeat(indent) + wrap(m.description, indent, indent, width));
+    out.push(' '.repeat(indent) + wrap(`strace: ${m.syscalls.join(', ')}`, indent + 8, indent, width));
+  });
+  out.push('', wrap('Every server command takes --model M. chat runs on the single-process models only; ftp on ' +
+    `${FTP_MODELS.join(', ')}. docs/models.md compares them.`, 0, 0, width));
+  return out.join('\n');
+}
 
 export const commands: Record<string, Command> = {
-  models: {
-    summary: 'the table of server models',
-    usage: 'posixkit models',
-    run() {
-      const rows = modelsMod.models.map((m) => [m.name, m.kind, m.concurrency, m.syscalls.join(' '), m.description]);
-      const head = ['model', 'kind', 'clients at once', 'syscalls (strace)', 'what it does'];
-      const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ');
-      console.log([line(head), line(w.map((n, i) => '-'.repeat(i === w.length - 1 ? Math.min(n, 40) : n))), ...rows.map(line)].join('\n'));
-    },
-  },
   echo: {
     summary: 'an echo server on any model',
-    usage: serverUsage('echo', 9000, 'epoll-et'),
-    run: (args) => runServer(args, onModel(() => modelsMod.echoCore()), { defModel: 'epoll-et', defPort: 9000, scheme: 'tcp' }),
+    synopsis: serverSynopsis(ECHO),
+    description: 'An echo server: every byte a client sends comes back. Try it with `nc 127.0.0.1 9000`.',
+    options: { ...serverOptions(ECHO), help: HELP_OPTION },
+    notes: SERVER_NOTES,
+    run: (p) => runServer(ECHO, p, onModel(() => modelsMod.echoCore())),
   },
   chat: {
     summary: 'a line-based chat room (single-process models)',
-    usage: serverUsage('chat', 9001, 'epoll'),
-    run: (args) => runServer(args, onModel(() => modelsMod.chatCore()), { defModel: 'epoll', defPort: 9001, scheme: 'tcp' }),
+    synopsis: serverSynopsis(CHAT),
+    description: 'A chat room: each line a client sends goes to every other client. Connect with ' +
+      '`nc 127.0.0.1 9001` from several terminals; /nick NAME, /who and /quit are commands. The room lives in ' +
+      'one process, so it runs on the single-process models only.',
+    options: { ...serverOptions(CHAT), help: HELP_OPTION },
+    notes: SERVER_NOTES,
+    run: (p) => runServer(CHAT, p, onModel(() => modelsMod.chatCore())),
   },
   http: {
-    summary: 'the HTTP/1.1 server: static files under --root and JSON routes under /api/',
-    usage: serverUsage('http', 8000, 'epoll-et', ' [--root DIR]\n  --root    directory to serve, default ./examples/site of posixkit'),
-    run(args) {
-      const root = path.resolve(args.string('root', path.join(__dirname, '..', 'examples', 'site'))!);
-      if (!existsSync(root)) throw new UsageError(`--root ${root} does not exist`);
-      return runServer(args, (model, address, wrapCore, onListening) =>
-        serveHttp({ model, address, root, routes: 'demo', wrapCore, onListening }), { defModel: 'epoll-et', defPort: 8000, scheme: 'http' });
+    summary: 'the HTTP/1.1 server: static files and JSON routes under /api/',
+    synopsis: serverSynopsis(HTTP, ' [--root DIR]'),
+    description: 'The HTTP/1.1 server: static files under --root (keep-alive, ranges, conditional requests) ' +
+      'and demo JSON routes under /api/ (/api/time, /api/echo).',
+    options: {
+      ...serverOptions(HTTP),
+      root: { type: 'string', value: 'DIR', help: 'directory to serve (default: the demo site bundled with posixkit)' },
+      help: HELP_OPTION,
+    },
+    notes: SERVER_NOTES,
+    run(p) {
+      const root = directory(p, path.join(__dirname, '..', 'examples', 'site'));
+      return runServer(HTTP, p, (model, address, wrapCore, onListening) =>
+        serveHttp({ model, address, root, routes: 'demo', wrapCore, onListening }));
     },
   },
   ftp: {
     summary: 'the FTP file server (anonymous read-only; --user NAME:PW may upload)',
-    usage: serverUsage('ftp', 2121, 'forking', ' [--root DIR] [--user NAME:PW]\n  --root    directory to serve, default the current one\n' +
-      `  models    ${FTP_MODELS.join(', ')} (each client owns its process or thread)`),
-    run(args) {
-      const root = path.resolve(args.string('root', '.')!);
-      if (!existsSync(root)) throw new UsageError(`--root ${root} does not exist`);
-      const model = args.string('model', 'forking')!;
-      if (!FTP_MODELS.includes(model)) throw new UsageError(`FTP runs on ${FTP_MODELS.join(', ')}, not ${model}`);
-      if (args.has('unix')) throw new UsageError('FTP needs a TCP address (PASV/PORT carry IP addresses)');
-      const users = usersFlag(args);
-      return runServer(args, (m, address, wrapCore, onListening) =>
-        serveFtp({ model: m, address, root, users, wrapCore, onListening }), { defModel: 'forking', defPort: 2121, scheme: 'ftp' });
+    synopsis: serverSynopsis(FTP, ' [--root DIR] [--user NAME:PW[,NAME:PW...]]'),
+    description: 'The FTP file server over TCP (passive and active transfers). Anonymous users may list and ' +
+      'download; users given with --user may also upload. Each client owns a process or thread, so it runs on ' +
+      'the blocking models only.',
+    options: {
+      ...serverOptions(FTP),
+      root: { type: 'string', value: 'DIR', help: 'directory to serve (default: the current one)' },
+      user: { type: 'string', value: 'NAME:PW', help: 'users that may log in and upload, comma-separated' },
+      help: HELP_OPTION,
+    },
+    notes: SERVER_NOTES,
+    run(p) {
+      const root = directory(p, '.');
+      const users = usersFlag(p);
+      return runServer(FTP, p, (model, address, wrapCore, onListening) =>
+        serveFtp({ model, address, root, users, wrapCore, onListening }));
     },
   },
   'ftp-client': {
-    summary: "the seeds' menu client: list, get, put, quit over FTP",
-    usage: 'posixkit ftp-client HOST PORT [--user NAME --password PW]',
-    run(args) {
-      const [host, portText] = args.positional;
-      const port = Number(portText);
-      if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('need HOST and PORT');
-      return runMenu(host, port, terminalIO(), args.string('user'), args.string('password'));
+    summary: 'a menu FTP client: list, get, put, quit',
+    synopsis: 'HOST PORT [--user NAME --password PW]',
+    description: 'A menu-driven FTP client: lists the server\'s files, downloads one into the current directory, ' +
+      'uploads one. It reads its choices from stdin, so it can be scripted: ' +
+      '`printf "1\\n4\\n" | posixkit ftp-client 127.0.0.1 2121`.',
+    args: ['HOST', 'PORT'],
+    options: {
+      user: { type: 'string', value: 'NAME', help: 'log in as NAME (default: anonymous)' },
+      password: { type: 'string', value: 'PW', help: 'the password for --user' },
+      help: HELP_OPTION,
+    },
+    notes: ['Exit status 1 if the server cannot be reached or refuses the login.'],
+    run(p) {
+      const [host, portText] = p.positionals;
+      const port = intValue('PORT', portText, 1, 65535);
+      const user = stringOption(p, 'user');
+      const password = stringOption(p, 'password');
+      if ((user === undefined) !== (password === undefined)) throw new UsageError('--user and --password go together');
+      try {
+        return runMenu(host, port, terminalIO(), user, password);
+      } catch (e) {
+        if (e instanceof MenuError) throw new CliError(e.message);
+        throw e;
+      }
+    },
+  },
+  models: {
+    summary: 'the table of server models',
+    synopsis: '',
+    description: 'Prints the server models every server command can run on, what each does and which ' +
+      'syscalls strace shows on its serving path.',
+    options: { help: HELP_OPTION },
+    run() {
+      const cols = process.stdout.isTTY ? process.stdout.columns : 80;
+      console.log(modelsTable(Math.max(40, Math.min(80, cols || 80))));
     },
   },
 };
 
-function help(): string {
-  const names = Object.keys(commands);
-  const width = Math.max(...names.map((n) => n.length));
-  return ['usage: posixkit COMMAND [options]   (posixkit COMMAND --help for details)', '', 'commands:',
-    ...names.map((n) => `  ${n.padEnd(width)}  ${commands[n].summary}`)].join('\n');
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
+const USAGE = 'usage: posixkit COMMAND [options]   (posixkit COMMAND --help for its options)\n' +
+  '       posixkit --help | --version';
+
+export function help(): string {
+  const names = Object.keys(commands);
+  const width = Math.max(...names.map((n) => n.length));
+  return [USAGE, '', 'commands:', ...names.map((n) => `  ${n.padEnd(width)}  ${commands[n].summary}`), '',
+    'options:', '  -h, --help     print this help and exit', '  -V, --version  print the version and exit', '',
+    'docs/cli.md in the package is the full reference.'].join('\n');
+}
+
+function usageError(where: string, message: string, usage: string): number {
+  process.stderr.write(`${where}: ${message}\n${usage}\n`);
+  return 2;
+}
+
+/** Runs the command line; resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  // Global options come before the command; everything after it is the command's.
+  const at = argv.findIndex((a) => !a.startsWith('-') || a === '-');
+  const globals = at < 0 ? argv : argv.slice(0, at);
+  let g;
+  try {
+    g = parseArgs({ args: globals, options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' } }, strict: true }).values;
+  } catch (e) {
+    return usageError('posixkit', (e as Error).message.split('. ')[0].replace(/^Unknown/, 'unknown'), USAGE);
+  }
+  if (g.help) {
     console.log(help());
-    return name ? 0 : 2;
-  }
-  const cmd = commands[name];
-  if (!cmd) {
-    console.error(`posixkit: unknown command '${name}'\n\n${help()}`);
-    return 2;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(`${cmd.usage}\n\n${cmd.summary}`);
     return 0;
   }
+  if (g.version) {
+    console.log(version());
+    return 0;
+  }
+  if (at < 0) {
+    process.stderr.write(`${help()}\n`);
+    return 2;
+  }
+  const name = argv[at];
+  const rest = argv.slice(at + 1);
+  if (name === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) { console.log(help()); return 0; }
+    if (!Object.hasOwn(commands, topic) || rest.length > 1) return usageError('posixkit help', `unknown command '${rest.join(' ')}'`, 'usage: posixkit help [COMMAND]');
+    console.log(commandHelp(topic, commands[topic]));
+    return 0;
+  }
+  if (!Object.hasOwn(commands, name)) return usageError('posixkit', `unknown command '${name}'`, USAGE);
+  const cmd = commands[name];
   try {
-    return (await cmd.run(new Args(rest))) ?? 0;
+    const parsed = parseCommand(cmd, rest);
+    if (parsed.values.help) {
+      console.log(commandHelp(name, cmd));
+      return 0;
+    }
+    return (await cmd.run(parsed)) ?? 0;
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`posixkit ${name}: ${e.message}\nusage: ${cmd.usage}`);
-      return 2;
+    if (e instanceof UsageError) return usageError(`posixkit ${name}`, e.message, `${usageLine(name, cmd)}\n(posixkit ${name} --help lists the options)`);
+    if (e instanceof CliError) {
+      process.stderr.write(`posixkit ${name}: ${e.message}\n`);
+      return 1;
     }
     throw e;
   }

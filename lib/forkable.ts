@@ -1,5 +1,5 @@
 // posixkit/forkable: import it first, and the program runs with V8's
-// --single-threaded, which fork() needs (docs/fork.md). If the flag is
+// --single-threaded, which fork() needs (docs/fork.md, "Why --single-threaded"). If the flag is
 // missing, the process re-executes itself in place: same pid, same argv,
 // same fds, with the flag added. Node refuses the flag in NODE_OPTIONS, so
 // this is the only way to add it from inside a program.

@@ -2,7 +2,7 @@
 // select module. Each wait is the named syscall; the async forms never block
 // the event loop (libuv watches an epoll fd, then the real call runs with a
 // zero timeout to build the answer; see docs/api/select.md).
-import { errno, errnoError, FileLike, invalidArgType, KeyError, OSError, outOfRange, toFd, validateInteger } from './errors';
+import { errno, errnoError, FileLike, invalidArgType, KeyError, OSError, outOfRange, toFd, toList, validateInteger } from './errors';
 import { Epoll } from './select/epoll';
 import { blockingSeconds, K, native, sysPoll, sysSelect } from './select/native';
 
@@ -91,7 +91,7 @@ function tooMany(): RangeError {
 function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, off: number): number {
   if (Array.isArray(list)) {
     // Fast path: plain fds run no user code, so the array cannot change under us.
-    room(a, off + list.length);
+    room(a, off + Math.min(list.length, SETSIZE));
     const fds = a.fds;
     let i = 0;
     for (; i < list.length && i < SETSIZE; i++) {
@@ -103,14 +103,14 @@ function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, of
       a.len[which] = i;
       return off + i;
     }
-  } else if (list === null || typeof list !== 'object' || typeof (list as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw invalidArgType(name, 'an array or iterable of fds or objects with fileno()', list);
   }
   // An array is walked live, as CPython walks a list: a fileno() that
-  // shrinks it ends the walk early, one that grows it is bounded by
-  // FD_SETSIZE entries (CPython's "too many file descriptors"), and no index
-  // is read past the end. Another iterable is read once, first.
-  const live = Array.isArray(list) ? list : Array.from(list as Iterable<unknown>);
+  // shrinks it ends the walk early, one that grows it (or a sparse array of
+  // length 2**32-1) stops at FD_SETSIZE entries with CPython's "too many file
+  // descriptors", and no index is read past the end. Another iterable is
+  // read once, first, and capped the same way (an endless generator).
+  const live = Array.isArray(list) ? list
+    : toList(list, name, 'an array or iterable of fds or objects with fileno()', SETSIZE, (v) => v, tooMany);
   const items: unknown[] = [];
   for (let i = 0; i < live.length; i++) {
     const item = live[i];

@@ -30,6 +30,9 @@
 
 namespace posixkit::mman {
 
+// napi_no_external_buffers_allowed, which Node 20's headers do not name yet.
+static constexpr int kNoExternalBuffersAllowed = 22;
+
 // Live mappings of this process. A handle is checked against it before use,
 // so a foreign External passed to munmap/msync is refused, not dereferenced.
 // Process-wide (not per env) because addresses are: a worker thread's handle
@@ -103,16 +106,21 @@ Value NewHandle(Napi::Env env, Mapping* m) {
     registry.insert(m);
   }
   napi_value buffer = nullptr, handle;
+  napi_status st = napi_ok;
   if (!exposed) {
     napi_get_null(env, &buffer);
-  } else if (napi_create_external_arraybuffer(env, m->addr, m->len, FinalizeBuffer, m, &buffer) != napi_ok) {
-    // V8 caps ArrayBuffers (and runtimes with the V8 sandbox refuse external
-    // ones): a clear error, never the pending exception plus a second throw.
+  } else if ((st = napi_create_external_arraybuffer(env, m->addr, m->len, FinalizeBuffer, m, &buffer)) != napi_ok) {
+    // Node caps external buffers (4 GiB on Node 20) and runtimes with the V8
+    // sandbox refuse them: a clear error, never the pending exception plus a
+    // second throw. Node runs (or schedules) the finalizer of a refused
+    // buffer, which drops the buffer's reference; only the sandbox refusal
+    // never calls it.
     bool pending = false;
     napi_is_exception_pending(env, &pending);
     if (pending) env.GetAndClearPendingException();
     size_t len = m->len;
-    Release(m);
+    Unmap(m);
+    if (static_cast<int>(st) == kNoExternalBuffersAllowed) Release(m);
     Release(m);
     return ThrowCodedError(env, ErrorKind::kRange, "ERR_OUT_OF_RANGE",
                            "mmap: a mapping of " + std::to_string(len) +

@@ -409,8 +409,7 @@ static void OnPidfdReadable(uv_poll_t* handle, int status, int events) {
   Napi::HandleScope scope(env);
   Napi::Value e = err ? MakeErrnoError(env, err, "waitpid") : env.Null();
   Napi::FunctionReference cb = std::move(w->callback);
-  cb.MakeCallback(env.Global(), {e, Napi::Number::New(env, r), Napi::Number::New(env, wstatus)},
-                  *w->context);
+  CallFromLoop(env, *w->context, cb, {e, Napi::Number::New(env, r), Napi::Number::New(env, wstatus)});
 }
 
 // waitpidWatch(pid, callback(err, pid, status), ref)

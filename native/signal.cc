@@ -2,7 +2,7 @@
 // main thread, signal()/getsignal(), pause and raise. The other calls
 // (alarm, itimers, masks, sigwait, signalfd) are in signal_calls.cc.
 //
-// Delivery (docs/signals.md):
+// Delivery (docs/signals.md, "From the kernel to handler(signum)"):
 //  - OnSignal is the only sigaction handler posixkit installs. It is
 //    async-signal-safe: it bumps a per-signal atomic counter and wakes the
 //    event loop with uv_async_send (documented async-signal-safe by libuv).

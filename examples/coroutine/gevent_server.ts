@@ -1,8 +1,8 @@
-// Seed: a gevent TCP echo server. gevent's monkey.patch_all() makes every
-// socket cooperative; here a socket is made cooperative explicitly
-// (posixkit/coroutine's listen/cooperative): accept, recv and send suspend
-// the task on EAGAIN and the hub's epoll wakes it. One thread, one process,
-// many clients at once.
+// A gevent-style TCP echo server: one thread, many clients, cooperative sockets.
+// gevent's monkey.patch_all() makes every socket cooperative; here a socket
+// is made cooperative explicitly (posixkit/coroutine's listen/cooperative):
+// accept, recv and send suspend the task on EAGAIN and the hub's epoll wakes
+// it. One thread, one process, many clients at once.
 //   node dist/examples/coroutine/gevent_server.js [port=8888] [clients=unlimited]
 import { CoSocket, listen, run, spawn } from 'posixkit/coroutine';
 

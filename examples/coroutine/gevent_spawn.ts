@@ -1,6 +1,6 @@
-// Seed: gevent spawn / joinall / sleep. Two tasks take turns whenever one
-// sleeps: sleep() suspends the task and the hub runs the other, waiting in
-// epoll_wait with the nearest timer as its timeout.
+// gevent-style spawn, joinall and sleep: two tasks take turns whenever one sleeps.
+// sleep() suspends the task and the hub runs the other, waiting in epoll_wait
+// with the nearest timer as its timeout.
 //   node dist/examples/coroutine/gevent_spawn.js
 import { joinall, run, sleep, spawn } from 'posixkit/coroutine';
 

@@ -1,6 +1,7 @@
-// Seed: greenlet, two coroutines switching explicitly. A greenlet body is a
-// generator function; `yield* other.switch()` hands control over and comes
-// back here when someone switches to this greenlet again.
+// greenlet-style coroutines: two bodies hand control to each other explicitly.
+// A greenlet body is a generator function; `yield* other.switch()` hands
+// control over and comes back here when someone switches to this greenlet
+// again.
 //   node dist/examples/coroutine/greenlet_switch.js
 import { Greenlet } from 'posixkit/coroutine';
 

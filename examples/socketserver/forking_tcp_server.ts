@@ -1,4 +1,4 @@
-// Seed: socketserver combinations, the forking TCP echo server.
+// socketserver's ForkingTCPServer: TCP echo, a child process per connection.
 // ForkingTCPServer = ForkingMixIn + TCPServer: each connection is handled in
 // a child process (fork), which the server reaps by pid. Ctrl-C or SIGTERM
 // stops serveForever through shutdown() in a signal handler.

@@ -1,4 +1,4 @@
-// Seed: socketserver combinations, the threading TCP echo server.
+// socketserver's ThreadingTCPServer: TCP echo, a thread per connection.
 // ThreadingTCPServer = ThreadingMixIn + TCPServer: each connection runs in a
 // worker thread. Code cannot cross threads, so the worker loads the handler
 // class from this file (static module = __filename); the main program runs

@@ -1,6 +1,6 @@
-// Seed: socketserver combinations, a UDP echo server (ForkingUDPServer:
-// ForkingMixIn + UDPServer, a child per datagram). The handler reads the
-// datagram from rfile; what it writes to wfile is sent back by finish().
+// socketserver's ForkingUDPServer: UDP echo, a child process per datagram.
+// ForkingUDPServer = ForkingMixIn + UDPServer. The handler reads the datagram
+// from rfile; what it writes to wfile is sent back by finish().
 //   node dist/examples/socketserver/udp_server.js [port=8888]
 import 'posixkit/forkable';
 import { getpid } from 'posixkit/os';

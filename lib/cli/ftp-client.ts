@@ -1,19 +1,30 @@
-// `posixkit ftp-client HOST PORT`: the seeds' menu client. It prints a menu,
-// reads a choice from the terminal, and speaks FTP to the server: list the
-// server's regular files, download one, upload one, quit.
-import { existsSync, readSync } from 'node:fs';
+// `posixkit ftp-client HOST PORT`: a menu-driven FTP client. It prints a
+// menu, reads a choice from stdin, and speaks FTP to the server: list the
+// server's regular files, download one, upload one, quit. A plain
+// synchronous program: every call blocks.
+import { existsSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { FtpClient, FtpError } from '../ftp/client';
+import { poll, POLLIN } from '../select';
+import { socketErrorText } from './serve';
+
+/** The client could not start: the server is unreachable or refused the login. Exit status 1. */
+export class MenuError extends Error {}
 
 export interface MenuIO {
   readLine(prompt: string): string | null;
   print(text: string): void;
 }
 
-/** Blocking line input on fd 0: the menu client is a plain synchronous program, like the seed. */
-export function terminalIO(): MenuIO {
+/**
+ * Blocking line input on fd 0. A stdin left non-blocking (O_NONBLOCK, by a
+ * shell or a parent that shares the file description) answers EAGAIN: then
+ * wait in poll(2) for input instead of retrying at once.
+ */
+export function terminalIO(fd = 0): MenuIO {
   let pending = '';
   const buf = Buffer.alloc(4096);
+  let waiter: ReturnType<typeof poll> | null = null;
   return {
     print: (text) => process.stdout.write(`${text}\n`),
     readLine(prompt) {
@@ -27,10 +38,15 @@ export function terminalIO(): MenuIO {
         }
         let n = 0;
         try {
-          n = readSync(0, buf, 0, buf.length, null);
+          n = readSync(fd, buf, 0, buf.length, null);
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-          throw e;
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+          if (!waiter) {
+            waiter = poll();
+            waiter.register(fd, POLLIN);
+          }
+          waiter.poll(); // POLLIN, or POLLHUP at end of input: read() says which
+          continue;
         }
         if (n === 0) {
           if (!pending.length) return null; // end of input
@@ -52,14 +68,47 @@ const MENU = `
   4  quit
 ===========================================`;
 
+/**
+ * Downloads `name` into the current directory under a temporary name and
+ * renames it into place only when the transfer succeeded: a refused or
+ * broken download leaves no empty or partial file behind.
+ */
+export function download(client: FtpClient, name: string, dir = '.'): { file: string; bytes: number } {
+  const file = path.join(dir, path.basename(name));
+  const part = path.join(dir, `.${path.basename(name)}.part-${process.pid}`);
+  try {
+    const bytes = client.retr(name, part);
+    renameSync(part, file);
+    return { file, bytes };
+  } catch (e) {
+    try { unlinkSync(part); } catch { /* never created */ }
+    throw e;
+  }
+}
+
+/**
+ * Connects, logs in and runs the menu until quit or end of input. Throws
+ * MenuError when the server cannot be reached or refuses the login; returns
+ * the exit status otherwise (0: per-command refusals are printed and the menu
+ * goes on).
+ */
 export function runMenu(host: string, port: number, io: MenuIO, user?: string, password?: string): number {
   let client: FtpClient;
   try {
     client = new FtpClient(host, port, 30);
+  } catch (e) {
+    throw new MenuError(e instanceof FtpError ? `${host}:${port} refused the connection: ${e.reply.code} ${e.reply.text}`
+      : socketErrorText(e, [host, port]));
+  }
+  try {
     client.login(user, password);
   } catch (e) {
-    io.print(`cannot connect to ${host}:${port}: ${(e as Error).message}`);
-    return 1;
+    client.close();
+    if (e instanceof FtpError) {
+      throw new MenuError(`login as ${user ?? 'anonymous'} refused: ${e.reply.code} ${e.reply.text}` +
+        (e.reply.code === 530 && user !== undefined ? ' (wrong user name or password?)' : ''));
+    }
+    throw new MenuError(`login failed: ${(e as Error).message}`);
   }
   io.print(client.welcome.text);
   for (;;) {
@@ -74,8 +123,8 @@ export function runMenu(host: string, port: number, io: MenuIO, user?: string, p
       } else if (cmd === '2' || cmd === 'get') {
         const name = io.readLine('file to download: ')?.trim();
         if (!name) continue;
-        const n = client.retr(name, path.basename(name));
-        io.print(`downloaded ${name}: ${n} bytes`);
+        const { bytes } = download(client, name);
+        io.print(`downloaded ${name}: ${bytes} bytes`);
       } else if (cmd === '3' || cmd === 'put') {
         const local = io.readLine('local file to upload: ')?.trim();
         if (!local) continue;
@@ -91,7 +140,7 @@ export function runMenu(host: string, port: number, io: MenuIO, user?: string, p
         io.print(`unknown command: ${choice}`);
       }
     } catch (e) {
-      // The server refused (550 ...) or a transfer failed: say so and go on, as the seed does.
+      // The server refused (550 ...) or a transfer failed: say so and go on.
       io.print(e instanceof FtpError ? `refused: ${e.reply.code} ${e.reply.text}` : `error: ${(e as Error).message}`);
     }
   }

@@ -1,12 +1,14 @@
-// The live status line of `posixkit echo|http|ftp`: connections and requests
-// per second, for every model. The serving thread is blocked in the model, and
+// The status of `posixkit echo|chat|http|ftp`: connections and requests per
+// second, for every model. The serving thread is blocked in the model, and
 // forking/prefork/threading models count in other processes and threads, so
 // the counters live in shared memory (mmap) and a forked reporter process
 // prints them once a second until the server stops.
+import { isatty } from 'node:tty';
 import { callExport } from '../internal/modref';
 import * as mmap from '../mmap';
 import type { CoreRef, ProtocolCore, Session } from '../server/types';
 import * as os from '../os';
+import * as sig from '../signal';
 
 // Int32 words of the shared page.
 const TOTAL = 0; // connections accepted
@@ -90,41 +92,97 @@ export function countingFromRef(ref: CoreRef, desc: mmap.SharedMapping): Protoco
   return countingCore(inner, new StatusCounters(mmap.attachShared(desc)), desc);
 }
 
+const QUIT_SIGNALS = [sig.SIGINT, sig.SIGTERM, sig.SIGHUP];
+const CLEAR = '\r\x1b[K';
+
 /**
- * Forks the reporter: once a second it prints one status line on `fd`
- * (stderr, a terminal) until `stop()` is called or the server process dies.
+ * The status reporter: a forked process that prints the counters on `fd`
+ * once a second until stop() is called or the server process dies. On a
+ * terminal it rewrites one live line; into a pipe or file it prints a plain
+ * line (ending in a newline) each second the counters changed. A signal to
+ * it (Ctrl-C reaches the whole process group) clears its line and ends it
+ * quietly: the server prints the one summary.
  */
-export function startReporter(counters: StatusCounters, label: string, fd = 2): { stop(): void } {
-  const server = os.getpid();
-  const pid = os.fork();
-  if (pid === 0) {
-    let last = counters.requests;
-    let t0 = Date.now();
-    for (;;) {
-      const r = mmap.futex_wait(counters.words, STOPPED, 0, 1);
-      if (r !== 'timed-out' || os.getppid() !== server) os._exit(0);
-      const now = Date.now();
-      const req = counters.requests;
-      const rps = ((req - last) * 1000) / Math.max(1, now - t0);
-      last = req;
-      t0 = now;
-      const line = `${label}  conns ${counters.active} open / ${counters.total} total  ${Math.round(rps)} req/s  ${req} requests`;
-      try {
-        os.write(fd, `\r\x1b[K${line}`);
-      } catch {
-        os._exit(0);
-      }
+export class Reporter {
+  #pid = -1;
+  #stopped = false;
+  readonly live: boolean;
+  constructor(readonly counters: StatusCounters, readonly label: string, readonly fd = 2, live?: boolean) {
+    this.live = live ?? isatty(fd);
+  }
+
+  start(): void {
+    if (this.#pid >= 0 || this.#stopped) return;
+    const server = os.getpid();
+    // Blocked across fork: the child must not run the server's stop handlers before it has its own.
+    const mask = sig.pthread_sigmask(sig.SIG_BLOCK, QUIT_SIGNALS);
+    let pid: number;
+    try {
+      pid = os.fork();
+    } catch (e) {
+      sig.pthread_sigmask(sig.SIG_SETMASK, mask);
+      throw e;
+    }
+    if (pid === 0) this.#child(server, mask);
+    this.#pid = pid;
+    sig.pthread_sigmask(sig.SIG_SETMASK, mask); // a stop signal that came meanwhile runs its handler here
+  }
+
+  /** Ends the reporter, waits for it and clears its line. Safe to call more than once, or before start(). */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#pid < 0) return;
+    Atomics.store(this.counters.words, STOPPED, 1);
+    mmap.futex_wake(this.counters.words, STOPPED, Infinity);
+    try {
+      os.waitpid(this.#pid, 0);
+    } catch { /* ECHILD: SIGCHLD was ignored and the kernel reaped it */ }
+    if (this.live) this.#write(CLEAR);
+  }
+
+  #write(text: string): boolean {
+    try {
+      os.write(this.fd, text);
+      return true;
+    } catch {
+      return false; // terminal or pipe gone
     }
   }
-  let stopped = false;
-  return {
-    stop() {
-      if (stopped) return;
-      stopped = true;
-      Atomics.store(counters.words, STOPPED, 1);
-      mmap.futex_wake(counters.words, STOPPED, Infinity);
-      os.waitpid(pid, 0);
-      try { os.write(fd, '\r\x1b[K'); } catch { /* terminal gone */ }
-    },
-  };
+
+  #child(server: number, mask: Set<number>): never {
+    try {
+      const quit = (): never => {
+        if (this.live) this.#write(CLEAR);
+        os._exit(0);
+      };
+      sig.signal(sig.SIGCHLD, sig.SIG_DFL); // a model's reaper is the server's business
+      for (const s of QUIT_SIGNALS) sig.signal(s, quit);
+      sig.pthread_sigmask(sig.SIG_SETMASK, mask);
+      const c = this.counters;
+      const countsText = () => `conns ${c.active} open / ${c.total} total, ${c.requests} requests`;
+      let last = 0;
+      let shown = 'conns 0 open / 0 total, 0 requests'; // plain lines only when something changed
+      let t0 = Date.now();
+      for (;;) {
+        const r = mmap.futex_wait(c.words, STOPPED, 0, 1);
+        if (r !== 'timed-out' || os.getppid() !== server) quit();
+        const now = Date.now();
+        const req = c.requests;
+        const rps = Math.round(((req - last) * 1000) / Math.max(1, now - t0));
+        last = req;
+        t0 = now;
+        const counts = countsText();
+        const line = `posixkit ${this.label}: ${counts}, ${rps} req/s`;
+        if (this.live) {
+          if (!this.#write(`${CLEAR}${line}`)) quit();
+        } else if (counts !== shown) {
+          shown = counts;
+          if (!this.#write(`${line}\n`)) quit();
+        }
+      }
+    } catch {
+      os._exit(0);
+    }
+  }
 }

@@ -1,5 +1,5 @@
-// A small blocking FTP client on posixkit sockets: the protocol side of the
-// classic menu client (list, get, put, quit). RFC 959 with passive data
+// A small blocking FTP client on posixkit sockets: the protocol side of
+// `posixkit ftp-client` (list, get, put, quit). RFC 959 with passive data
 // connections (EPSV, falling back to PASV), binary transfers.
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import * as path from 'node:path';

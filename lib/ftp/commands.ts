@@ -2,6 +2,7 @@
 // command parsing, reply formatting (RFC 959 §4.2 multi-line), and the
 // PORT/EPRT/listing formats. Pure functions and one small stateful reader.
 import { isIP } from 'node:net';
+import { invalidArgType, toList } from '../errors';
 
 const IAC = 0xff;
 const SB = 0xfa;
@@ -24,6 +25,7 @@ export class LineReader {
   constructor(private readonly maxLine = 4096) {}
 
   feed(bytes: Uint8Array): void {
+    if (!(bytes instanceof Uint8Array)) throw invalidArgType('bytes', 'an instance of Buffer or Uint8Array', bytes);
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes[i];
       if (this.#skipLf) {
@@ -90,6 +92,7 @@ export interface Command {
 }
 
 export function parseCommand(line: string): Command {
+  if (typeof line !== 'string') throw invalidArgType('line', 'of type string', line);
   const sp = line.indexOf(' ');
   const verb = sp < 0 ? line : line.slice(0, sp);
   const arg = sp < 0 ? '' : line.slice(sp + 1);
@@ -109,7 +112,10 @@ export function clean(s: string, max = 256): string {
  * byte is doubled (Telnet IAC escaping).
  */
 export function formatReply(code: number, lines: string | string[]): Buffer {
-  const ls = (Array.isArray(lines) ? lines : [lines]).map((l) => l.replace(/[\r\n]/g, ' '));
+  const ls = toList(Array.isArray(lines) ? lines : [lines], 'lines', 'a string or an array of strings', 1 << 16, (l) => {
+    if (typeof l !== 'string') throw invalidArgType('lines[]', 'of type string', l);
+    return l.replace(/[\r\n]/g, ' ');
+  });
   let s: string;
   if (ls.length <= 1) s = `${code} ${ls[0] ?? ''}\r\n`;
   else {

@@ -2,6 +2,7 @@
 // the bytes it read and sends what takeOutput() returns, in order; the core
 // never touches a socket. See docs/api/http.md for the driver contract.
 import { closeSync } from 'node:fs';
+import { invalidArgType } from '../errors';
 import { Jail } from '../server/jail';
 import { FileOutput, OutputItem, outputLength, releaseOutput } from '../server/output';
 import {
@@ -127,6 +128,7 @@ export class HttpConnection {
 
   /** Bytes read from the peer. Never throws on any input. */
   feed(chunk: Uint8Array): void {
+    if (!(chunk instanceof Uint8Array)) throw invalidArgType('chunk', 'an instance of Buffer or Uint8Array', chunk);
     if (this.#closing || chunk.length === 0) return; // lingering: input is drained and dropped
     this.#in = this.#in.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#in, chunk]);
     // A driver that keeps feeding while wantsRead is false (a client pipelining without reading

@@ -11,5 +11,5 @@ export { Router, demoRoutes } from './routes';
 export type { RouteHandler, RouteRequest, RouteResponse } from './routes';
 export { decodePath, openStatic, contentType, CONTENT_TYPES, FileCache, listingPage } from './static';
 export type { CachedFile } from './static';
-export { serveHttp, httpProtocol } from './server';
+export { serveHttp, serveHttpOnLoop, httpProtocol } from './server';
 export type { ServeHttpOptions, HttpProtocolOptions, RoutesOption, RoutesRef } from './server';

@@ -1,6 +1,7 @@
 // Incremental HTTP/1.1 request-head parser (RFC 9112) with hard limits.
 // Pure: bytes in, a parsed head or an error status out. It never throws on
 // input; every refusal is a status code the core turns into a response.
+import { invalidArgType } from '../errors';
 
 export interface HttpLimits {
   /** Longest request line, CRLF excluded (414 past it). RFC 9112 asks for >= 8,000. */
@@ -283,6 +284,7 @@ export class ChunkedDecoder {
     return Buffer.concat(this.#parts);
   }
   push(buf: Uint8Array): number {
+    if (!(buf instanceof Uint8Array)) throw invalidArgType('buf', 'an instance of Buffer or Uint8Array', buf);
     let pos = 0;
     while (pos < buf.length && this.#state !== 'done' && !this.error) {
       if (this.#state === 'data') {

@@ -4,9 +4,9 @@
 // from a CoreRef) and opens one connection per accepted socket.
 import { codedError, invalidArgType, invalidArgValue } from '../errors';
 import { callExport, CallRef } from '../internal/modref';
-import { serve } from '../models';
+import { serve, serveOnLoop } from '../models';
 import type {
-  AppServeOptions, ConnInfo, CoreRef, ListenAddress, ProtocolCore, ServeStats, Session,
+  AppServeOptions, ConnInfo, CoreRef, ListenAddress, LoopServer, ProtocolCore, ServeStats, Session,
 } from '../server/types';
 import { AF_INET, AF_INET6, IPPROTO_TCP, SOCK_STREAM, Socket, TCP_NODELAY } from '../socket';
 import { HttpConfig, HttpConnection, HttpCore } from './core';
@@ -110,10 +110,24 @@ class ServerConnection extends HttpConnection {
 /**
  * Serves HTTP on a posixkit model until SIGTERM/SIGINT (or `stop`). Blocks
  * this thread (the models are synchronous); returns the model's counters.
+ * To keep Node's event loop running, use serveHttpOnLoop.
  */
 export function serveHttp(options: ServeHttpOptions = {}): ServeStats {
+  return onModel(options, 'epoll-et', serve);
+}
+
+/**
+ * serveHttp on Node's event loop (an event model: select, poll, epoll or
+ * epoll-et, default epoll-et): returns once it listens; the program keeps
+ * running and `stop()` ends it. docs/api/http.md, "Blocking or on the loop".
+ */
+export function serveHttpOnLoop(options: ServeHttpOptions = {}): LoopServer {
+  return onModel(options, 'epoll-et', serveOnLoop);
+}
+
+function onModel<T>(options: ServeHttpOptions, defModel: string, run: (model: string, o: never) => T): T {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const { model = 'epoll-et', address = { host: '127.0.0.1', port: 8000 }, routes, wrapCore, ...rest } = options;
+  const { model = defModel, address = { host: '127.0.0.1', port: 8000 }, routes, wrapCore, ...rest } = options;
   const http: Record<string, unknown> = {};
   const modelOpts: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) (HTTP_KEYS.has(k) ? http : modelOpts)[k] = v;
@@ -125,5 +139,5 @@ export function serveHttp(options: ServeHttpOptions = {}): ServeStats {
   }
   const config = { ...(http as HttpConfig), routes };
   const core = serializable ? httpProtocol(config as HttpProtocolOptions) : makeProtocol(config, undefined);
-  return serve(model, { ...modelOpts, address, core: wrapCore ? wrapCore(core) : core } as never);
+  return run(model, { ...modelOpts, address, core: wrapCore ? wrapCore(core) : core } as never);
 }

@@ -10,6 +10,9 @@ import { invalidArgType, outOfRange } from '../errors';
 
 export type NegativeTimeout = 'error' | 'zero' | 'block';
 
+/** Python's largest timeout (its clocks count int64 nanoseconds; OverflowError beyond). */
+export const MAX_TIMEOUT_SECONDS = 9223372036;
+
 /**
  * A timeout argument in seconds: a number >= 0 (at most `max`), or null for
  * no limit. RangeError (ERR_OUT_OF_RANGE) for NaN, a value above `max` and,

@@ -4,6 +4,7 @@
 import { unlinkSync } from 'node:fs';
 import { codedError, errno as E, errnoError, invalidArgType, invalidArgValue } from '../errors';
 import { WakePipe } from '../internal/wake';
+import { mmap, PAGESIZE } from '../mmap';
 import * as os from '../os';
 import * as sig from '../signal';
 import {
@@ -228,14 +229,15 @@ export class StopControl {
   readonly #own: boolean;
   #prev = new Map<number, sig.Handler>();
   signal = 0;
-  constructor(o: ServeOptions) {
+  /** `onLoop`: the handlers only record and wake (nothing blocking to interrupt; a throw would be uncaught). */
+  constructor(o: ServeOptions, onLoop = false) {
     this.#own = o.stop === undefined;
     this.handle = o.stop ?? createStopHandle();
     for (const s of o.signals ?? [sig.SIGTERM, sig.SIGINT]) {
       this.#prev.set(s, sig.signal(s, (signum) => {
         this.signal = signum;
         this.handle.stop();
-        throw new StopRequest(signum);
+        if (!onLoop) throw new StopRequest(signum);
       }));
     }
   }
@@ -392,4 +394,32 @@ function lingerBlocking(sock: Socket, buf: Buffer, ms: number): void {
 
 export function newStats(model: string): ServeStats {
   return { model, connections: 0, errors: 0, signal: 0 };
+}
+
+/**
+ * Connections and errors counted in forked processes (prefork workers,
+ * forking children). A child's own ServeStats copy dies with it, so they
+ * count on an anonymous MAP_SHARED page that the parent adds up when it stops.
+ */
+export class ChildCounts {
+  readonly #map = mmap(-1, PAGESIZE);
+  readonly #words = new Int32Array(this.#map.buffer, 0, 2);
+  /** In a child: one more connection accepted. */
+  connection(): void {
+    Atomics.add(this.#words, 0, 1);
+  }
+  /** In a child: a reporter that also counts the error for the parent. */
+  reporter(report: (e: unknown, where: ErrorWhere) => void): (e: unknown, where: ErrorWhere) => void {
+    return (e, where) => {
+      Atomics.add(this.#words, 1, 1);
+      report(e, where);
+    };
+  }
+  /** In the parent, once the children are gone: adds their counts to `stats` and unmaps the page. */
+  addTo(stats: ServeStats): void {
+    if (this.#map.closed) return;
+    stats.connections += Atomics.load(this.#words, 0);
+    stats.errors += Atomics.load(this.#words, 1);
+    this.#map.close();
+  }
 }

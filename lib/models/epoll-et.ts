@@ -8,7 +8,8 @@
 import { EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../select';
 import { EpollOptions, EpollWaiter } from './epoll';
 import { serveEvents } from './event';
-import type { ServeStats } from '../server/types';
+import { serveEventsOnLoop } from './on-loop';
+import type { LoopServer, ServeStats } from '../server/types';
 
 export type { EpollOptions };
 
@@ -26,4 +27,9 @@ export class EpollEtWaiter extends EpollWaiter {
 
 export function serve(o: EpollOptions): ServeStats {
   return serveEvents('epoll-et', o, () => new EpollEtWaiter(o.maxEvents));
+}
+
+/** serve() on Node's event loop: returns once listening; stop() from any callback. */
+export function serveOnLoop(o: EpollOptions): LoopServer {
+  return serveEventsOnLoop('epoll-et', o, () => new EpollEtWaiter(o.maxEvents));
 }

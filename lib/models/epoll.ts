@@ -7,7 +7,8 @@
 import { Epoll, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../select';
 import { errno as E, errnoError } from '../errors';
 import { EventOptions, serveEvents, Waiter } from './event';
-import type { ServeStats } from '../server/types';
+import { serveEventsOnLoop } from './on-loop';
+import type { LoopServer, ServeStats } from '../server/types';
 
 export interface EpollOptions extends EventOptions {
   /** Events per epoll_wait; default 1024. */
@@ -22,6 +23,9 @@ export class EpollWaiter implements Waiter {
   readonly events: Int32Array;
   constructor(maxEvents = 1024) {
     this.events = new Int32Array(2 * maxEvents);
+  }
+  get fd(): number {
+    return this.ep.fileno();
   }
   add(fd: number, read: boolean, write: boolean): void {
     this.ep.register(fd, (read ? EPOLLIN | EPOLLRDHUP : 0) | (write ? EPOLLOUT : 0));
@@ -51,4 +55,9 @@ export class EpollWaiter implements Waiter {
 
 export function serve(o: EpollOptions): ServeStats {
   return serveEvents('epoll', o, () => new EpollWaiter(o.maxEvents));
+}
+
+/** serve() on Node's event loop: returns once listening; stop() from any callback. */
+export function serveOnLoop(o: EpollOptions): LoopServer {
+  return serveEventsOnLoop('epoll', o, () => new EpollWaiter(o.maxEvents));
 }

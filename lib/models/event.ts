@@ -18,6 +18,8 @@ export type Ready = (fd: number, readable: boolean, writable: boolean) => void;
 export interface Waiter {
   /** Edge-triggered: interest is registered once (read+write) and the loop drains until EAGAIN. */
   readonly edge: boolean;
+  /** An fd that is readable whenever wait(0) has something to report (epoll's own); poll and select have none. */
+  readonly fd?: number;
   add(fd: number, read: boolean, write: boolean): void;
   /** Level-triggered only: change the interest of a registered fd. */
   set(fd: number, read: boolean, write: boolean): void;
@@ -47,38 +49,42 @@ class Conn {
 }
 
 export function serveEvents(name: string, o: EventOptions, makeWaiter: () => Waiter): ServeStats {
-  checkOptions(o);
-  const stats = newStats(name);
-  const report = makeReporter(name, o, stats);
-  const stop = new StopControl(o);
-  let listener: Socket | null = null;
-  let waiter: Waiter | null = null;
-  const conns = new Map<number, Conn>();
+  const loop = openEvents(name, o, makeWaiter, false);
   try {
-    listener = listenOn(o.address, o.backlog);
-    listener.setblocking(false);
-    waiter = makeWaiter();
-    const loop = new Loop(name, o, listener, waiter, conns, stop, stats, report);
-    o.onListening?.(listenInfo(name, listener));
+    o.onListening?.(listenInfo(name, loop.listener));
     loop.run();
   } catch (e) {
     if (!isStop(e)) throw e;
   } finally {
-    for (const c of conns.values()) {
-      try { c.session?.close(); } catch (e) { report(e, 'core'); }
-      c.queue.dispose();
-      c.sock.close();
-    }
-    conns.clear();
-    waiter?.close();
-    if (listener) closeListener(listener, o.address);
-    stats.signal = stop.signal;
-    stop.restore();
+    loop.close();
   }
-  return stats;
+  return loop.stats;
 }
 
-class Loop {
+/** Listens and makes the waiter, with the listener and the stop pipe registered; `onLoop`: see StopControl. */
+export function openEvents(name: string, o: EventOptions, makeWaiter: () => Waiter, onLoop: boolean): Loop {
+  checkOptions(o);
+  const stats = newStats(name);
+  const report = makeReporter(name, o, stats);
+  const stop = new StopControl(o, onLoop);
+  let listener: Socket | null = null;
+  let waiter: Waiter | null = null;
+  try {
+    listener = listenOn(o.address, o.backlog);
+    listener.setblocking(false);
+    waiter = makeWaiter();
+    const loop = new Loop(name, o, listener, waiter, stop, stats, report);
+    loop.arm();
+    return loop;
+  } catch (e) {
+    waiter?.close();
+    if (listener) closeListener(listener, o.address);
+    stop.restore();
+    throw e;
+  }
+}
+
+export class Loop {
   readonly buf: Buffer;
   readonly lfd: number;
   readonly sfd: number;
@@ -90,9 +96,13 @@ class Loop {
   acceptRetryAt = Infinity;
   lastLimitReport = 0;
   readonly ready: Ready;
+  /** Set when the loop runs on Node's: a core's wake() must schedule a turn (no wait returns by itself). */
+  onWake?: () => void;
+
+  readonly conns = new Map<number, Conn>();
 
   constructor(readonly name: string, readonly o: EventOptions, readonly listener: Socket, readonly w: Waiter,
-    readonly conns: Map<number, Conn>, readonly stop: StopControl, readonly stats: ServeStats,
+    readonly stop: StopControl, readonly stats: ServeStats,
     readonly report: (e: unknown, where: ErrorWhere) => void) {
     this.buf = Buffer.allocUnsafe(o.readSize ?? 65536);
     this.lfd = listener.fileno();
@@ -102,34 +112,60 @@ class Loop {
     this.ready = (fd, r, wr) => this.onReady(fd, r, wr);
   }
 
-  run(): never {
+  /** Registers the listener and the stop pipe; both only read. */
+  arm(): void {
     this.w.add(this.lfd, true, false);
     this.w.add(this.sfd, true, false);
+  }
+
+  run(): never {
     for (;;) {
       this.stop.check();
-      let timeout = -1;
-      const deadline = Math.min(this.nextScan, this.acceptRetryAt);
+      const deadline = this.deadline();
       const before = Date.now();
-      if (deadline !== Infinity) timeout = Math.min(SIGNAL_CHECK_MS, Math.max(0, deadline - before));
-      else timeout = SIGNAL_CHECK_MS;
+      const timeout = deadline !== Infinity ? Math.min(SIGNAL_CHECK_MS, Math.max(0, deadline - before)) : SIGNAL_CHECK_MS;
       this.w.wait(timeout, this.ready);
       if (timeout > 0 && Date.now() - before >= timeout) runPendingSignals();
       else maybeRunPendingSignals();
-      const woken = this.woken;
-      for (let i = 0; i < woken.length; i++) {
-        const c = woken[i];
-        c.woken = false;
-        if (this.conns.get(c.fd) === c) this.service(c);
-      }
-      woken.length = 0;
-      const now = Date.now();
-      if (now >= this.acceptRetryAt) {
-        this.acceptRetryAt = Infinity;
-        if (!this.edge) this.w.set(this.lfd, true, false);
-        this.acceptMany();
-      }
-      if (now >= this.nextScan) this.scanTimers(now);
+      this.afterWait();
     }
+  }
+
+  /** Closes every connection (their sessions first), the waiter, the listener; restores the signal handlers. */
+  close(): void {
+    for (const c of this.conns.values()) {
+      try { c.session?.close(); } catch (e) { this.report(e, 'core'); }
+      c.queue.dispose();
+      c.sock.close();
+    }
+    this.conns.clear();
+    this.w.close();
+    closeListener(this.listener, this.o.address);
+    this.stats.signal = this.stop.signal;
+    this.stop.restore();
+  }
+
+  /** When the loop must run again without an event: the earliest session deadline, linger end or accept retry. */
+  deadline(): number {
+    return Math.min(this.nextScan, this.acceptRetryAt);
+  }
+
+  /** What follows every wait: sessions woken by their cores, a due accept retry, due timers. */
+  afterWait(): void {
+    const woken = this.woken;
+    for (let i = 0; i < woken.length; i++) {
+      const c = woken[i];
+      c.woken = false;
+      if (this.conns.get(c.fd) === c) this.service(c);
+    }
+    woken.length = 0;
+    const now = Date.now();
+    if (now >= this.acceptRetryAt) {
+      this.acceptRetryAt = Infinity;
+      if (!this.edge) this.w.set(this.lfd, true, false);
+      this.acceptMany();
+    }
+    if (now >= this.nextScan) this.scanTimers(now);
   }
 
   onReady(fd: number, r: boolean, wr: boolean): void {
@@ -183,7 +219,7 @@ class Loop {
     this.conns.set(fd, c);
     try {
       c.session = this.o.core.open(connInfo(this.name, sock, this.stats.connections, () => {
-        if (!c.woken) { c.woken = true; this.woken.push(c); }
+        if (!c.woken) { c.woken = true; this.woken.push(c); this.onWake?.(); }
       }));
     } catch (e) {
       this.report(e, 'core');

@@ -12,7 +12,7 @@ import * as os from '../os';
 import * as sig from '../signal';
 import type { Socket } from '../socket';
 import {
-  acceptBlocking, armListener, checkOptions, closeListener, runPendingSignals, connInfo, driveBlocking, isStop, listenInfo, listenOn, makeReporter, newStats,
+  acceptBlocking, armListener, checkOptions, ChildCounts, closeListener, runPendingSignals, connInfo, driveBlocking, isStop, listenInfo, listenOn, makeReporter, newStats,
   requireSingleProcess, SIGNAL_CHECK_MS, StopControl,
 } from './common';
 import type { ServeOptions, ServeStats } from '../server/types';
@@ -37,6 +37,7 @@ export function serve(o: ForkingOptions): ServeStats {
   const stats = newStats(NAME);
   const report = makeReporter(NAME, o, stats);
   const stop = new StopControl(o);
+  const counts = new ChildCounts(); // errors the children report
   const children = new Children();
   const ignore = o.reap === 'ignore';
   const exited = (pid: number, status: number | null): void => {
@@ -73,7 +74,7 @@ export function serve(o: ForkingOptions): ServeStats {
         report(e, 'child'); // EAGAIN/ENOMEM: drop this client, keep serving
         continue;
       }
-      if (pid === 0) child(listener, conn, o, stop, stats);
+      if (pid === 0) child(listener, conn, o, stop, stats, counts);
       children.add(pid);
       conn.close();
     }
@@ -82,6 +83,7 @@ export function serve(o: ForkingOptions): ServeStats {
   } finally {
     if (listener) closeListener(listener, o.address);
     children.stop(o.graceMs ?? 0);
+    counts.addTo(stats);
     sig.signal(sig.SIGCHLD, prevChld);
     stats.signal = stop.signal;
     stop.restore();
@@ -89,13 +91,13 @@ export function serve(o: ForkingOptions): ServeStats {
   return stats;
 }
 
-function child(listener: Socket, conn: Socket, o: ForkingOptions, stop: StopControl, stats: ServeStats): never {
+function child(listener: Socket, conn: Socket, o: ForkingOptions, stop: StopControl, stats: ServeStats, counts: ChildCounts): never {
   let code = 0;
   listener.close(); // the child's copy only; the parent keeps listening
   try {
     stop.dropInChild();
     sig.signal(sig.SIGCHLD, sig.SIG_DFL);
-    const report = makeReporter(NAME, o, stats);
+    const report = counts.reporter(makeReporter(NAME, o, stats));
     const session = o.core.open(connInfo(NAME, conn, stats.connections, () => {}, true));
     driveBlocking(conn, session, Buffer.allocUnsafe(o.readSize ?? 65536), { readSize: 0, sendTimeoutMs: o.sendTimeoutMs, report });
   } catch (e) {

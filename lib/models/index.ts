@@ -12,7 +12,7 @@ import * as poll from './poll';
 import * as prefork from './prefork';
 import * as select from './select';
 import * as threading from './threading';
-import type { ServeOptions, ServeStats } from '../server/types';
+import type { LoopServer, ServeOptions, ServeStats } from '../server/types';
 
 export * from '../server/types';
 export { createStopHandle, StopRequest } from './common';
@@ -44,6 +44,8 @@ export interface ModelInfo {
   /** Whether a core with sharedState (chat) can run on it. */
   sharedState: boolean;
   serve(options: ServeOptions): ServeStats;
+  /** The event models only: serve on Node's event loop (see serveOnLoop). */
+  serveOnLoop?(options: ServeOptions): LoopServer;
 }
 
 export const models: readonly ModelInfo[] = Object.freeze([
@@ -100,6 +102,7 @@ export const models: readonly ModelInfo[] = Object.freeze([
     strengths: 'Portable everywhere; no threads, no locks.',
     costs: 'O(n) per wait; refuses fds >= 1024.',
     serve: select.serve as ModelInfo['serve'],
+    serveOnLoop: select.serveOnLoop as ModelInfo['serveOnLoop'],
   },
   {
     name: 'poll', kind: 'event', sharedState: true,
@@ -109,6 +112,7 @@ export const models: readonly ModelInfo[] = Object.freeze([
     strengths: 'No FD_SETSIZE ceiling.',
     costs: 'O(n) per wait: the kernel scans the whole table.',
     serve: poll.serve as ModelInfo['serve'],
+    serveOnLoop: poll.serveOnLoop as ModelInfo['serveOnLoop'],
   },
   {
     name: 'epoll', kind: 'event', sharedState: true,
@@ -118,6 +122,7 @@ export const models: readonly ModelInfo[] = Object.freeze([
     strengths: 'O(ready) per wait; idle connections cost only memory.',
     costs: 'Linux only; an epoll_ctl whenever write interest changes.',
     serve: epoll.serve as ModelInfo['serve'],
+    serveOnLoop: epoll.serveOnLoop as ModelInfo['serveOnLoop'],
   },
   {
     name: 'epoll-et', kind: 'event', sharedState: true,
@@ -127,6 +132,7 @@ export const models: readonly ModelInfo[] = Object.freeze([
     strengths: 'Fewest syscalls per byte: one epoll_ctl per connection, no interest changes.',
     costs: 'Must drain to EAGAIN or lose the edge; harder to get right.',
     serve: epollEt.serve as ModelInfo['serve'],
+    serveOnLoop: epollEt.serveOnLoop as ModelInfo['serveOnLoop'],
   },
   {
     name: 'coroutine', kind: 'coroutine', sharedState: true,
@@ -155,6 +161,22 @@ export function getModel(name: string): ModelInfo {
 export function serve(model: string, options: ServeOptions & Record<string, unknown>): ServeStats {
   if (typeof model !== 'string') throw invalidArgValue('model', model, 'must be a model name');
   return getModel(model).serve(options);
+}
+
+/**
+ * serveOnLoop(modelName, options): an event model (select, poll, epoll,
+ * epoll-et) served from Node's event loop. Returns once it listens; the
+ * program keeps running, and `stop()` (from a timer, a request handler, a
+ * promise) ends it. Other models block by design: ERR_MODEL_NOT_ON_LOOP.
+ */
+export function serveOnLoop(model: string, options: ServeOptions & Record<string, unknown>): LoopServer {
+  if (typeof model !== 'string') throw invalidArgValue('model', model, 'must be a model name');
+  const m = getModel(model);
+  if (!m.serveOnLoop) {
+    const on = models.filter((x) => x.serveOnLoop).map((x) => x.name).join(', ');
+    throw codedError('ERR_MODEL_NOT_ON_LOOP', `the ${m.name} model serves in a blocking loop of its own; on Node's event loop: ${on}`);
+  }
+  return m.serveOnLoop(options);
 }
 
 export { iterative, nonblocking, forking, prefork, threading, select, poll, epoll, epollEt, coroutine };

@@ -6,7 +6,8 @@
 //   poll([pollfd...]) ──> revents ──> one recv ──> core ──> send (POLLOUT while queued)
 import { Poll, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../select';
 import { EventOptions, serveEvents, Waiter } from './event';
-import type { ServeStats } from '../server/types';
+import { serveEventsOnLoop } from './on-loop';
+import type { LoopServer, ServeStats } from '../server/types';
 
 const R = POLLIN | POLLHUP | POLLERR | POLLNVAL;
 
@@ -36,4 +37,9 @@ export class PollWaiter implements Waiter {
 
 export function serve(o: EventOptions): ServeStats {
   return serveEvents('poll', o, () => new PollWaiter());
+}
+
+/** serve() on Node's event loop: returns once listening; stop() from any callback. */
+export function serveOnLoop(o: EventOptions): LoopServer {
+  return serveEventsOnLoop('poll', o, () => new PollWaiter());
 }

@@ -12,7 +12,7 @@ import * as os from '../os';
 import * as sig from '../signal';
 import { AF_UNIX, SO_REUSEADDR, SO_REUSEPORT, SOCK_STREAM, SOL_SOCKET, Socket } from '../socket';
 import {
-  acceptBlocking, armListener, checkOptions, closeListener, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats,
+  acceptBlocking, armListener, checkOptions, ChildCounts, closeListener, familyOf, isStop, listenInfo, listenOn, makeReporter, newStats,
   requireSingleProcess, serveConnectionBlocking, StopControl,
 } from './common';
 import type { ListenAddress, ServeOptions, ServeStats } from '../server/types';
@@ -40,6 +40,7 @@ export function serve(o: PreforkOptions): ServeStats {
   const stats = newStats(NAME);
   const report = makeReporter(NAME, o, stats);
   const stop = new StopControl(o);
+  const counts = new ChildCounts(); // the workers accept and count
   const workers = new Children();
   const slots = new Map<number, number>(); // pid -> slot
   const dead: number[] = [];
@@ -69,7 +70,7 @@ export function serve(o: PreforkOptions): ServeStats {
     let [rd, wr] = o.reusePort ? os.pipe() : [-1, -1];
     const spawn = (slot: number): void => {
       const pid = os.fork();
-      if (pid === 0) worker(listener!, addr, slot, o, stop, stats, rd, wr);
+      if (pid === 0) worker(listener!, addr, slot, o, stop, stats, counts, rd, wr);
       workers.add(pid);
       slots.set(pid, slot);
     };
@@ -110,6 +111,7 @@ export function serve(o: PreforkOptions): ServeStats {
   } finally {
     if (listener) closeListener(listener, o.address);
     workers.stop(0);
+    counts.addTo(stats);
     sig.signal(sig.SIGCHLD, prevChld);
     stats.signal = stop.signal;
     stop.restore();
@@ -131,13 +133,13 @@ function holdPort(address: ListenAddress): Socket {
 }
 
 function worker(inherited: Socket, addr: ListenAddress, slot: number, o: PreforkOptions, stop: StopControl,
-  stats: ServeStats, rd: number, wr: number): never {
+  stats: ServeStats, counts: ChildCounts, rd: number, wr: number): never {
   let code = 0;
   try {
     if (rd >= 0) os.close(rd);
     stop.dropInChild();
     sig.signal(sig.SIGCHLD, sig.SIG_DFL);
-    const report = makeReporter(NAME, o, stats);
+    const report = counts.reporter(makeReporter(NAME, o, stats));
     let sock = inherited;
     if (o.reusePort) {
       inherited.close();
@@ -161,6 +163,7 @@ function worker(inherited: Socket, addr: ListenAddress, slot: number, o: Prefork
       }
       try {
         id++;
+        counts.connection();
         serveConnectionBlocking(NAME, conn, id, o.core, buf, { sendTimeoutMs: o.sendTimeoutMs, report });
       } finally {
         conn.close();

@@ -8,7 +8,8 @@
 import { codedError } from '../errors';
 import { FD_SETSIZE, select } from '../select';
 import { EventOptions, serveEvents, Waiter } from './event';
-import type { ServeStats } from '../server/types';
+import { serveEventsOnLoop } from './on-loop';
+import type { LoopServer, ServeStats } from '../server/types';
 
 export class SelectWaiter implements Waiter {
   readonly edge = false;
@@ -53,4 +54,9 @@ export class SelectWaiter implements Waiter {
 
 export function serve(o: EventOptions): ServeStats {
   return serveEvents('select', o, () => new SelectWaiter());
+}
+
+/** serve() on Node's event loop: returns once listening; stop() from any callback. */
+export function serveOnLoop(o: EventOptions): LoopServer {
+  return serveEventsOnLoop('select', o, () => new SelectWaiter());
 }

@@ -52,7 +52,18 @@ function errorOf(e: unknown): JailError {
 
 /** True when a path segment could not be a plain file name (separators, NUL, dot names). */
 export function badSegment(seg: string): boolean {
-  return seg === '' || seg === '.' || seg === '..' || seg.includes('/') || seg.includes('\0');
+  return typeof seg !== 'string' || seg === '' || seg === '.' || seg === '..' || seg.includes('/') || seg.includes('\0');
+}
+
+// A path of more segments than this cannot fit in PATH_MAX (each takes a name
+// and a '/'). Checked before anything walks the list: a sparse array of length
+// 2**32-1 would otherwise take minutes to scan.
+const MAX_SEGMENTS = 2048;
+
+function badPath(segments: readonly string[]): boolean {
+  if (!Array.isArray(segments) || segments.length > MAX_SEGMENTS) return true;
+  for (let i = 0; i < segments.length; i++) if (badSegment(segments[i])) return true; // a hole too
+  return false;
 }
 
 export class Jail {
@@ -73,7 +84,7 @@ export class Jail {
 
   /** Resolves path segments below the root, following symlinks only while they stay inside. */
   resolve(segments: readonly string[]): Resolved {
-    if (segments.some(badSegment)) return { ok: false, error: 'EINVAL' };
+    if (badPath(segments)) return { ok: false, error: 'EINVAL' };
     // Fast path: lstat each component below the (already real) root. Without a
     // symlink on the way, the joined path is the real path and the last lstat
     // is its stat: depth syscalls instead of realpath(3)'s readlink per
@@ -142,7 +153,7 @@ export class Jail {
    * before its type is known; O_NONBLOCK keeps a FIFO from blocking the open.
    */
   lookup(segments: readonly string[]): LookedUp {
-    if (segments.some(badSegment)) return { ok: false, error: 'EINVAL' };
+    if (badPath(segments)) return { ok: false, error: 'EINVAL' };
     if (openat2Works && segments.length > 0) {
       const real = this.#prefix + segments.join('/');
       const fd = openat2_raw(AT_FDCWD, real, O_RDONLY | O_NONBLOCK, RESOLVE_NO_SYMLINKS);

@@ -141,12 +141,26 @@ export interface AppServeOptions {
   [modelOption: string]: unknown;
 }
 
+/**
+ * A server running on Node's event loop (serveOnLoop, serveHttpOnLoop): the
+ * call returns once it listens, and it serves from libuv callbacks while the
+ * rest of the program runs. It keeps the process alive until it stops.
+ */
+export interface LoopServer {
+  /** Where it listens (bound and listening before the call returned). */
+  readonly info: ListenInfo;
+  /** Stops accepting, closes every connection and resolves with the counters. Idempotent. */
+  stop(): Promise<ServeStats>;
+  /** Settles once it has stopped, whatever stopped it (stop(), the `stop` handle, a signal in `signals`); rejects on a fatal error. */
+  readonly closed: Promise<ServeStats>;
+}
+
 /** What serve() returns once the server has stopped. */
 export interface ServeStats {
   model: string;
-  /** Connections accepted (datagrams for the UDP loop). */
+  /** Connections accepted, by whichever process or thread accepted them (datagrams for the UDP loop). */
   connections: number;
-  /** Errors reported through onError. */
+  /** Errors reported through onError, forked children's and workers' included. */
   errors: number;
   /** The signal that stopped it, or 0 (stop handle). */
   signal: number;

@@ -1,7 +1,16 @@
 // The socket family's slice of the addon (native/socket*.cc), under `binding.socket`.
 import { family } from '../native';
 
-/** A socket address as the kernel reports it (null when there is none). */
+/**
+ * A socket address as the kernel reports it (docs/api/socket.md, Addresses):
+ * [host, port] (AF_INET), [host, port, flowinfo, scope_id] (AF_INET6), a path
+ * string or an abstract-name Buffer (AF_UNIX; '' when unnamed), or null when
+ * the kernel reported an empty address (length 0): recvfrom/recvmsg on a
+ * connected socket, where no sender address comes with the data.
+ * getsockname/getpeername report at least the family on Linux, so they do not
+ * return null in practice; their type keeps null because the kernel, not
+ * posixkit, decides the length.
+ */
 export type SockAddr = [string, number] | [string, number, number, number] | string | Buffer | null;
 export type AncItem = [number, number, Buffer];
 

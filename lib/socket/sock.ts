@@ -2,7 +2,7 @@
 import {
   errno as E, errnoError, FileLike, invalidArgType, invalidArgValue, outOfRange, toFd, toList, validateInteger,
 } from '../errors';
-import { timeoutSeconds } from '../internal/deadline';
+import { MAX_TIMEOUT_SECONDS, timeoutSeconds } from '../internal/deadline';
 import { dup, get_blocking, get_inheritable, set_blocking, set_inheritable } from '../os';
 import { AncItem, K, native, SockAddr } from './native';
 import { withGai } from './names';
@@ -15,13 +15,13 @@ export type Address = [string, number] | [string, number, number?, number?] | st
 
 let defaultTimeout: number | null = null;
 
-// Python's limit (its clocks count int64 nanoseconds; OverflowError beyond).
-const MAX_TIMEOUT = 9223372036;
-
-/** Python's socket timeout: seconds >= 0 (at most MAX_TIMEOUT), or null to block; Infinity means null too. */
+/**
+ * Python's socket timeout: seconds >= 0 up to Python's limit (its clocks count
+ * int64 nanoseconds; OverflowError beyond), or null (blocking); Infinity means null.
+ */
 export function checkTimeout(value: unknown): number | null {
   if (value === Infinity) return null;
-  return timeoutSeconds(value, 'timeout', 'error', MAX_TIMEOUT);
+  return timeoutSeconds(value, 'timeout', 'error', MAX_TIMEOUT_SECONDS);
 }
 
 /** Python's setdefaulttimeout: the timeout new sockets start with (null: blocking). */
@@ -393,10 +393,10 @@ export class Socket {
     const bufs = toList(buffers, 'buffers', 'an iterable of bytes-like objects', IOV_MAX,
       (b, i) => bytesArg(b, `buffers[${i}]`), () => errnoError(E.EMSGSIZE, 'sendmsg'));
     const anc = toList(ancdata, 'ancdata', 'an iterable of [level, type, data]', IOV_MAX, (item, i) => {
-      // a wrong arity is a TypeError, as Python's tuple parsing
-      const arity = (): Error => invalidArgType(`ancdata[${i}]`, 'a [level, type, data] item', item);
-      const t = toList(item, `ancdata[${i}]`, 'a [level, type, data] item', 3, (v) => v, arity);
-      if (t.length !== 3) throw arity();
+      // More than three elements is a TypeError, as Python's tuple unpacking.
+      const notItem = (): Error => invalidArgType(`ancdata[${i}]`, 'a [level, type, data] item', item);
+      const t = toList(item, `ancdata[${i}]`, 'a [level, type, data] item', 3, (v) => v, notItem);
+      if (t.length !== 3) throw notItem();
       return [intArg(t[0], `ancdata[${i}][0] (level)`), intArg(t[1], `ancdata[${i}][1] (type)`),
         bytesArg(t[2], `ancdata[${i}][2] (data)`)] as [number, number, ArrayBufferView];
     });
@@ -430,10 +430,15 @@ export class Socket {
     return native.getsockopt(fd, intArg(level, 'level'), intArg(optname, 'optname'), n);
   }
 
-  /** The local address; '' for an unbound AF_UNIX socket, a Buffer for an abstract name. */
+  /**
+   * The local address (see SockAddr): '' for an unbound or unnamed AF_UNIX
+   * socket, a Buffer for an abstract name, ['0.0.0.0', 0] for an unbound
+   * AF_INET one. null only if the kernel reports a zero-length address.
+   */
   getsockname(): SockAddr {
     return native.getsockname(this.#ok('getsockname'));
   }
+  /** The peer's address (see SockAddr); '' for an unnamed AF_UNIX peer; ENOTCONN when not connected. */
   getpeername(): SockAddr {
     return native.getpeername(this.#ok('getpeername'));
   }

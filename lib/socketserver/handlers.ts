@@ -198,7 +198,7 @@ export class BytesReader implements Iterable<Buffer> {
   #buf: Buffer;
   closed = false;
   constructor(data: Buffer) {
-    this.#buf = data;
+    this.#buf = toBytes(data);
   }
   read(n = -1): Buffer {
     const k = n < 0 ? this.#buf.length : Math.min(n, this.#buf.length);

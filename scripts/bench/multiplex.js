@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The seeds' central claim, measured (in the manner of libevent's bench.c):
+// The classic claim about select, poll and epoll, measured (in the manner of libevent's bench.c):
 // N pipes watched, 100 of them made readable per round; time per round of one
 // wait plus collecting the ready fds (the reads that drain them follow,
 // untimed: they cost the same syscall in every language), for posixkit's

@@ -8,10 +8,10 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { vi } from 'vitest';
 import * as mp from '../../lib/multiprocessing';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
-import { vi } from 'vitest';
 import { SharedMemory } from '../../lib/mmap';
 import { getNativeId, Thread } from '../../lib/threading';
 import { run_node } from './support/script';
@@ -440,7 +440,7 @@ class _TestSubclassingProcess extends TestCase {
   }
 
   test_sys_exit(): void {
-    // See Issue 13854
+    // See bpo-13854
     const testfn = TESTFN;
     this.addCleanup(() => unlink(testfn));
     for (const reason of [[1, 2, 3], 'ignore this']) {

@@ -372,7 +372,7 @@ class MmapTests extends TestCase {
         }
       }
     }
-    // segfault test (Issue 5387)
+    // segfault test (bpo-5387)
     let m = mmap(-1, 100);
     const offsets = [-100, -1, 0, 1, 100];
     for (const source of offsets) {
@@ -724,7 +724,7 @@ class LargeMmapTests extends TestCase {
     }
   }
 
-  // Issue 11277: mmap() with large (~4 GiB) sparse files crashes on OS X.
+  // bpo-11277: mmap() with large (~4 GiB) sparse files crashes on OS X.
   _test_around_boundary(boundary: number): void {
     const tail = b('  DEARdear  ');
     const start = boundary - Math.floor(tail.length / 2);

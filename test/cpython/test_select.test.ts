@@ -81,7 +81,7 @@ class SelectTestCase extends TestCase {
     }
   }
 
-  // Issue 16230: Crash on select resized list
+  // bpo-16230: Crash on select resized list
   test_select_mutated(): void {
     const a: F[] = [];
     class F {

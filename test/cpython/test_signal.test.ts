@@ -51,7 +51,7 @@ class PosixTests extends TestCase {
     this.assertIn('Hangup', signal.strsignal(signal.SIGHUP));
   }
 
-  // Issue 3864, unknown if this affects earlier versions of freebsd also
+  // bpo-3864, unknown if this affects earlier versions of freebsd also
   test_interprocess_signal(): void {
     const script = path.join(__dirname, 'fixtures', 'signalinterproctester.js');
     assert_node_ok(`require(${JSON.stringify(script)});`);

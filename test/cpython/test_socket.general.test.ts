@@ -527,7 +527,7 @@ class GeneralModuleTests extends TestCase {
     // [python-only] the keyword-argument forms (host=, port=, family=, type=, proto=, flags=)
     // Issue #6697: a lone surrogate cannot be encoded (UnicodeEncodeError is a ValueError)
     this.assertRaises(ValueError, () => socket.getaddrinfo('localhost', '\uD800'));
-    // Issue 17269: test workaround for OS X platform bug segfault
+    // bpo-17269: test workaround for OS X platform bug segfault
     try {
       socket.getaddrinfo('localhost', null, 0, 0, 0, socket.AI_NUMERICSERV);
     } catch (e) {
@@ -660,7 +660,7 @@ class GeneralModuleTests extends TestCase {
   }
 
   test_listen_backlog_overflow(): void {
-    // Issue 15989
+    // bpo-15989
     using srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM);
     srv.bind([HOST, 0]);
     this.assertRaises(OverflowError, () => srv.listen(2 ** 31));

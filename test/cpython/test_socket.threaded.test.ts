@@ -117,7 +117,7 @@ class BasicTCPTest extends SocketConnectedTest {
   _testShutdown_overflow(): void {
     const INT_MAX = 2 ** 31 - 1, UINT_MAX = 2 ** 32 - 1;
     this.serv_conn.send(MSG);
-    // Issue 15989
+    // bpo-15989
     this.assertRaises(OverflowError, () => this.serv_conn.shutdown(INT_MAX + 1));
     this.assertRaises(OverflowError, () => this.serv_conn.shutdown(2 + (UINT_MAX + 1)));
     this.serv_conn.shutdown(2);
@@ -283,7 +283,7 @@ class NonBlockingTCPTests extends ThreadedTCPSocketTest {
   _testSetBlocking(): void {}
 
   testSetBlocking_overflow(): void {
-    // Issue 15989: needs UINT_MAX < ULONG_MAX (true on x86-64 Linux)
+    // bpo-15989: needs UINT_MAX < ULONG_MAX (true on x86-64 Linux)
     this.serv.setblocking(false);
     this.assert_sock_timeout(this.serv, 0.0);
     this.serv.setblocking((2 ** 32) as never);

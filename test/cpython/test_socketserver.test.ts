@@ -37,7 +37,7 @@ const family = (server: ss.BaseServer): number => (server.constructor as typeof 
 class ForkingUnixStreamServer extends ss.ForkingMixIn(ss.UnixStreamServer) {}
 class ForkingUnixDatagramServer extends ss.ForkingMixIn(ss.UnixDatagramServer) {}
 
-/** simple_subprocess: a custom child process must not be waited on by the server (Issue 1540386). */
+/** simple_subprocess: a custom child process must not be waited on by the server (bpo-1540386). */
 function simple_subprocess(tc: TestCase, body: () => void): void {
   const pid = os.fork();
   if (pid === 0) os._exit(72);
@@ -53,11 +53,11 @@ type ServerClass = (new (addr: any, h: ss.HandlerClass) => ss.BaseServer) & { ad
 type Examine = (proto: number, addr: any) => void;
 
 class SocketServerTest extends TestCase {
-  port_seed = 0;
+  port_base = 0;
   test_files: string[] = [];
 
   override setUp(): void {
-    this.port_seed = 0;
+    this.port_base = 0;
     this.test_files = [];
   }
 

@@ -1,5 +1,5 @@
-// The shared-memory and locking seed programs run as real processes
-// (dist/examples, compiled by `npm test`'s pretest) and show what the seeds say.
+// The shared-memory and locking examples run as real processes
+// (dist/examples, compiled by `npm test`'s pretest) and show what they promise.
 import { describe, expect, it } from 'vitest';
 import { runNode } from '../helpers/proc';
 

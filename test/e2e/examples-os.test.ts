@@ -1,5 +1,5 @@
-// The seed programs of posixkit/os run as real processes and say what the
-// seeds say they should.
+// The posixkit/os examples run as real processes and print what fork,
+// wait and friends promise.
 import { describe, expect, it } from 'vitest';
 import { runNode } from '../helpers/proc';
 

@@ -1,4 +1,4 @@
-// The select/poll/epoll echo servers of the seeds run as real processes and
+// The select/poll/epoll echo server examples run as real processes and
 // serve two clients at once (Node's net as the independent client).
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';

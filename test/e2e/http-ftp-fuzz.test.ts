@@ -1,10 +1,10 @@
-// Fuzz over real sockets: seeded random and truncated HTTP requests and FTP
+// Fuzz over real sockets: reproducible random and truncated HTTP requests and FTP
 // command streams, split at random, sent to serveHttp (epoll-et, forking) and
 // serveFtp (forking) in child processes. Every connection must end with a
 // well-formed answer or a clean close within a bound; afterwards the server
 // still serves a normal request and its fds and children are back.
 // npm test runs a small, bounded sample; `node scripts/stress/http-ftp-fuzz.js`
-// runs the same file at PK_FUZZ_SCALE=10 (and any seed offset).
+// runs the same file at PK_FUZZ_SCALE=10 (and any PK_FUZZ_OFFSET into the random sequence).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -15,15 +15,15 @@ import { fdsOf, ROOT } from '../helpers/proc';
 import { run } from '../helpers/programs';
 
 const SCALE = Math.max(1, Number(process.env.PK_FUZZ_SCALE || 1));
-const SEED = Number(process.env.PK_FUZZ_SEED || 0);
+const OFFSET = Number(process.env.PK_FUZZ_OFFSET || 0);
 const HTTP_N = 60 * SCALE;
 const FTP_N = 40 * SCALE;
 // A hang is no answer and no close for this long: far above the servers' 0.8 s timeouts, so a
 // loaded machine (a slow fork, a starved process) is not mistaken for one.
 const HANG_MS = 20_000;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
+function rng(state: number): () => number {
+  let s = state >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = Math.imul(s ^ (s >>> 15), 1 | s);
@@ -32,7 +32,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const HTTP_SEEDS = [
+const HTTP_CORPUS = [
   'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /index.html HTTP/1.0\r\n\r\n', 'HEAD /style.css HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
   'POST /api/echo HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\n{"a":1}', 'GET /../../etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n',
   'POST /api/echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{}x\r\n0\r\n\r\n', 'GET /%2e%2e/x HTTP/1.1\r\nHost: a\r\nRange: bytes=1-2\r\n\r\n',
@@ -55,7 +55,7 @@ function httpInput(r: () => number): Buffer {
   if (k < 0.15) return Buffer.from(Array.from({ length: 1 + Math.floor(r() * 600) }, () => Math.floor(r() * 256)));
   const parts: Buffer[] = [];
   for (let i = 0, m = 1 + Math.floor(r() * 3); i < m; i++) {
-    let s: Buffer = Buffer.from(HTTP_SEEDS[Math.floor(r() * HTTP_SEEDS.length)], 'latin1');
+    let s: Buffer = Buffer.from(HTTP_CORPUS[Math.floor(r() * HTTP_CORPUS.length)], 'latin1');
     if (r() < 0.4) s = mutate(r, s);
     if (r() < 0.3) s = s.subarray(0, Math.floor(r() * s.length)); // truncated
     parts.push(s);
@@ -124,12 +124,12 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe.each([['epoll-et'], ['forking']])('HTTP fuzz over sockets on %s', (model) => {
-  it(`${HTTP_N} seeded inputs: each answered with HTTP/1.x status lines or closed; server keeps serving; no leak`, async () => {
+  it(`${HTTP_N} reproducible random inputs: each answered with HTTP/1.x status lines or closed; server keeps serving; no leak`, async () => {
     const srv = await startServer('http-server.js', { model, root, routes: 'demo', headerTimeoutMs: 800, idleTimeoutMs: 800, bodyTimeoutMs: 800, lingerMs: 100 });
     try {
       await run('curl', ['-s', '-o', '/dev/null', `http://127.0.0.1:${srv.port}/`]);
       const fds0 = fdsOf(srv.pid);
-      const r = rng(0xC0FFEE + SEED);
+      const r = rng(0xC0FFEE + OFFSET);
       const bad: string[] = [];
       let answered = 0;
       await many(HTTP_N, 8, async (i) => {
@@ -152,7 +152,7 @@ describe.each([['epoll-et'], ['forking']])('HTTP fuzz over sockets on %s', (mode
 });
 
 describe('FTP fuzz over sockets on forking', () => {
-  it(`${FTP_N} seeded command streams: replies are well-formed or the connection closes; server keeps serving; no leak`, async () => {
+  it(`${FTP_N} reproducible random command streams: replies are well-formed or the connection closes; server keeps serving; no leak`, async () => {
     const srv = await startServer('ftp-server.js', {
       model: 'forking', root, users: { bob: { password: 'pw' } }, idleTimeoutMs: 800, acceptTimeoutMs: 500, connectTimeoutMs: 500,
       dataTimeoutMs: 800, failedLoginDelayMs: 20, maxClients: 64, maxClientsPerIp: 64,
@@ -160,7 +160,7 @@ describe('FTP fuzz over sockets on forking', () => {
     try {
       await run('curl', ['-s', '--list-only', `ftp://127.0.0.1:${srv.port}/`]);
       const fds0 = fdsOf(srv.pid);
-      const r = rng(0xF7F + SEED);
+      const r = rng(0xF7F + OFFSET);
       const bad: string[] = [];
       let replies = 0;
       await many(FTP_N, 8, async (i) => {

@@ -7,7 +7,7 @@
 //  - the first again with Node's other threads busy (libuv pool running
 //    pbkdf2, a Worker alive), where process-directed signals often land on
 //    another thread and must be forwarded to the blocked main thread
-//    (CONFORMANCE EINTR-11).
+//    (the EINTR rule in docs/signals.md).
 import { pbkdf2 } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';

@@ -1,6 +1,6 @@
 // Blocking calls of posixkit/multiprocessing under the EINTR rule: each must
-// complete while signals with a returning handler arrive and throw the
-// handler's error otherwise. The
+// complete while signals with a returning handler arrive (Process.join
+// included) and throw the handler's error otherwise. The
 // peer is a forked child that waits ~300 ms first, so the call really blocks.
 import * as assert from 'node:assert/strict';
 import * as mp from '../../lib/multiprocessing';

@@ -80,9 +80,9 @@ export function fakeClock(start = 1_700_000_000_000): { now: () => number; advan
   return { now: () => t, advance: (ms) => { t += ms; } };
 }
 
-/** mulberry32: a tiny seeded PRNG, so a failure replays exactly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
+/** mulberry32: a tiny PRNG from a fixed start state, so a failure replays exactly. */
+export function prng(state: number): () => number {
+  let a = state >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;

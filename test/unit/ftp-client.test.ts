@@ -1,4 +1,4 @@
-// The blocking FTP client (the menu client's protocol side) against
+// The blocking FTP client (the protocol side of `posixkit ftp-client`) against
 // the FTP core served by the node:net reference driver. The client blocks,
 // so it runs in a forked child while the parent's event loop serves.
 import { createHash } from 'node:crypto';

@@ -3,7 +3,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createSession, FtpConfig, FtpCore, formatReply, LineReader, parseEprt, parsePort, tooManyClients } from '../../lib/ftp/index';
+import { createSession, FtpConfig, FtpCore, formatReply, LineReader, parseCommand, parseEprt, parsePort, tooManyClients } from '../../lib/ftp/index';
 import { MemDriver } from '../helpers/ftp-driver';
 
 const CANARY = 'CANARY-ftp-91ab-OUTSIDE';
@@ -414,6 +414,9 @@ describe('ftp: limits, timeouts, framing', () => {
     ab.feed(Buffer.from('\nNOOP\r\n'));
     expect(ab.next()).toEqual({ kind: 'line', line: 'NOOP' });
     expect(ab.next()).toBeNull();
+    // Not bytes / not a string: a TypeError at once (a sparse array of length 2**32-1 was scanned for minutes).
+    expect(() => ab.feed(new Array(2 ** 32 - 1) as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => parseCommand(new Array(2 ** 32 - 1) as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(parsePort('10,0,0,1,4,1')).toEqual({ host: '10.0.0.1', port: 1025, family: 4 });
     expect(parsePort('10,0,0,1,4')).toBeNull();
     expect(parseEprt('|2|::1|6275|')).toEqual({ host: '::1', port: 6275, family: 6 });

@@ -22,7 +22,7 @@ const VERBS = ['USER anonymous', 'USER bob', 'PASS pw', 'PASS x', 'PWD', 'CWD d'
   'GET / HTTP/1.1', 'XYZ', '', 'RETR ../../etc/passwd', 'MKD d2', 'RMD d2', 'RNFR up', 'RNTO up2', 'QUIT'];
 
 describe('ftp fuzz', () => {
-  it('3,000 seeded random sessions: no throw, valid replies, closes on EOF', () => {
+  it('3,000 reproducible random sessions: no throw, valid replies, closes on EOF', () => {
     const core = new FtpCore({ root, users: { bob: { password: 'pw', write: true } }, failedLoginDelayMs: 0, maxLoginFails: 1000 });
     const rnd = prng(0xF7F);
     const deadline = Date.now() + 20_000;

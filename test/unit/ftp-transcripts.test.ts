@@ -1,4 +1,4 @@
-// FTP-01: the exact command sequences of curl, ftplib, lftp and basic-ftp
+// The exact command sequences of curl, ftplib, lftp and basic-ftp
 // (docs/api/ftp.md), replayed against the session with the in-memory driver.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';

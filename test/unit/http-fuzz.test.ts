@@ -16,7 +16,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
-const SEEDS = [
+const CORPUS = [
   'GET / HTTP/1.1\r\nHost: a\r\n\r\n',
   'GET /d/f.txt HTTP/1.1\r\nHost: a\r\nRange: bytes=5-9\r\n\r\n',
   'POST /api/echo HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\n{"a":1}',
@@ -28,7 +28,7 @@ const NOISE = ['\r', '\n', '\r\n', ' ', ':', '%', '%00', '..', '/', '\0', '\xff'
 
 function mutate(rnd: () => number): Buffer {
   const pick = <T>(a: T[]) => a[Math.floor(rnd() * a.length)];
-  let s = Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(SEEDS)).join(''), 'latin1');
+  let s = Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(CORPUS)).join(''), 'latin1');
   const ops = Math.floor(rnd() * 4);
   for (let i = 0; i < ops; i++) {
     const at = Math.floor(rnd() * (s.length + 1));
@@ -45,7 +45,7 @@ function mutate(rnd: () => number): Buffer {
 }
 
 describe('http fuzz', () => {
-  it('3,000 seeded random/truncated inputs: no throw, valid responses or close', () => {
+  it('3,000 reproducible random/truncated inputs: no throw, valid responses or close', () => {
     const core = new HttpCore({ root: base, routes: demoRoutes({ startedMs: 0, requests: () => 0 }) });
     const rnd = prng(0xC0FFEE);
     const fds = fs.readdirSync('/proc/self/fd').length;

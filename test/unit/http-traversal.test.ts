@@ -135,6 +135,16 @@ while time.time() < end:
       await new Promise((r) => child.once('exit', r));
     }
   });
+  it('a hostile segment list is EINVAL at once: sparse, huge, holes, non-strings', () => {
+    const jail = new Jail(root);
+    const t0 = Date.now();
+    // eslint-disable-next-line no-sparse-arrays
+    for (const segs of [new Array(2 ** 32 - 1), new Array(5000).fill('a'), [, 'a.txt'], [1], 'a.txt'] as unknown[]) {
+      expect(jail.lookup(segs as string[])).toEqual({ ok: false, error: 'EINVAL' });
+      expect(jail.resolve(segs as string[])).toEqual({ ok: false, error: 'EINVAL' });
+    }
+    expect(Date.now() - t0).toBeLessThan(5000); // a scan of 2**32-1 holes took minutes
+  });
   it('a directory swapped for a symlink before the open is refused by the kernel (fast path)', () => {
     const dir = path.join(root, 'swap2');
     fs.mkdirSync(dir);

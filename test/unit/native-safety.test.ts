@@ -384,7 +384,11 @@ describe('fork in a process with more than 16384 mappings', () => {
       if (pid === 0) { const a = []; for (let i = 0; i < 2e5; i++) a.push({ i }); global.gc(); os._exit(a.length === 2e5 ? 0 : 1); }
       const [, st] = os.waitpid(pid, 0);
       process.stdout.write(JSON.stringify({ code: os.waitstatus_to_exitcode(st) }));`;
-    const r = runNode(['-e', `require('child_process').execFileSync('sh', ['-c', 'ulimit -s unlimited && exec "$0" --single-threaded --expose-gc -e "$1"', process.execPath, ${JSON.stringify(code)}], { stdio: 'inherit' })`]);
+    // (npm run test:asan hands its runtime preload to node children only: the
+    // shell passes it on.)
+    const sh = 'ulimit -s unlimited && exec env ${POSIXKIT_ASAN_RUNTIME:+LD_PRELOAD=$POSIXKIT_ASAN_RUNTIME} '
+      + '"$0" --single-threaded --expose-gc -e "$1"';
+    const r = runNode(['-e', `require('child_process').execFileSync('sh', ['-c', ${JSON.stringify(sh)}, process.execPath, ${JSON.stringify(code)}], { stdio: 'inherit' })`]);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ code: 0 });
   });

@@ -1,4 +1,4 @@
-// epoll: Python's test_epoll.py and CONFORMANCE IO-01..IO-12 as the bar.
+// epoll: Python's test_epoll.py as the bar.
 import { readFileSync, writeFileSync, openSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';

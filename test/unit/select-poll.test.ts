@@ -1,4 +1,4 @@
-// poll objects: Python's test_poll.py and CONFORMANCE IO-13..IO-18 as the bar.
+// poll objects: Python's test_poll.py as the bar.
 import { describe, expect, it } from 'vitest';
 import * as os from '../../lib/os';
 import * as select from '../../lib/select';

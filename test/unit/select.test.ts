@@ -1,4 +1,4 @@
-// select(): Python's test_select.py and CONFORMANCE IO-19..IO-23, IO-27.
+// select(): Python's test_select.py as the bar.
 import { describe, expect, it } from 'vitest';
 import * as os from '../../lib/os';
 import * as select from '../../lib/select';

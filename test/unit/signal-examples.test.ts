@@ -1,4 +1,4 @@
-// The examples/signal_*.ts ports of the seed programs, run as real programs
+// The examples/signal_*.ts programs, run as real programs
 // (compiled to dist/examples by npm test), under node --single-threaded
 // (posixkit/forkable, which the forking ones import, then has nothing to do).
 import { describe, expect, it } from 'vitest';

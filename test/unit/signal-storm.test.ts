@@ -1,4 +1,4 @@
-// Signal storm (issue 3): ITIMER_REAL at 1 kHz plus a real-time signal sent
+// Signal storm: ITIMER_REAL at 1 kHz plus a real-time signal sent
 // ~1,000 times a second by another process, while this process reads a pipe
 // a forked writer fills slowly and forks children. Nothing may be lost, no
 // EINTR may reach the caller, nothing may crash.

@@ -1,5 +1,5 @@
 // The socket examples run as real programs, each pair as two processes
-// (they require posixkit/socket, i.e. dist/: npm test compiles it first).
+// (compiled to dist/examples/socket by npm test's pretest, as the rest).
 import { spawn, ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { once } from 'node:events';
@@ -13,7 +13,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'pk-ex-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function start(script: string, args: string[], execArgv: string[] = []): ChildProcess & { output: Promise<string> } {
-  const p = spawn(process.execPath, [...execArgv, path.join(ROOT, 'examples/socket', script), ...args],
+  const p = spawn(process.execPath, [...execArgv, path.join(ROOT, 'dist/examples/socket', script), ...args],
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 }) as ChildProcess & { output: Promise<string> };
   let out = '';
   p.stdout!.on('data', (d) => { out += d; });
@@ -35,7 +35,7 @@ function freePort(type = socket.SOCK_STREAM): number {
   return (s.getsockname() as [string, number])[1];
 }
 
-describe('examples/socket', () => {
+describe('examples/socket (compiled)', () => {
   it('tcp_server + tcp_client', async () => {
     const port = String(freePort());
     const srv = start('tcp_server.js', [port, '1']);

@@ -1,4 +1,4 @@
-// SCM_RIGHTS fd passing: send_fds / recv_fds / sendmsg / recvmsg (CONFORMANCE 1.6).
+// SCM_RIGHTS fd passing: send_fds / recv_fds / sendmsg / recvmsg.
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';

@@ -1,11 +1,9 @@
-#!/usr/bin/env node
-// Local (AF_UNIX) socket server (seed 002, "本地套接字"): bound to a socket
-// file, which appears in the file system (`ls -l` shows type s). A file left
-// by an earlier run makes bind fail with EADDRINUSE, so remove it first.
-//   node examples/socket/unix_server.js [path=/tmp/posixkit-unix.sock] [clients=unlimited]
-'use strict';
-const fs = require('node:fs');
-const { socket, AF_UNIX, SOCK_STREAM } = require('posixkit/socket');
+// Unix-domain (AF_UNIX) stream server on a socket file, removed when it is done.
+// The socket file appears in the file system (`ls -l` shows type s). A file
+// left by an earlier run makes bind fail with EADDRINUSE, so remove it first.
+//   node dist/examples/socket/unix_server.js [path=/tmp/posixkit-unix.sock] [clients=unlimited]
+import * as fs from 'node:fs';
+import { AF_UNIX, SOCK_STREAM, socket } from 'posixkit/socket';
 
 const path = process.argv[2] ?? '/tmp/posixkit-unix.sock';
 const clients = Number(process.argv[3] ?? Infinity);

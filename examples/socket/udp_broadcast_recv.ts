@@ -1,10 +1,7 @@
-#!/usr/bin/env node
-// UDP broadcast receiver (seed 002, "udp套接字应用 ---> 广播"). Binds the
-// wildcard address so datagrams sent to a broadcast address reach it.
+// UDP broadcast receiver: bound to the wildcard address, so broadcasts reach it.
 // SO_REUSEADDR lets several receivers on this machine share the port.
-//   node examples/socket/udp_broadcast_recv.js [port=9999] [count=unlimited]
-'use strict';
-const { socket, AF_INET, SOCK_DGRAM, SOL_SOCKET, SO_REUSEADDR } = require('posixkit/socket');
+//   node dist/examples/socket/udp_broadcast_recv.js [port=9999] [count=unlimited]
+import { AF_INET, SO_REUSEADDR, SOCK_DGRAM, SOL_SOCKET, socket } from 'posixkit/socket';
 
 const port = Number(process.argv[2] ?? 9999);
 const count = Number(process.argv[3] ?? Infinity);

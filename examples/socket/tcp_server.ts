@@ -1,10 +1,8 @@
-#!/usr/bin/env node
-// TCP server (seed 002, "TCP套接字编程 服务端"): socket, bind, listen, accept,
-// recv, send, close. Echoes each message back with a prefix; a client that
-// closes makes recv() return an empty Buffer.
-//   node examples/socket/tcp_server.js [port=8888] [clients=unlimited]
-'use strict';
-const { socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR } = require('posixkit/socket');
+// TCP server: socket, bind, listen, accept, recv, send, close; one client at a time.
+// Echoes each message back with a prefix; a client that closes makes recv()
+// return an empty Buffer.
+//   node dist/examples/socket/tcp_server.js [port=8888] [clients=unlimited]
+import { AF_INET, SO_REUSEADDR, SOCK_STREAM, SOL_SOCKET, socket } from 'posixkit/socket';
 
 const port = Number(process.argv[2] ?? 8888);
 const clients = Number(process.argv[3] ?? Infinity);

@@ -1,14 +1,12 @@
-#!/usr/bin/env node
-// File transfer server over TCP with length-prefixed framing (seed 002,
-// "TCP套接字传输的基本模型 --文件传输" + the sticky-packet lesson). Each client
-// sends frames: the file name, then the content in chunks, then an empty
-// frame. Without framing, name and content would run together in the stream.
-//   node examples/socket/file_server.js [port=8888] [dir=./received] [clients=unlimited]
-'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
-const { create_server } = require('posixkit/socket');
-const { recvFrame, sendFrameAll } = require('./framing');
+// File transfer server: length-prefixed frames keep a file's name and content apart.
+// Each client sends frames: the file name, then the content in chunks, then
+// an empty frame. Without framing, name and content would run together in
+// the byte stream (see _framing.ts).
+//   node dist/examples/socket/file_server.js [port=8888] [dir=./received] [clients=unlimited]
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { create_server } from 'posixkit/socket';
+import { recvFrame, sendFrameAll } from './_framing';
 
 const port = Number(process.argv[2] ?? 8888);
 const dir = process.argv[3] ?? path.join(process.cwd(), 'received');
@@ -19,7 +17,7 @@ const srv = create_server(['127.0.0.1', port]); // SO_REUSEADDR is on
 console.log(`file server on ${JSON.stringify(srv.getsockname())}, saving into ${dir}`);
 for (let served = 0; served < clients; served++) {
   const [conn, addr] = srv.accept();
-  const name = path.basename(recvFrame(conn).toString()); // never let a client pick the directory
+  const name = path.basename(String(recvFrame(conn))); // never let a client pick the directory
   const fd = fs.openSync(path.join(dir, name), 'w');
   let size = 0;
   for (;;) {

@@ -1,8 +1,6 @@
-#!/usr/bin/env node
-// Local (AF_UNIX) socket client: s = socket(AF_UNIX); s.connect(path); send/recv.
-//   node examples/socket/unix_client.js [path=/tmp/posixkit-unix.sock] [messages...]
-'use strict';
-const { socket, AF_UNIX, SOCK_STREAM } = require('posixkit/socket');
+// Unix-domain (AF_UNIX) stream client: connect to a socket file, send, recv.
+//   node dist/examples/socket/unix_client.js [path=/tmp/posixkit-unix.sock] [messages...]
+import { AF_UNIX, SOCK_STREAM, socket } from 'posixkit/socket';
 
 const path = process.argv[2] ?? '/tmp/posixkit-unix.sock';
 const messages = process.argv.length > 3 ? process.argv.slice(3) : ['hello', 'local socket'];

@@ -1,19 +1,17 @@
-#!/usr/bin/env node
-// posixkit sockets and Node's net, both ways:
+// posixkit sockets and Node's net, both ways: detach() into net, fromfd() out of it.
 //  1. a socket posixkit accepted, handed to net.Socket({ fd }) with detach();
 //  2. a Node server's listening fd wrapped with fromfd() and served by
 //     posixkit's blocking accept.
-// NOTE: a blocking posixkit call stalls Node's event loop; do blocking work
-// only when Node has nothing in flight on the same sockets.
-//   node examples/socket/net_interop.js
-'use strict';
-const net = require('node:net');
-const { once } = require('node:events');
-const socket = require('posixkit/socket');
+// A blocking posixkit call stalls Node's event loop: do blocking work only
+// when Node has nothing in flight on the same sockets.
+//   node dist/examples/socket/net_interop.js
+import { once } from 'node:events';
+import * as net from 'node:net';
+import * as socket from 'posixkit/socket';
 
-async function posixkitToNode() {
+async function posixkitToNode(): Promise<void> {
   const srv = socket.create_server(['127.0.0.1', 0]);
-  const client = net.connect(srv.getsockname()[1], '127.0.0.1');
+  const client = net.connect((srv.getsockname() as [string, number])[1], '127.0.0.1');
   await once(client, 'connect');
   const [conn] = srv.accept();
   srv.close();
@@ -26,14 +24,16 @@ async function posixkitToNode() {
   await once(wrapped, 'close');
 }
 
-async function nodeToPosixkit() {
+async function nodeToPosixkit(): Promise<void> {
   const server = net.createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const listener = socket.fromfd(server._handle.fd); // a dup: Node's fd stays Node's
+  // Node does not publish a server's fd; its handle has it.
+  const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
+  const listener = socket.fromfd(fd); // a dup: Node's fd stays Node's
   await new Promise((resolve) => server.close(resolve)); // Node stops accepting; the dup keeps listening
   listener.setblocking(true); // Node's fd was O_NONBLOCK (gettimeout() said 0)
-  const client = net.connect(listener.getsockname()[1], '127.0.0.1');
+  const client = net.connect((listener.getsockname() as [string, number])[1], '127.0.0.1');
   await once(client, 'connect');
   const [conn, addr] = listener.accept();
   console.log('posixkit accepted', addr, 'on the listener Node created');

@@ -1,16 +1,15 @@
-#!/usr/bin/env node
-// fd passing between two processes over a Unix socket (SCM_RIGHTS): the
-// parent opens a listening TCP socket and a log file, forks, and hands both
-// to the child through a socketpair with send_fds. The child accepts a
-// connection on the listener it never opened and writes into the file it
-// never opened; the parent is the client.
-//   node --single-threaded examples/socket/fd_passing.js   (fork() needs the flag)
-'use strict';
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const pk = require('posixkit/os');
-const socket = require('posixkit/socket');
+// Passing open fds to another process over a Unix socket (SCM_RIGHTS, send_fds).
+// The parent opens a listening TCP socket and a log file, forks, and hands
+// both to the child through a socketpair. The child accepts a connection on
+// the listener it never opened and writes into the file it never opened; the
+// parent is the client.
+//   node dist/examples/socket/fd_passing.js
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import 'posixkit/forkable'; // fork() needs --single-threaded: re-runs node with it if missing
+import * as pk from 'posixkit/os';
+import * as socket from 'posixkit/socket';
 
 const log = path.join(os.tmpdir(), `posixkit-fd-passing-${process.pid}.log`);
 const [parentEnd, childEnd] = socket.socketpair(); // AF_UNIX, SOCK_STREAM
@@ -35,7 +34,7 @@ childEnd.close();
 const listener = socket.create_server(['127.0.0.1', 0]);
 const logFd = fs.openSync(log, 'w');
 socket.send_fds(parentEnd, [Buffer.from('a listener and a log file')], [listener, logFd]);
-const where = listener.getsockname();
+const where = listener.getsockname() as [string, number];
 listener.close(); // the child's copy is now the only one
 fs.closeSync(logFd);
 

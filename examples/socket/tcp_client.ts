@@ -1,8 +1,6 @@
-#!/usr/bin/env node
-// TCP client (seed 002, "tcp客户端"): socket, connect, send, recv, close.
-//   node examples/socket/tcp_client.js [port=8888] [messages...]
-'use strict';
-const { socket } = require('posixkit/socket');
+// TCP client: socket, connect, send, recv, close (the counterpart of tcp_server).
+//   node dist/examples/socket/tcp_client.js [port=8888] [messages...]
+import { socket } from 'posixkit/socket';
 
 const port = Number(process.argv[2] ?? 8888);
 const messages = process.argv.length > 3 ? process.argv.slice(3) : ['hello', 'posixkit'];

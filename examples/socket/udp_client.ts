@@ -1,8 +1,6 @@
-#!/usr/bin/env node
-// UDP client (seed 002, "基于udp客户端编程"): sendto, recvfrom, no connection.
-//   node examples/socket/udp_client.js [port=8888] [messages...]
-'use strict';
-const { socket, AF_INET, SOCK_DGRAM } = require('posixkit/socket');
+// UDP client: sendto and recvfrom, no connection (the counterpart of udp_server).
+//   node dist/examples/socket/udp_client.js [port=8888] [messages...]
+import { AF_INET, SOCK_DGRAM, socket } from 'posixkit/socket';
 
 const port = Number(process.argv[2] ?? 8888);
 const messages = process.argv.length > 3 ? process.argv.slice(3) : ['short', 'a message longer than sixteen bytes'];

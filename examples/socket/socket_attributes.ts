@@ -1,11 +1,10 @@
-#!/usr/bin/env node
-// Socket attributes and options (seed 002, "socket模块和套接字属性"):
-// family, type, getsockname, fileno, getpeername, setsockopt/getsockopt.
-//   node examples/socket/socket_attributes.js
-'use strict';
-const s = require('posixkit/socket');
+// Socket attributes and options: family, type, names, fileno, setsockopt/getsockopt.
+// Also the name-service helpers: gethostname, gethostbyname, getservbyname,
+// inet_aton/inet_ntoa, htons/ntohs.
+//   node dist/examples/socket/socket_attributes.js
+import * as s from 'posixkit/socket';
 
-const names = (prefix, value) => Object.keys(s.constants).filter((k) => k.startsWith(prefix) && s.constants[k] === value);
+const names = (prefix: string, value: number) => Object.keys(s.constants).filter((k) => k.startsWith(prefix) && s.constants[k] === value);
 
 const sockfd = s.socket(s.AF_INET, s.SOCK_STREAM);
 // Options are best set right after creating the socket (before bind).
@@ -20,7 +19,7 @@ console.log('getsockname():', sockfd.getsockname());
 console.log('fileno():', sockfd.fileno(), '(0, 1, 2 are stdin, stdout, stderr)');
 console.log('SO_RCVBUF:', sockfd.getsockopt(s.SOL_SOCKET, s.SO_RCVBUF));
 
-const client = s.create_connection(sockfd.getsockname());
+const client = s.create_connection(sockfd.getsockname() as [string, number]);
 const [connfd, addr] = sockfd.accept();
 console.log('accepted from', addr, '; connfd.getpeername():', connfd.getpeername());
 console.log('client.getpeername():', client.getpeername(), '; client.getsockname():', client.getsockname());

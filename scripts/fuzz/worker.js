@@ -1,0 +1,170 @@
+// One fuzz batch: `--calls N` random calls from `--seed S`, in a process of
+// its own (run.js starts it, in a sandbox when it can). Before each call it
+// writes "C <index> <target> <args>" to fd 3 (moved to LOG_FD), so whoever
+// reads that pipe knows the last calls if the process dies or stops.
+// A SIGALRM handler that throws interrupts every blocking call 20 times a
+// second; a call ending with an exception is a success (only crashes and
+// hangs are failures), and what it threw is counted by kind.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { inspect } = require('node:util');
+const { rng, makeValues, NUMBERS } = require('./values');
+const { listTargets, PLUMBING, ROOT } = require('./targets');
+
+const args = process.argv.slice(2);
+const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
+const SEED = Number(opt('--seed', '1'));
+const CALLS = Number(opt('--calls', '1000'));
+const SANDBOXED = args.includes('--sandboxed');
+const LOG_FD = 777; // never produced as a value (values.js), so no fuzzed call closes it
+
+const os = require(path.join(ROOT, 'dist/os.js'));
+const signal = require(path.join(ROOT, 'dist/signal.js'));
+const socket = require(path.join(ROOT, 'dist/socket.js'));
+const mmap = require(path.join(ROOT, 'dist/mmap.js'));
+const select = require(path.join(ROOT, 'dist/select.js'));
+const { binding } = require(path.join(ROOT, 'dist/native.js'));
+
+os.dup2(3, LOG_FD, false);
+os.close(3);
+const log = (line) => {
+  try { fs.writeSync(LOG_FD, `${line}\n`); } catch { /* the reader is gone: run.js ends us */ }
+};
+
+// ---- the pool: fds and objects the calls get as arguments ---------------------
+const pool = { fds: [], closedFds: [], objects: [], byClass: new Map(), port: 0, port6: 0 };
+const nodeFds = new Set(fs.readdirSync('/proc/self/fd').map(Number));
+const keep = (o) => {
+  if (o === null || (typeof o !== 'object' && typeof o !== 'function') || o instanceof Promise) return;
+  if (pool.objects.length >= 300) pool.objects.splice(0, 1);
+  pool.objects.push(o);
+  const ctor = Object.getPrototypeOf(o)?.constructor;
+  if (typeof ctor === 'function') {
+    const list = pool.byClass.get(ctor) ?? [];
+    if (list.length < 20) list.push(o);
+    pool.byClass.set(ctor, list);
+  }
+};
+const tryDo = (f) => { try { return f(); } catch { return undefined; } };
+function stockPool() {
+  for (let i = 0; i < 2; i++) pool.fds.push(...os.pipe());
+  for (const t of [socket.SOCK_STREAM, socket.SOCK_DGRAM]) {
+    const pair = tryDo(() => socket.socketpair(socket.AF_UNIX, t));
+    if (pair) pair.forEach((s) => { keep(s); pool.fds.push(s.fileno()); });
+  }
+  const lis = tryDo(() => socket.create_server(['127.0.0.1', 0]));
+  if (lis) { keep(lis); pool.fds.push(lis.fileno()); pool.port = lis.getsockname()[1]; }
+  const lis6 = tryDo(() => socket.create_server(['::1', 0], { family: socket.AF_INET6 }));
+  if (lis6) { keep(lis6); pool.port6 = lis6.getsockname()[1]; }
+  const udp = tryDo(() => { const s = new socket.Socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(['127.0.0.1', 0]); return s; });
+  if (udp) { keep(udp); pool.fds.push(udp.fileno()); }
+  const file = tryDo(() => fs.openSync('fz-file', 'w+'));
+  if (file !== undefined) { fs.writeSync(file, 'posixkit fuzz file\n'.repeat(100)); pool.fds.push(file); }
+  for (const [len, o] of [[4096, {}], [8192, { prot: mmap.PROT_READ }], [4096, { prot: mmap.PROT_NONE }]]) {
+    const m = tryDo(() => mmap.mmap(-1, len, o));
+    if (m) { keep(m); pool.fds.push(m.fileno()); }
+  }
+  keep(tryDo(() => select.epoll()));
+  keep(tryDo(() => select.poll()));
+  const closed = os.pipe();
+  closed.forEach((fd) => os.close(fd));
+  pool.closedFds.push(...closed, 1024, 2000, 65536);
+}
+
+// ---- the interrupter ----------------------------------------------------------------
+class FuzzInterrupt extends Error {}
+// Armed except while the harness itself works: calls, and the async work the
+// calls started (run while the batch awaits), are interrupted.
+let armed = false;
+const interrupter = () => { if (armed) throw new FuzzInterrupt('interrupted'); };
+function reassert() {
+  // A call may have changed any of these; the next blocking call must still
+  // be interruptible, and the sandbox must still kill us with our parent.
+  armed = false;
+  tryDo(() => { if (signal.getsignal(signal.SIGALRM) !== interrupter) signal.signal(signal.SIGALRM, interrupter); });
+  tryDo(() => signal.siginterrupt(signal.SIGALRM, true));
+  tryDo(() => signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM]));
+  tryDo(() => { const [v, iv] = signal.getitimer(signal.ITIMER_REAL); if (iv !== 0.05 || v === 0) signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05); });
+  if (SANDBOXED) tryDo(() => { if (binding.get_pdeathsig() !== 9) binding.set_pdeathsig(9); });
+}
+
+// ---- outcomes -------------------------------------------------------------------------
+const outcomes = {};
+const gaps = new Map(); // target -> message of an uncoded TypeError (a check that JS, not posixkit, made)
+const count = (k) => { outcomes[k] = (outcomes[k] ?? 0) + 1; };
+function classify(id, e, realThis) {
+  if (e instanceof FuzzInterrupt) return count('interrupted');
+  if (e && typeof e === 'object' && typeof e.code === 'string') {
+    return count(e.syscall !== undefined || /^E[A-Z0-9]+$/.test(e.code) ? 'OSError' : e.code.startsWith('ERR_') ? `${e.constructor.name}(coded)` : 'coded');
+  }
+  const name = e?.constructor?.name ?? typeof e;
+  if (e instanceof Error && /^(proxy trap|valueOf|toString|toPrimitive|fileno|callback)$/.test(e.message)) return count('hostile-value');
+  count(name);
+  if (realThis && name === 'TypeError' && !gaps.has(id)) gaps.set(id, String(e.message).slice(0, 160));
+}
+
+const show = (v) => {
+  if (typeof v === 'string') return v.length > 40 ? `'${v.slice(0, 20)}...'(${v.length})` : JSON.stringify(v);
+  try { return inspect(v, { depth: 0, breakLength: Infinity, maxArrayLength: 4, maxStringLength: 20 }).slice(0, 80); } catch { return '<?>'; }
+};
+
+// ---- the run ----------------------------------------------------------------------------
+async function main() {
+  process.on('uncaughtException', (e) => {
+    if (e instanceof FuzzInterrupt) return count('interrupted');
+    count('async-throw');
+    log(`A ${String(e?.message ?? e).slice(0, 200)}`);
+  });
+  process.on('unhandledRejection', () => count('async-reject'));
+  const targets = listTargets({ sandboxed: SANDBOXED });
+  stockPool();
+  // numbers that are node's own fds are never passed (closing them would break node, not posixkit)
+  const safeNumbers = NUMBERS.filter((n) => n < 3 || !nodeFds.has(n) || pool.fds.includes(n));
+  NUMBERS.length = 0;
+  NUMBERS.push(...safeNumbers);
+  const r = rng(SEED);
+  const value = makeValues(pool);
+  const me = os.getpid();
+  signal.signal(signal.SIGALRM, interrupter);
+  reassert();
+  log(`T ${targets.length}`);
+  for (let i = 0; i < CALLS; i++) {
+    const t = r.pick(targets);
+    let argv = Array.from({ length: r.int(Math.max(3, t.fn.length + 2)) }, () => value(r));
+    if (PLUMBING.has(t.id)) argv = argv.map((v) => (typeof v === 'function' ? 1 : v));
+    let self = t.self;
+    let realThis = true;
+    if (t.kind === 'method' || t.kind === 'getter') {
+      const mine = pool.byClass.get(t.cls);
+      realThis = Boolean(mine) && r.chance(0.85);
+      self = realThis ? r.pick(mine) : value(r);
+    }
+    log(`C ${i} ${t.id}${t.kind === 'getter' ? '' : `(${argv.map(show).join(', ')})`}`);
+    let res;
+    armed = true;
+    try {
+      res = t.kind === 'construct' ? Reflect.construct(t.fn, argv) : Reflect.apply(t.fn, self, t.kind === 'getter' ? [] : argv);
+      count('ok');
+    } catch (e) {
+      tryDo(() => classify(t.id, e, realThis));
+    }
+    armed = false;
+    if (os.getpid() !== me) binding._exit(0); // a forked child: never run the rest of the batch twice
+    // the result may itself be hostile (a thenable that throws, a Proxy): only a crash or a hang counts
+    tryDo(() => {
+      if (res instanceof Promise) res.then(() => {}, () => count('rejected'));
+      else keep(res);
+    });
+    reassert();
+    if (i % 64 === 63) {
+      armed = true;
+      await new Promise((done) => setTimeout(done, 1)); // let async work run
+      armed = false;
+    }
+  }
+  log(`S ${JSON.stringify({ calls: CALLS, outcomes, gaps: [...gaps].slice(0, 50) })}`);
+  binding._exit(0); // skip teardown: servers, threads and children the calls started go with the sandbox
+}
+
+main().catch((e) => { log(`E harness: ${e?.stack ?? e}`); binding._exit(3); });
