@@ -120,8 +120,6 @@ const entries: Record<string, [KnownKind, string]> = {
     'replaces sys.stdout/sys.stderr with closed or missing io objects'],
   '_test_multiprocessing._TestProcess.test_error_on_stdio_flush_2': ['python-only',
     'replaces sys.stdout/sys.stderr with closed or missing io objects'],
-  '_test_multiprocessing._TestSubclassingProcess.test_stderr_flush': ['missing-api',
-    'os.open with O_WRONLY/O_CREAT/O_EXCL'],
   '_test_multiprocessing._TestSubclassingProcess.test_sys_exit': ['difference',
     'process.exit() takes an integer code (the Node rule): process.exit([1, 2, 3]) throws, where sys.exit([1, 2, 3]) prints the object and exits 1'],
   '_test_multiprocessing._TestSharedMemory.test_shared_memory_pickle_unpickle': ['python-only',

@@ -68,10 +68,10 @@ describe('posixkit: usage, help, version', () => {
     expect(cli(['help', c]).stdout).toBe(r.stdout);
     const listed = [...r.stdout.matchAll(/^ {2}(?:-\w, | {4})--([\w-]+)/gm)].map((m) => m[1]).sort();
     const expected: Record<string, string[]> = {
-      echo: ['help', 'host', 'model', 'no-status', 'port', 'status', 'unix'],
+      echo: ['help', 'host', 'model', 'no-status', 'port', 'status', 'unix', 'workers'],
       chat: ['help', 'host', 'model', 'no-status', 'port', 'status', 'unix'],
-      http: ['help', 'host', 'model', 'no-status', 'port', 'root', 'status', 'unix'],
-      ftp: ['help', 'host', 'model', 'no-status', 'port', 'root', 'status', 'user'],
+      http: ['help', 'host', 'model', 'no-status', 'port', 'root', 'status', 'unix', 'workers'],
+      ftp: ['help', 'host', 'model', 'no-status', 'port', 'root', 'status', 'user', 'workers'],
       'ftp-client': ['help', 'password', 'user'],
       models: ['help'],
     };
