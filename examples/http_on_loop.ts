@@ -1,4 +1,4 @@
-// An HTTP server on Node's event loop: a fetch from the same program, stopped from a timer.
+// An HTTP server on Node's event loop, fetched by its own program, stopped by a timer.
 //   node dist/examples/http_on_loop.js
 // serveHttp() would block this thread, so neither the fetch nor the timer could run; serveHttpOnLoop()
 // runs the epoll-et model from libuv (a uv_poll on its epoll fd) and returns once it listens.

@@ -1,4 +1,5 @@
-// connection.Listener, Client and wait(): the main process listens (Python's
+// Listener, Client and wait() with an authkey: one listener serves several clients.
+// The main process listens (Python's
 // HMAC challenge with an authkey, so a Python Client with the same key could
 // connect too); three client processes connect, one with a wrong key. The
 // main process serves the two good ones at once, answering whichever wait()

@@ -1,4 +1,5 @@
-// A Manager: a server process holds a dict, a list and a Namespace; worker
+// Managers: shared dict, list, Namespace and Lock, and a registered type over TCP.
+// A server process holds a dict, a list and a Namespace; worker
 // processes change them through proxies, under a Lock the server also holds.
 // A second manager class registers its own type (a job board) and serves it
 // over TCP with an authkey, for any process that knows the address and key.
