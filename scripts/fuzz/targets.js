@@ -26,10 +26,20 @@ const SKIP_UNSANDBOXED = /(:|\.)(kill|killpg|setpgid|setsid|setitimer|alarm|fork
 
 const isClass = (f) => typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
 
+function isBuiltinProto(p) {
+  const c = Object.prototype.hasOwnProperty.call(p, 'constructor') ? p.constructor : null;
+  if (typeof c !== 'function') return false;
+  if (/\[native code\]/.test(Function.prototype.toString.call(c))) return true;
+  return c === require('node:events').EventEmitter;
+}
+
 function methodsOf(cls) {
   const out = [];
   const seen = new Set(['constructor']);
-  for (let p = cls.prototype; p && p !== Object.prototype && p !== Function.prototype; p = Object.getPrototypeOf(p)) {
+  // Methods inherited from a built-in (Array's reduce on a stat_result, Error's,
+  // EventEmitter's) are the engine's or node's, not posixkit's: a sparse array
+  // of length 2**32-1 as `this` only makes them loop for minutes.
+  for (let p = cls.prototype; p && !isBuiltinProto(p); p = Object.getPrototypeOf(p)) {
     for (const name of Object.getOwnPropertyNames(p)) {
       if (seen.has(name)) continue;
       seen.add(name);
@@ -63,7 +73,7 @@ function walk(prefix, obj, out, depth = 0) {
   }
 }
 
-function listTargets({ sandboxed }) {
+function listTargets({ sandboxed, only = null }) {
   const pkg = require(path.join(ROOT, 'package.json'));
   const out = [];
   for (const [spec, entry] of Object.entries(pkg.exports)) {
@@ -84,6 +94,7 @@ function listTargets({ sandboxed }) {
   const seen = new Set();
   return out.filter((t) => {
     if (seen.has(t.id) || SKIP.has(t.id) || (!sandboxed && SKIP_UNSANDBOXED.test(t.id))) return false;
+    if (only !== null && !only.test(t.id)) return false;
     seen.add(t.id);
     return true;
   });
