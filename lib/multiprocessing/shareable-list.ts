@@ -10,7 +10,7 @@ import { invalidArgType, invalidArgValue, outOfRange, toList, validateInteger } 
 import { SharedMemory } from '../mmap';
 
 /** The most items a new ShareableList takes (its header alone is 17 bytes an item). */
-const MAX_ITEMS = 2 ** 24;
+const MAX_ITEMS = 2 ** 20;
 
 export type ShareableItem = number | bigint | boolean | string | Uint8Array | null;
 
