@@ -268,6 +268,27 @@ export function signal(signalnum: number, handler: Handler): Handler {
   return prev;
 }
 
+/**
+ * Python's KeyboardInterrupt: what default_int_handler throws. An Error (not an
+ * OSError: no syscall failed) with the stable code ERR_KEYBOARD_INTERRUPT.
+ */
+export class KeyboardInterrupt extends Error {
+  readonly code = 'ERR_KEYBOARD_INTERRUPT';
+  constructor(message = '') {
+    super(message);
+    this.name = 'KeyboardInterrupt';
+  }
+}
+
+/**
+ * Python's signal.default_int_handler: a handler that throws KeyboardInterrupt,
+ * so `signal(SIGINT, default_int_handler)` turns Ctrl-C into an exception at
+ * the point the program was (Node's own default ends the process instead).
+ */
+export function default_int_handler(_signum?: number, _frame?: unknown): never {
+  throw new KeyboardInterrupt();
+}
+
 /** The current action: a JS handler, SIG_DFL, SIG_IGN, or null (not posixkit's). */
 export function getsignal(signalnum: number): Handler {
   const sig = validateSignum(signalnum);

@@ -43,7 +43,7 @@ INTERPRETER_ONLY = {
     'threading': {'setprofile', 'settrace', 'getprofile', 'gettrace', 'WeakSet', 'functools'},
     'multiprocessing': {'allow_connection_pickling', 'reducer', 'sys'},
     'socket': {'SocketIO', 'IntEnum', 'IntFlag', 'array', 'errno', 'io', 'os', 'selectors', 'sys'},
-    'signal': {'IntEnum', 'default_int_handler'},
+    'signal': {'IntEnum'},
     'socketserver': {'BufferedIOBase', 'os', 'selectors', 'socket', 'sys', 'threading', 'time'},
 }
 

@@ -12,7 +12,6 @@ import { vi } from 'vitest';
 import * as mp from '../../lib/multiprocessing';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
-import { vi } from 'vitest';
 import { SharedMemory } from '../../lib/mmap';
 import { getNativeId, Thread } from '../../lib/threading';
 import { run_node } from './support/script';

@@ -65,8 +65,6 @@ const entries: Record<string, [KnownKind, string]> = {
     'checks set_wakeup_fd\'s positional-only and keyword-only parameters'],
   'test_signal.RaiseSignalTest.test__thread_interrupt_main': ['python-only',
     'checks _thread.interrupt_main() from a __del__ method'],
-  'test_signal.PosixTests.test_interprocess_signal': ['missing-api',
-    'signal.default_int_handler (a handler that raises KeyboardInterrupt)'],
   'test_signal.PosixTests.test_keyboard_interrupt_exit_code': ['difference',
     'a SIGINT with Node\'s default action ends the process by the signal (returncode -2, as checked) without '
     + 'printing a KeyboardInterrupt traceback: Node has no KeyboardInterrupt'],

@@ -184,3 +184,18 @@ describe('sigwaitinfo results', () => {
     }
   });
 });
+
+describe('default_int_handler', () => {
+  it('throws KeyboardInterrupt out of the call during which SIGINT arrived', () => {
+    const prev = signal.signal(signal.SIGINT, signal.default_int_handler);
+    try {
+      expect(signal.getsignal(signal.SIGINT)).toBe(signal.default_int_handler);
+      // raise_signal runs the handler before it returns, so its error comes out here.
+      const caught = error(() => signal.raise_signal(signal.SIGINT));
+      expect(caught).toBeInstanceOf(signal.KeyboardInterrupt);
+      expect(caught).toMatchObject({ name: 'KeyboardInterrupt', code: 'ERR_KEYBOARD_INTERRUPT' });
+    } finally {
+      signal.signal(signal.SIGINT, prev);
+    }
+  });
+});
