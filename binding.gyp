@@ -34,7 +34,8 @@
         "native/fdcopy.cc",
         "native/eventfd.cc",
         "native/tty.cc",
-        "native/spawn.cc"
+        "native/spawn.cc",
+        "native/fcntl.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

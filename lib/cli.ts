@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { commandHelp, CommandSpec, HELP_OPTION, intValue, Parsed, parseCommand, stringOption, usageLine, UsageError, wrap } from './cli/args';
 import { MenuError, runMenu, terminalIO } from './cli/ftp-client';
-import { CliError, runServer, SERVER_NOTES, ServerCommand, serverOptions, serverSynopsis } from './cli/serve';
+import { CliError, ModelExtras, runServer, SERVER_NOTES, ServerCommand, serverOptions, serverSynopsis } from './cli/serve';
 import { FTP_MODELS, serveFtp } from './ftp/server';
 import { serveHttp } from './http/server';
 import * as modelsMod from './models/index';
@@ -32,8 +32,8 @@ const FTP = server({ name: 'ftp', defModel: 'forking', defPort: 2121, models: FT
 
 /** A core on models.serve, for the echo and chat commands. */
 const onModel = (core: () => ProtocolCore) => (model: string, address: modelsMod.ListenAddress,
-  wrapCore: (c: ProtocolCore) => ProtocolCore, onListening: (info: modelsMod.ListenInfo) => void) =>
-  modelsMod.serve(model, { address, core: wrapCore(core()), onListening });
+  wrapCore: (c: ProtocolCore) => ProtocolCore, onListening: (info: modelsMod.ListenInfo) => void, extras: ModelExtras) =>
+  modelsMod.serve(model, { address, core: wrapCore(core()), onListening, ...extras });
 
 function directory(p: Parsed, def: string): string {
   const dir = path.resolve(stringOption(p, 'root') ?? def);
@@ -103,8 +103,8 @@ export const commands: Record<string, Command> = {
     notes: SERVER_NOTES,
     run(p) {
       const root = directory(p, path.join(__dirname, '..', 'examples', 'site'));
-      return runServer(HTTP, p, (model, address, wrapCore, onListening) =>
-        serveHttp({ model, address, root, routes: 'demo', wrapCore, onListening }));
+      return runServer(HTTP, p, (model, address, wrapCore, onListening, extras) =>
+        serveHttp({ model, address, root, routes: 'demo', wrapCore, onListening, ...extras }));
     },
   },
   ftp: {
@@ -123,8 +123,8 @@ export const commands: Record<string, Command> = {
     run(p) {
       const root = directory(p, '.');
       const users = usersFlag(p);
-      return runServer(FTP, p, (model, address, wrapCore, onListening) =>
-        serveFtp({ model, address, root, users, wrapCore, onListening }));
+      return runServer(FTP, p, (model, address, wrapCore, onListening, extras) =>
+        serveFtp({ model, address, root, users, wrapCore, onListening, ...extras }));
     },
   },
   'ftp-client': {

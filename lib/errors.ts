@@ -189,3 +189,28 @@ export function codedError(code: string, message: string): Error & { code: strin
 export function unknownExport(module: string, name: string, what = 'function'): TypeError & { code: string } {
   return coded(new TypeError(`${module} has no exported ${what} '${name}'`), 'ERR_UNKNOWN_FUNCTION');
 }
+
+/**
+ * A method of a closed object whose Python counterpart raises
+ * ValueError('I/O operation on closed ...') (an epoll object): a RangeError,
+ * posixkit's ValueError, with the fields of every closed fd owner's error
+ * (code 'EBADF', errno, syscall), so code that tests `code` sees one rule.
+ */
+export function closedObject(what: string, syscall: string): RangeError & { code: string; errno: number; syscall: string } {
+  const e = new RangeError(`EBADF: I/O operation on closed ${what}, ${syscall}`);
+  return Object.assign(coded(e, 'EBADF'), { errno: -native.errno.EBADF, syscall });
+}
+
+/**
+ * Python's KeyError: a lookup of a key that a table does not hold (a poll
+ * object's unregister() of an fd it never registered). `key` is that key.
+ */
+export class KeyError extends Error {
+  readonly code = 'ERR_KEY_NOT_FOUND';
+  constructor(readonly key: unknown, message: string) {
+    super(message);
+  }
+  override get name(): string {
+    return 'KeyError';
+  }
+}

@@ -6,6 +6,7 @@ export * as resource from './resource';
 export * as select from './select';
 export * as socket from './socket';
 export * as mmap from './mmap';
+export * as fcntl from './fcntl';
 export * as multiprocessing from './multiprocessing/index';
 export * as threading from './threading';
 export * as socketserver from './socketserver';

@@ -2,7 +2,7 @@
 // select module. Each wait is the named syscall; the async forms never block
 // the event loop (libuv watches an epoll fd, then the real call runs with a
 // zero timeout to build the answer; see docs/api/select.md).
-import { errno, errnoError, FileLike, invalidArgType, OSError, outOfRange, toFd, toList, validateInteger } from './errors';
+import { errno, errnoError, FileLike, invalidArgType, KeyError, OSError, outOfRange, toFd, toList, validateInteger } from './errors';
 import { Epoll } from './select/epoll';
 import { blockingSeconds, K, native, sysPoll, sysSelect } from './select/native';
 
@@ -50,7 +50,6 @@ const EPOLL_CTL_MOD = K.EPOLL_CTL_MOD;
 // NOTE: inside this module an exported const compiles to a load from
 // `exports`; hot loops use this plain local instead.
 const SETSIZE = K.FD_SETSIZE;
-const MAX_LIST = 1 << 16;
 const { ENOENT, EPERM, EBADF } = errno;
 
 // ---- select ---------------------------------------------------------------
@@ -84,14 +83,18 @@ function room(a: SelectArgs, need: number): void {
   a.fds = fds;
 }
 
+function tooMany(): RangeError {
+  return Object.assign(new RangeError('too many file descriptors in select()'), { code: 'ERR_OUT_OF_RANGE' });
+}
+
 // Appends one list's fds to a.fds at `off`; returns the new offset.
 function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, off: number): number {
   if (Array.isArray(list)) {
     // Fast path: plain fds run no user code, so the array cannot change under us.
-    room(a, off + list.length);
+    room(a, off + Math.min(list.length, SETSIZE));
     const fds = a.fds;
     let i = 0;
-    for (; i < list.length; i++) {
+    for (; i < list.length && i < SETSIZE; i++) {
       const v = list[i];
       if (typeof v !== 'number' || (v | 0) !== v || v < 0 || v >= SETSIZE) break;
       fds[off + i] = v;
@@ -101,17 +104,22 @@ function gather(a: SelectArgs, which: 0 | 1 | 2, list: unknown, name: string, of
       return off + i;
     }
   }
-  // A copy first, as PySequence_Fast does: a fileno() that mutates the
-  // caller's list cannot make us read past its end (CPython bug bpo-16230).
-  // Capped before anything is allocated (a sparse array of length 2**32-1,
-  // an endless generator): select(2) takes fds < 1024, so more entries than
-  // this can only be repeats.
-  const items = toList(list, name, 'an array or iterable of fds or objects with fileno()', MAX_LIST, (v) => v);
-  room(a, off + items.length);
-  for (let i = 0; i < items.length; i++) {
-    const fd = toFd(items[i], `${name}[${i}]`);
+  // An array is walked live, as CPython walks a list: a fileno() that
+  // shrinks it ends the walk early, one that grows it (or a sparse array of
+  // length 2**32-1) stops at FD_SETSIZE entries with CPython's "too many file
+  // descriptors", and no index is read past the end. Another iterable is
+  // read once, first, and capped the same way (an endless generator).
+  const live = Array.isArray(list) ? list
+    : toList(list, name, 'an array or iterable of fds or objects with fileno()', SETSIZE, (v) => v, tooMany);
+  const items: unknown[] = [];
+  for (let i = 0; i < live.length; i++) {
+    const item = live[i];
+    const fd = toFd(item, `${name}[${i}]`);
     if (fd >= SETSIZE) throw fdRangeError(fd);
+    if (i >= SETSIZE) throw tooMany();
+    room(a, off + i + 1);
     a.fds[off + i] = fd;
+    items.push(item);
   }
   a.items[which] = items;
   a.len[which] = items.length;
@@ -301,13 +309,14 @@ export class Poll {
   }
 
   /**
-   * Removes `fd` (a closed fd too). An unknown fd throws ENOENT
-   * (FileNotFoundError), where Python raises KeyError.
+   * Removes `fd` (a closed fd too). An fd that is not registered throws
+   * KeyError (posixkit/errors), as in Python: the poll object's own table
+   * has no such key, no syscall failed.
    */
   unregister(fd: FileLike): void {
     const f = toFd(fd);
     const i = this.#index.get(f);
-    if (i === undefined) throw errnoError(ENOENT, 'poll.unregister');
+    if (i === undefined) throw new KeyError(f, `${f}: fd not registered with this poll object`);
     this.#writable();
     const last = --this.#n;
     this.#index.delete(f);

@@ -21,6 +21,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSocket(env, exports);
   InitMman(env, exports);
   InitFile(env, exports);
+  InitFcntl(env, exports);
   InitIds(env, exports);
   InitSched(env, exports);
   InitResource(env, exports);

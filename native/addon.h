@@ -35,6 +35,7 @@ void InitSelect(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitMman(Napi::Env env, Napi::Object exports);
 void InitFile(Napi::Env env, Napi::Object exports);
+void InitFcntl(Napi::Env env, Napi::Object exports);
 // The os module beyond process control (one file each).
 void InitIds(Napi::Env env, Napi::Object exports);
 void InitSched(Napi::Env env, Napi::Object exports);

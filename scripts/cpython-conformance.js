@@ -8,6 +8,7 @@
 //                                                  and say which of them pass now (stale entries) or fail
 //   node scripts/cpython-conformance.js --report F read a vitest JSON report instead of running vitest
 //   node scripts/cpython-conformance.js --manifest regenerate test/cpython/manifest.json with python3
+//   node scripts/cpython-conformance.js --help     this text
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -91,6 +92,12 @@ function knownFor(known, id) {
 }
 
 function main() {
+  if (flag('--help') || flag('-h')) {
+    // The usage is this file's header comment.
+    const head = fs.readFileSync(__filename, 'utf8').split('\n').slice(1).filter((l) => l.startsWith('//'));
+    console.log(head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+    return;
+  }
   if (flag('--manifest')) {
     regenerateManifest();
     return;
@@ -201,7 +208,7 @@ function main() {
   L.push('  (`is_alive` -> `isAlive`, `serve_forever` -> `serveForever`).');
   L.push('- `ValueError` is a `RangeError` or an error with code `ERR_INVALID_ARG_VALUE`; `OverflowError` is a `RangeError`;');
   L.push('  `OSError` and its subclasses are posixkit\'s classes of the same names; `err.errno` is `-err.errno`;');
-  L.push('  `RuntimeError` is an `Error` with a stable `ERR_*` code; `KeyError` and `KeyboardInterrupt` have no counterpart.');
+  L.push('  `RuntimeError` is an `Error` with a stable `ERR_*` code; `KeyError` is posixkit/errors\' `KeyError`; `KeyboardInterrupt` has no counterpart.');
   L.push('- A Python thread that runs the other half of a test (`ThreadableTest`\'s `_testFoo`, a background client) is');
   L.push('  a forked child: it sees what the server set up before the fork; each side keeps only its own sockets; the');
   L.push('  child\'s failure comes back through a pipe. Code CPython runs in a fresh interpreter runs in a fresh node.');

@@ -24,7 +24,7 @@ const LAYERS = [
   // the kernel's shape: the binding, errors, and mechanics that need nothing else
   { rank: 0, group: 'base', prefixes: ['native.ts', 'errors.ts', 'internal/deadline.ts', 'internal/modref.ts'] },
   // the low layer: one module per syscall family (Python's os, signal, select, socket, mmap)
-  { rank: 1, group: 'low', prefixes: ['os.ts', 'os/', 'resource.ts', 'file.ts', 'signal.ts', 'select.ts', 'select/', 'socket.ts', 'socket/', 'mmap.ts', 'forkable.ts'] },
+  { rank: 1, group: 'low', prefixes: ['os.ts', 'os/', 'resource.ts', 'file.ts', 'signal.ts', 'select.ts', 'select/', 'socket.ts', 'socket/', 'mmap.ts', 'fcntl.ts', 'forkable.ts'] },
   // mechanics built on the low layer, shared by the high layer
   { rank: 2, group: 'internal', prefixes: ['internal/'] },
   { rank: 3, group: 'multiprocessing', prefixes: ['multiprocessing/'] },

@@ -29,13 +29,26 @@ export function serverOptions(c: ServerCommand): Record<string, OptionSpec> {
     host: { type: 'string', value: 'H', help: 'address to listen on (default 127.0.0.1; ::1 for IPv6, 0.0.0.0 for every interface)' },
   };
   if (c.unix) opts.unix = { type: 'string', value: 'PATH', help: 'listen on a Unix socket at PATH instead of TCP' };
+  const pools = WORKER_MODELS.filter((m) => c.models.includes(m));
+  if (pools.length > 0) {
+    opts.workers = { type: 'string', short: 'w', value: 'N', help: `worker processes of ${pools.join(' and ')} (default: 4 for prefork, one per CPU for prefork-epoll)` };
+  }
   opts.status = { type: 'boolean', help: 'print the counters every second: a live line on a terminal, plain lines into a pipe or file' };
   opts['no-status'] = { type: 'boolean', help: 'no counters (the default unless stderr is a terminal)' };
   return opts;
 }
 
+/** The models that run a pool of forked workers (--workers). */
+const WORKER_MODELS = ['prefork', 'prefork-epoll'];
+
+/** Model options a command line sets beyond the address. */
+export interface ModelExtras {
+  workers?: number;
+}
+
 export function serverSynopsis(c: ServerCommand, more = ''): string {
-  return `[-m M] [-p P] ${c.unix ? '[--host H | --unix PATH]' : '[--host H]'} [--status | --no-status]${more}`;
+  const pools = WORKER_MODELS.some((m) => c.models.includes(m)) ? ' [-w N]' : '';
+  return `[-m M]${pools} [-p P] ${c.unix ? '[--host H | --unix PATH]' : '[--host H]'} [--status | --no-status]${more}`;
 }
 
 export const SERVER_NOTES = ['Ctrl-C (SIGINT) or SIGTERM stops the server; it then prints one summary line.'];
@@ -45,7 +58,7 @@ export function withHelp(spec: Omit<CommandSpec, 'options'> & { options: Record<
 }
 
 /** Checks --model (a usage error names the accepted ones) and the address options. */
-export function serverArgs(c: ServerCommand, p: Parsed): { model: string; address: ListenAddress } {
+export function serverArgs(c: ServerCommand, p: Parsed): { model: string; address: ListenAddress; extras: ModelExtras } {
   const model = stringOption(p, 'model') ?? c.defModel;
   if (!c.models.includes(model)) {
     const known = modelsMod.models.some((m) => m.name === model);
@@ -53,14 +66,19 @@ export function serverArgs(c: ServerCommand, p: Parsed): { model: string; addres
   }
   exclusive(p, 'status', 'no-status');
   exclusive(p, 'host', 'unix');
+  const extras: ModelExtras = {};
+  if (p.values.workers !== undefined) {
+    if (!WORKER_MODELS.includes(model)) throw new UsageError(`--workers is for the ${WORKER_MODELS.join(' and ')} models, not ${model}`);
+    extras.workers = intOption(p, 'workers', 0, 1, 1024);
+  }
   const unix = stringOption(p, 'unix');
   if (unix !== undefined) {
     if (unix === '') throw new UsageError('--unix needs a path');
-    return { model, address: { path: unix } };
+    return { model, address: { path: unix }, extras };
   }
   const host = stringOption(p, 'host') ?? '127.0.0.1';
   if (host === '') throw new UsageError('--host needs an address');
-  return { model, address: { host, port: intOption(p, 'port', c.defPort, 0, 65535) } };
+  return { model, address: { host, port: intOption(p, 'port', c.defPort, 0, 65535) }, extras };
 }
 
 function describeListen(info: ListenInfo, scheme: string): string {
@@ -98,14 +116,14 @@ const signalName = (n: number): string =>
   Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? `signal ${n}`;
 
 type Starter = (model: string, address: ListenAddress, wrap: (core: ProtocolCore) => ProtocolCore,
-  onListening: (info: ListenInfo) => void) => ServeStats;
+  onListening: (info: ListenInfo) => void, extras: ModelExtras) => ServeStats;
 
 /**
  * Runs a server until Ctrl-C / SIGTERM: prints where it listens, the status
  * (see Reporter) when asked or when stderr is a terminal, and one summary.
  */
 export function runServer(c: ServerCommand, p: Parsed, start: Starter): number {
-  const { model, address } = serverArgs(c, p);
+  const { model, address, extras } = serverArgs(c, p);
   const wantStatus = p.values.status === true || (isatty(2) && p.values['no-status'] !== true);
   const counters = wantStatus ? new StatusCounters() : null;
   const label = `${c.name} (${model})`;
@@ -116,7 +134,7 @@ export function runServer(c: ServerCommand, p: Parsed, start: Starter): number {
     stats = start(model, address, (core) => (counters ? countingCore(core, counters) : core), (info) => {
       reporter?.start(); // before the address is out: a client may connect at once
       console.log(`posixkit ${label}: serving on ${describeListen(info, c.scheme)}  (pid ${info.pid}; Ctrl-C stops)`);
-    });
+    }, extras);
   } catch (e) {
     const syscall = (e as { syscall?: string })?.syscall;
     if (syscall === 'bind' || syscall === 'listen' || syscall === 'getaddrinfo' || syscall === 'socket') throw new CliError(socketErrorText(e, address));

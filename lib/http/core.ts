@@ -9,8 +9,8 @@ import {
   bodyFraming, checkHost, ChunkedDecoder, DEFAULT_LIMITS, Framing, header, headerValues, HttpLimits,
   parseHead, RequestHead,
 } from './parser';
-import { buildHead, encodePath, errorBody, escapeControls, httpDate, parseHttpDate, parseRange } from './response';
-import { RouteHandler, Router } from './routes';
+import { buildHead, encodePath, errorBody, escapeControls, headText, httpDate, parseHttpDate, parseRange, responseBuffer } from './response';
+import { RouteHandler, RouteRequest, Router } from './routes';
 import { decodePath, FileCache, openStatic, readRange } from './static';
 
 export interface HttpConfig {
@@ -52,6 +52,8 @@ export interface AccessLogEntry {
 /** Output held back from new requests until the driver takes what is queued (pipelining backpressure). */
 const HIGH_WATER = 256 * 1024;
 const NO_TOKENS: readonly string[] = Object.freeze([]);
+/** Bodies up to this size share one buffer (and one send) with their head. */
+const COALESCE_BYTES = 64 * 1024;
 const NO_BODY = Buffer.alloc(0); // what a bodiless request hands its handler (length 0: nothing to change)
 
 /** Shared, per-server part of the core: the jail, the routes and counters. Build it once. */
@@ -130,7 +132,10 @@ export class HttpConnection {
   feed(chunk: Uint8Array): void {
     if (!(chunk instanceof Uint8Array)) throw invalidArgType('chunk', 'an instance of Buffer or Uint8Array', chunk);
     if (this.#closing || chunk.length === 0) return; // lingering: input is drained and dropped
-    this.#in = this.#in.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#in, chunk]);
+    // With nothing buffered, parse straight from the driver's chunk and copy only what is left over at the
+    // end (the driver reuses its buffer); everything kept past this call (strings, body parts) is a copy.
+    const borrowed = this.#in.length === 0;
+    this.#in = borrowed ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([this.#in, chunk]);
     // A driver that keeps feeding while wantsRead is false (a client pipelining without reading
     // its responses) would grow this buffer without bound: cut the connection instead.
     const lim = this.#core.limits;
@@ -140,6 +145,7 @@ export class HttpConnection {
     }
     if (this.#headStart === null && this.#pending === null) this.#headStart = this.#core.cfg.clock();
     this.#process();
+    if (borrowed && this.#in.length > 0 && this.#in.buffer === chunk.buffer) this.#in = Buffer.from(this.#in);
   }
 
   /** The peer shut down its side: finish what is complete, then close. */
@@ -348,21 +354,21 @@ export class HttpConnection {
   }
 
   #route(head: RequestHead, path: string, handler: RouteHandler, body: Buffer, close: boolean, log: LogBase): void {
-    const res = handler({
-      method: head.method, path, query: new URLSearchParams(head.query), headers: head.headers, body,
-      requestNumber: this.#requests,
-    });
+    const res = handler(new RouteRequestImpl(head, path, body, this.#requests));
     const status = res.status ?? 200;
-    const headers: Array<[string, string]> = [...(res.headers ?? [])];
-    let payload: Buffer;
+    const headers = res.headers;
+    let payload: Uint8Array;
+    let trusted = 'Cache-Control: no-store\r\n';
     if (res.json !== undefined) {
       payload = Buffer.from(JSON.stringify(res.json) + '\n', 'utf8');
-      if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['Content-Type', 'application/json']);
+      if (headers === undefined || !headers.some(([k]) => k.toLowerCase() === 'content-type')) trusted = 'Content-Type: application/json\r\n' + trusted;
     } else {
-      payload = typeof res.body === 'string' ? Buffer.from(res.body, 'utf8') : Buffer.from(res.body ?? new Uint8Array(0));
+      const b = res.body;
+      // A small body is copied into the head's buffer at once; a large one is copied here, as the handler may reuse it.
+      payload = typeof b === 'string' ? Buffer.from(b, 'utf8')
+        : b instanceof Uint8Array && b.byteLength <= COALESCE_BYTES ? b : Buffer.from(b ?? NO_BODY);
     }
-    headers.push(['Cache-Control', 'no-store']);
-    this.#respond(status, headers, payload, head, close, log);
+    this.#respond(status, headers ?? null, payload, head, close, log, trusted);
   }
 
   #static(head: RequestHead, close: boolean, log: LogBase): void {
@@ -397,68 +403,76 @@ export class HttpConnection {
     const fd = f.fd;
     const release = () => { if (fd >= 0) closeSync(fd); };
     const lastModified = httpDate(Math.floor(f.mtimeMs / 1000) * 1000);
-    const headers: Array<[string, string]> = [
-      ['Content-Type', f.contentType], ['Last-Modified', lastModified], ['Accept-Ranges', 'bytes'],
-    ];
+    // Values from the content-type table and our own date format: no per-header check needed.
+    let trusted = 'Content-Type: ' + f.contentType + '\r\nLast-Modified: ' + lastModified + '\r\nAccept-Ranges: bytes\r\n';
     // RFC 9110 §13.1.3: If-None-Match present means If-Modified-Since is ignored.
     const ims = header(head, 'if-modified-since');
     if (ims !== null && header(head, 'if-none-match') === null) {
       const t = parseHttpDate(ims);
       if (!Number.isNaN(t) && Math.floor(f.mtimeMs / 1000) * 1000 <= t) {
         release();
-        return this.#respond(304, headers, null, head, close, log);
+        return this.#respond(304, null, null, head, close, log, trusted);
       }
     }
     let start = 0;
     let length = f.size;
     let status = 200;
     const range = header(head, 'range');
-    const ifRange = header(head, 'if-range');
-    if (range !== null && (ifRange === null || ifRange === lastModified)) {
-      const rr = parseRange(range, f.size);
+    if (range !== null) {
+      const ifRange = header(head, 'if-range');
+      const rr = ifRange === null || ifRange === lastModified ? parseRange(range, f.size) : null;
       if (rr === 'unsatisfiable') {
         release();
-        headers.push(['Content-Range', `bytes */${f.size}`], ['Content-Type', 'text/html; charset=utf-8']);
-        headers.splice(0, 1);
-        return this.#respond(416, headers, errorBody(416), head, close, log);
+        const t416 = 'Last-Modified: ' + lastModified + '\r\nAccept-Ranges: bytes\r\nContent-Range: bytes */' + f.size +
+          '\r\nContent-Type: text/html; charset=utf-8\r\n';
+        return this.#respond(416, null, errorBody(416), head, close, log, t416);
       }
       if (rr) {
         [start, length, status] = [rr.start, rr.end - rr.start + 1, 206];
-        headers.push(['Content-Range', `bytes ${rr.start}-${rr.end}/${f.size}`]);
+        trusted += 'Content-Range: bytes ' + rr.start + '-' + rr.end + '/' + f.size + '\r\n';
       }
     }
     if (head.method === 'HEAD') {
       release();
-      return this.#respond(status, headers, length, head, close, log);
+      return this.#respond(status, null, length, head, close, log, trusted);
     }
-    if (f.bytes) return this.#respond(status, headers, f.bytes.subarray(start, start + length), head, close, log);
+    if (f.bytes) return this.#respond(status, null, f.bytes.subarray(start, start + length), head, close, log, trusted);
     if (length <= c.cfg.smallFileBytes) {
-      let buf: Buffer | null;
-      try { buf = readRange(fd, start, length); } finally { release(); }
+      // Head and file bytes in one buffer, read in place: one send(2) per response, no copy, no sendfile.
+      const text = headText({ status, trusted, contentLength: length, close, minor: head.minor, nowMs: c.cfg.clock(), serverName: c.cfg.serverName });
+      const { buf, bodyAt } = responseBuffer(text, length);
+      let ok: boolean;
+      try { ok = readRange(fd, start, length, buf, bodyAt) !== null; } finally { release(); }
       // A file that shrank between fstat and read: never send a short body under a longer Content-Length.
-      if (!buf) return this.#error(500, 'File changed while reading', head.minor, true, log);
-      return this.#respond(status, headers, buf, head, close, log);
+      if (!ok) return this.#error(500, 'File changed while reading', head.minor, true, log);
+      this.#push(buf);
+      return this.#finish(status, close, log, length);
     }
     const file: FileOutput = { kind: 'file', fd, offset: start, length, path: f.real };
-    this.#respond(status, headers, file, head, close, log);
+    this.#respond(status, null, file, head, close, log, trusted);
   }
 
-  #respond(status: number, headers: Array<[string, string]>, body: Buffer | FileOutput | number | null,
-    head: RequestHead, close: boolean, log: LogBase): void {
+  /** Sends a head and a body; a small byte body goes in the head's buffer (one send). */
+  #respond(status: number, headers: Array<[string, string]> | null, body: Uint8Array | FileOutput | number | null,
+    head: RequestHead, close: boolean, log: LogBase, trusted?: string): void {
     const c = this.#core;
     const length = body === null ? 0 : typeof body === 'number' ? body : outputLength(body);
-    let h: Buffer;
+    let text: string;
     try {
-      h = buildHead({ status, headers, contentLength: length, close, minor: head.minor, nowMs: c.cfg.clock(), serverName: c.cfg.serverName });
+      text = headText({ status, headers: headers ?? undefined, trusted, contentLength: length, close, minor: head.minor, nowMs: c.cfg.clock(), serverName: c.cfg.serverName });
     } catch (e) {
       if (body !== null && typeof body === 'object' && !(body instanceof Uint8Array)) releaseOutput(body);
       throw e;
     }
-    this.#push(h);
     const sendBody = head.method !== 'HEAD' && status >= 200 && status !== 204 && status !== 304;
-    if (body !== null && typeof body !== 'number') {
-      if (sendBody) this.#push(body);
-      else releaseOutput(body);
+    if (body instanceof Uint8Array && sendBody && length <= COALESCE_BYTES) {
+      this.#push(responseBuffer(text, length, body).buf);
+    } else {
+      this.#push(Buffer.from(text, 'latin1'));
+      if (body !== null && typeof body !== 'number') {
+        if (sendBody) this.#push(body);
+        else releaseOutput(body);
+      }
     }
     this.#finish(status, close, log, sendBody ? length : 0);
   }
@@ -495,3 +509,19 @@ export class HttpConnection {
 }
 
 type LogBase = { method: string; target: string };
+
+/** What a route handler gets; the query is parsed only when a handler reads it. */
+class RouteRequestImpl implements RouteRequest {
+  readonly method: string;
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  #query: URLSearchParams | null = null;
+  readonly #raw: string;
+  constructor(head: RequestHead, readonly path: string, readonly body: Buffer, readonly requestNumber: number) {
+    this.method = head.method;
+    this.headers = head.headers;
+    this.#raw = head.query;
+  }
+  get query(): URLSearchParams {
+    return (this.#query ??= new URLSearchParams(this.#raw));
+  }
+}

@@ -165,42 +165,58 @@ function completeHead(buf: Uint8Array, pos: number, limits: HttpLimits): HeadRes
 function parseLines(lines: string[], consumed: number): HeadResult {
   const r = parseRequestLine(lines[0]);
   if ('status' in r) return { kind: 'error', status: r.status, reason: r.reason };
-  const headers: Array<[string, string]> = [];
+  const headers = r.headers;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
-    if (line[0] === ' ' || line[0] === '\t') return { kind: 'error', status: 400, reason: 'Obsolete line folding' };
+    const c0 = line.charCodeAt(0);
+    if (c0 === 0x20 || c0 === 0x09) return { kind: 'error', status: 400, reason: 'Obsolete line folding' };
     const colon = line.indexOf(':');
     if (colon <= 0) return { kind: 'error', status: 400, reason: 'Malformed header line' };
     const name = line.slice(0, colon);
     // A space before the colon is a smuggling vector (RFC 9112 §5.1): refuse it.
     if (!TCHAR.test(name)) return { kind: 'error', status: 400, reason: 'Invalid header name' };
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    let a = colon + 1;
+    let b = line.length;
+    while (a < b && isOws(line.charCodeAt(a))) a++;
+    while (b > a && isOws(line.charCodeAt(b - 1))) b--;
+    const value = line.slice(a, b);
     if (!FIELD_VALUE.test(value)) return { kind: 'error', status: 400, reason: 'Invalid header value' };
     headers.push([name.toLowerCase(), value]);
   }
-  return { kind: 'head', head: { ...r, headers }, consumed };
+  return { kind: 'head', head: r, consumed };
 }
 
-type LineResult = Omit<RequestHead, 'headers'> | { status: number; reason: string };
+const isOws = (c: number): boolean => c === 0x20 || c === 0x09;
+
+type LineResult = RequestHead | { status: number; reason: string };
+
+const VISIBLE = /^[\x21-\x7e]+$/;
+const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
 
 function parseRequestLine(line: string): LineResult {
   const parts = line.split(' ');
-  if (parts.length !== 3 || parts.some((p) => p === '')) {
+  if (parts.length !== 3 || parts[0] === '' || parts[1] === '' || parts[2] === '') {
     return { status: 400, reason: 'Malformed request line' };
   }
   const [method, target, version] = parts;
-  if (!TCHAR.test(method)) return { status: 400, reason: 'Malformed method' };
-  const v = /^HTTP\/(\d)\.(\d)$/.exec(version);
-  if (!v) return { status: 400, reason: 'Malformed HTTP version' };
-  const major = Number(v[1]);
-  if (major !== 1) return { status: 505, reason: 'HTTP Version Not Supported' };
-  const minor = Number(v[2]) === 0 ? 0 : 1;
-  if (!KNOWN_METHODS.has(method)) return { status: 501, reason: 'Not Implemented' };
+  // A known method is a token; only an unknown one needs the token check (400 before 501).
+  const known = KNOWN_METHODS.has(method);
+  if (!known && !TCHAR.test(method)) return { status: 400, reason: 'Malformed method' };
+  let minor: number;
+  if (version === 'HTTP/1.1') minor = 1;
+  else {
+    const v = /^HTTP\/(\d)\.(\d)$/.exec(version);
+    if (!v) return { status: 400, reason: 'Malformed HTTP version' };
+    const major = Number(v[1]);
+    if (major !== 1) return { status: 505, reason: 'HTTP Version Not Supported' };
+    minor = Number(v[2]) === 0 ? 0 : 1;
+  }
+  if (!known) return { status: 501, reason: 'Not Implemented' };
   // Visible ASCII only: no controls, no raw non-ASCII, no fragment (a client never sends '#').
-  if (!/^[\x21-\x7e]+$/.test(target) || target.includes('#')) {
+  if (!VISIBLE.test(target) || target.includes('#')) {
     return { status: 400, reason: 'Invalid request target' };
   }
-  if (/%(?![0-9A-Fa-f]{2})/.test(target)) return { status: 400, reason: 'Malformed percent-encoding' };
+  if (target.includes('%') && BAD_PERCENT.test(target)) return { status: 400, reason: 'Malformed percent-encoding' };
   let pathAndQuery: string;
   if (target[0] === '/') {
     pathAndQuery = target;
@@ -224,6 +240,7 @@ function parseRequestLine(line: string): LineResult {
     rawPath: q < 0 ? pathAndQuery : pathAndQuery.slice(0, q),
     query: q < 0 ? '' : pathAndQuery.slice(q + 1),
     minor,
+    headers: [],
   };
 }
 
@@ -231,10 +248,15 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d{0,5})?
 
 /** RFC 9112 §3.2: exactly one Host on HTTP/1.1, and a syntactically valid one. */
 export function checkHost(head: RequestHead): string | null {
-  const hosts = headerValues(head, 'host');
-  if (hosts.length > 1) return 'Duplicate Host header';
-  if (hosts.length === 0) return head.minor >= 1 ? 'Missing Host header' : null;
-  if (!HOST.test(hosts[0])) return 'Invalid Host header';
+  let host: string | null = null;
+  const hs = head.headers;
+  for (let i = 0; i < hs.length; i++) {
+    if (hs[i][0] !== 'host') continue;
+    if (host !== null) return 'Duplicate Host header';
+    host = hs[i][1];
+  }
+  if (host === null) return head.minor >= 1 ? 'Missing Host header' : null;
+  if (!HOST.test(host)) return 'Invalid Host header';
   return null;
 }
 
@@ -245,7 +267,14 @@ export type Framing =
   | { kind: 'error'; status: number; reason: string };
 
 /** Body framing (RFC 9112 §6): both CL and TE, a bad CL, or an unknown coding are refused. */
+const NO_FRAMING: Framing = Object.freeze({ kind: 'none' });
+
 export function bodyFraming(head: RequestHead, limits: HttpLimits): Framing {
+  // Most requests carry neither header: one pass, no arrays.
+  const hs = head.headers;
+  let any = false;
+  for (let i = 0; i < hs.length && !any; i++) any = hs[i][0] === 'content-length' || hs[i][0] === 'transfer-encoding';
+  if (!any) return NO_FRAMING;
   const te = headerValues(head, 'transfer-encoding');
   const cl = headerValues(head, 'content-length');
   if (te.length > 0) {
@@ -257,13 +286,13 @@ export function bodyFraming(head: RequestHead, limits: HttpLimits): Framing {
     }
     return { kind: 'chunked' };
   }
-  if (cl.length === 0) return { kind: 'none' };
+  if (cl.length === 0) return NO_FRAMING;
   if (cl.length > 1 || !/^\d{1,15}$/.test(cl[0])) {
     return { kind: 'error', status: 400, reason: 'Invalid Content-Length' };
   }
   const length = Number(cl[0]);
   if (length > limits.maxBody) return { kind: 'error', status: 413, reason: 'Content Too Large' };
-  return length === 0 ? { kind: 'none' } : { kind: 'length', length };
+  return length === 0 ? NO_FRAMING : { kind: 'length', length };
 }
 
 /**

@@ -57,6 +57,11 @@ export interface HeadOptions {
   status: number;
   /** Extra headers in order; Content-Length, Date, Server and Connection are added here. */
   headers?: Array<[string, string]>;
+  /**
+   * Header lines the core built from values it controls (content types from its table, dates it
+   * formatted), each ending in CRLF: sent after `headers` without the per-header check.
+   */
+  trusted?: string;
   /** Content-Length to announce; omitted for 1xx, 204 and 304. */
   contentLength?: number;
   close: boolean;
@@ -66,19 +71,49 @@ export interface HeadOptions {
   serverName: string;
 }
 
-export function buildHead(o: HeadOptions): Buffer {
-  const reason = STATUS_TEXT[o.status] ?? 'Unknown';
-  let s = `HTTP/1.1 ${o.status} ${reason}\r\nDate: ${currentDate(o.nowMs)}\r\nServer: ${o.serverName}\r\n`;
-  for (const [k, v] of o.headers ?? []) {
-    checkHeader(k, v);
-    s += `${k}: ${v}\r\n`;
+const statusLines = new Map<number, string>();
+/** `HTTP/1.1 200 OK\r\n`, built once per status. */
+function statusLine(status: number): string {
+  let l = statusLines.get(status);
+  if (l === undefined) {
+    l = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Unknown'}\r\n`;
+    if (statusLines.size < 1000) statusLines.set(status, l);
   }
+  return l;
+}
+
+/** The response head as a latin1 string (buildHead without the Buffer), for writing into a response buffer. */
+export function headText(o: HeadOptions): string {
+  let s = statusLine(o.status) + 'Date: ' + currentDate(o.nowMs) + '\r\nServer: ' + o.serverName + '\r\n';
+  const hs = o.headers;
+  if (hs !== undefined) {
+    for (let i = 0; i < hs.length; i++) {
+      const [k, v] = hs[i];
+      checkHeader(k, v);
+      s += k + ': ' + v + '\r\n';
+    }
+  }
+  if (o.trusted !== undefined) s += o.trusted;
   const bodiless = o.status < 200 || o.status === 204 || o.status === 304;
-  if (!bodiless && o.contentLength !== undefined) s += `Content-Length: ${o.contentLength}\r\n`;
+  if (!bodiless && o.contentLength !== undefined) s += 'Content-Length: ' + o.contentLength + '\r\n';
   if (o.close) s += 'Connection: close\r\n';
   else if (o.minor === 0) s += 'Connection: keep-alive\r\n';
-  s += '\r\n';
-  return Buffer.from(s, 'latin1');
+  return s + '\r\n';
+}
+
+export function buildHead(o: HeadOptions): Buffer {
+  return Buffer.from(headText(o), 'latin1');
+}
+
+/**
+ * One buffer holding the head and then `bodyLength` bytes for the caller to
+ * fill (or `body` copied in): a response that goes out in one send(2).
+ */
+export function responseBuffer(head: string, bodyLength: number, body?: Uint8Array): { buf: Buffer; bodyAt: number } {
+  const buf = Buffer.allocUnsafe(head.length + bodyLength);
+  const at = buf.write(head, 0, 'latin1');
+  if (body !== undefined) buf.set(body, at);
+  return { buf, bodyAt: at };
 }
 
 /** A small HTML error page; `detail` is escaped, so reflected input cannot inject markup. */

@@ -176,12 +176,15 @@ export function listingPage(jail: Jail, urlPath: string, real: string): Buffer {
     `<body><h1>${title}</h1>\n<ul>\n${urlPath === '/' ? '' : '<li><a href="../">../</a></li>\n'}${rows.join('\n')}\n</ul></body></html>\n`, 'utf8');
 }
 
-/** Reads exactly `length` bytes at `start`; null if the file shrank meanwhile. */
-export function readRange(fd: number, start: number, length: number): Buffer | null {
-  const buf = Buffer.allocUnsafe(length);
+/**
+ * Reads exactly `length` bytes at `start`, into `into` at `at` when given;
+ * null if the file shrank meanwhile.
+ */
+export function readRange(fd: number, start: number, length: number, into?: Buffer, at = 0): Buffer | null {
+  const buf = into ?? Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
-    const n = readSync(fd, buf, got, length - got, start + got);
+    const n = readSync(fd, buf, at + got, length - got, start + got);
     if (n <= 0) return null;
     got += n;
   }

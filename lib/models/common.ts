@@ -415,6 +415,11 @@ export class ChildCounts {
       report(e, where);
     };
   }
+  /** In a child: adds the counters of a loop that has ended (a prefork-epoll worker's). */
+  addFrom(stats: ServeStats): void {
+    Atomics.add(this.#words, 0, stats.connections);
+    Atomics.add(this.#words, 1, stats.errors);
+  }
   /** In the parent, once the children are gone: adds their counts to `stats` and unmaps the page. */
   addTo(stats: ServeStats): void {
     if (this.#map.closed) return;

@@ -1,10 +1,12 @@
 // epoll-et: one process, one thread, edge-triggered epoll. Every socket is
 // non-blocking and registered once with EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET;
-// an edge is reported once, so each ready socket is read and written until
+// an edge is reported once, so each ready socket is read until EAGAIN or a
+// short read (fewer bytes than asked: the socket is drained, and EOF would
+// come as EPOLLRDHUP, as nginx reads with EPOLLRDHUP), and written until
 // EAGAIN (recv_into/send into caller-owned buffers, -errno, no throw). The
 // wait is poll_raw(): epoll_wait(2) filling a reused Int32Array.
 //
-//   epoll_wait ──> [fd, events]* ──> recv until EAGAIN ──> core ──> send until EAGAIN
+//   epoll_wait ──> [fd, events]* ──> recv until short/EAGAIN ──> core ──> send until EAGAIN
 import { EPOLLET, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../select';
 import { EpollOptions, EpollWaiter } from './epoll';
 import { serveEvents } from './event';

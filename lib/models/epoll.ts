@@ -6,7 +6,7 @@
 //   epoll_wait ──> [fd, events]* ──> one recv ──> core ──> send (EPOLLOUT while queued)
 import { Epoll, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from '../select';
 import { errno as E, errnoError } from '../errors';
-import { EventOptions, serveEvents, Waiter } from './event';
+import { EventOptions, Ready, serveEvents, Waiter } from './event';
 import { serveEventsOnLoop } from './on-loop';
 import type { LoopServer, ServeStats } from '../server/types';
 
@@ -16,6 +16,7 @@ export interface EpollOptions extends EventOptions {
 }
 
 const R = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+const HUP = EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 
 export class EpollWaiter implements Waiter {
   readonly edge: boolean = false;
@@ -36,7 +37,7 @@ export class EpollWaiter implements Waiter {
   remove(): void {
     // close(2) takes the fd out of the interest list (no dup()s exist): no EPOLL_CTL_DEL.
   }
-  wait(timeoutMs: number, ready: (fd: number, r: boolean, w: boolean) => void): void {
+  wait(timeoutMs: number, ready: Ready): void {
     const ev = this.events;
     const n = this.ep.poll_raw(ev, timeoutMs < 0 ? -1 : timeoutMs / 1000);
     if (n < 0) {
@@ -45,7 +46,7 @@ export class EpollWaiter implements Waiter {
     }
     for (let i = 0; i < n; i++) {
       const m = ev[2 * i + 1];
-      ready(ev[2 * i], (m & R) !== 0, (m & EPOLLOUT) !== 0);
+      ready(ev[2 * i], (m & R) !== 0, (m & EPOLLOUT) !== 0, (m & HUP) !== 0);
     }
   }
   close(): void {

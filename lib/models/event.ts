@@ -12,8 +12,8 @@ import {
 } from './common';
 import type { ErrorWhere, ServeOptions, ServeStats, Session } from '../server/types';
 
-/** Readiness for one fd, as the model's wait reported it. */
-export type Ready = (fd: number, readable: boolean, writable: boolean) => void;
+/** Readiness for one fd, as the model's wait reported it; `hup`: the peer closed its side (EPOLLRDHUP/HUP/ERR). */
+export type Ready = (fd: number, readable: boolean, writable: boolean, hup?: boolean) => void;
 
 export interface Waiter {
   /** Edge-triggered: interest is registered once (read+write) and the loop drains until EAGAIN. */
@@ -40,6 +40,8 @@ class Conn {
   canRead = false;
   canWrite = true;
   eof = false;
+  /** The wait reported the peer's FIN (edge-triggered): read until EOF, a short read proves nothing. */
+  peerClosed = false;
   woken = false;
   wantR = true;
   wantW = false;
@@ -48,10 +50,22 @@ class Conn {
   constructor(readonly sock: Socket, readonly fd: number) {}
 }
 
-export function serveEvents(name: string, o: EventOptions, makeWaiter: () => Waiter): ServeStats {
-  const loop = openEvents(name, o, makeWaiter, false);
+/**
+ * A listening socket this loop is given rather than opens: a pre-forking
+ * model's worker serves its parent's socket (or its own SO_REUSEPORT one) and
+ * leaves the address to the parent (no unlink of a Unix socket file).
+ */
+export interface GivenListener {
+  socket: Socket;
+  /** Called once the loop waits on it. */
+  onServing(): void;
+}
+
+export function serveEvents(name: string, o: EventOptions, makeWaiter: () => Waiter, given?: GivenListener): ServeStats {
+  const loop = openEvents(name, o, makeWaiter, false, given?.socket);
   try {
-    o.onListening?.(listenInfo(name, loop.listener));
+    if (given) given.onServing();
+    else o.onListening?.(listenInfo(name, loop.listener));
     loop.run();
   } catch (e) {
     if (!isStop(e)) throw e;
@@ -62,7 +76,7 @@ export function serveEvents(name: string, o: EventOptions, makeWaiter: () => Wai
 }
 
 /** Listens and makes the waiter, with the listener and the stop pipe registered; `onLoop`: see StopControl. */
-export function openEvents(name: string, o: EventOptions, makeWaiter: () => Waiter, onLoop: boolean): Loop {
+export function openEvents(name: string, o: EventOptions, makeWaiter: () => Waiter, onLoop: boolean, given?: Socket): Loop {
   checkOptions(o);
   const stats = newStats(name);
   const report = makeReporter(name, o, stats);
@@ -70,15 +84,16 @@ export function openEvents(name: string, o: EventOptions, makeWaiter: () => Wait
   let listener: Socket | null = null;
   let waiter: Waiter | null = null;
   try {
-    listener = listenOn(o.address, o.backlog);
+    listener = given ?? listenOn(o.address, o.backlog);
     listener.setblocking(false);
     waiter = makeWaiter();
-    const loop = new Loop(name, o, listener, waiter, stop, stats, report);
+    const loop = new Loop(name, o, listener, waiter, stop, stats, report, given !== undefined);
     loop.arm();
     return loop;
   } catch (e) {
     waiter?.close();
-    if (listener) closeListener(listener, o.address);
+    if (listener && given) listener.close();
+    else if (listener) closeListener(listener, o.address);
     stop.restore();
     throw e;
   }
@@ -103,13 +118,13 @@ export class Loop {
 
   constructor(readonly name: string, readonly o: EventOptions, readonly listener: Socket, readonly w: Waiter,
     readonly stop: StopControl, readonly stats: ServeStats,
-    readonly report: (e: unknown, where: ErrorWhere) => void) {
+    readonly report: (e: unknown, where: ErrorWhere) => void, readonly given = false) {
     this.buf = Buffer.allocUnsafe(o.readSize ?? 65536);
     this.lfd = listener.fileno();
     this.sfd = stop.handle.fd;
     this.edge = w.edge;
     this.max = o.maxConnections ?? Infinity;
-    this.ready = (fd, r, wr) => this.onReady(fd, r, wr);
+    this.ready = (fd, r, wr, hup) => this.onReady(fd, r, wr, hup === true);
   }
 
   /** Registers the listener and the stop pipe; both only read. */
@@ -140,7 +155,8 @@ export class Loop {
     }
     this.conns.clear();
     this.w.close();
-    closeListener(this.listener, this.o.address);
+    if (this.given) this.listener.close();
+    else closeListener(this.listener, this.o.address);
     this.stats.signal = this.stop.signal;
     this.stop.restore();
   }
@@ -168,11 +184,12 @@ export class Loop {
     if (now >= this.nextScan) this.scanTimers(now);
   }
 
-  onReady(fd: number, r: boolean, wr: boolean): void {
+  onReady(fd: number, r: boolean, wr: boolean, hup: boolean): void {
     if (fd === this.lfd) return this.acceptMany();
     if (fd === this.sfd) return this.stop.check();
     const c = this.conns.get(fd);
     if (c === undefined) return;
+    if (hup) c.peerClosed = true;
     if (r) c.canRead = true;
     if (wr) c.canWrite = true;
     this.service(c);
@@ -239,7 +256,10 @@ export class Loop {
           const n = c.sock.recv_into_raw(this.buf);
           if (n > 0) {
             s.feed(this.buf.subarray(0, n));
-            if (!this.edge) c.canRead = false; // level-triggered: one read per report
+            // Level-triggered: one read per report. Edge-triggered: a short read drained the socket, so no
+            // recv(2) to meet EAGAIN: data or a FIN arriving later is a new edge. A FIN already reported
+            // (EPOLLRDHUP) gets no new edge: then read on until recv returns 0 (nginx's pending_eof).
+            if (!this.edge || (n < this.buf.length && !c.peerClosed)) c.canRead = false;
           } else if (n === 0) {
             c.eof = true;
             s.onEof();

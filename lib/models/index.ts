@@ -10,6 +10,7 @@ import * as iterative from './iterative';
 import * as nonblocking from './nonblocking';
 import * as poll from './poll';
 import * as prefork from './prefork';
+import * as preforkEpoll from './prefork-epoll';
 import * as select from './select';
 import * as threading from './threading';
 import type { LoopServer, ServeOptions, ServeStats } from '../server/types';
@@ -23,6 +24,7 @@ export type { ChatOptions } from './cores/chat';
 export type { IterativeOptions } from './iterative';
 export type { ForkingOptions } from './forking';
 export type { PreforkOptions } from './prefork';
+export type { PreforkEpollOptions } from './prefork-epoll';
 export type { ThreadingOptions } from './threading';
 export type { NonblockingOptions } from './nonblocking';
 export type { EventOptions } from './event';
@@ -86,6 +88,15 @@ export const models: readonly ModelInfo[] = Object.freeze([
     serve: prefork.serve as ModelInfo['serve'],
   },
   {
+    name: 'prefork-epoll', kind: 'process', sharedState: false,
+    description: 'The nginx design: the parent binds and forks N workers (default: CPU count), each an epoll-et loop over many connections.',
+    concurrency: 'workers x RLIMIT_NOFILE',
+    syscalls: ['clone (fork)', 'epoll_wait', 'accept4', 'recvfrom', 'sendto', 'wait4'],
+    strengths: 'Every core, many connections per worker; warm state shared copy-on-write; crash isolation.',
+    costs: 'No state shared between workers (chat refused); a process per core.',
+    serve: preforkEpoll.serve as ModelInfo['serve'],
+  },
+  {
     name: 'threading', kind: 'thread', sharedState: false,
     description: 'The main thread accepts; a worker thread per connection (or a pool of N threads blocking in accept).',
     concurrency: 'maxThreads (default 64) / pool size',
@@ -130,7 +141,7 @@ export const models: readonly ModelInfo[] = Object.freeze([
     concurrency: 'RLIMIT_NOFILE',
     syscalls: ['epoll_wait', 'epoll_ctl (EPOLLET, once per socket)', 'accept4', 'recvfrom', 'sendto'],
     strengths: 'Fewest syscalls per byte: one epoll_ctl per connection, no interest changes.',
-    costs: 'Must drain to EAGAIN or lose the edge; harder to get right.',
+    costs: 'Must drain (to EAGAIN, or a short read) or lose the edge; harder to get right.',
     serve: epollEt.serve as ModelInfo['serve'],
     serveOnLoop: epollEt.serveOnLoop as ModelInfo['serveOnLoop'],
   },
@@ -147,6 +158,7 @@ export const models: readonly ModelInfo[] = Object.freeze([
 
 const byName = new Map<string, ModelInfo>(models.map((m) => [m.name, m]));
 byName.set('epoll_et', byName.get('epoll-et')!);
+byName.set('prefork_epoll', byName.get('prefork-epoll')!);
 
 /** The model's row; throws ERR_UNKNOWN_MODEL with the list of names. */
 export function getModel(name: string): ModelInfo {
@@ -179,4 +191,4 @@ export function serveOnLoop(model: string, options: ServeOptions & Record<string
   return m.serveOnLoop(options);
 }
 
-export { iterative, nonblocking, forking, prefork, threading, select, poll, epoll, epollEt, coroutine };
+export { iterative, nonblocking, forking, prefork, preforkEpoll, threading, select, poll, epoll, epollEt, coroutine };

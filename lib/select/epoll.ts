@@ -1,10 +1,9 @@
 // posixkit/select's epoll object: epoll_create1/epoll_ctl/epoll_wait, the
 // zero-allocation poll_raw, and pollAsync on a libuv watch of the epoll fd.
-import { errno, errnoError, FileLike, INT32_MAX, INT32_MIN, outOfRange, toFd, validateInteger } from '../errors';
+import { closedObject, errnoError, FileLike, INT32_MAX, INT32_MIN, outOfRange, toFd, validateInteger } from '../errors';
 import { close as osClose } from '../os';
 import { blockingSeconds, K, native, sysEpollWait } from './native';
 
-const { EBADF } = errno;
 const EPOLL_CTL_ADD = K.EPOLL_CTL_ADD;
 const EPOLL_CTL_MOD = K.EPOLL_CTL_MOD;
 const EPOLL_CTL_DEL = K.EPOLL_CTL_DEL;
@@ -39,8 +38,9 @@ const unclosed = new FinalizationRegistry<number>((fd) => {
 
 /**
  * An epoll(7) instance, Python's select.epoll. Created close-on-exec. After
- * close() every method throws an EBADF-coded OSError and the old fd number
- * is never touched again.
+ * close() every method throws Python's ValueError("I/O operation on closed
+ * epoll object"): a RangeError with code 'EBADF' (closedObject), and the old
+ * fd number is never touched again.
  */
 export class Epoll implements Disposable {
   #fd: number;
@@ -74,7 +74,7 @@ export class Epoll implements Disposable {
   }
 
   #open(syscall: string): number {
-    if (this.#fd < 0) throw errnoError(EBADF, syscall);
+    if (this.#fd < 0) throw closedObject('epoll object', syscall);
     return this.#fd;
   }
 
@@ -82,7 +82,7 @@ export class Epoll implements Disposable {
     return this.#open('fileno');
   }
 
-  /** Closes the epoll fd; idempotent. Pending pollAsync() promises reject with EBADF. */
+  /** Closes the epoll fd; idempotent. Pending pollAsync() promises reject with the closed-object error. */
   close(): void {
     if (this.#fd < 0) return;
     const fd = this.#fd;
@@ -96,7 +96,7 @@ export class Epoll implements Disposable {
     osClose(fd);
     for (const w of waiters) {
       clearTimeout(w.timer);
-      w.reject(errnoError(EBADF, 'epoll_wait'));
+      w.reject(closedObject('epoll object', 'epoll_wait'));
     }
   }
 
@@ -159,7 +159,7 @@ export class Epoll implements Disposable {
    * (never throws for an errno). timeout in seconds, negative blocks.
    */
   poll_raw(events: Int32Array, timeout: number | null = -1): number {
-    if (this.#fd < 0) throw errnoError(EBADF, 'epoll_wait');
+    if (this.#fd < 0) throw closedObject('epoll object', 'epoll_wait');
     return sysEpollWait(this.#fd, events, events.length >> 1, timeout ?? -1);
   }
 

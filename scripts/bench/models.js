@@ -47,6 +47,7 @@ const ROWS = [
   { label: 'forking', model: 'forking', conc: [1, 64], idle: 50 },
   { label: 'prefork (16)', model: 'prefork', opts: { workers: 16 }, conc: [1, 16], idle: 0 },
   { label: 'prefork reuseport (16)', model: 'prefork', opts: { workers: 16, reusePort: true }, conc: [1, 16], idle: 0 },
+  { label: 'prefork-epoll (2)', model: 'prefork-epoll', opts: { workers: 2 }, conc: [1, 64, 1000], idle: 5000 },
   { label: 'threading', model: 'threading', opts: { maxThreads: 64 }, conc: [1, 64], idle: 50 },
   { label: 'threading pool (16)', model: 'threading', opts: { pool: 16 }, conc: [1, 16], idle: 0 },
   { label: 'select', model: 'select', conc: [1, 64], idle: 900 },

@@ -3,6 +3,8 @@
 // subprocesses that sleep and then talk to the test are forked children here.
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { BlockingIOError } from '../../lib/errors';
+import * as fcntl from '../../lib/fcntl';
 import * as os from '../../lib/os';
 import * as select from '../../lib/select';
 import * as signal from '../../lib/signal';
@@ -371,9 +373,7 @@ class SelectEINTRTest extends EINTRBaseTest {
 
 class FNTLEINTRTest extends EINTRBaseTest {
   _lock(lock_name: 'lockf' | 'flock'): void {
-    // posixkit has no fcntl module: fcntl.lockf/fcntl.flock and LOCK_* are looked up on os.
-    const fcntl = strict(os, 'fcntl');
-    const lock_func = fcntl[lock_name] as (fd: number, op: number) => void;
+    const lock_func = fcntl[lock_name];
     this.addCleanup(() => unlink(TESTFN));
     const start_time = monotonic();
     const proc = this.subprocess(() => {
@@ -395,7 +395,7 @@ class FNTLEINTRTest extends EINTRBaseTest {
           lock_func(f, fcntl.LOCK_UN);
           sleep(0.01);
         } catch (e) {
-          if ((e as { code?: string }).code === 'EAGAIN' || (e as { code?: string }).code === 'EWOULDBLOCK') break;
+          if (e instanceof BlockingIOError) break;
           throw e;
         }
       }

@@ -1,6 +1,7 @@
 // Port of CPython 3.11 Lib/test/test_os.py: the fork, wait, pipe, dup,
 // inheritable, blocking and waitstatus methods (ForkTests, PidTests,
 // FDInheritanceTests, BlockingTests and TestInvalidFD's fd methods).
+import * as fcntl from '../../lib/fcntl';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
 import { errno } from '../../lib/errors';
@@ -88,7 +89,7 @@ class FDInheritanceTests extends TestCase {
     this.addCleanup(() => os.close(fd));
     this.assertEqual(os.get_inheritable(fd), false);
     // clear FD_CLOEXEC flag (fcntl F_SETFD)
-    O.fcntl(fd, O.F_SETFD, O.fcntl(fd, O.F_GETFD) & ~O.FD_CLOEXEC);
+    fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.fcntl(fd, fcntl.F_GETFD) & ~fcntl.FD_CLOEXEC);
     this.assertEqual(os.get_inheritable(fd), true);
   }
 

@@ -5,6 +5,7 @@
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import * as fcntl from '../../lib/fcntl';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
 import * as socket from '../../lib/socket';
@@ -918,8 +919,10 @@ class InheritanceTest extends TestCase {
     using sock = socket.socket();
     const fd = sock.fileno();
     this.assertEqual(this.sockInh(sock), false);
-    // clear FD_CLOEXEC flag (fcntl F_SETFD: posixkit's os.set_inheritable makes that call)
-    os.set_inheritable(fd, true);
+    // clear FD_CLOEXEC flag
+    let flags = fcntl.fcntl(fd, fcntl.F_GETFD);
+    flags &= ~fcntl.FD_CLOEXEC;
+    fcntl.fcntl(fd, fcntl.F_SETFD, flags);
     this.assertEqual(this.sockInh(sock), true);
   }
 

@@ -12,7 +12,6 @@ import * as select from '../../lib/select';
 import * as signal from '../../lib/signal';
 import * as socket from '../../lib/socket';
 import * as ss from '../../lib/socketserver';
-import { Event } from '../../lib/multiprocessing';
 import { HOST, mktemp, SHORT_TIMEOUT, TESTFN, unlink } from './support/helpers';
 import { newEvents } from './support/events';
 import { ForkThread } from './support/thread';
@@ -20,7 +19,8 @@ import { OverflowError, run, TestCase } from './support/unittest';
 import { waitChild } from './support/threadable';
 
 const req = createRequire(__filename);
-const H = req('./fixtures/socketserver.js') as Record<string, ss.HandlerClass>;
+const F = req('./fixtures/socketserver.js') as Record<string, unknown>;
+const H = F as Record<string, ss.HandlerClass>;
 
 const TEST_STR = Buffer.from('hello world\n');
 const SOCK_MAX_SIZE = 16 * 1024 * 1024 + 1;
@@ -74,7 +74,9 @@ class SocketServerTest extends TestCase {
   }
 
   make_server(addr: any, svrcls: ServerClass, hdlrbase: ss.HandlerClass): ss.BaseServer {
-    const MyServer = class extends (svrcls as unknown as new (a: any, h: ss.HandlerClass) => ss.BaseServer) {
+    // A threading server's MyServer is the fixture's: the request's thread loads it from there.
+    const MyServer = (F[`My${svrcls.name}`] as unknown as typeof ss.BaseServer | undefined)
+      ?? class extends (svrcls as unknown as new (a: any, h: ss.HandlerClass) => ss.BaseServer) {
       override handleError(request: ss.Request, _clientAddress: unknown, error: unknown): void {
         (this as unknown as { closeRequest(r: ss.Request): void }).closeRequest(request);
         throw error;
@@ -293,18 +295,12 @@ function errorTestServer(Base: typeof ss.TCPServer, handler: ss.HandlerClass = B
 
 const BaseErrorTestServer = errorTestServer(ss.TCPServer);
 
-class ThreadingErrorTestServer extends errorTestServer(ss.ThreadingMixIn(ss.TCPServer) as unknown as typeof ss.TCPServer,
-  H.BadHandler) {
-  done = new Event();
-
-  override shutdownRequest(request: ss.Request): void {
-    super.shutdownRequest(request);
-    this.done.set();
-  }
-
-  override wait_done(): void {
-    this.done.wait();
-  }
+/** ThreadingErrorTestServer(exception): the fixture's, whose class the request's thread loads to run its overrides. */
+function ThreadingErrorTestServer(exception: ExcName): { exercise(): void } {
+  // The fixture's BadHandler and handleError read these in the request's thread.
+  process.env.CPYTHON_SS_LOG = TESTFN;
+  process.env.CPYTHON_SS_EXCEPTION = exception;
+  return new (F.ThreadingErrorTestServer as new (e: ExcName) => { exercise(): void })(exception);
 }
 
 const ForkingErrorTestServer = errorTestServer(ss.ForkingMixIn(ss.TCPServer) as unknown as typeof ss.TCPServer);
@@ -325,7 +321,7 @@ class ErrorHandlerTest extends TestCase {
   }
 
   test_threading_handled(): void {
-    new ThreadingErrorTestServer('ValueError').exercise();
+    ThreadingErrorTestServer('ValueError').exercise();
     this.check_result(true);
   }
 
@@ -337,7 +333,7 @@ class ErrorHandlerTest extends TestCase {
     if (typeof old !== 'function') throw new TypeError('threading.excepthook is not a function');
     threading.excepthook = (args: { exc_type: unknown }) => { exc_type = args.exc_type; };
     try {
-      new ThreadingErrorTestServer('SystemExit').exercise();
+      ThreadingErrorTestServer('SystemExit').exercise();
       this.check_result(false);
       this.assertIs(exc_type, ss.SystemExit);
     } finally {

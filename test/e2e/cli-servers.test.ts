@@ -100,6 +100,17 @@ describe('server commands, stdout and stderr not terminals', () => {
     expect(s.out()).toMatch(/^posixkit http \(prefork\): stopped by SIGTERM; 13 connections, 13 requests, 0 errors$/m);
   }, 30_000);
 
+  it('http --model prefork-epoll --workers 3: three forked workers serve; SIGINT to the group stops them all', async () => {
+    const s = await start(['http', '--model', 'prefork-epoll', '--workers', '3', '--port', '0']);
+    const workers = (): number[] => readFileSync(`/proc/${s.p.pid}/task/${s.p.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    expect(workers()).toHaveLength(3);
+    for (let i = 0; i < 6; i++) expect(JSON.parse(await getOnce(s.port, '/api/time'))).toHaveProperty('epochMs');
+    const pids = workers();
+    expect(await interrupt(s)).toBe(0);
+    expect(s.out()).toMatch(/^posixkit http \(prefork-epoll\): stopped by SIGINT; 6 connections, 0 errors$/m);
+    for (const pid of pids) expect(existsSync(`/proc/${pid}`)).toBe(false);
+  }, 30_000);
+
   it('echo --unix PATH: serves on the socket file and removes it on stop', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pk-cli-unix-'));
     const sock = path.join(dir, 'echo.sock');

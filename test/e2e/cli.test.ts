@@ -68,10 +68,10 @@ describe('posixkit: usage, help, version', () => {
     expect(cli(['help', c]).stdout).toBe(r.stdout);
     const listed = [...r.stdout.matchAll(/^ {2}(?:-\w, | {4})--([\w-]+)/gm)].map((m) => m[1]).sort();
     const expected: Record<string, string[]> = {
-      echo: ['help', 'host', 'model', 'no-status', 'port', 'status', 'unix'],
+      echo: ['help', 'host', 'model', 'no-status', 'port', 'status', 'unix', 'workers'],
       chat: ['help', 'host', 'model', 'no-status', 'port', 'status', 'unix'],
-      http: ['help', 'host', 'model', 'no-status', 'port', 'root', 'status', 'unix'],
-      ftp: ['help', 'host', 'model', 'no-status', 'port', 'root', 'status', 'user'],
+      http: ['help', 'host', 'model', 'no-status', 'port', 'root', 'status', 'unix', 'workers'],
+      ftp: ['help', 'host', 'model', 'no-status', 'port', 'root', 'status', 'user', 'workers'],
       'ftp-client': ['help', 'password', 'user'],
       models: ['help'],
     };
@@ -106,6 +106,8 @@ describe('posixkit COMMAND: every usage error exits 2 with the usage line', () =
     [['echo', '--model', 'nope'], /^posixkit echo: unknown model "nope"; echo runs on iterative, nonblocking, forking, prefork/m],
     [['echo', '--status', '--no-status'], /--status and --no-status exclude each other/],
     [['echo', '--host', '::1', '--unix', '/tmp/x.sock'], /--host and --unix exclude each other/],
+    [['echo', '--workers', '2'], /^posixkit echo: --workers is for the prefork and prefork-epoll models, not epoll-et$/m],
+    [['echo', '-m', 'prefork-epoll', '-w', '0'], /--workers must be an integer 1\.\.1024, not '0'/],
   ])('%j', (args, message) => {
     usageError(args as string[], message as RegExp, echoUsage);
   });
@@ -140,10 +142,10 @@ describe('posixkit models', () => {
   it('lists every model and fits 80 columns', () => {
     const r = cli(['models']);
     expect(r.status).toBe(0);
-    for (const m of ['iterative', 'nonblocking', 'forking', 'prefork', 'threading', 'select', 'poll', 'epoll', 'epoll-et', 'coroutine']) {
+    for (const m of ['iterative', 'nonblocking', 'forking', 'prefork', 'prefork-epoll', 'threading', 'select', 'poll', 'epoll', 'epoll-et', 'coroutine']) {
       expect(r.stdout).toMatch(new RegExp(`^${m} +(blocking|spin|process|thread|event|coroutine) `, 'm'));
     }
-    expect(r.stdout).toMatch(/strace: epoll_wait, epoll_ctl \(EPOLLET, once per socket\), accept4,\n +recvfrom, sendto/);
+    expect(r.stdout).toMatch(/strace: epoll_wait, epoll_ctl \(EPOLLET, once per socket\),\n +accept4, recvfrom, sendto/);
     const widest = Math.max(...r.stdout.split('\n').map((l) => l.length));
     expect(widest).toBeLessThanOrEqual(80);
     expect(widest).toBeGreaterThan(60); // uses the width, not one word a line

@@ -19,6 +19,8 @@ const CASES: Case[] = [
   { label: 'forking (SIG_IGN, cap 8)', model: 'forking', opts: { reap: 'ignore', maxChildren: 8 }, n: 60 },
   { label: 'prefork', model: 'prefork', opts: { workers: 4 }, n: 200, children: 4 },
   { label: 'prefork reusePort', model: 'prefork', opts: { workers: 3, reusePort: true }, n: 200, children: 3 },
+  { label: 'prefork-epoll', model: 'prefork-epoll', opts: { workers: 2 }, n: 200, children: 2 },
+  { label: 'prefork-epoll shared listener', model: 'prefork-epoll', opts: { workers: 2, reusePort: false }, n: 200, children: 2 },
   // A thread per connection costs an isolate start (~40 ms): fewer clients, same code path.
   { label: 'threading', model: 'threading', opts: { maxThreads: 16 }, n: 40, threads: true },
   { label: 'threading pool', model: 'threading', opts: { pool: 4 }, n: 200, threads: true },
@@ -53,7 +55,7 @@ describe.each(CASES)('$label', (c) => {
       const { code, stats } = await r.stop('SIGTERM');
       expect(code).toBe(0);
       expect(stats!.signal).toBe(15);
-      if (c.model !== 'prefork' && !(c.model === 'threading' && c.opts?.pool)) expect(stats!.connections).toBeGreaterThanOrEqual(c.n + 2);
+      if (!c.model.startsWith('prefork') && !(c.model === 'threading' && c.opts?.pool)) expect(stats!.connections).toBeGreaterThanOrEqual(c.n + 2);
       for (const k of kids) expect(alive(k)).toBe(false);
       expect(r.stderr()).not.toMatch(/ERROR (core|child|worker)/);
     } finally {
@@ -107,7 +109,7 @@ describe('select refuses fds past FD_SETSIZE', () => {
 });
 
 describe('cores that need one process', () => {
-  it.each(['forking', 'prefork', 'threading'])('%s refuses the chat core with ERR_MODEL_CORE_MISMATCH', async (m) => {
+  it.each(['forking', 'prefork', 'prefork-epoll', 'threading'])('%s refuses the chat core with ERR_MODEL_CORE_MISMATCH', async (m) => {
     await expect(startModel(m, 'chat', { address: { port: 0 } })).rejects.toThrow(/ERR_MODEL_CORE_MISMATCH|shared by its sessions/);
   });
 });

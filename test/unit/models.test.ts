@@ -22,13 +22,14 @@ function drain(s: Session): string {
 describe('registry', () => {
   it('lists every model with its kind, syscalls and costs', () => {
     const names = models.models.map((m) => m.name);
-    expect(names).toEqual(['iterative', 'nonblocking', 'forking', 'prefork', 'threading', 'select', 'poll', 'epoll', 'epoll-et', 'coroutine']);
+    expect(names).toEqual(['iterative', 'nonblocking', 'forking', 'prefork', 'prefork-epoll', 'threading', 'select', 'poll', 'epoll', 'epoll-et', 'coroutine']);
     for (const m of models.models) {
       expect(m.description.length).toBeGreaterThan(10);
       expect(m.syscalls.length).toBeGreaterThan(0);
       expect(typeof m.serve).toBe('function');
     }
     expect(models.getModel('epoll_et')).toBe(models.getModel('epoll-et'));
+    expect(models.getModel('prefork_epoll')).toBe(models.getModel('prefork-epoll'));
   });
   it('refuses unknown models with ERR_UNKNOWN_MODEL', () => {
     expect(() => models.getModel('fibers')).toThrow(expect.objectContaining({ code: 'ERR_UNKNOWN_MODEL' }));
@@ -54,6 +55,11 @@ describe('argument checks (before any socket exists)', () => {
     expect(() => models.serve('prefork', { address: { port: 0 }, core, workers: 0 })).toThrow(RangeError);
     expect(() => models.serve('prefork', { address: { path: '/tmp/x.sock' }, core, reusePort: true }))
       .toThrow(expect.objectContaining({ code: 'ERR_MODEL_OPTION' }));
+    expect(() => models.serve('prefork-epoll', { address: { port: 0 }, core, workers: 1025 })).toThrow(RangeError);
+    expect(() => models.serve('prefork-epoll', { address: { path: '/tmp/x.sock' }, core, reusePort: true }))
+      .toThrow(expect.objectContaining({ code: 'ERR_MODEL_OPTION' }));
+    expect(() => models.serve('prefork-epoll', { address: { port: 0 }, core: models.chatCore() }))
+      .toThrow(expect.objectContaining({ code: 'ERR_MODEL_CORE_MISMATCH' }));
     expect(() => models.serve('threading', { address: { port: 0 }, core: { name: 'x', open: core.open } }))
       .toThrow(expect.objectContaining({ code: 'ERR_MODEL_CORE_REF' }));
     expect(() => models.serve('forking', { address: { port: 0 }, core: models.chatCore() }))

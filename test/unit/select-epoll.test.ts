@@ -9,7 +9,7 @@ import * as select from '../../lib/select';
 import * as socketModule from '../../lib/socket';
 import { Epoll, EPOLLET, EPOLLIN, EPOLLONESHOT, EPOLLOUT } from '../../lib/select';
 import { fdCount, runInChild, sleepSync, waitWithTimeout } from '../helpers/proc';
-import { code } from '../helpers/checks';
+import { code, error } from '../helpers/checks';
 import { trackFds } from '../helpers/fds';
 
 const { pipe, closeFd, track } = trackFds();
@@ -41,7 +41,7 @@ describe('epoll(): creation (IO-01, IO-11)', () => {
 });
 
 describe('epoll: closed object (IO-02)', () => {
-  it('throws EBADF everywhere, close is idempotent, and never touches a reused fd', async () => {
+  it('throws Python\'s ValueError (a RangeError coded EBADF) everywhere, close is idempotent, and never touches a reused fd', async () => {
     const ep = select.epoll();
     const [r, w] = pipe();
     const old = ep.fileno();
@@ -53,9 +53,14 @@ describe('epoll: closed object (IO-02)', () => {
     expect([r2, w2]).toContain(old);
     for (const fn of [() => ep.fileno(), () => ep.register(r), () => ep.modify(r, EPOLLIN), () => ep.unregister(r),
       () => ep.poll(0), () => ep.poll_raw(new Int32Array(4), 0)]) {
-      expect(code(fn)).toBe('EBADF');
+      const e = error(fn);
+      expect(e).toBeInstanceOf(RangeError);
+      expect(e).toMatchObject({ code: 'EBADF', errno: -9 });
+      expect(e.message).toMatch(/I\/O operation on closed epoll object/);
     }
-    await expect(ep.pollAsync(0)).rejects.toMatchObject({ code: 'EBADF' });
+    const rejected = await ep.pollAsync(0).catch((e: unknown) => e);
+    expect(rejected).toBeInstanceOf(RangeError);
+    expect(rejected).toMatchObject({ code: 'EBADF', syscall: 'epoll_wait' });
     expect(readFileSync(`/proc/self/fdinfo/${old}`, 'utf8')).not.toMatch(/tfd:/);
     void w;
   });

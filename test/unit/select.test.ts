@@ -95,14 +95,25 @@ describe('select(): readiness', () => {
     void w1;
   });
 
-  it('survives a fileno() that mutates the input list (IO-23)', () => {
+  it('walks a list live as CPython does: a fileno() that shrinks or grows it is safe (IO-23)', () => {
     const [r, w] = pipe();
     os.write(w, 'x');
     const list: unknown[] = [];
     const evil = { fileno: () => { list.length = 0; return r; } };
     list.push(evil, evil, evil, evil, evil);
+    // Python 3.11: the walk stops once the list is empty, after the first entry.
     const [rs] = select.select(list as never[], [], [], 0);
-    expect(rs).toHaveLength(5);
+    expect(rs).toEqual([evil]);
+    const grow = { fileno: () => { list.push(grow); return r; } };
+    list.splice(0, list.length, grow);
+    const e = error(() => select.select(list as never[], [], [], 0));
+    expect(e).toBeInstanceOf(RangeError);
+    expect(e.message).toBe('too many file descriptors in select()');
+    expect(list).toHaveLength(select.FD_SETSIZE + 2); // as in Python: fileno() ran for entry FD_SETSIZE too
+    // Plain fds: the same bound.
+    expect(error(() => select.select(new Array(select.FD_SETSIZE + 1).fill(r), [], [], 0)).message)
+      .toBe('too many file descriptors in select()');
+    expect(select.select(new Array(select.FD_SETSIZE).fill(r), [], [], 0)[0]).toHaveLength(select.FD_SETSIZE);
   });
 
   it('maps answers back across mixed lists of fds and objects', () => {
