@@ -168,6 +168,8 @@ export function toList<T>(value: unknown, name: string, expected: string, max: n
   if (value === null || typeof value !== 'object' || typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function') {
     throw invalidArgType(name, expected, value);
   }
+  if (!Number.isSafeInteger(max) || max < 0) throw outOfRange('max', 'a safe integer >= 0', max);
+  if (typeof each !== 'function') throw invalidArgType('each', 'of type function', each);
   const fail = (n: number): Error => (tooLong ? tooLong() : outOfRange(`${name}.length`, `<= ${max}`, n));
   if (Array.isArray(value) && value.length > max) throw fail(value.length);
   const out: T[] = [];

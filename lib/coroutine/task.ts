@@ -1,5 +1,6 @@
 // Tasks (gevent's Greenlet) and the operations' shared pieces: the effects a
 // task yields to its hub, the timeout marker, and the join operation.
+import { invalidArgType, toList } from '../errors';
 import { deadlineOf } from '../internal/deadline';
 import type { Hub } from './hub';
 
@@ -28,6 +29,8 @@ export class TaskExit extends Error {
 export const TIMEOUT: unique symbol = Symbol('timeout');
 
 let taskCount = 0;
+/** The most arguments a task takes (V8 refuses far longer calls anyway). */
+const MAX_ARGS = 65536;
 
 /**
  * A spawned task, gevent's Greenlet: `value`, `exception`, `dead`,
@@ -56,8 +59,11 @@ export class Task<R = unknown> {
   /** @internal use spawn() or hub.spawn(). */
   constructor(hub: Hub, fn: TaskFn<any[], R>, args: unknown[], name?: string) {
     this.hub = hub;
+    if (typeof fn !== 'function') throw invalidArgType('fn', 'of type function', fn);
     this.#fn = fn;
-    this.#args = args;
+    // A copy, read once and capped at what a call can take: a 2**32-1 sparse
+    // array would otherwise be spread into fn() on the first resume, for minutes.
+    this.#args = toList(args, 'args', 'an array of arguments', MAX_ARGS, (a) => a);
     this.name = name ?? `Task-${++taskCount}`;
   }
 

@@ -392,7 +392,18 @@ function makeProtocol(options: FtpProtocolOptions & { clock?: () => number }, sl
  * threads count in. This function is the core's ref for the threading model.
  */
 export function ftpProtocol(options: FtpProtocolOptions, shared?: SharedArrayBuffer | null): ProtocolCore {
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  // Checked before the slots are sized from it; `shared` must be the table a
+  // forking server made for the same maxClients (an array-like would be copied
+  // element by element, a 2**32-1 sparse one for minutes).
+  checkLimits(options);
   const max = options.maxClients ?? 50;
+  if (shared !== undefined && shared !== null) {
+    if (!(shared instanceof SharedArrayBuffer)) throw invalidArgType('shared', 'a SharedArrayBuffer', shared);
+    if (shared.byteLength !== ClientSlots.bytes(max)) {
+      throw invalidArgValue('shared', shared, `must be ${ClientSlots.bytes(max)} bytes (the slot table for maxClients ${max})`);
+    }
+  }
   const sab = shared ?? new SharedArrayBuffer(ClientSlots.bytes(max));
   const slots = new ClientSlots(new Int32Array(sab), max, options.maxClientsPerIp ?? 10);
   return makeProtocol(options, slots, { module: __filename, export: 'ftpProtocol', args: [options, sab] });

@@ -6,7 +6,7 @@
 //
 //   parent:  accept ── fork ──> child: recv/send ... _exit
 //              ^ SIGCHLD: waitpid(pid, WNOHANG) for each child we own
-import { codedError, outOfRange } from '../errors';
+import { codedError, invalidArgType, outOfRange } from '../errors';
 import { checkChildPid, Children } from '../internal/children';
 import * as os from '../os';
 import * as sig from '../signal';
@@ -114,6 +114,9 @@ function child(listener: Socket, conn: Socket, o: ForkingOptions, stop: StopCont
  * one that is not a child of this process is dropped without a signal.
  */
 export function stopChildren(children: Set<number>, graceMs: number): void {
+  // The caller's own Set (it ends empty): anything else, an endless generator
+  // included, is refused before a pid is read.
+  if (!(children instanceof Set)) throw invalidArgType('children', 'a Set of child pids', children);
   for (const pid of children) checkChildPid(pid, 'children[]');
   new Children(children).stop(graceMs);
 }

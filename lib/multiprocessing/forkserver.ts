@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { serialize } from 'node:v8';
 import { constants as nodeOsConstants } from 'node:os';
-import { invalidArgType } from '../errors';
+import { invalidArgType, toList } from '../errors';
 import * as os from '../os';
 import { AF_UNIX, SOCK_STREAM, Socket, socket } from '../socket';
 import { Connection } from './connection';
@@ -28,10 +28,12 @@ let preload: string[] = [];
  * with them loaded (a module that fails to load is skipped).
  */
 export function setForkserverPreload(modules: string[]): void {
-  if (!Array.isArray(modules) || modules.some((m) => typeof m !== 'string')) {
-    throw invalidArgType('modules', 'an array of module specifiers', modules);
-  }
-  preload = modules.map((m) => (m.startsWith('.') ? path.resolve(m) : m));
+  if (!Array.isArray(modules)) throw invalidArgType('modules', 'an array of module specifiers', modules);
+  // read once and capped: a sparse array of length 2**32-1 is refused, not walked
+  preload = toList(modules, 'modules', 'an array of module specifiers', 4096, (m) => {
+    if (typeof m !== 'string') throw invalidArgType('modules', 'an array of module specifiers', modules);
+    return m.startsWith('.') ? path.resolve(m) : m;
+  });
 }
 
 interface ServerState {

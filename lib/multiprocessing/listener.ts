@@ -15,7 +15,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { invalidArgType, invalidArgValue, toFd, validateInteger } from '../errors';
+import { invalidArgType, invalidArgValue, toFd, toList, validateInteger } from '../errors';
 import * as select from '../select';
 import { AF_INET, AF_INET6, AF_UNIX, Address, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, Socket, socket } from '../socket';
 import { Connection } from './connection';
@@ -330,7 +330,8 @@ export function wait<T extends Waitable>(objectList: Iterable<T>, timeout: numbe
   if (timeout !== null && timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout))) {
     throw invalidArgType('timeout', 'a number or null', timeout);
   }
-  const objs = [...objectList];
+  // read once, capped at the fds a process can have open (RLIMIT_NOFILE's ceiling, nr_open)
+  const objs = toList(objectList, 'objectList', 'an iterable', 1 << 20, (o) => o as T);
   const p = select.poll();
   const byFd = new Map<number, T[]>();
   for (const o of objs) {

@@ -7,12 +7,16 @@
 // use in a process takes a reference (incref), and a proxy the garbage
 // collector takes gives it back (decref, sent with that process's next
 // request).
+import { invalidArgType, toList } from '../errors';
 import { Connection } from './connection';
 import { errorFromParts, ProcessError } from './errors';
 import { onForkChild } from './_fork';
 import { Client } from './listener';
 import type { Address } from '../socket';
 import { PROXY_MARK } from './manager-server';
+
+/** The most arguments one proxied call sends. */
+const MAX_ARGS = 65536;
 
 /** What identifies a managed object (Python's Token). */
 export interface Token {
@@ -145,6 +149,10 @@ export class BaseProxy {
    * Python's _callmethod.
    */
   callmethod(method: string, args: unknown[] = []): unknown {
+    if (typeof method !== 'string') throw invalidArgType('method', 'of type string', method);
+    // read once and capped before anything is sent: a 2**32-1 sparse array was mapped for minutes
+    const argv = toList(args, 'args', 'an array of arguments', MAX_ARGS,
+      (a) => (a instanceof BaseProxy ? { [PROXY_MARK]: a.#token.id } : a));
     if (this.#pid !== process.pid) {
       // First use in this process (a forked child): hold a reference of its own.
       request(this.#token.address, this.#authkey, ['incref', this.#token.id]);
@@ -152,7 +160,7 @@ export class BaseProxy {
       released.register(this, { address: this.#token.address, id: this.#token.id, pid: process.pid });
     }
     const [kind, value] = request(this.#token.address, this.#authkey,
-      ['call', this.#token.id, method, args.map((a) => (a instanceof BaseProxy ? { [PROXY_MARK]: a.#token.id } : a))]);
+      ['call', this.#token.id, method, argv]);
     if (kind === '#PROXY') {
       const [typeid, id, exposed] = value as [string, string, string[]];
       return makeProxy({ typeid, id, address: this.#token.address }, exposed, this.#authkey);

@@ -17,8 +17,9 @@
 import { constants as nodeOsConstants } from 'node:os';
 import { inspect } from 'node:util';
 import { decode, encode, encodeParts } from './_codec';
-import { invalidArgType, invalidArgValue, validateFunction, validateInteger } from '../errors';
+import { invalidArgType, invalidArgValue, outOfRange, toList, validateFunction, validateInteger } from '../errors';
 import * as os from '../os';
+import { getrlimit, RLIM_INFINITY, RLIMIT_NOFILE, RLIMIT_NPROC } from '../resource';
 import { Epoll, EPOLLIN, epoll } from '../select';
 import { WakePipe } from '../internal/wake';
 import { addPrivateFd, closePrivateFd, forgetPrivateFd } from './_fork';
@@ -101,7 +102,7 @@ export class Pool implements Disposable {
     }
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     const n = processes ?? options.processes ?? cpuCount();
-    this.#n = validateInteger(n, 'processes', 1, 4096);
+    this.#n = validateInteger(n, 'processes', 1, maxProcesses());
     if (options.initializer !== undefined) validateFunction(options.initializer, 'options.initializer');
     if (options.initargs !== undefined && !Array.isArray(options.initargs)) throw invalidArgType('options.initargs', 'an array', options.initargs);
     this.#init = options.initializer;
@@ -567,14 +568,32 @@ export class Pool implements Disposable {
   }
 }
 
+/**
+ * The most workers a Pool may have: what the process and fd limits leave
+ * (each worker is a process and holds two fds of ours), and never more than
+ * MAX_POOL_PROCESSES. Python has no cap; here a Pool too big to start is a
+ * RangeError before the first fork rather than a crawl into EAGAIN/EMFILE.
+ */
+const MAX_POOL_PROCESSES = 1024;
+function maxProcesses(): number {
+  let max = MAX_POOL_PROCESSES;
+  const [nproc] = getrlimit(RLIMIT_NPROC);
+  if (nproc !== RLIM_INFINITY) max = Math.min(max, nproc);
+  const [nofile] = getrlimit(RLIMIT_NOFILE);
+  if (nofile !== RLIM_INFINITY) max = Math.min(max, Math.floor((nofile - 32) / 4));
+  return Math.max(1, max);
+}
+
+/** The most items one map/starmap takes (Python would run out of memory instead). */
+const MAX_MAP_ITEMS = 2 ** 24;
+
 function toArray(iterable: Iterable<unknown>, kind: Kind): unknown[] {
-  if (iterable === null || typeof (iterable as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
-    throw invalidArgType('iterable', 'an iterable', iterable);
-  }
   // A plain array is only ever sliced, never changed: no copy (spreading
-  // 100,000 items through the iterator protocol costs ~10 ms).
+  // 100,000 items through the iterator protocol costs ~10 ms). Anything else
+  // is read once, at most MAX_MAP_ITEMS items (an endless generator ends).
   const items = Array.isArray(iterable) && Object.getPrototypeOf(iterable) === Array.prototype
-    ? iterable as unknown[] : Array.from(iterable);
+    ? iterable as unknown[] : toList(iterable, 'iterable', 'an iterable', MAX_MAP_ITEMS, (x) => x);
+  if (items.length > MAX_MAP_ITEMS) throw outOfRange('iterable.length', `<= ${MAX_MAP_ITEMS}`, items.length);
   if (kind === Kind.Starmap) {
     for (const a of items) if (!Array.isArray(a)) throw invalidArgType('iterable item', 'an array of arguments', a);
   }

@@ -6,8 +6,11 @@
 //   multiple of 8 for str/bytes | char[8] struct format per item |
 //   int8 back-transform code per item (0 number/bool, 1 str, 2 bytes, 3 None)
 // Numbers are 'q' (int64) when integral and safe, else 'd'; bigint is 'q'.
-import { invalidArgType, invalidArgValue, outOfRange, validateInteger } from '../errors';
+import { invalidArgType, invalidArgValue, outOfRange, toList, validateInteger } from '../errors';
 import { SharedMemory } from '../mmap';
+
+/** The most items a new ShareableList takes (its header alone is 17 bytes an item). */
+const MAX_ITEMS = 2 ** 20;
 
 export type ShareableItem = number | bigint | boolean | string | Uint8Array | null;
 
@@ -50,7 +53,9 @@ export class ShareableList implements Iterable<ShareableItem> {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     const { name } = options;
     if (name === undefined || (sequence !== undefined && sequence !== null)) {
-      const items = sequence === undefined || sequence === null ? [] : [...sequence];
+      // read once, capped: an endless generator or a 2**32-1 sparse array is a RangeError, not a hang
+      const items = sequence === undefined || sequence === null ? []
+        : toList(sequence, 'sequence', 'an iterable', MAX_ITEMS, (x) => x as ShareableItem);
       const kinds = items.map((v, i) => kind(v, `sequence[${i}]`));
       const offsets = [0];
       let off = 0;

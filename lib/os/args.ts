@@ -1,5 +1,5 @@
 // Argument checks the os families share (the generic ones live in lib/errors.ts).
-import { invalidArgType, invalidArgValue } from '../errors';
+import { invalidArgType, invalidArgValue, toList } from '../errors';
 
 /** The largest integer a JS number holds exactly: offsets and counts beyond it are refused. */
 export const SAFE = Number.MAX_SAFE_INTEGER;
@@ -11,10 +11,13 @@ export function cstring(value: unknown, name: string): string {
   return value;
 }
 
-/** Any iterable (Python takes any sequence) as an array, each element mapped by `each`. */
-export function iterableArg<T>(value: unknown, name: string, expected: string, each: (v: unknown) => T): T[] {
-  if (value === null || typeof value !== 'object' || typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw invalidArgType(name, expected, value);
-  }
-  return Array.from(value as Iterable<unknown>, each);
+/**
+ * Any iterable (Python takes any sequence) as an array, each element mapped by
+ * `each`, read once and at most `max` items (a RangeError, or `tooLong()`, past
+ * that): an endless generator or a 2**32-1 sparse array is refused at once.
+ * The default is ARG_MAX's worth of pointers, above any list a syscall takes.
+ */
+export function iterableArg<T>(value: unknown, name: string, expected: string, each: (v: unknown) => T,
+  max = 1 << 20, tooLong?: () => Error): T[] {
+  return toList(value, name, expected, max, each, tooLong);
 }

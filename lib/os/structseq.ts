@@ -42,9 +42,11 @@ export abstract class StructSeq<T = unknown> extends Array<T> {
     super();
     const layout = layouts.get(new.target);
     if (!layout) throw new TypeError(`${new.target.name} is not a posixkit result type`);
-    const items = iterableArg(sequence, 'sequence', 'an iterable', (v) => v);
     const min = layout.sequence.length;
     const max = min + layout.extra.length;
+    // read no further than one item past the longest layout (Python's TypeError for a wrong length)
+    const items = iterableArg(sequence, 'sequence', 'an iterable', (v) => v, max,
+      () => invalidArgType('sequence', `at most ${max} items long for ${layout.qualname}()`, sequence));
     if (items.length < min || items.length > max) {
       const bound = items.length < min ? `at least ${min}` : `at most ${max}`;
       throw invalidArgType('sequence', `${bound} items long for ${layout.qualname}() (${items.length} given)`, sequence);

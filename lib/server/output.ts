@@ -1,7 +1,7 @@
 // What a protocol core hands its driver to send, and a small queue that turns
 // it into byte chunks for any driver (blocking sendall or non-blocking send).
 import { closeSync, readSync } from 'node:fs';
-import { codedError } from '../errors';
+import { codedError, invalidArgType, toList } from '../errors';
 
 /** A file sent as a byte range was cut short meanwhile: the length promised to the peer cannot be kept. */
 export function fileShrank(path: string): Error & { code: string } {
@@ -46,14 +46,31 @@ export function outputLength(item: OutputItem): number {
  * bytes to send (reading files in chunks of `chunkSize`), consume(n) records
  * that n of them went out. A sendfile driver checks peekFile() first.
  */
+/** The most items one OutputQueue.push takes. */
+const MAX_PUSH = 1 << 20;
+
+function checkItem(it: unknown): OutputItem {
+  if (it instanceof Uint8Array) return it;
+  const f = it as FileOutput | null;
+  if (f !== null && typeof f === 'object' && f.kind === 'file' && Number.isSafeInteger(f.fd)
+    && Number.isSafeInteger(f.offset) && f.offset >= 0 && Number.isSafeInteger(f.length) && f.length >= 0) return f;
+  throw invalidArgType('items', 'an iterable of Uint8Array or file output items', it);
+}
+
 export class OutputQueue {
   #items: OutputItem[] = [];
   #chunk: Uint8Array | null = null;
   #bytes = 0;
   constructor(private readonly chunkSize = 64 * 1024) {}
 
+  /**
+   * Queues what a session returned. The iterable is read once and checked
+   * first (at most MAX_PUSH items, each bytes or a file item), so an endless
+   * generator or a bad item is an error and the queue is left as it was.
+   */
   push(items: Iterable<OutputItem>): void {
-    for (const it of items) {
+    const list = toList(items, 'items', 'an iterable of output items', MAX_PUSH, checkItem);
+    for (const it of list) {
       if (outputLength(it) === 0) releaseOutput(it);
       else { this.#items.push(it); this.#bytes += outputLength(it); }
     }

@@ -1,7 +1,7 @@
 // Request handlers: BaseRequestHandler and the stream/datagram flavours with
 // file-like rfile/wfile objects over the socket (Python's makefile('rb') and
 // _SocketWriter).
-import { codedError, invalidArgType } from '../errors';
+import { codedError, invalidArgType, validateInteger } from '../errors';
 import { SockAddr, Socket, IPPROTO_TCP, TCP_NODELAY } from '../socket';
 
 /** A request: a connected socket (stream servers) or [datagram, server socket] (datagram servers). */
@@ -128,8 +128,21 @@ export class SocketReader implements Iterable<Buffer> {
     }
   }
 
-  readlines(): Buffer[] {
-    return [...this];
+  /**
+   * The lines to end of file, or (Python's hint) stops after the line that
+   * brings the total to `hint` bytes, when hint > 0.
+   */
+  readlines(hint: number | null = -1): Buffer[] {
+    const cap = hint === null ? -1 : validateInteger(hint, 'hint', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    const out: Buffer[] = [];
+    let total = 0;
+    // this.readline, not [...this]: a foreign `this` fails at once instead of being iterated
+    for (let l = this.readline(); l.length > 0; l = this.readline()) {
+      out.push(l);
+      total += l.length;
+      if (cap > 0 && total >= cap) break;
+    }
+    return out;
   }
 
   *[Symbol.iterator](): Iterator<Buffer> {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run fuzz [-- --calls 1000000] [--seed N] [--batch 2000] [--jobs 1] [--asan]
 //              [--hang-ms 10000] [--max-rss-mb 1500] [--no-sandbox] [--quiet]
+//              [--only <regex>]  (only the targets whose id matches, e.g. 'Queue#put|Pool')
 // Random calls (worker.js) to every public function, class, method and getter
 // and every raw binding function, with hostile values (values.js), in batches:
 // each batch is a process of its own, in a sandbox when the kernel allows one
@@ -29,6 +30,7 @@ const ASAN = args.includes('--asan') || Boolean(process.env.POSIXKIT_ASAN_RUNTIM
 const HANG_MS = Number(opt('--hang-ms', ASAN ? '30000' : '10000'));
 const MAX_RSS = Number(opt('--max-rss-mb', ASAN ? '3000' : '1500')) * 1024 * 1024;
 const QUIET = args.includes('--quiet');
+const ONLY = opt('--only', null);
 
 function sandboxWorks() {
   if (args.includes('--no-sandbox')) return false;
@@ -78,7 +80,8 @@ function runBatch(index, sandboxed, env, logdir) {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'posixkit-fuzz-'));
     const node = [...(ASAN ? ['env', `LD_PRELOAD=${asanRuntime()}`] : []),
       process.execPath, '--single-threaded', '--max-old-space-size=512', path.join(__dirname, 'worker.js'),
-      '--seed', String(seed), '--calls', String(calls), ...(sandboxed ? ['--sandboxed'] : [])];
+      '--seed', String(seed), '--calls', String(calls), ...(sandboxed ? ['--sandboxed'] : []),
+      ...(ONLY !== null ? ['--only', ONLY] : [])];
     const cmd = sandboxed
       ? ['unshare', '--user', '--map-root-user', '--mount', '--pid', '--fork', '--net', '--mount-proc', '--kill-child',
         'sh', '-c', SANDBOX_SH, 'sandbox', ...node]
@@ -176,7 +179,7 @@ async function main() {
   const batches = Math.ceil(CALLS / BATCH);
   process.stdout.write(`fuzz: ${CALLS} calls in ${batches} batches of ${BATCH}, seed ${SEED}, ${JOBS} at a time, `
     + `${sandboxed ? 'sandboxed (namespaces)' : 'NOT sandboxed (no namespaces: risky calls left out)'}`
-    + `${ASAN ? ', ASan/UBSan build' : ''}\n`);
+    + `${ASAN ? ', ASan/UBSan build' : ''}${ONLY !== null ? `, only targets matching /${ONLY}/` : ''}\n`);
   const t0 = Date.now();
   const results = [];
   let next = 0;

@@ -17,6 +17,7 @@ const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
 const SEED = Number(opt('--seed', '1'));
 const CALLS = Number(opt('--calls', '1000'));
 const SANDBOXED = args.includes('--sandboxed');
+const ONLY = opt('--only', null);
 const LOG_FD = 777; // never produced as a value (values.js), so no fuzzed call closes it
 
 const os = require(path.join(ROOT, 'dist/os.js'));
@@ -117,7 +118,8 @@ async function main() {
     log(`A ${String(e?.message ?? e).slice(0, 200)}`);
   });
   process.on('unhandledRejection', () => count('async-reject'));
-  const targets = listTargets({ sandboxed: SANDBOXED });
+  const targets = listTargets({ sandboxed: SANDBOXED, only: ONLY === null ? null : new RegExp(ONLY) });
+  if (targets.length === 0) throw new Error(`no target matches /${ONLY}/`);
   stockPool();
   // numbers that are node's own fds are never passed (closing them would break node, not posixkit)
   const safeNumbers = NUMBERS.filter((n) => n < 3 || !nodeFds.has(n) || pool.fds.includes(n));

@@ -438,3 +438,15 @@ describe('cooperative sockets', () => {
     hub.close();
   });
 });
+
+describe('Task arguments', () => {
+  it('copies its args once, capped: a 2**32-1 sparse array is refused at construction, not spread on start', () => {
+    const hub = new co.Hub();
+    expect(() => new co.Task(hub, Math.max as never, new Array(2 ** 32 - 1))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => new co.Task(hub, 5 as never, [])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    const args = [1, 2];
+    const t = new co.Task(hub, Math.max as never, args);
+    args.push(9); // the task has its own copy
+    expect(t._start()).toEqual({ done: 2 });
+  });
+});

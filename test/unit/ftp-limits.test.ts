@@ -42,3 +42,17 @@ describe('ClientSlots', () => {
     }
   });
 });
+
+describe('ftpProtocol arguments', () => {
+  it('refuses a shared table that is not a SharedArrayBuffer of the right size, before copying it', async () => {
+    const { ftpProtocol } = await import('../../lib/ftp/server');
+    const huge = new Array(2 ** 32 - 1); // copied element by element it would run for minutes
+    const t0 = Date.now();
+    expect(() => ftpProtocol({ root: '/' } as never, huge as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => ftpProtocol({ root: '/' } as never, new SharedArrayBuffer(8))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => ftpProtocol(Infinity as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => ftpProtocol({ root: '/', maxClients: 2 ** 31 } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(ftpProtocol({ root: '/', maxClients: 4 } as never, new SharedArrayBuffer(32)).name).toBe('ftp');
+  });
+});

@@ -61,6 +61,19 @@ describe('OutputQueue', () => {
   });
 });
 
+describe('OutputQueue.push input', () => {
+  it('reads at most 2**20 items (an endless generator ends) and refuses what is not output, leaving the queue as it was', () => {
+    const q = new OutputQueue();
+    function* endless(): Generator<Uint8Array> { for (;;) yield Buffer.from('x'); }
+    expect(() => q.push(endless())).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => q.push(new Array(2 ** 32 - 1))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => q.push([Buffer.from('ok'), {} as never])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => q.push(5 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(q.empty).toBe(true);
+    expect(q.pending).toBe(0);
+  });
+});
+
 describe('ChunkedDecoder', () => {
   it('any split of a valid body decodes the same', () => {
     const wire = Buffer.from('4\r\nWiki\r\n5;x=y\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nT: v\r\n\r\nNEXT');

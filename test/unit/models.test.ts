@@ -216,3 +216,10 @@ describe('forking.stopChildren signals only children of its own', () => {
     for (const pid of [a, b]) expect(() => os.waitpid(pid, os.WNOHANG)).toThrow(expect.objectContaining({ code: 'ECHILD' }));
   });
 });
+
+describe('forking.stopChildren input', () => {
+  it('wants the Set it empties: an endless generator is refused before a pid is read', () => {
+    function* endless(): Generator<number> { for (;;) yield 1; }
+    expect(() => models.forking.stopChildren(endless() as never, 0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+});

@@ -327,3 +327,14 @@ print(l.shm.name)`).trim();
     expect(readFileSync('/proc/self/maps', 'utf8')).not.toContain(name);
   });
 });
+
+describe('lists walked with a cap', () => {
+  it('ShareableList and setForkserverPreload refuse a 2**32-1 sparse array or an endless generator at once', () => {
+    function* endless(): Generator<number> { for (;;) yield 1; }
+    expect(() => new mp.ShareableList(new Array(2 ** 32 - 1))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => new mp.ShareableList(endless())).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => mp.setForkserverPreload(new Array(2 ** 32 - 1))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => mp.setForkserverPreload([1 as never])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    mp.setForkserverPreload([]);
+  }, 60_000); // the generator is read to the cap, 2**24 items
+});

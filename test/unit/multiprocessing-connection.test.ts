@@ -253,3 +253,14 @@ describe('message bodies: the JSON fast path gives what structured clone gives',
     a.close(); b.close();
   });
 });
+
+describe('connection.wait input', () => {
+  it('reads the object list once, capped: a 2**32-1 sparse array is a RangeError, not walked', () => {
+    expect(() => mp.connection.wait(new Array(2 ** 32 - 1), 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    const [a, b] = mp.Pipe();
+    b.send(1);
+    expect(mp.connection.wait(new Set([a]), 0)).toEqual([a]);
+    a.close();
+    b.close();
+  });
+});

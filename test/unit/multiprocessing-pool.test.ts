@@ -325,3 +325,28 @@ describe('Pool: a killed parent', () => {
     expect(left).toEqual([]);
   });
 });
+
+describe('Pool caps', () => {
+  it('processes is capped by the fd and process limits (a RangeError before any fork); map takes at most 2**24 items', async () => {
+    const resource = await import('../../lib/resource');
+    const [soft, hard] = resource.getrlimit(resource.RLIMIT_NOFILE);
+    resource.setrlimit(resource.RLIMIT_NOFILE, [128, hard]); // leaves (128 - 32) / 4 = 24 workers
+    try {
+      expect(() => new mp.Pool(25)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    } finally {
+      resource.setrlimit(resource.RLIMIT_NOFILE, [soft, hard]);
+    }
+    expect(() => new mp.Pool(4096)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    const pool = new mp.Pool(1, { functions: [square, add] });
+    try {
+      function* endless(): Generator<number> { for (;;) yield 1; }
+      expect(() => pool.map(square, new Array(2 ** 32 - 1))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      expect(() => pool.starmapAsync(add, new Array(2 ** 32 - 1))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      expect(() => pool.mapAsync(square, endless())).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      expect(pool.map(square, [2, 3])).toEqual([4, 9]);
+    } finally {
+      pool.terminate();
+      pool.join();
+    }
+  }, 60_000); // the generator is read to the cap, 2**24 items
+});

@@ -136,3 +136,18 @@ describe('signal enums', () => {
     }
   });
 });
+
+describe('iterables are read once and capped', () => {
+  it('a struct sequence reads one item past its longest layout; sched_setaffinity and setgroups refuse endless input', () => {
+    function* endless(): Generator<number> { for (;;) yield 0; }
+    const sparse = new Array(2 ** 32 - 1);
+    for (const seq of [sparse, endless()]) {
+      expect(() => new os.uname_result(seq as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+      expect(() => new os.terminal_size(seq as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+    expect(() => os.sched_setaffinity(0, endless())).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => os.sched_setaffinity(0, sparse as never)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => os.setgroups(endless())).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(new os.uname_result(['a', 'b', 'c', 'd', 'e']).machine).toBe('e');
+  });
+});

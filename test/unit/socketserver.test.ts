@@ -567,6 +567,23 @@ describe('rfile / wfile', () => {
     b.close();
   });
 
+  it('SocketReader.readlines(hint) stops at the hint as Python; a foreign this fails at once', () => {
+    const [a, b] = socket.socketpair();
+    const r = new ss.SocketReader(b);
+    a.sendall(Buffer.from('one\ntwo\nthree\nfour\n')); // the peer never shuts down: without the hint this would block
+    expect(r.readlines(5).map(String)).toEqual(['one\n', 'two\n']);
+    expect(r.readlines(1).map(String)).toEqual(['three\n']);
+    expect(() => r.readlines(1.5)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    a.shutdown(socket.SHUT_WR);
+    expect(r.readlines(null).map(String)).toEqual(['four\n']);
+    // a sparse array of length 2**32-1 as `this` was spread for minutes
+    const t0 = Date.now();
+    expect(() => ss.SocketReader.prototype.readlines.call(new Array(2 ** 32 - 1) as never)).toThrow(TypeError);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    a.close();
+    b.close();
+  });
+
   it('SocketWriter with wbufsize gathers writes until flush; BytesReader/BytesWriter', () => {
     const [a, b] = socket.socketpair();
     const w = new ss.SocketWriter(a, 1024);
