@@ -311,7 +311,7 @@ describe('BaseManager: registered types, TCP, authkey, other processes', () => {
 describe('proxied call arguments', () => {
   it('callmethod reads its args once, capped, before sending: a 2**32-1 sparse array is a RangeError', () => {
     const m = start();
-    const l = m.list([1, 2]) as mp.ListProxy;
+    const l = m.list([1, 2]) as mp.managers.ListProxy;
     expect(() => l.callmethod('append', new Array(2 ** 32 - 1))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => l._callmethod(5 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     l.callmethod('append', [3]);
