@@ -17,6 +17,8 @@ import { PROXY_MARK } from './manager-server';
 
 /** The most arguments one proxied call sends. */
 const MAX_ARGS = 65536;
+// The most items one extend() sends: an endless iterable is a RangeError, not a process out of memory.
+const MAX_ITEMS = 2 ** 24;
 
 /** What identifies a managed object (Python's Token). */
 export interface Token {
@@ -446,7 +448,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
   }
 
   extend(vs: Iterable<T>): void {
-    this.callmethod('extend', [[...vs]]);
+    this.callmethod('extend', [toList(vs, 'values', 'an iterable of values', MAX_ITEMS, (v) => v)]);
   }
 
   insert(i: number, v: T): void {

@@ -316,5 +316,10 @@ describe('proxied call arguments', () => {
     expect(() => l._callmethod(5 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     l.callmethod('append', [3]);
     expect(l.callmethod('__len__')).toBe(3);
+    // extend() reads its iterable once, capped: an endless generator is a RangeError, not a heap exhausted
+    function* endless() { for (;;) yield 0; }
+    expect(() => l.extend(endless())).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    l.extend(new Set([4, 5]));
+    expect(l.len()).toBe(5);
   });
 });
