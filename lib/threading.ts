@@ -368,6 +368,11 @@ export class Thread {
   }
 
   /** @internal a thread this one did not start (seen in the registry), or the main thread seen from a worker. */
+  /** The registry slot a thread holds (-1: none). */
+  static _slotOf(t: Thread): number {
+    return t.#slot;
+  }
+
   static _foreign(info: registry.SlotInfo): Thread {
     const t = new Thread({ name: info.name, daemon: info.daemon });
     t.#foreign = true;
@@ -528,9 +533,11 @@ export function enumerate(): Thread[] {
   const out: Thread[] = [];
   for (const info of registry.liveSlots()) {
     if (info.threadId === -1) {
-      // Claimed by start() but not running yet: the starter knows it.
-      const mine = [...known.values()].find((t) => t.isAlive() && t.name === info.name && t.ident === undefined);
-      if (mine) out.push(mine);
+      // Claimed by start() but not running yet. Python's start() returns only
+      // once the thread runs, so every thread must see it already: the starter
+      // lists its own object, any other thread a stand-in (ident undefined).
+      const mine = [...known.values()].find((t) => t.isAlive() && Thread._slotOf(t) === info.slot);
+      out.push(mine ?? Thread._foreign(info));
       continue;
     }
     const mine = known.get(info.threadId);

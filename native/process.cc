@@ -59,7 +59,8 @@ static Value JS_gettid(const CallbackInfo& info) {
 static Value JS_kill(const CallbackInfo& info) {
   int32_t pid, sig;
   if (!ArgInt32(info, 0, "pid", &pid) || !ArgInt32(info, 1, "signal", &sig)) return UNDEF;
-  if (kill(pid, sig) < 0) return ThrowErrno(ENV, errno, "kill");
+  int r = pid == getpid() ? sig::KillSelf(sig) : kill(pid, sig);
+  if (r < 0) return ThrowErrno(ENV, errno, "kill");
   return sig::HandleSignalsSentToSelf(ENV);  // its JS handler runs before kill returns
 }
 

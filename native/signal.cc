@@ -247,6 +247,28 @@ static void ProbeLibuvHandler(uv_loop_t* loop) {
   }
 }
 
+int KillSelf(int signo) {
+  pid_t pid = Getpid();
+  sigset_t mask;
+  bool blocked_here = signo > 0 && signo < kMax && Gettid() == pid &&
+                      pthread_sigmask(SIG_BLOCK, nullptr, &mask) == 0 && sigismember(&mask, signo) == 1;
+  if (!blocked_here) return kill(pid, signo);
+  // The kernel would hand the signal to one of Node's helper threads (they do
+  // not block it), whose handler forwards it here a moment later (OnSignal):
+  // a sigpending() or sigtimedwait(0) right after kill() could miss it, and a
+  // default action would run on that thread. A single-threaded process finds
+  // it pending at once: queue it on this thread with kill()'s own siginfo
+  // (the kernel allows SI_USER when the sender is the thread group leader).
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  si.si_signo = signo;
+  si.si_code = SI_USER;
+  si.si_pid = pid;
+  si.si_uid = getuid();
+  if (syscall(SYS_rt_tgsigqueueinfo, pid, pid, signo, &si) == 0) return 0;
+  return kill(pid, signo);
+}
+
 bool RequireMain(Napi::Env env, const char* what) {
   AddonData* data = GetData(env);
   if (data && data->main_thread) return true;

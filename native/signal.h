@@ -20,6 +20,10 @@ bool AnyPending();
 // Python does before such a call returns. Returns undefined; a handler's
 // exception stays pending and propagates.
 Napi::Value HandleSignalsSentToSelf(Napi::Env env);
+// kill(getpid(), signo). When the calling thread is the main thread and
+// blocks signo, the signal is queued on it directly (same siginfo as kill):
+// pending at once, as in a single-threaded process. -1 and errno on failure.
+int KillSelf(int signo);
 // Adds alarm, itimers, masks, sigwait and signalfd to the family's object.
 void InitSignalCalls(Napi::Env env, Napi::Object f);
 

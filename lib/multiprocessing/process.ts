@@ -80,6 +80,7 @@ let identity: number[] = [];
 let daemonic = false;
 let exitHookInstalled = false;
 let parent: ParentProcess | null = null;
+let parentWatch = -1; // the pidfd `parent` watches, if any
 
 function checkAuthkey(v: unknown, name: string): Buffer {
   if (!ArrayBuffer.isView(v) || v instanceof DataView) throw invalidArgType(name, 'a Buffer or Uint8Array', v);
@@ -229,12 +230,18 @@ export class Process {
     }
     const [r, w] = os.pipe();
     const parent = os.getpid();
+    // The child's parent_process() watches this pidfd, not a pid: a parent that
+    // ends before the child looks (the child's getppid() then names the reaper)
+    // or whose pid is reused is still seen to be gone.
+    let watch = -1;
+    try { watch = os.pidfd_open(parent); } catch { /* no pidfds (kernel < 5.3): watch by pid */ }
     let pid: number;
     try {
       pid = os.fork();
     } catch (e) {
       os.close(r);
       os.close(w);
+      if (watch >= 0) os.close(watch);
       throw e;
     }
     if (pid === 0) {
@@ -246,9 +253,10 @@ export class Process {
         os.set_pdeathsig(nodeOsConstants.signals.SIGTERM);
         if (os.getppid() !== parent) os._exit(1); // the parent is gone already: nobody to serve
       }
-      this.#bootstrap();
+      this.#bootstrap(parent, watch);
     }
     os.close(w);
+    if (watch >= 0) os.close(watch);
     this.#pid = pid;
     this.#sentinel = r;
     addPrivateFd(r);
@@ -257,9 +265,12 @@ export class Process {
   }
 
   // In the child: never returns.
-  #bootstrap(): never {
+  #bootstrap(parentPid: number, parentPidfd: number): never {
     const creator = current;
-    parent = new ParentProcess(creator.#name, os.getppid());
+    // Inherited from the creator: the watch on its own parent, no use here.
+    if (parentWatch >= 0) try { os.close(parentWatch); } catch { /* already closed */ }
+    parentWatch = parentPidfd;
+    parent = new ParentProcess(creator.#name, parentPid, parentPidfd);
     current = this;
     children = new Set();
     counter = 0;
@@ -466,7 +477,12 @@ onForkChild(() => {
  * through a pidfd, not waited for.
  */
 export class ParentProcess {
-  constructor(readonly name: string, readonly pid: number) {}
+  readonly #pidfd: number;
+
+  /** `pidfd`: one opened on the parent before fork (-1: open one by pid when asked). */
+  constructor(readonly name: string, readonly pid: number, pidfd = -1) {
+    this.#pidfd = pidfd;
+  }
 
   get ident(): number {
     return this.pid;
@@ -474,6 +490,7 @@ export class ParentProcess {
 
   /** Whether it still runs (a pidfd on it is not readable yet). */
   isAlive(): boolean {
+    if (this.#pidfd >= 0) return !readable(this.#pidfd, 0);
     if (os.getppid() === this.pid) return true;
     let fd: number;
     try {
@@ -496,6 +513,10 @@ export class ParentProcess {
   join(timeout?: number | null): void {
     if (timeout !== undefined && timeout !== null && (typeof timeout !== 'number' || Number.isNaN(timeout))) {
       throw invalidArgType('timeout', 'a number, null or undefined', timeout);
+    }
+    if (this.#pidfd >= 0) {
+      readable(this.#pidfd, timeout ?? null);
+      return;
     }
     if (!this.isAlive()) return;
     let fd: number;

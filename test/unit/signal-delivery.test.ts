@@ -5,7 +5,7 @@ import { ChildProcessError } from '../../lib/errors';
 import * as os from '../../lib/os';
 import * as signal from '../../lib/signal';
 import { hooks } from '../helpers/native-hooks';
-import { fdCount, forkAsync, procState, runInChild, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
+import { fdCount, forkAsync, procState, runInChild, runNode, sleepSync, waitWithTimeout, zombieChildren } from '../helpers/proc';
 import { until } from '../helpers/checks';
 
 const { SIGALRM, SIGUSR2, SIGHUP, SIGCHLD, SIG_DFL, SIG_IGN } = signal;
@@ -384,5 +384,31 @@ describe('no lost signals', () => {
     expect(waitWithTimeout(pid).status).toBe(0);
     expect(sent).toBeGreaterThan(0);
     expect(calls).toBeLessThanOrEqual(sent);
+  });
+});
+
+describe('kill() to this process of a signal the main thread blocks', () => {
+  // Node's helper threads do not block it: the kernel would pick one of them.
+  it('is pending on the main thread at once, with kill()\'s siginfo; a default action does not run elsewhere', () => {
+    const r = runNode(['-e', `
+      const signal = require('./dist/signal'), os = require('./dist/os');
+      const { SIGALRM, SIGTERM } = signal;
+      signal.signal(SIGALRM, () => { throw new Error('handler ran'); });
+      signal.pthread_sigmask(signal.SIG_BLOCK, [SIGALRM, SIGTERM]);
+      let found = 0, info = null;
+      for (let i = 0; i < 500; i++) {
+        os.kill(os.getpid(), SIGALRM);
+        info = signal.sigtimedwait([SIGALRM], 0);
+        if (info && info.si_signo === SIGALRM) found++;
+      }
+      os.kill(os.getpid(), SIGTERM); // SIG_DFL: would end the process on a helper thread
+      const pending = [...signal.sigpending()];
+      const got = signal.sigwait([SIGTERM]);
+      console.log(JSON.stringify({ found, code: info.si_code, pid: info.si_pid, me: process.pid, pending, got }));
+    `], { execArgv: [] }); // all of Node's threads
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toEqual({ found: 500, code: 0 /* SI_USER */, pid: out.me, me: out.me, pending: [signal.SIGTERM], got: signal.SIGTERM });
   });
 });
