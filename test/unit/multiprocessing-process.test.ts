@@ -170,14 +170,18 @@ describe('Process: signals and timeouts', () => {
 
 describe('Process: async join, grandchildren, daemons', () => {
   it('joinAsync() resolves when the child ends without blocking the event loop', async () => {
-    const p = new mp.Process({ target: () => { sleepSync(300); os._exit(5); } });
+    // The child ends only once a timer of this event loop released it: a
+    // joinAsync() that blocked the loop would never resolve.
+    const [r, w] = os.pipe();
+    const p = new mp.Process({ target: () => { os.read(r, 1); os._exit(5); } });
     p.start();
-    let ticks = 0;
-    const timer = setInterval(() => { ticks++; }, 20);
+    os.close(r);
+    let released = false;
+    setTimeout(() => { released = true; os.write(w, 'x'); }, 50);
     await p.joinAsync();
-    clearInterval(timer);
+    os.close(w);
+    expect(released).toBe(true);
     expect(p.exitCode).toBe(5);
-    expect(ticks).toBeGreaterThan(3);
     await p.joinAsync(); // again: already known
     await new Promise((r) => setTimeout(r, 10)); // libuv closes the pidfd in its close callback
   });

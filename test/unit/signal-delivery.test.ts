@@ -412,3 +412,39 @@ describe('kill() to this process of a signal the main thread blocks', () => {
     expect(out).toEqual({ found: 500, code: 0 /* SI_USER */, pid: out.me, me: out.me, pending: [signal.SIGTERM], got: signal.SIGTERM });
   });
 });
+
+describe('a JS handler steers its signal away from Node\'s helper threads', () => {
+  // A signal one of them took would reach the main thread late, out of order
+  // with the ones the main thread took itself.
+  it('every other thread blocks it when signal() returns; the handler runs only for real signals', () => {
+    const r = runNode(['-e', `
+      const signal = require('./dist/signal'), os = require('./dist/os'), fs = require('fs');
+      let calls = 0;
+      signal.signal(signal.SIGUSR2, () => { calls++; });
+      const bit = 1n << BigInt(signal.SIGUSR2 - 1);
+      const field = (tid, name) => BigInt('0x' + fs.readFileSync('/proc/self/task/' + tid + '/status', 'utf8').match(new RegExp(name + ':\\\\s*(\\\\w+)'))[1]);
+      const others = () => fs.readdirSync('/proc/self/task').filter((t) => +t !== process.pid);
+      const unblocked = others().filter((t) => (field(t, 'SigBlk') & bit) === 0n).length;
+      const pending = others().filter((t) => (field(t, 'SigPnd') & bit) !== 0n).length;
+      for (let i = 0; i < 50; i++) os.kill(os.getpid(), signal.SIGUSR2);
+      console.log(JSON.stringify({ threads: others().length, unblocked, pending, calls }));
+    `], { execArgv: [] });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.threads).toBeGreaterThan(0);
+    expect(out).toEqual({ threads: out.threads, unblocked: 0, pending: 0, calls: 50 });
+  });
+
+  it('a handler replaced at once by SIG_DFL leaves no request behind that could end the process', () => {
+    const r = runNode(['-e', `
+      const signal = require('./dist/signal');
+      for (const s of [signal.SIGUSR1, signal.SIGUSR2, signal.SIGHUP, signal.SIGTERM]) {
+        signal.signal(s, () => {});
+        signal.signal(s, signal.SIG_DFL);
+      }
+      setTimeout(() => console.log('alive'), 200);
+    `], { execArgv: [] });
+    expect(r.stderr).toBe('');
+    expect([r.status, r.signal, r.stdout]).toEqual([0, null, 'alive\n']);
+  });
+});
