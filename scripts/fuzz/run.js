@@ -2,6 +2,7 @@
 // npm run fuzz [-- --calls 1000000] [--seed N] [--batch 2000] [--jobs 1] [--asan]
 //              [--hang-ms 10000] [--max-rss-mb 1500] [--no-sandbox] [--quiet]
 //              [--only <regex>]  (only the targets whose id matches, e.g. 'Queue#put|Pool')
+//              [--replay <batch seed>] [--sequence <calls.json>]
 // Random calls (worker.js) to every public function, class, method and getter
 // and every raw binding function, with hostile values (values.js), in batches:
 // each batch is a process of its own, in a sandbox when the kernel allows one
@@ -20,7 +21,8 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '../..');
 const args = process.argv.slice(2);
 const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
-const CALLS = Number(opt('--calls', '20000'));
+const CALLS = args.includes('--sequence') ? JSON.parse(fs.readFileSync(opt('--sequence'), 'utf8')).length
+  : Number(opt('--calls', '20000'));
 const BATCH = Math.min(Number(opt('--batch', '2000')), CALLS);
 const SEED = Number(opt('--seed', String(Date.now() % 1e9)));
 const JOBS = Math.max(1, Number(opt('--jobs', '1')));
@@ -72,6 +74,9 @@ function asanEnv(logdir) {
 // --replay <batch seed>: one batch with that seed (as a report names it),
 // --calls long, printing every call as it starts.
 const REPLAY = opt('--replay', null);
+// --sequence <file.json>: one batch making exactly those calls (worker.js
+// describes the format), as a test pins down what a batch found.
+const SEQUENCE = opt('--sequence', null) && path.resolve(opt('--sequence'));
 
 function runBatch(index, sandboxed, env, logdir) {
   return new Promise((resolve) => {
@@ -81,7 +86,7 @@ function runBatch(index, sandboxed, env, logdir) {
     const node = [...(ASAN ? ['env', `LD_PRELOAD=${asanRuntime()}`] : []),
       process.execPath, '--single-threaded', '--max-old-space-size=512', path.join(__dirname, 'worker.js'),
       '--seed', String(seed), '--calls', String(calls), ...(sandboxed ? ['--sandboxed'] : []),
-      ...(ONLY !== null ? ['--only', ONLY] : [])];
+      ...(ONLY !== null ? ['--only', ONLY] : []), ...(SEQUENCE ? ['--sequence', SEQUENCE] : [])];
     const cmd = sandboxed
       ? ['unshare', '--user', '--map-root-user', '--mount', '--pid', '--fork', '--net', '--mount-proc', '--kill-child',
         'sh', '-c', SANDBOX_SH, 'sandbox', ...node]
@@ -104,7 +109,7 @@ function runBatch(index, sandboxed, env, logdir) {
       const lines = (pending + d.toString('utf8')).split('\n');
       pending = lines.pop();
       for (const l of lines) {
-        if (REPLAY !== null) process.stdout.write(`${l.slice(0, 300)}\n`);
+        if (REPLAY !== null || SEQUENCE) process.stdout.write(`${l.slice(0, 300)}\n`);
         if (l.startsWith('C ')) {
           lastCall = Number(l.split(' ', 2)[1]);
           last.push(l.slice(2, 300));

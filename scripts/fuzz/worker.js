@@ -18,6 +18,12 @@ const SEED = Number(opt('--seed', '1'));
 const CALLS = Number(opt('--calls', '1000'));
 const SANDBOXED = args.includes('--sandboxed');
 const ONLY = opt('--only', null);
+// --sequence <file.json>: these calls instead of random ones, to pin a finding
+// down in a test: [{ "call": "<target id>", "args": [...] }, ...], the args
+// JSON but for { "$fd": k } (the pool's k-th live fd: 0/1 and 2/3 are two
+// pipes' read/write ends) and { "$bytes": n } (a zeroed Buffer of n bytes).
+// A method gets the first pool object of its class as `this`, else {}.
+const SEQUENCE = opt('--sequence', null);
 const LOG_FD = 777; // never produced as a value (values.js), so no fuzzed call closes it
 
 const os = require(path.join(ROOT, 'dist/os.js'));
@@ -32,6 +38,23 @@ os.close(3);
 const log = (line) => {
   try { fs.writeSync(LOG_FD, `${line}\n`); } catch { /* the reader is gone: run.js ends us */ }
 };
+
+// Node's own stdio. Its stdout/stderr (and posixkit's reports, written to fd 2
+// as Python's are) go to fds 0-2 by number, and those numbers are fair game
+// for the calls: os.close(2) then a dup of a pool pipe lands on 2, and the
+// next report sleeps in write(2) on a pipe nobody reads. That is the batch's
+// doing, not a defect (Python blocks the same way), so the harness keeps a
+// copy of each (at fds no value names, like LOG_FD) and puts back any that a
+// call closed or replaced.
+const STDIO_COPIES = [778, 779, 780];
+const idOf = (fd) => { try { const st = fs.fstatSync(fd); return `${st.dev}:${st.ino}`; } catch { return null; } };
+const stdio = [0, 1, 2].map((fd) => ({ fd, copy: STDIO_COPIES[fd], id: idOf(fd) }));
+for (const s of stdio) if (s.id !== null) os.dup2(s.fd, s.copy, false);
+function keepStdio() {
+  for (const s of stdio) {
+    if (s.id !== null && idOf(s.fd) !== s.id) os.dup2(s.copy, s.fd, true);
+  }
+}
 
 // ---- the pool: fds and objects the calls get as arguments ---------------------
 const pool = { fds: [], closedFds: [], objects: [], byClass: new Map(), port: 0, port6: 0 };
@@ -83,6 +106,7 @@ function reassert() {
   // A call may have changed any of these; the next blocking call must still
   // be interruptible, and the sandbox must still kill us with our parent.
   armed = false;
+  tryDo(keepStdio);
   tryDo(() => { if (signal.getsignal(signal.SIGALRM) !== interrupter) signal.signal(signal.SIGALRM, interrupter); });
   tryDo(() => signal.siginterrupt(signal.SIGALRM, true));
   tryDo(() => signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM]));
@@ -110,6 +134,20 @@ const show = (v) => {
   try { return inspect(v, { depth: 0, breakLength: Infinity, maxArrayLength: 4, maxStringLength: 20 }).slice(0, 80); } catch { return '<?>'; }
 };
 
+function readSequence(file, targets) {
+  const byId = new Map(targets.map((t) => [t.id, t]));
+  const decode = (v) => {
+    if (v && typeof v === 'object' && '$fd' in v) return pool.fds[v.$fd];
+    if (v && typeof v === 'object' && '$bytes' in v) return Buffer.alloc(v.$bytes);
+    return v;
+  };
+  return JSON.parse(fs.readFileSync(file, 'utf8')).map(({ call, args = [] }) => {
+    const target = byId.get(call);
+    if (!target) throw new Error(`--sequence: no target ${call}${SANDBOXED ? '' : ' (or left out without the sandbox)'}`);
+    return { target, args: args.map(decode) };
+  });
+}
+
 // ---- the run ----------------------------------------------------------------------------
 async function main() {
   process.on('uncaughtException', (e) => {
@@ -131,13 +169,17 @@ async function main() {
   signal.signal(signal.SIGALRM, interrupter);
   reassert();
   log(`T ${targets.length}`);
-  for (let i = 0; i < CALLS; i++) {
-    const t = r.pick(targets);
-    let argv = Array.from({ length: r.int(Math.max(3, t.fn.length + 2)) }, () => value(r));
+  const sequence = SEQUENCE === null ? null : readSequence(SEQUENCE, targets);
+  const calls = sequence === null ? CALLS : sequence.length;
+  for (let i = 0; i < calls; i++) {
+    const t = sequence === null ? r.pick(targets) : sequence[i].target;
+    let argv = sequence === null ? Array.from({ length: r.int(Math.max(3, t.fn.length + 2)) }, () => value(r)) : sequence[i].args;
     if (PLUMBING.has(t.id)) argv = argv.map((v) => (typeof v === 'function' ? 1 : v));
     let self = t.self;
     let realThis = true;
-    if (t.kind === 'method' || t.kind === 'getter') {
+    if (sequence !== null && (t.kind === 'method' || t.kind === 'getter')) {
+      self = pool.byClass.get(t.cls)?.[0] ?? {};
+    } else if (t.kind === 'method' || t.kind === 'getter') {
       const mine = pool.byClass.get(t.cls);
       realThis = Boolean(mine) && r.chance(0.85);
       self = realThis ? r.pick(mine) : value(r);
@@ -162,10 +204,10 @@ async function main() {
     if (i % 64 === 63) {
       armed = true;
       await new Promise((done) => setTimeout(done, 1)); // let async work run
-      armed = false;
+      reassert();
     }
   }
-  log(`S ${JSON.stringify({ calls: CALLS, outcomes, gaps: [...gaps].slice(0, 50) })}`);
+  log(`S ${JSON.stringify({ calls, outcomes, gaps: [...gaps].slice(0, 50) })}`);
   binding._exit(0); // skip teardown: servers, threads and children the calls started go with the sandbox
 }
 
