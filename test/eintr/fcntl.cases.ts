@@ -1,6 +1,6 @@
-// Blocking calls of the fcntl family: each waits ~300 ms for a lock a forked
-// child holds on the same file.
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+// Blocking calls of the fcntl family: each waits for a lock a forked child
+// holds on the same file.
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as fcntl from '../../lib/fcntl';
@@ -8,7 +8,22 @@ import * as os from '../../lib/os';
 import { runInChild, sleepSync, waitWithTimeout } from '../helpers/proc';
 import type { EintrCall, EintrCase } from './types';
 
-/** A file locked by a forked child (with `take` on its own open of the file) for ~300 ms from when this returns. */
+// Whether `pid`'s main thread is inside fcntl(2) or flock(2) (x86-64 and arm64
+// numbers); null when /proc/<pid>/syscall cannot be read.
+const LOCK_SYSCALLS = process.arch === 'arm64' ? ['25', '32'] : ['72', '73'];
+function inLockCall(pid: number): boolean | null {
+  try {
+    return LOCK_SYSCALLS.includes(readFileSync(`/proc/${pid}/syscall`, 'utf8').split(' ')[0]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A file locked by a forked child (with `take` on its own open of the file)
+ * until the caller has been blocked in the lock call for 100 ms (the timer
+ * ticks every 5 ms): a loaded machine cannot make the call find the lock free.
+ */
 function heldByChild(take: (fd: number) => void, call: (fd: number) => unknown): EintrCall {
   const dir = mkdtempSync(path.join(tmpdir(), 'posixkit-eintr-fcntl-'));
   const file = path.join(dir, 'lock');
@@ -17,7 +32,14 @@ function heldByChild(take: (fd: number) => void, call: (fd: number) => unknown):
     const fd = openSync(file, 'r+');
     take(fd);
     writeFileSync(`${file}.held`, '');
-    sleepSync(300);
+    const parent = os.getppid();
+    const until = Date.now() + 10_000;
+    let seen = inLockCall(parent);
+    while (seen === false && Date.now() < until) {
+      sleepSync(1);
+      seen = inLockCall(parent);
+    }
+    sleepSync(seen === null ? 300 : 100);
     writeFileSync(`${file}.done`, ''); // just before the exit that releases the lock
   });
   const deadline = Date.now() + 10_000;
