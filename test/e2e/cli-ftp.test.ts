@@ -104,7 +104,9 @@ describe('posixkit ftp-client against posixkit ftp', () => {
     const trace = path.join(dir, 'stdin.strace');
     // python3 sets O_NONBLOCK on the pipe it got as stdin, then becomes strace running the client.
     const setNonblock = 'import fcntl, os, sys; fcntl.fcntl(0, fcntl.F_SETFL, fcntl.fcntl(0, fcntl.F_GETFL) | os.O_NONBLOCK); os.execvp(sys.argv[1], sys.argv[1:])';
-    const c = spawn('python3', ['-c', setNonblock, 'strace', '-f', '-qq', '-e', 'trace=read,poll,ppoll', '-o', trace,
+    // Under the sanitizer build node needs its runtime preloaded, which the harness keeps from python3.
+    const asan = process.env.POSIXKIT_ASAN_RUNTIME ? ['-E', `LD_PRELOAD=${process.env.POSIXKIT_ASAN_RUNTIME}`] : [];
+    const c = spawn('python3', ['-c', setNonblock, 'strace', ...asan, '-f', '-qq', '-e', 'trace=read,poll,ppoll', '-o', trace,
       process.execPath, BIN, 'ftp-client', '127.0.0.1', String(port)], { cwd: local, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     c.stdout!.on('data', (d) => (out += d));

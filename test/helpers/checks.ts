@@ -48,3 +48,12 @@ export async function until(cond: () => boolean, ms = 2000, everyMs = 1): Promis
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * A time limit for starting and talking to child servers: 4x under the
+ * sanitizer build (`npm run test:asan`), where a node process starts in
+ * ~1.5 s and every fork copies the page tables of its shadow memory.
+ */
+export function limit(ms: number): number {
+  return process.env.POSIXKIT_ASAN_RUNTIME ? 4 * ms : ms;
+}

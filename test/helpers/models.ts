@@ -4,6 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { ROOT } from './proc';
+import { limit } from './checks';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/models-serve.js');
 
@@ -40,7 +41,7 @@ export function startModel(model: string, core: string, opts: Record<string, unk
     proc.on('exit', (code, signal) => res({ code, signal }));
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`${model} did not listen: ${err}`)); }, 20_000);
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`${model} did not listen: ${err}`)); }, limit(20_000));
     const onData = (): void => {
       const m = /LISTENING (.*)\n/.exec(out);
       if (!m) return;
@@ -74,7 +75,7 @@ export function echoOnce(r: Running, msg: Buffer, timeoutMs = 15_000): Promise<B
   return new Promise((resolve, reject) => {
     const c = connectTo(r);
     const parts: Buffer[] = [];
-    const t = setTimeout(() => { c.destroy(); reject(new Error('echo timed out')); }, timeoutMs);
+    const t = setTimeout(() => { c.destroy(); reject(new Error('echo timed out')); }, limit(timeoutMs));
     c.on('connect', () => { c.end(msg); });
     c.on('data', (d) => parts.push(d));
     c.on('end', () => { clearTimeout(t); c.destroy(); resolve(Buffer.concat(parts)); });

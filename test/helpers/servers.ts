@@ -4,7 +4,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { expect } from 'vitest';
-import { until } from './checks';
+import { limit, until } from './checks';
 import { fdsOf, ROOT, zombieChildren } from './proc';
 
 export interface ServerChild {
@@ -24,7 +24,7 @@ export function startServer(fixture: string, options: Record<string, unknown>, t
   child.stderr!.on('data', (b) => { out += b; });
   const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not listen in ${timeoutMs} ms:\n${out}`)); }, timeoutMs);
+    const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not listen in ${limit(timeoutMs)} ms:\n${out}`)); }, limit(timeoutMs));
     const onData = () => {
       const m = /LISTENING (\{.*\})\n/.exec(out);
       if (!m) return;

@@ -2,11 +2,12 @@
 // (compiled to dist/examples by npm test), under node --single-threaded
 // (posixkit/forkable, which the forking ones import, then has nothing to do).
 import { describe, expect, it } from 'vitest';
+import { limit } from '../helpers/checks';
 import { runNode } from '../helpers/proc';
 
 // npm test compiles examples/*.ts to dist/examples (tsconfig.examples.json).
 function run(name: string) {
-  return runNode([`dist/examples/${name}.js`], { timeout: 15_000 });
+  return runNode([`dist/examples/${name}.js`], { timeout: limit(15_000) });
 }
 
 describe('signal examples', () => {

@@ -257,7 +257,10 @@ except socket.herror as e: print(json.dumps([e.errno, e.strerror]))`));
       let long; try { s.sethostname('x'.repeat(65)); } catch (e) { long = e.code; }
       let nul; try { s.sethostname('a\\0b'); } catch (e) { nul = e.code; }
       console.log(JSON.stringify([a, b, long, nul]));`;
-    const r = spawnSync('unshare', ['-u', process.execPath, '-e', script], { encoding: 'utf8', timeout: 15_000 });
+    // unshare is not node, so the sanitizer harness keeps its runtime from it: pass it on to the node it runs.
+    const rt = process.env.POSIXKIT_ASAN_RUNTIME;
+    const r = spawnSync('unshare', ['-u', ...(rt ? ['env', `LD_PRELOAD=${rt}`] : []), process.execPath, '-e', script],
+      { encoding: 'utf8', timeout: 15_000 });
     if (r.status !== 0 && /unshare failed|Operation not permitted/.test(r.stderr)) return; // no namespaces here
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual(['pk-uts-test', 'pk-bytes', 'EINVAL', 'ERR_INVALID_ARG_VALUE']);
