@@ -13,6 +13,7 @@
         "../native/fork.cc",
         "../native/signal.cc",
         "../native/signal_calls.cc",
+        "../native/signal_threads.cc",
         "../native/select.cc",
         "../native/socket.cc",
         "../native/socket_addr.cc",

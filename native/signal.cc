@@ -22,7 +22,6 @@
 //    OnSignal when it replaced it, and takes a JS-handled signal back (still
 //    chaining) when libuv overwrote it or reset it to SIG_DFL. docs/signals.md.
 #include <signal.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -33,11 +32,8 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "binding.h"
 #include "signal.h"
@@ -72,9 +68,6 @@ static void ResetCountsIfForked(pid_t pid) {
   for (auto& c : g_count) c.store(0, std::memory_order_relaxed);
   g_count_pid.store(pid, std::memory_order_relaxed);
 }
-
-// si_value of the signal SteerAway queues to each helper thread.
-static constexpr int kSteerCookie = 0x706b7374;
 
 static void OnSignal(int signo, siginfo_t* info, void* context) {
   int saved_errno = errno;
@@ -145,86 +138,6 @@ static Kind KindOf(const struct sigaction& sa) {
 static bool IsLibuv(const struct sigaction& sa) {
   PlainHandler h = g_libuv.load();
   return h && !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == h;
-}
-
-// Node's helper threads (V8's platform workers, libuv's) do not block
-// signals, so the kernel may hand a process-directed signal to one of them
-// (it does whenever the main thread blocks it or has a signal pending).
-// OnSignal forwards it to the main thread, but only once that helper gets a
-// CPU: late, and out of order with signals the main thread took directly (a
-// SIGCHLD could overtake the SIGINT that killed the child). So when a JS
-// handler is first installed, each thread that exists asks to block the
-// signal for good, through a signal queued to it that OnSignal recognises.
-// Threads started later still forward.
-static bool g_steered[kMax];
-
-// Thread `tid`'s view of `signo` from its /proc status: gone (ended), or
-// whether it blocks it and whether it has one queued (SigPnd, its own queue).
-struct ThreadSig {
-  bool gone = true;
-  bool blocked = false;
-  bool queued = false;
-};
-
-static ThreadSig ThreadState(pid_t tid, int signo) {
-  ThreadSig t;
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/task/%d/status", static_cast<int>(tid));
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return t;
-  char buf[4096];
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return t;  // ESRCH: it ended
-  buf[n] = '\0';
-  t.gone = false;
-  const char* pnd = strstr(buf, "SigPnd:");
-  const char* blk = strstr(buf, "SigBlk:");
-  if (!pnd || !blk || signo > 64) return t;
-  unsigned long long bit = 1ULL << (signo - 1);
-  t.queued = strtoull(pnd + 7, nullptr, 16) & bit;
-  t.blocked = strtoull(blk + 7, nullptr, 16) & bit;
-  return t;
-}
-
-static void SteerAway(int signo) {
-  if (g_steered[signo]) return;
-  g_steered[signo] = true;
-  pid_t pid = Getpid();
-  pid_t self = Gettid();
-  std::vector<pid_t> asked;
-  DIR* dir = opendir("/proc/self/task");
-  if (!dir) return;
-  while (struct dirent* e = readdir(dir)) {
-    pid_t tid = static_cast<pid_t>(atoi(e->d_name));
-    // A thread that blocks it already is left alone: queued there, it would stay pending.
-    if (tid <= 0 || tid == self) continue;
-    ThreadSig t = ThreadState(tid, signo);
-    if (t.gone || t.blocked) continue;
-    siginfo_t si;
-    memset(&si, 0, sizeof si);
-    si.si_signo = signo;
-    si.si_code = SI_QUEUE;
-    si.si_pid = pid;
-    si.si_uid = getuid();
-    si.si_value.sival_int = kSteerCookie;
-    if (syscall(SYS_rt_tgsigqueueinfo, pid, tid, signo, &si) == 0) asked.push_back(tid);
-  }
-  closedir(dir);
-  // Wait until each has taken it (a woken thread does so in microseconds):
-  // were the disposition changed to SIG_DFL while one still had it queued,
-  // its default action (often: end the process) would run there.
-  for (int round = 0; round < 20000 && !asked.empty(); round++) {
-    for (size_t k = asked.size(); k-- > 0;) {
-      ThreadSig t = ThreadState(asked[k], signo);
-      // Blocked with nothing queued: it took it (not merely blocking everything for a moment).
-      if (t.gone || (t.blocked && !t.queued)) asked.erase(asked.begin() + static_cast<long>(k));
-    }
-    if (!asked.empty()) {
-      struct timespec ts = {0, 100 * 1000};
-      nanosleep(&ts, nullptr);
-    }
-  }
 }
 
 static void SetOurs(int signo, bool on) {
@@ -338,28 +251,6 @@ static void ProbeLibuvHandler(uv_loop_t* loop) {
     uv_close(reinterpret_cast<uv_handle_t*>(h), FreeHandle<uv_signal_t>);
     return;
   }
-}
-
-int KillSelf(int signo) {
-  pid_t pid = Getpid();
-  sigset_t mask;
-  bool blocked_here = signo > 0 && signo < kMax && Gettid() == pid &&
-                      pthread_sigmask(SIG_BLOCK, nullptr, &mask) == 0 && sigismember(&mask, signo) == 1;
-  if (!blocked_here) return kill(pid, signo);
-  // The kernel would hand the signal to one of Node's helper threads (they do
-  // not block it), whose handler forwards it here a moment later (OnSignal):
-  // a sigpending() or sigtimedwait(0) right after kill() could miss it, and a
-  // default action would run on that thread. A single-threaded process finds
-  // it pending at once: queue it on this thread with kill()'s own siginfo
-  // (the kernel allows SI_USER when the sender is the thread group leader).
-  siginfo_t si;
-  memset(&si, 0, sizeof si);
-  si.si_signo = signo;
-  si.si_code = SI_USER;
-  si.si_pid = pid;
-  si.si_uid = getuid();
-  if (syscall(SYS_rt_tgsigqueueinfo, pid, pid, signo, &si) == 0) return 0;
-  return kill(pid, signo);
 }
 
 bool RequireMain(Napi::Env env, const char* what) {

@@ -20,6 +20,12 @@ bool AnyPending();
 // Python does before such a call returns. Returns undefined; a handler's
 // exception stays pending and propagates.
 Napi::Value HandleSignalsSentToSelf(Napi::Env env);
+// si_value of the signal SteerAway queues to a helper thread: OnSignal there
+// only blocks the signal for good (signal_threads.cc).
+constexpr int kSteerCookie = 0x706b7374;
+// Once per signal, when its first JS handler is installed: every other
+// thread of the process blocks it before this returns.
+void SteerAway(int signo);
 // kill(getpid(), signo). When the calling thread is the main thread and
 // blocks signo, the signal is queued on it directly (same siginfo as kill):
 // pending at once, as in a single-threaded process. -1 and errno on failure.
