@@ -162,14 +162,18 @@ describe('waitpid', () => {
 
 describe('waitpidAsync', () => {
   it('resolves without blocking the event loop', async () => {
-    const pid = runInChild(() => { sleepSync(200); return 4; });
-    let ticks = 0;
-    const iv = setInterval(() => ticks++, 10);
+    // The child ends only once a timer of this event loop released it: a
+    // waitpidAsync() that blocked the loop would never resolve.
+    const [r, w] = os.pipe();
+    const pid = runInChild(() => { os.read(r, 1); return 4; });
+    os.close(r);
+    let released = false;
+    setTimeout(() => { released = true; os.write(w, 'x'); }, 50);
     const [p, status] = await os.waitpidAsync(pid);
-    clearInterval(iv);
+    os.close(w);
+    expect(released).toBe(true);
     expect(p).toBe(pid);
     expect(os.waitstatus_to_exitcode(status)).toBe(4);
-    expect(ticks).toBeGreaterThan(3);
   });
   it('resolves at once for an exited child, rejects for a stranger', async () => {
     const pid = runInChild(() => 0);

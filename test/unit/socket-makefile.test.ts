@@ -364,7 +364,8 @@ describe('Node stream adapter', () => {
     await once(st, 'end');
     clearInterval(timer);
     expect(Buffer.concat(chunks).toString()).toBe('second third');
-    expect(ticks).toBeGreaterThan(5); // the loop kept running while the stream waited
+    // The data came only through a timer, and the 10 ms ticker is due first: the loop kept running.
+    expect(ticks).toBeGreaterThanOrEqual(1);
     const closed = once(st, 'close');
     st.write(B('reply'));
     await new Promise<void>((resolve, reject) => st.end((e?: Error | null) => (e ? reject(e) : resolve())));
