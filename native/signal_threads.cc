@@ -60,10 +60,22 @@ static ThreadSig ThreadState(pid_t tid, int signo) {
   return t;
 }
 
+// rt_tgsigqueueinfo(2) of signo to thread tid of this process, as sent by
+// this process (its pid and uid) with si_code `code` and si_value `value`.
+static int QueueFromSelf(pid_t tid, int signo, int code, int value) {
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  si.si_signo = signo;
+  si.si_code = code;
+  si.si_pid = Getpid();
+  si.si_uid = getuid();
+  si.si_value.sival_int = value;
+  return static_cast<int>(syscall(SYS_rt_tgsigqueueinfo, Getpid(), tid, signo, &si));
+}
+
 void SteerAway(int signo) {
   if (g_steered[signo]) return;
   g_steered[signo] = true;
-  pid_t pid = Getpid();
   pid_t self = Gettid();
   std::vector<pid_t> asked;
   DIR* dir = opendir("/proc/self/task");
@@ -74,14 +86,7 @@ void SteerAway(int signo) {
     if (tid <= 0 || tid == self) continue;
     ThreadSig t = ThreadState(tid, signo);
     if (t.gone || t.blocked) continue;
-    siginfo_t si;
-    memset(&si, 0, sizeof si);
-    si.si_signo = signo;
-    si.si_code = SI_QUEUE;
-    si.si_pid = pid;
-    si.si_uid = getuid();
-    si.si_value.sival_int = kSteerCookie;
-    if (syscall(SYS_rt_tgsigqueueinfo, pid, tid, signo, &si) == 0) asked.push_back(tid);
+    if (QueueFromSelf(tid, signo, SI_QUEUE, kSteerCookie) == 0) asked.push_back(tid);
   }
   closedir(dir);
   // Wait until each has taken it (a woken thread does so in microseconds):
@@ -112,13 +117,7 @@ int KillSelf(int signo) {
   // default action would run on that thread. A single-threaded process finds
   // it pending at once: queue it on this thread with kill()'s own siginfo
   // (the kernel allows SI_USER when the sender is the thread group leader).
-  siginfo_t si;
-  memset(&si, 0, sizeof si);
-  si.si_signo = signo;
-  si.si_code = SI_USER;
-  si.si_pid = pid;
-  si.si_uid = getuid();
-  if (syscall(SYS_rt_tgsigqueueinfo, pid, pid, signo, &si) == 0) return 0;
+  if (QueueFromSelf(pid, signo, SI_USER, 0) == 0) return 0;
   return kill(pid, signo);
 }
 

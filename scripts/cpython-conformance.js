@@ -165,14 +165,12 @@ function main() {
     return base ? `${((100 * t.passed) / base).toFixed(1)}%` : '-';
   };
   const L = [];
-  L.push('# Python conformance: the port of the reference test suites in test/cpython/');
-  L.push('');
-  L.push('This page is written by `node scripts/cpython-conformance.js`: rerun it rather than editing the page.');
+  L.push('# Python conformance: test/cpython/');
   L.push('');
   L.push(`posixkit's low layer follows Python's \`os\`, \`signal\`, \`select\`, \`socket\`, \`mmap\`, \`multiprocessing\``);
-  L.push(`and \`socketserver\`. \`test/cpython/\` ports CPython ${manifest.python}'s own tests of those modules, method by method,`);
-  L.push('to JS against posixkit (`npx vitest run test/cpython -t test_epoll` reads like CPython\'s output). This page is');
-  L.push('the state of that port.');
+  L.push(`and \`socketserver\`. \`test/cpython/\` checks posixkit against Python ${manifest.python}'s behaviour of those modules, one`);
+  L.push('test per Python test method and named after it (`npx vitest run test/cpython -t test_epoll`). This page is the');
+  L.push('state of those tests.');
   L.push('');
   L.push('## Summary');
   L.push('');
