@@ -6,6 +6,7 @@ import { family } from './native';
 
 interface FileNative {
   openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number, raw?: boolean): number;
+  openat2_read(dirfd: number, path: string, resolve: number, maxBytes: number, into: Uint8Array, meta: Float64Array): number;
   fileConstants: Record<string, number>;
 }
 const native = family<FileNative>();
@@ -58,4 +59,20 @@ export function openat2(path: string, flags: number, options: OpenAt2Options = {
 /** openat2 for hot paths inside posixkit: -errno instead of a thrown error, no argument checks. */
 export function openat2_raw(dirfd: number, path: string, flags: number, resolve: number): number {
   return native.openat2(dirfd, path, flags | O_CLOEXEC, 0, resolve, true);
+}
+
+/**
+ * A static file server's whole file access in one native call: openat2(2)
+ * (O_RDONLY | O_NONBLOCK | O_CLOEXEC) under `resolve`, fstat(2), and for a
+ * regular file of at most `maxBytes` (and at most `into.length`) pread(2) of
+ * the whole file into `into` at 0, then close(2). `meta` receives
+ * [st_size, st_mtime in ms, st_mode, fd]: fd is -1 when the call closed the
+ * file (it read it, or it is not a regular file), otherwise the caller owns
+ * the open fd of a regular file too large to read here. Returns the bytes
+ * read (fewer than st_size when the file shrank meanwhile), 0 when nothing
+ * was read, or -errno of the call that failed. No argument checks: internal.
+ */
+export function openat2_read_raw(dirfd: number, path: string, resolve: number, maxBytes: number, into: Uint8Array,
+  meta: Float64Array): number {
+  return native.openat2_read(dirfd, path, resolve, maxBytes, into, meta);
 }

@@ -143,6 +143,7 @@ static bool Fetch(napi_env env, napi_value v, ViewKind kind, uint8_t** data, siz
     size_t length = 0;
     if (napi_get_typedarray_info(env, v, &type, &length, &d, nullptr, nullptr) != napi_ok) return false;
     if (kind == ViewKind::kInt32 && type != napi_int32_array) return false;
+    if (kind == ViewKind::kFloat64 && type != napi_float64_array) return false;
     size_t es = ElementSize(type);
     if (es == 0) return false;
     *size = length * es;
@@ -179,8 +180,9 @@ Bytes::~Bytes() { Unlink(); }
 bool Bytes::Read(napi_env env, napi_value v, const char* name, ViewKind kind) {
   if (!Fetch(env, v, kind, &data_, &size_)) {
     ThrowTypeError(Napi::Env(env), name,
-                   kind == ViewKind::kInt32 ? "an instance of Int32Array"
-                                            : "an instance of Buffer, TypedArray, or DataView");
+                   kind == ViewKind::kInt32     ? "an instance of Int32Array"
+                   : kind == ViewKind::kFloat64 ? "an instance of Float64Array"
+                                                : "an instance of Buffer, TypedArray, or DataView");
     return false;
   }
   value_ = v;

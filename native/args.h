@@ -49,7 +49,7 @@ bool ArgTimeout(const Napi::CallbackInfo& info, size_t i, double* out);
 
 // ---- bytes-like arguments: the buffer rule ---------------------------------------
 
-enum class ViewKind { kAny, kInt32 };  // any ArrayBufferView / only an Int32Array
+enum class ViewKind { kAny, kInt32, kFloat64 };  // any ArrayBufferView / only an Int32Array / Float64Array
 
 class Bytes {
  public:
@@ -58,8 +58,9 @@ class Bytes {
   Bytes& operator=(const Bytes&) = delete;
   ~Bytes();
 
-  // Reads a view (TypedArray, Buffer or DataView; Int32Array for kInt32),
-  // or throws ERR_INVALID_ARG_TYPE naming `name` and returns false.
+  // Reads a view (TypedArray, Buffer or DataView; Int32Array for kInt32,
+  // Float64Array for kFloat64), or throws ERR_INVALID_ARG_TYPE naming `name`
+  // and returns false.
   bool Read(napi_env env, napi_value v, const char* name, ViewKind kind = ViewKind::kAny);
   bool Read(const Napi::CallbackInfo& info, size_t i, const char* name,
             ViewKind kind = ViewKind::kAny);
@@ -68,6 +69,7 @@ class Bytes {
   uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   int32_t* int32s() const { return reinterpret_cast<int32_t*>(data_); }
+  double* float64s() const { return reinterpret_cast<double*>(data_); }
   size_t int32_count() const { return size_ / sizeof(int32_t); }
 
  private:

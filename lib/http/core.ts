@@ -2,7 +2,7 @@
 // the bytes it read and sends what takeOutput() returns, in order; the core
 // never touches a socket. See docs/api/http.md for the driver contract.
 import { closeSync } from 'node:fs';
-import { invalidArgType } from '../errors';
+import { invalidArgType, validateInteger } from '../errors';
 import { Jail } from '../server/jail';
 import { FileOutput, OutputItem, outputLength, releaseOutput } from '../server/output';
 import {
@@ -65,6 +65,8 @@ export class HttpCore {
   readonly cfg: Required<Omit<HttpConfig, 'root' | 'routes' | 'limits' | 'log'>> & Pick<HttpConfig, 'log'>;
   /** Responses produced by every connection of this core. */
   requests = 0;
+  /** Where the lookup of a small static file reads it; a response copies the bytes out at once. */
+  readonly smallRead: { maxBytes: number; into: Buffer } | undefined;
 
   constructor(config: HttpConfig = {}) {
     this.jail = config.root !== undefined ? new Jail(config.root) : null;
@@ -76,7 +78,8 @@ export class HttpCore {
       bodyTimeoutMs: config.bodyTimeoutMs ?? 60_000,
       idleTimeoutMs: config.idleTimeoutMs ?? 75_000,
       maxRequestsPerConnection: config.maxRequestsPerConnection ?? 1000,
-      smallFileBytes: config.smallFileBytes ?? 64 * 1024,
+      smallFileBytes: config.smallFileBytes === undefined ? 64 * 1024
+        : validateInteger(config.smallFileBytes, 'smallFileBytes', 0, Number.MAX_SAFE_INTEGER),
       fileCacheMs: config.fileCacheMs ?? 0,
       lingerMs: config.lingerMs ?? 2000,
       index: config.index ?? 'index.html',
@@ -85,6 +88,11 @@ export class HttpCore {
       clock: config.clock ?? Date.now,
       log: config.log,
     };
+    if (this.jail) {
+      // Up to what a response copies into its head's buffer: bytes larger than that would be queued by reference.
+      const maxBytes = Math.min(this.cfg.smallFileBytes, COALESCE_BYTES);
+      this.smallRead = { maxBytes, into: Buffer.allocUnsafe(maxBytes) };
+    }
   }
 
   createConnection(): HttpConnection {
@@ -381,7 +389,8 @@ export class HttpConnection {
     let f: { bytes: Buffer | null; fd: number; size: number; mtimeMs: number; contentType: string; real: string } | null =
       hit ? { ...hit, fd: -1 } : null;
     if (!f) {
-      const r = openStatic(c.jail!, p, { index: c.cfg.index, autoindex: c.cfg.autoindex });
+      // A small file is read by the lookup itself (one native call), into the scratch buffer; the response copies it.
+      const r = openStatic(c.jail!, p, { index: c.cfg.index, autoindex: c.cfg.autoindex, read: head.method === 'HEAD' ? undefined : c.smallRead });
       if (r.kind === 'listing') {
         return this.#respond(200, [['Content-Type', 'text/html; charset=utf-8']], r.html, head, close, log);
       }
@@ -393,8 +402,13 @@ export class HttpConnection {
       if (r.kind === 'error') {
         return this.#error(r.status, r.status === 404 ? `Not found: ${p.path}` : r.reason, head.minor, close, log);
       }
-      f = { bytes: null, fd: r.fd, size: r.size, mtimeMs: r.mtimeMs, contentType: r.contentType, real: r.real };
-      if (c.cache && r.size <= c.cfg.smallFileBytes) {
+      f = { bytes: r.bytes, fd: r.fd, size: r.size, mtimeMs: r.mtimeMs, contentType: r.contentType, real: r.real };
+      // A file that shrank between fstat and read: never send a short body under a longer Content-Length.
+      if (r.bytes && r.bytes.length < r.size) return this.#error(500, 'File changed while reading', head.minor, true, log);
+      if (c.cache && r.bytes) {
+        f.bytes = Buffer.from(r.bytes); // the scratch buffer is reused by the next lookup
+        c.cache.put(p.path, { ...f, bytes: f.bytes, at: now });
+      } else if (c.cache && r.size <= c.cfg.smallFileBytes) {
         try { f.bytes = readRange(r.fd, 0, r.size); } finally { closeSync(r.fd); f.fd = -1; }
         if (!f.bytes) return this.#error(500, 'File changed while reading', head.minor, true, log);
         c.cache.put(p.path, { ...f, bytes: f.bytes, at: now });

@@ -4,7 +4,7 @@
 // small static files pays one open+fstat per request (documented).
 import { closeSync, readdirSync, readSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { Jail, JailError } from '../server/jail';
+import { Jail, JailError, SmallLookup } from '../server/jail';
 import { escapeHtml } from './response';
 
 export const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
@@ -101,7 +101,8 @@ function decodeUncached(rawPath: string): DecodedPath {
 }
 
 export type StaticResult =
-  | { kind: 'file'; fd: number; size: number; mtimeMs: number; real: string; contentType: string }
+  // bytes: the file read whole (StaticOptions.read), fd then -1; fewer bytes than size: it shrank while read.
+  | { kind: 'file'; fd: number; size: number; mtimeMs: number; real: string; contentType: string; bytes: Buffer | null }
   | { kind: 'redirect'; path: string }
   | { kind: 'listing'; html: Buffer }
   | { kind: 'error'; status: number; reason: string };
@@ -120,33 +121,43 @@ export interface StaticOptions {
   index: string;
   /** Directories without an index get an HTML listing instead of 403. */
   autoindex: boolean;
+  /** Read a regular file of at most `maxBytes` whole into `into` (a scratch buffer, valid until the next call). */
+  read?: { maxBytes: number; into: Buffer };
 }
 
-/** Looks a decoded path up under the jail and opens the file (the caller owns `fd`). */
+/** Looks a decoded path up under the jail and opens (or with `opts.read`, may read) the file; the caller owns `fd`. */
 export function openStatic(jail: Jail, p: Extract<DecodedPath, { ok: true }>, opts: StaticOptions): StaticResult {
-  let r = jail.lookup(p.segments);
+  let r = find(jail, p.segments, opts);
   if (!r.ok) return { kind: 'error', ...statusOf(r.error) };
-  if (r.fd < 0) {
+  if (r.directory) {
     if (!p.trailingSlash && p.segments.length > 0) return { kind: 'redirect', path: p.path + '/' };
-    const idx = jail.lookup([...p.segments, opts.index]);
+    const idx = find(jail, [...p.segments, opts.index], opts);
     if (!idx.ok) {
       if (idx.error === 'ENOENT' && opts.autoindex) return { kind: 'listing', html: listingPage(jail, p.path, r.real) };
       const e = statusOf(idx.error);
       // A directory without an index is forbidden (no listings), as nginx without autoindex.
       return { kind: 'error', ...(e.status === 404 ? { status: 403, reason: 'Directory listing is disabled' } : e) };
     }
-    if (idx.fd < 0) return { kind: 'error', status: 403, reason: 'Permission denied' }; // an index that is a directory
+    if (idx.directory) return { kind: 'error', status: 403, reason: 'Permission denied' }; // an index that is a directory
     r = idx;
   } else if (p.trailingSlash) {
-    closeSync(r.fd);
+    if (r.fd >= 0) closeSync(r.fd);
     return { kind: 'error', status: 404, reason: 'Not found' };
   }
-  const { fd, stat, real } = r;
-  if (!(stat.mode & 0o444)) {
-    closeSync(fd);
+  const { fd, real } = r;
+  if (!(r.mode & 0o444)) {
+    if (fd >= 0) closeSync(fd);
     return { kind: 'error', status: 403, reason: 'Permission denied' };
   }
-  return { kind: 'file', fd, size: stat.size, mtimeMs: stat.mtimeMs, real, contentType: contentType(real) };
+  const bytes = fd < 0 && opts.read ? opts.read.into.subarray(0, r.read) : null;
+  return { kind: 'file', fd, size: r.size, mtimeMs: r.mtimeMs, real, contentType: contentType(real), bytes };
+}
+
+function find(jail: Jail, segments: readonly string[], opts: StaticOptions): SmallLookup {
+  if (opts.read) return jail.lookupSmall(segments, opts.read.maxBytes, opts.read.into);
+  const r = jail.lookup(segments);
+  return r.ok ? { ok: true, real: r.real, size: r.stat.size, mtimeMs: r.stat.mtimeMs, mode: r.stat.mode,
+    directory: r.fd < 0, fd: r.fd, read: 0 } : r;
 }
 
 /**

@@ -13,7 +13,7 @@ import { constants as osConstants } from 'node:os';
 import * as nodePath from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { invalidArgValue } from '../errors';
-import { AT_FDCWD, openat2_raw, RESOLVE_NO_SYMLINKS } from '../file';
+import { AT_FDCWD, openat2_raw, openat2_read_raw, RESOLVE_NO_SYMLINKS } from '../file';
 
 export type JailError = 'ENOENT' | 'EACCES' | 'ENOTDIR' | 'EISDIR' | 'ESCAPE' | 'EEXIST' | 'EINVAL' | 'EIO';
 
@@ -23,6 +23,16 @@ export type Resolved =
 
 /** lookup(): a regular file comes back open (fd >= 0, the caller closes it), a directory with fd -1. */
 export type LookedUp = { ok: true; real: string; stat: fs.Stats; fd: number } | { ok: false; error: JailError };
+
+/**
+ * lookupSmall(): what a request names, with a small regular file already read
+ * and closed. `read` bytes of it are at the start of the caller's buffer
+ * (fewer than `size`: the file shrank while it was read); fd is open (the
+ * caller closes it) only for a regular file that was not read, -1 otherwise.
+ */
+export type SmallLookup =
+  | { ok: true; real: string; size: number; mtimeMs: number; mode: number; directory: boolean; fd: number; read: number }
+  | { ok: false; error: JailError };
 
 export interface OpenedFile {
   fd: number;
@@ -40,6 +50,20 @@ const E = osConstants.errno;
 // the worker cannot exit) when fs.closeSync closes one it did not make, and
 // callers close these fds with fs.closeSync.
 let openat2Works = isMainThread;
+
+// The openat2 results that settle a lookup at once; null for the ones the
+// walk must decide and name: ELOOP (a symlink on the way), EACCES, EMFILE...
+// ENOSYS, EPERM or EINVAL (no usable openat2) turn the fast path off for good.
+function fastRefusal(negErrno: number): { ok: false; error: JailError } | null {
+  if (negErrno === -E.ENOENT) return { ok: false, error: 'ENOENT' };
+  if (negErrno === -E.ENOTDIR) return { ok: false, error: 'ENOTDIR' };
+  if (negErrno === -E.ENOSYS || negErrno === -E.EPERM || negErrno === -E.EINVAL) openat2Works = false;
+  return null;
+}
+
+// openat2_read's answer: [size, mtimeMs, mode, fd]. One per thread, read at once.
+const META = new Float64Array(4);
+const { S_IFMT, S_IFREG, S_IFDIR } = fs.constants;
 
 function errorOf(e: unknown): JailError {
   const code = (e as NodeJS.ErrnoException)?.code;
@@ -158,11 +182,52 @@ export class Jail {
       const real = this.#prefix + segments.join('/');
       const fd = openat2_raw(AT_FDCWD, real, O_RDONLY | O_NONBLOCK, RESOLVE_NO_SYMLINKS);
       if (fd >= 0) return this.#typed(fd, real);
-      if (fd === -E.ENOENT) return { ok: false, error: 'ENOENT' };
-      if (fd === -E.ENOTDIR) return { ok: false, error: 'ENOTDIR' };
-      if (fd === -E.ENOSYS || fd === -E.EPERM || fd === -E.EINVAL) openat2Works = false;
-      // ELOOP (a symlink), EACCES, EMFILE...: the walk decides and names the error.
+      const known = fastRefusal(fd);
+      if (known) return known;
     }
+    return this.#walk(segments);
+  }
+
+  /**
+   * lookup() that also reads a regular file of at most `maxBytes` (and at most
+   * `into.length`) whole into `into` at 0 and closes it. Without a symlink on
+   * the path that is one native call (openat2, fstat, pread, close) and no
+   * Stats object; otherwise lookup()'s walk and a read.
+   */
+  lookupSmall(segments: readonly string[], maxBytes: number, into: Buffer): SmallLookup {
+    if (badPath(segments)) return { ok: false, error: 'EINVAL' };
+    if (openat2Works && segments.length > 0) {
+      const real = this.#prefix + segments.join('/');
+      const n = openat2_read_raw(AT_FDCWD, real, RESOLVE_NO_SYMLINKS, maxBytes, into, META);
+      if (n >= 0) {
+        const mode = META[2];
+        const type = mode & S_IFMT;
+        if (type !== S_IFREG && type !== S_IFDIR) return { ok: false, error: 'EACCES' };
+        return { ok: true, real, size: META[0], mtimeMs: META[1], mode, directory: type === S_IFDIR, fd: META[3], read: n };
+      }
+      const known = fastRefusal(n);
+      if (known) return known;
+    }
+    const r = this.#walk(segments);
+    if (!r.ok) return r;
+    const small = { ok: true as const, real: r.real, size: r.stat.size, mtimeMs: r.stat.mtimeMs, mode: r.stat.mode,
+      directory: r.fd < 0, fd: r.fd, read: 0 };
+    if (r.fd < 0 || r.stat.size > maxBytes || r.stat.size > into.length) return small;
+    try {
+      let got = 0;
+      for (let k; got < r.stat.size && (k = fs.readSync(r.fd, into, got, r.stat.size - got, got)) > 0;) got += k;
+      small.read = got;
+    } catch (e) {
+      return { ok: false, error: errorOf(e) };
+    } finally {
+      fs.closeSync(r.fd);
+      small.fd = -1;
+    }
+    return small;
+  }
+
+  /** lookup() by resolve(): a symlink on the way, or no openat2. */
+  #walk(segments: readonly string[]): LookedUp {
     const r = this.resolve(segments);
     if (!r.ok) return r;
     if (r.stat.isDirectory()) return { ok: true, real: r.real, stat: r.stat, fd: -1 };

@@ -246,6 +246,10 @@ const median = (xs) => {
 };
 
 function writeDocs(byKey, order, ratios, cpuRatios, load0) {
+  const loaded = Math.max(load0, os.loadavg()[0]) > os.cpus().length + 1.5;
+  const userOf = (k) => (byKey.has(k) ? median(byKey.get(k).map((r) => r.userUs)) : NaN);
+  const ux = userOf('posixkit epoll-et (default), file') / userOf('nginx (1 worker), file');
+  const userX = Number.isFinite(ux) ? `${ux.toFixed(1)}x` : 'a multiple of';
   const fmt = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '-');
   const lines = [
     '# HTTP server benchmark',
@@ -253,7 +257,7 @@ function writeDocs(byKey, order, ratios, cpuRatios, load0) {
     `\`node scripts/bench/http.js ${SECONDS} ${CONNS} ${ROUNDS}\`: wrk \`-t1 -c${CONNS} -d${SECONDS}s\` over keep-alive connections, after a 1 s`,
     `warm-up per row, ${ROUNDS} interleaved rounds; ` + (TASKSET ? 'the server pinned to CPU 0 and wrk to CPU 1 (`taskset`).' : 'no CPU pinning (taskset missing).'),
     // The benchmark itself keeps about 2 CPUs busy: a load well above the CPU count means other jobs.
-    `Machine: ${os.cpus().length} CPUs (${os.cpus()[0].model}), ` + (Math.max(load0, os.loadavg()[0]) > os.cpus().length + 1.5 ? '**shared with other jobs and loaded while this ran**' : 'quiet apart from this benchmark') + ' (load average',
+    `Machine: ${os.cpus().length} CPUs (${os.cpus()[0].model}), ` + (loaded ? '**shared with other jobs and loaded while this ran**' : 'quiet apart from this benchmark') + ' (load average',
     `${load0.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end); Node ${process.version}. Absolute figures move with that load;`,
     'each ratio below is taken inside one round (both servers measured a few seconds apart) and the median over the rounds is reported.',
     '',
@@ -261,7 +265,7 @@ function writeDocs(byKey, order, ratios, cpuRatios, load0) {
     `- **in memory**: \`GET /hello\`, a fixed ${BODY.length}-byte \`text/plain\` body. posixkit: a route returning a Buffer; node:http:`,
     '  `res.writeHead(200, {...}); res.end(body)`.',
     `- **file**: \`GET /${FILE}\` (${fileBytes} bytes). posixkit with its defaults (no file cache: \`openat2(RESOLVE_NO_SYMLINKS)\`, \`fstat\`,`,
-    '  `pread` into the response buffer, `close` per request, head and body in one `send`); node:http reads it with',
+    '  `pread`, `close` per request in one native call, head and body in one `send`); node:http reads it with',
     '  `fs.promises.readFile` per request; nginx: 1 worker, `sendfile on`, `access_log off` (`open`, `fstat`, `sendfile`, `close`).',
     '',
     '## Goals (median of the per-round ratios)',
@@ -297,21 +301,19 @@ function writeDocs(byKey, order, ratios, cpuRatios, load0) {
     'per request is nginx\'s (the same syscalls: `recv`, `openat2`/`open`, `fstat`, `pread`+`send` against',
     '`writev`+`sendfile`, `close`; epoll-et saves the `recv` that would only meet `EAGAIN` after a short read, as',
     'nginx does with `EPOLLRDHUP`). The gap is user time: nginx spends a few microseconds of C per request,',
-    'posixkit 2-3x that in JavaScript. `perf record -g` of the server (`node --perf-basic-prof`, wrk on the',
-    'other CPU) shows it spread thin: no JS function above ~4% of the samples; the kernel ~45-48%;',
-    'V8 builtins and runtime ~26% (property loads, allocation, string building, N-API entry: `CallApiCallback`,',
-    '`napi_create_double`); JIT code ~13%; the file calls through `node:fs` (`fstatSync` building a `Stats`,',
-    '`readSync`, `closeSync`, each through libuv\'s synchronous fs layer) ~20% of the JS thread on the file row.',
-    'This round of work cut what was per-request waste: one buffer per response (head and small body together;',
-    'a small file is `pread` straight into it, so one `send` and no copy), header blocks built from trusted',
-    'values without the per-header check, the request parsed from the driver\'s buffer without a copy,',
-    'one-pass Host and framing checks, a lazily parsed route query, and no trailing `recv` per request.',
-    'To reach 1.0x nginx without its file cache, the user time per request has to fall to nginx\'s: the file',
-    'path would need one native call for `openat2`+`fstat`+`pread`+`close` (four N-API crossings and a `Stats`',
-    'object become one), a native request-line/header scanner filling a reused structure, and one native call',
-    'that waits and receives for every ready connection into one buffer (today each ready connection costs a',
-    'crossing per `recv` and per `send`). The file cache (`fileCacheMs`) removes the file syscalls altogether,',
-    'which nginx without `open_file_cache` does not do, and is the configuration where posixkit comes closest.',
+    `posixkit ${userX} that in JavaScript (median user time per request, this run). \`perf record -g\` of the server`,
+    '(`node --perf-basic-prof`, wrk on the other CPU) shows it spread thin: no JS function above a few percent of the samples, most of the rest in the',
+    'kernel, V8 builtins and runtime (property loads, allocation, string building, N-API entry) and JIT code.',
+    'Per-request waste cut so far: one buffer per response (head and small body together, one `send`), header',
+    'blocks built from trusted values without the per-header check, the request parsed from the driver\'s buffer',
+    'without a copy, one-pass Host and framing checks, a lazily parsed route query, no trailing `recv` per request,',
+    'and the whole file access of a small static file in one native call (`openat2`+`fstat`+`pread`+`close`, no',
+    '`Stats` object: it was four crossings through `node:fs`, about 20% of the JS thread in the profile).',
+    'What still separates posixkit\'s user time from nginx\'s: the request head is scanned in JavaScript (a native',
+    'request-line/header scanner filling a reused structure would take it to C), and each ready connection',
+    'costs one N-API crossing for its `recv` and one for its `send` (one native call that waits and receives for',
+    'every ready connection into one buffer would make that one crossing per wait). The file cache',
+    '(`fileCacheMs`) removes the file syscalls altogether, which nginx without `open_file_cache` does not do.',
     '',
   ];
   fs.writeFileSync(path.join(ROOT, 'docs/bench-http.md'), lines.join('\n'));
@@ -328,7 +330,7 @@ function writeDocs(byKey, order, ratios, cpuRatios, load0) {
   const color = (r) => (r.label.startsWith('nginx') ? '#4a7f3a' : r.label.startsWith('node') ? '#8a6d1f' : '#2f5d8a');
   const svg = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${top + rows.length * (barH + 8) + 20}" font-family="sans-serif" font-size="13">`,
-    `<text x="10" y="22" font-size="15" font-weight="bold">HTTP keep-alive, wrk -t1 -c${CONNS}, median requests/s of ${ROUNDS} rounds (loaded machine)</text>`,
+    `<text x="10" y="22" font-size="15" font-weight="bold">HTTP keep-alive, wrk -t1 -c${CONNS}, median requests/s of ${ROUNDS} rounds${loaded ? ' (loaded machine)' : ''}</text>`,
     ...rows.map((r, i) => {
       const y = top + i * (barH + 8);
       const w = Math.max(1, Math.round(r.rps * scale));

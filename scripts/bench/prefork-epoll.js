@@ -193,7 +193,9 @@ async function measure(label, argv) {
     `${'`'}text/plain${'`'} body after a lookup in a ${TABLE_ENTRIES.toLocaleString('en-US')}-entry table built when the handler module loads),`,
     `wrk \`-t1 -c${CONNS} -d${SECONDS}s\` keep-alive on \`/hello\` after a 1 s warm-up, ${ROUNDS} interleaved rounds, medians.`,
     'No CPU pinning: the workers use both CPUs and share them with wrk, so both servers are loaded the same way.',
-    `Machine: ${os.cpus().length} CPUs (${os.cpus()[0].model}), shared with other jobs (load average ${load0.toFixed(1)} at the start,`,
+    `Machine: ${os.cpus().length} CPUs (${os.cpus()[0].model}), ` +
+      (Math.max(load0, os.loadavg()[0]) > os.cpus().length + 1.5 ? '**shared with other jobs and loaded while this ran**' : 'quiet apart from this benchmark') +
+      ` (load average ${load0.toFixed(1)} at the start,`,
     `${os.loadavg()[0].toFixed(1)} at the end): compare rows of this run only; Node ${process.version}.`,
     '',
     '- *all serving*: from spawning the server process until every worker has answered a request (a new',
@@ -211,6 +213,13 @@ async function measure(label, argv) {
     `| server | ${Array.from({ length: ROUNDS }, (_, i) => `round ${i + 1}`).join(' | ')} |`,
     `|---|${'---:|'.repeat(ROUNDS)}`,
     ...rows.map((r) => `| ${r.label} | ${r.rounds.map((x) => `${Math.round(x.rps).toLocaleString('en-US')} (${x.spread.join('/')})`).join(' | ')} |`),
+    '',
+    'How to read the memory columns: a posixkit worker is forked from a parent that already loaded the',
+    'handler and built its table, so the worker shares those pages copy-on-write until its own heap writes',
+    'them (V8\'s young generation and the objects the collector moves: the sharing is partial); a cluster',
+    'worker is a fresh process that builds everything again. The posixkit parent is a whole Node process',
+    'holding the same heap, where the cluster primary is a small one, so at 2 workers the totals are close;',
+    'each further worker costs what a worker costs, so the totals part as workers are added.',
     '',
   ];
   fs.writeFileSync(path.join(ROOT, 'docs/bench-prefork-epoll.md'), lines.join('\n'));

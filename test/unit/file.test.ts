@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as nodeOs from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AT_FDCWD, openat2_read_raw, RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS } from '../../lib/file';
 import * as os from '../../lib/os';
 import { fdCount } from '../helpers/proc';
 
@@ -109,5 +110,86 @@ describe('openat2', () => {
     expect(() => os.openat2('x', 0, { dirfd: -5 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(codeOf(() => os.openat2('sub/a.txt', os.O_RDONLY, { dirfd: 987654 }))).toBe('EBADF');
     expect(() => os.openat2('x', 0, null as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+});
+
+describe('openat2_read_raw (the static file server\'s one call)', () => {
+  const meta = new Float64Array(4);
+  const S_IFMT = fs.constants.S_IFMT;
+  const read = (p: string, max: number, into: Buffer) => openat2_read_raw(AT_FDCWD, p, RESOLVE_NO_SYMLINKS, max, into, meta);
+
+  it('reads a small regular file whole and closes it; meta is what fstat says', () => {
+    const n = fdCount();
+    const into = Buffer.alloc(64, 0x2e);
+    const p = path.join(root, 'sub', 'a.txt');
+    expect(read(p, 64, into)).toBe(6);
+    expect(into.subarray(0, 6).toString()).toBe('inside');
+    expect(into[6]).toBe(0x2e); // nothing past the file written
+    const st = fs.statSync(p);
+    expect(Array.from(meta)).toEqual([6, st.mtimeMs, st.mode, -1]);
+    expect(fdCount()).toBe(n);
+  });
+
+  it('a file above maxBytes or the buffer comes back open (the caller owns it), unread', () => {
+    const n = fdCount();
+    const p = path.join(root, 'sub', 'a.txt');
+    for (const [max, len] of [[5, 64], [64, 5]]) {
+      const into = Buffer.alloc(len, 0x2e);
+      expect(read(p, max, into)).toBe(0);
+      expect(meta[0]).toBe(6);
+      const fd = meta[3];
+      expect(fd).toBeGreaterThanOrEqual(0);
+      expect(into.every((b) => b === 0x2e)).toBe(true);
+      expect(os.get_inheritable(fd)).toBe(false);
+      expect(readFd(fd)).toBe('inside');
+    }
+    expect(fdCount()).toBe(n);
+  });
+
+  it('a directory or a FIFO is typed and closed, and the FIFO does not block the open', () => {
+    const n = fdCount();
+    const fifo = path.join(base, 'fifo');
+    os.mkfifo(fifo);
+    try {
+      expect(read(root, 64, Buffer.alloc(64))).toBe(0);
+      expect([meta[2] & S_IFMT, meta[3]]).toEqual([fs.constants.S_IFDIR, -1]);
+      expect(read(fifo, 64, Buffer.alloc(64))).toBe(0);
+      expect([meta[2] & S_IFMT, meta[3]]).toEqual([fs.constants.S_IFIFO, -1]);
+    } finally {
+      fs.unlinkSync(fifo);
+    }
+    expect(fdCount()).toBe(n);
+  });
+
+  it('failures are -errno, RESOLVE_* applies, and nothing stays open', () => {
+    const n = fdCount();
+    const E = nodeOs.constants.errno;
+    expect(read(path.join(root, 'nope'), 64, Buffer.alloc(64))).toBe(-E.ENOENT);
+    expect(read(path.join(root, 'sub', 'a.txt', 'x'), 64, Buffer.alloc(64))).toBe(-E.ENOTDIR);
+    expect(read(path.join(root, 'rel-link'), 64, Buffer.alloc(64))).toBe(-E.ELOOP);
+    const dfd = os.openat2(root, os.O_PATH | os.O_DIRECTORY);
+    try {
+      expect(openat2_read_raw(dfd, '../secret', RESOLVE_BENEATH, 64, Buffer.alloc(64), meta)).toBe(-E.EXDEV);
+      expect(openat2_read_raw(dfd, 'sub/a.txt', RESOLVE_BENEATH, 64, Buffer.alloc(64), meta)).toBe(6);
+    } finally {
+      os.close(dfd);
+    }
+    expect(openat2_read_raw(987654, 'x', 0, 64, Buffer.alloc(64), meta)).toBe(-E.EBADF);
+    expect(fdCount()).toBe(n);
+  });
+
+  it('bad arguments are refused before any syscall', () => {
+    const p = path.join(root, 'sub', 'a.txt');
+    const code = (f: () => unknown) => {
+      try { f(); return 'ok'; } catch (e) { return (e as { code: string }).code; }
+    };
+    const b = Buffer.alloc(64);
+    expect(code(() => openat2_read_raw(AT_FDCWD, p, 0, 64, b, new Float64Array(3)))).toBe('ERR_OUT_OF_RANGE');
+    expect(code(() => openat2_read_raw(AT_FDCWD, p, 0, 64, b, new Float32Array(4) as never))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(code(() => openat2_read_raw(AT_FDCWD, p, 0, 64, 'x' as never, meta))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(code(() => openat2_read_raw(AT_FDCWD, p + '\0', 0, 64, b, meta))).toBe('ERR_INVALID_ARG_TYPE');
+    expect(code(() => openat2_read_raw(AT_FDCWD, p, 0, -1, b, meta))).toBe('ERR_OUT_OF_RANGE');
+    expect(code(() => openat2_read_raw(AT_FDCWD, p, -1, 64, b, meta))).toBe('ERR_OUT_OF_RANGE');
+    expect(code(() => openat2_read_raw(AT_FDCWD, p, 0, 64, b, meta))).toBe('ok');
   });
 });

@@ -404,6 +404,54 @@ describe('http core: file cache', () => {
   });
 });
 
+describe('http core: small files read by the lookup', () => {
+  it('each response owns its bytes: the reused read buffer never leaks one file into another', () => {
+    const core = new HttpCore({ root });
+    const c = core.createConnection();
+    // Pipelined: every response is produced before any is taken, so an aliased buffer would show.
+    c.feed(Buffer.from(get('/a.txt') + get('/style.css') + get('/noext') + get('/a.txt')));
+    const bodies = parseResponses(exchange(c, [])).map((r) => r.body.toString());
+    expect(bodies).toEqual(['hello\n', 'body{}\n', 'x', 'hello\n']);
+    // Cached entries are copies too.
+    const cached = new HttpCore({ root, fileCacheMs: 60_000 });
+    for (const t of ['/a.txt', '/style.css', '/a.txt', '/style.css']) {
+      expect(parseResponses(exchange(cached.createConnection(), get(t)))[0].body.toString()).toBe(t === '/a.txt' ? 'hello\n' : 'body{}\n');
+    }
+  });
+  it('files at and just over the in-buffer limit, a symlink inside the root, an empty file, HEAD', () => {
+    const d = path.join(root, 'edge');
+    fs.mkdirSync(d);
+    try {
+      const at = Buffer.alloc(64 * 1024, 0x61);
+      fs.writeFileSync(path.join(d, 'at.bin'), at);
+      fs.writeFileSync(path.join(d, 'over.bin'), Buffer.concat([at, Buffer.from('b')]));
+      fs.writeFileSync(path.join(d, 'empty.txt'), '');
+      fs.symlinkSync('../a.txt', path.join(d, 'link.txt'));
+      const r1 = one(get('/edge/at.bin')).r;
+      expect([r1.status, r1.body.equals(at)]).toEqual([200, true]);
+      const r2 = one(get('/edge/over.bin')).r;
+      expect([r2.status, r2.body.length, r2.body[r2.body.length - 1]]).toEqual([200, 65537, 0x62]);
+      expect(one(get('/edge/link.txt')).r.body.toString()).toBe('hello\n');
+      const r3 = one(get('/edge/empty.txt')).r;
+      expect([r3.status, r3.headers['content-length'], r3.body.length]).toEqual([200, '0', 0]);
+      const h = one('HEAD /edge/at.bin HTTP/1.1\r\nHost: x\r\n\r\n', {}, true).r;
+      expect([h.status, h.headers['content-length'], h.body.length]).toEqual([200, '65536', 0]);
+      // smallFileBytes below the file: it goes out as a file item, still byte-exact.
+      const r4 = one(get('/edge/at.bin'), { smallFileBytes: 100 }).r;
+      expect(r4.body.equals(at)).toBe(true);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+  it('smallFileBytes must be a non-negative integer', () => {
+    for (const bad of [-1, 1.5, NaN, '10']) {
+      expect(() => new HttpCore({ root, smallFileBytes: bad as number })).toThrow(expect.objectContaining({
+        code: typeof bad === 'string' ? 'ERR_INVALID_ARG_TYPE' : 'ERR_OUT_OF_RANGE' }));
+    }
+    expect(one(get('/a.txt'), { smallFileBytes: 0 }).r.body.toString()).toBe('hello\n');
+  });
+});
+
 describe('http core: shared core and access log', () => {
   it('log entries escape control characters; counters are shared', () => {
     const entries: string[] = [];
