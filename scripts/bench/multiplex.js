@@ -123,6 +123,7 @@ const C_SOURCE = String.raw`
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,7 @@ const C_SOURCE = String.raw`
 #include <unistd.h>
 enum { ACTIVE = ${ACTIVE}, HIGH = ${HIGH}, IDLE = ${IDLE}, BATCH = ${BATCH} };
 static int reads[20000], ready[20000], writes[ACTIVE], nw, holders[64], nh;
+static void* idle_thread(void* arg) { (void)arg; for (;;) pause(); return NULL; }
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e9 + t.tv_nsec; }
 int main(int argc, char** argv) {
   const char* mode = argv[1];
@@ -156,6 +158,12 @@ int main(int argc, char** argv) {
   }
   char buf[16];
   if (n < ACTIVE || n > 20000) return 2;
+  // argv[5]: idle threads to start (after the forks): a process with more than one thread takes the
+  // kernel's shared-fd-table path in every select/poll fd lookup, as Node (always several threads) does.
+  for (int t = 0, nt = argc > 5 ? atoi(argv[5]) : 0; t < nt; t++) {
+    pthread_t th;
+    if (pthread_create(&th, NULL, idle_thread, NULL) != 0) { perror("pthread_create"); return 1; }
+  }
   struct pollfd* pfd = calloc((size_t)n, sizeof *pfd);
   for (int i = 0; i < n; i++) pfd[i].fd = reads[i], pfd[i].events = POLLIN;
   int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -262,6 +270,9 @@ const SERIES = [
   { key: 'c-select', label: 'C select', color: '#9e9e9e', dash: '6 3' },
   { key: 'c-poll', label: 'C poll', color: '#616161', dash: '6 3' },
   { key: 'c-epoll', label: 'C epoll', color: '#000000', dash: '6 3' },
+  // The same C loops in a process with as many threads as Node has: the kernel's share of Node's gap.
+  { key: 'c-select_mt', label: 'C select, Node\'s threads', color: '#bdbdbd', dash: '1 2' },
+  { key: 'c-poll_mt', label: 'C poll, Node\'s threads', color: '#757575', dash: '1 2' },
   { key: 'py-select', label: 'Python select', color: '#90caf9', dash: '2 3' },
   { key: 'py-poll', label: 'Python poll', color: '#42a5f5', dash: '2 3' },
   { key: 'py-epoll', label: 'Python epoll', color: '#0d47a1', dash: '2 3' },
@@ -278,12 +289,20 @@ function roundsFor(mode, n, quick) {
   return Math.max(50, Math.round(base * scale));
 }
 
-function runTrial(key, n, quick, tmp) {
-  const [lang, mode] = key.split('-');
+// How many threads `node --single-threaded` runs (V8's and libuv's helpers stay): the C *_mt rows match it.
+function nodeThreads() {
+  const r = spawnSync(process.execPath, ['--single-threaded', '-e',
+    "process.stdout.write(String(require('fs').readdirSync('/proc/self/task').length))"], { encoding: 'utf8' });
+  return Number(r.stdout) || 1;
+}
+
+function runTrial(key, n, quick, tmp, threads) {
+  const [lang, full] = key.split('-');
+  const mode = full.replace(/_mt$/, '');
   const rounds = roundsFor(mode, n, quick);
   const reps = 3;
   let cmd, args;
-  if (lang === 'c') [cmd, args] = [path.join(tmp, 'multiplex_c'), [mode, n, rounds, reps]];
+  if (lang === 'c') [cmd, args] = [path.join(tmp, 'multiplex_c'), [mode, n, rounds, reps, full.endsWith('_mt') ? threads - 1 : 0]];
   else if (lang === 'py') [cmd, args] = ['python3', [path.join(tmp, 'multiplex.py'), mode, n, rounds, reps]];
   else [cmd, args] = [process.execPath, ['--single-threaded', __filename, '--trial', mode, n, rounds, reps]];
   const r = spawnSync(cmd, args.map(String), { encoding: 'utf8', timeout: 300_000 });
@@ -347,7 +366,8 @@ function main() {
   try {
     fs.writeFileSync(path.join(tmp, 'multiplex.c'), C_SOURCE);
     fs.writeFileSync(path.join(tmp, 'multiplex.py'), PY_SOURCE);
-    execFileSync('gcc', ['-O2', '-o', path.join(tmp, 'multiplex_c'), path.join(tmp, 'multiplex.c')], { stdio: 'inherit' });
+    execFileSync('gcc', ['-O2', '-pthread', '-o', path.join(tmp, 'multiplex_c'), path.join(tmp, 'multiplex.c')], { stdio: 'inherit' });
+    const threads = nodeThreads();
     const results = Object.fromEntries(SERIES.map((s) => [s.key, {}]));
     // The machine is shared: every trial runs in three passes, interleaved with
     // the others, and keeps its better figure.
@@ -355,14 +375,14 @@ function main() {
     for (let pass = 0; pass < passes; pass++) {
       for (const n of sizes) {
         for (const s of SERIES) {
-          if (s.key.endsWith('select') && n > 1000) continue;
-          const us = runTrial(s.key, n, quick, tmp);
+          if (/select/.test(s.key) && n > 1000) continue;
+          const us = runTrial(s.key, n, quick, tmp, threads);
           results[s.key][n] = Math.min(results[s.key][n] ?? Infinity, us);
           process.stderr.write(`  pass ${pass + 1} ${s.label.padEnd(24)} N=${String(n).padStart(5)}: ${fmt(us)} µs/round\n`);
         }
       }
     }
-    console.log(`\nmultiplex: µs per round (one wait + collecting the 100 ready fds; the reads are not timed), best of 3 processes x 3 runs, node ${process.version}, ${osm.cpus().length} cpus`);
+    console.log(`\nmultiplex: µs per round (one wait + collecting the 100 ready fds; the reads are not timed), best of 3 processes x 3 runs, node ${process.version}, ${osm.cpus().length} cpus; "Node's threads": ${threads}`);
     console.log(table(results, sizes));
     const c = results['c-epoll'][10000], pk = results['pk-poll_raw'][10000], pkObj = results['pk-epoll'][10000];
     console.log(`\nat N=10,000: posixkit epoll.poll_raw / C epoll = ${(pk / c).toFixed(2)}x, epoll.poll / C = ${(pkObj / c).toFixed(2)}x`);
