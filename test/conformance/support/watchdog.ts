@@ -22,7 +22,7 @@ process.stdin.on('data', (d) => {
     if (m) timer = setTimeout(() => {
       try { process.kill(pid, 'SIGXCPU'); } catch {}
       timer = setTimeout(() => {
-        fs.writeSync(2, '\\ncpython watchdog: ' + m[2] + ' still running after ' + m[1] / 1000 + ' s; killing worker ' + pid + '\\n');
+        fs.writeSync(2, '\\nconformance watchdog: ' + m[2] + ' still running after ' + m[1] / 1000 + ' s; killing worker ' + pid + '\\n');
         try { process.kill(pid, 'SIGKILL'); } catch {}
         process.exit(0);
       }, 10000);

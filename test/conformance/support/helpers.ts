@@ -77,7 +77,7 @@ export function requireIPv6(): void {
 
 // Made at load, in the test's process: forked children put their files here
 // too, and the test's process removes it all at exit.
-const tmpRoot = mkdtempSync(path.join(tmpdir(), 'cpython-port-'));
+const tmpRoot = mkdtempSync(path.join(tmpdir(), 'pk-conformance-'));
 {
   const pid = process.pid;
   process.on('exit', () => {

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// Runs the ports of CPython's test suites (test/cpython/) and writes
-// docs/cpython-conformance.md: per CPython file, the methods that apply to
-// Linux, how many are ported, pass, or are skipped and why.
+// Runs test/conformance/ (posixkit against Python's documented behaviour of
+// the modules it follows) and writes docs/conformance.md: per group, the
+// methods that apply to Linux, how many have a test, pass, or are skipped and why.
 //
-//   node scripts/cpython-conformance.js            run everything (CPYTHON_RESOURCES=all), write the doc
-//   node scripts/cpython-conformance.js --verify   also run the methods listed in known.ts (CPYTHON_KNOWN=run)
+//   node scripts/conformance.js            run everything (CONFORMANCE_RESOURCES=all), write the doc
+//   node scripts/conformance.js --verify   also run the methods listed in known.ts (CONFORMANCE_KNOWN=run)
 //                                                  and say which of them pass now (stale entries) or fail
-//   node scripts/cpython-conformance.js --report F read a vitest JSON report instead of running vitest
-//   node scripts/cpython-conformance.js --manifest regenerate test/cpython/manifest.json with python3
-//   node scripts/cpython-conformance.js --help     this text
+//   node scripts/conformance.js --report F read a vitest JSON report instead of running vitest
+//   node scripts/conformance.js --manifest regenerate test/conformance/manifest.json with python3
+//   node scripts/conformance.js --help     this text
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -17,15 +17,15 @@ const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const PORT = path.join(ROOT, 'test/cpython');
+const PORT = path.join(ROOT, 'test/conformance');
 const MANIFEST = path.join(PORT, 'manifest.json');
-const DOC = path.join(ROOT, 'docs/cpython-conformance.md');
+const DOC = path.join(ROOT, 'docs/conformance.md');
 const args = process.argv.slice(2);
 const flag = (f) => args.includes(f);
 const opt = (f) => (args.includes(f) ? args[args.indexOf(f) + 1] : undefined);
 
 function regenerateManifest() {
-  const r = spawnSync('python3', [path.join(__dirname, 'cpython-conformance-manifest.py')], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('python3', [path.join(__dirname, 'conformance-manifest.py')], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`manifest: python3 failed\n${r.stderr}`);
   fs.writeFileSync(MANIFEST, r.stdout);
   console.log(`wrote ${path.relative(ROOT, MANIFEST)}`);
@@ -46,9 +46,9 @@ function loadKnown() {
 }
 
 function runVitest(env) {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cpython-conf-')), 'report.json');
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pk-conformance-')), 'report.json');
   const t0 = Date.now();
-  spawnSync('npx', ['vitest', 'run', 'test/cpython', '--reporter=json', `--outputFile=${out}`], {
+  spawnSync('npx', ['vitest', 'run', 'test/conformance', '--reporter=json', `--outputFile=${out}`], {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NO_COLOR: '1', ...env },
   });
   if (!fs.existsSync(out)) throw new Error('vitest wrote no report');
@@ -66,7 +66,7 @@ function results(report) {
     for (const a of f.assertionResults) {
       const id = `${a.ancestorTitles.join('.')}.${a.title}`;
       seconds += (a.duration ?? 0) / 1000;
-      byId.set(id, { status: a.status === 'pending' ? 'skipped' : a.status, duration: a.duration ?? 0, meta: a.meta?.cpython ?? {},
+      byId.set(id, { status: a.status === 'pending' ? 'skipped' : a.status, duration: a.duration ?? 0, meta: a.meta?.conformance ?? {},
         message: (a.failureMessages?.[0] ?? '').split('\n')[0] });
     }
     files.push({ name: path.relative(ROOT, f.name), seconds, status: f.status, message: f.message });
@@ -74,7 +74,7 @@ function results(report) {
   return { byId, files };
 }
 
-/** Lines the port dropped because they only check Python machinery, per CPython file. */
+/** Lines the tests drop because they only check Python machinery, per group. */
 function droppedLines() {
   const out = {};
   for (const f of fs.readdirSync(PORT)) {
@@ -106,7 +106,7 @@ function main() {
   const { known, slow } = loadKnown();
   const verify = flag('--verify');
   const report = opt('--report') ? JSON.parse(fs.readFileSync(opt('--report'), 'utf8'))
-    : runVitest({ CPYTHON_RESOURCES: 'all', ...(verify ? { CPYTHON_KNOWN: 'run' } : {}) });
+    : runVitest({ CONFORMANCE_RESOURCES: 'all', ...(verify ? { CONFORMANCE_KNOWN: 'run' } : {}) });
   const { byId, files } = results(report);
 
   if (verify) {
@@ -117,7 +117,7 @@ function main() {
       if (k && k.kind !== 'python-only' && r.status === 'passed') stale.push(`${id} (${k.kind})`);
       if (!k && r.status === 'failed') newFail.push(`${id}: ${r.message}`);
     }
-    console.log(`known entries that pass now (delete them from test/cpython/known.ts): ${stale.length}`);
+    console.log(`known entries that pass now (delete them from test/conformance/known.ts): ${stale.length}`);
     for (const s of stale) console.log(`  ${s}`);
     console.log(`failures not listed in known.ts: ${newFail.length}`);
     for (const s of newFail) console.log(`  ${s}`);
@@ -165,16 +165,16 @@ function main() {
     return base ? `${((100 * t.passed) / base).toFixed(1)}%` : '-';
   };
   const L = [];
-  L.push('# Python conformance: test/cpython/');
+  L.push('# Python conformance: test/conformance/');
   L.push('');
   L.push(`posixkit's low layer follows Python's \`os\`, \`signal\`, \`select\`, \`socket\`, \`mmap\`, \`multiprocessing\``);
-  L.push(`and \`socketserver\`. \`test/cpython/\` checks posixkit against Python ${manifest.python}'s behaviour of those modules, one`);
-  L.push('test per Python test method and named after it (`npx vitest run test/cpython -t test_epoll`). This page is the');
+  L.push(`and \`socketserver\`. \`test/conformance/\` checks posixkit against Python ${manifest.python}'s behaviour of those modules, one`);
+  L.push('test per Python test method and named after it (`npx vitest run test/conformance -t test_epoll`). This page is the');
   L.push('state of those tests.');
   L.push('');
   L.push('## Summary');
   L.push('');
-  L.push('| CPython file | methods for Linux | ported | pass | missing API | defect | difference | Python-only | skipped at run time | fail | pass rate |');
+  L.push('| group | methods for Linux | tests | pass | missing API | defect | difference | Python-only | skipped at run time | fail | pass rate |');
   L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [file, t] of rows) {
     L.push(`| ${file}.py | ${t.applicable} | ${t.ported} | ${t.passed} | ${t['missing-api']} | ${t.defect} | ${t.difference} | ${t['python-only']} | ${t.runtime} | ${t.failed} | ${rate(t)} |`);
@@ -183,24 +183,23 @@ function main() {
   L.push(`| **all** | **${T.applicable}** | **${T.ported}** | **${T.passed}** | **${T['missing-api']}** | **${T.defect}** | **${T.difference}** | **${T['python-only']}** | **${T.runtime}** | **${T.failed}** | **${rate(T)}** |`);
   L.push('');
   L.push('How to read it:');
-  L.push('- **methods for Linux**: the test methods of the classes in scope (below) that CPython itself does not skip');
-  L.push('  on Linux with a decorator (`skipUnless(win32)`, a missing attribute); listed by');
-  L.push('  `scripts/cpython-conformance-manifest.py` into `test/cpython/manifest.json`.');
+  L.push('- **methods for Linux**: the methods of the classes in scope (below) that apply to Linux, as listed in');
+  L.push('  `test/conformance/manifest.json` (`node scripts/conformance.js --manifest` lists them again).');
   L.push('- **pass**: runs and passes. **missing API**, **defect**, **difference**, **Python-only**: skipped, with the');
-  L.push('  reason in `test/cpython/known.ts` (listed below). **skipped at run time**: the method skips itself as CPython\'s');
-  L.push('  does (a resource such as `walltime` or `network` that is not enabled, the `fork` start method, no IPv6...).');
-  L.push('- **pass rate** = pass / (ported - Python-only - skipped at run time).');
-  L.push(`- This run: CPYTHON_RESOURCES=all (\`walltime\`, \`cpu\` and the slow methods run), ${report.wallSeconds ? `${report.wallSeconds.toFixed(0)} s wall` : 'from a saved report'}.`);
+  L.push('  reason in `test/conformance/known.ts` (listed below). **skipped at run time**: the method skips itself, as it');
+  L.push('  does in Python (a resource such as `walltime` or `network` that is not enabled, the `fork` start method, no IPv6...).');
+  L.push('- **pass rate** = pass / (tests - Python-only - skipped at run time).');
+  L.push(`- This run: CONFORMANCE_RESOURCES=all (\`walltime\`, \`cpu\` and the slow methods run), ${report.wallSeconds ? `${report.wallSeconds.toFixed(0)} s wall` : 'from a saved report'}.`);
   if (unported.length) {
     L.push('');
-    L.push(`Not ported yet (${unported.length}): ${unported.map((u) => `\`${u}\``).join(', ')}.`);
+    L.push(`Without a test yet (${unported.length}): ${unported.map((u) => `\`${u}\``).join(', ')}.`);
   }
   L.push('');
   L.push('## Scope: which classes count');
   L.push('');
   for (const [file, , scope] of rows) L.push(`- **${file}.py**: ${scope}.`);
   L.push('');
-  L.push('## How the port maps Python to posixkit');
+  L.push('## How the tests map Python to posixkit');
   L.push('');
   L.push('- Tuples are arrays, `bytes` are Buffers, `None` is `null`; snake_case names of the high layer are camelCase');
   L.push('  (`is_alive` -> `isAlive`, `serve_forever` -> `serveForever`).');
@@ -209,11 +208,11 @@ function main() {
   L.push('  `RuntimeError` is an `Error` with a stable `ERR_*` code; `KeyError` is posixkit/errors\' `KeyError`; `KeyboardInterrupt` has no counterpart.');
   L.push('- A Python thread that runs the other half of a test (`ThreadableTest`\'s `_testFoo`, a background client) is');
   L.push('  a forked child: it sees what the server set up before the fork; each side keeps only its own sockets; the');
-  L.push('  child\'s failure comes back through a pipe. Code CPython runs in a fresh interpreter runs in a fresh node.');
+  L.push('  child\'s failure comes back through a pipe. Code Python runs in a fresh interpreter runs in a fresh node.');
   L.push('- An API posixkit lacks is reached through a guard that throws `MissingApiError`, so a missing method never passes');
   L.push('  for the `TypeError` a test expects.');
   L.push('- Assertions that only check Python\'s calling convention or internals are dropped with a `[python-only]` comment');
-  L.push('  in the port; they are listed below. Every other assertion is kept as CPython has it.');
+  L.push('  in the test; they are listed below. Every other assertion is kept as Python has it.');
   L.push('');
   const section = (kind, title, intro) => {
     const items = kindsByFile[kind] ?? [];
@@ -226,7 +225,7 @@ function main() {
     for (const it of items) L.push(`- \`${it.id}\`: ${it.reason}`);
     L.push('');
   };
-  section('difference', 'Intended differences', 'Behaviour that differs from CPython on purpose; a user of posixkit gets this instead.');
+  section('difference', 'Intended differences', 'Behaviour that differs from Python on purpose; a user of posixkit gets this instead.');
   // Missing APIs grouped by module, with the number of methods each blocks.
   const apis = new Map();
   for (const it of kindsByFile['missing-api'] ?? []) {
@@ -259,7 +258,7 @@ function main() {
     L.push(`| ${api} | ${ids.length}: ${ids.map((i) => `\`${i.split('.').slice(1).join('.')}\``).join(', ')} |`);
   }
   L.push('');
-  section('defect', 'Defects', 'posixkit behaves differently from CPython and should not; each method runs again once its entry is removed.');
+  section('defect', 'Defects', 'posixkit behaves differently from Python and should not; each method runs again once its entry is removed.');
   section('python-only', 'Python-only methods', 'They check Python machinery (mocks, enums, pickling, repr, weakrefs...) and have no posixkit counterpart.');
   section('runtime', 'Skipped at run time');
   if ((kindsByFile.failed ?? []).length) section('failed', 'Failing (not listed in known.ts)');
@@ -269,24 +268,24 @@ function main() {
   L.push('');
   L.push('## Running it');
   L.push('');
-  L.push('- `npm test` runs the port (`test/cpython/*.test.ts`) with the slow methods and the `walltime`/`cpu` resources off.');
-  L.push('- `CPYTHON_RESOURCES=all npx vitest run test/cpython` runs everything (`.ci/run` does); `CPYTHON_KNOWN=run` also');
-  L.push('  runs the methods listed in `known.ts`; `node scripts/cpython-conformance.js --verify` says which of those pass now.');
-  L.push('- `node scripts/cpython-conformance.js` regenerates this page; `--manifest` re-reads CPython\'s files with python3.');
+  L.push('- `npm test` runs them (`test/conformance/*.test.ts`) with the slow methods and the `walltime`/`cpu` resources off.');
+  L.push('- `CONFORMANCE_RESOURCES=all npx vitest run test/conformance` runs everything (`.ci/run` does); `CONFORMANCE_KNOWN=run` also');
+  L.push('  runs the methods listed in `known.ts`; `node scripts/conformance.js --verify` says which of those pass now.');
+  L.push('- `node scripts/conformance.js` regenerates this page; `--manifest` lists the methods again with python3.');
   L.push('');
-  L.push('Left out of `npm test` for time (they run with CPYTHON_RESOURCES=slow or all):');
+  L.push('Left out of `npm test` for time (they run with CONFORMANCE_RESOURCES=slow or all):');
   L.push('');
   for (const [id, why] of Object.entries(slow)) L.push(`- \`${id}\`: ${why}`);
-  L.push('- the methods that need the `walltime` or `cpu` resource, as in CPython (listed as skipped at run time when off).');
+  L.push('- the methods that need the `walltime` or `cpu` resource, as in Python (listed as skipped at run time when off).');
   L.push('');
-  L.push('Time per port file in this run (seconds of test time):');
+  L.push('Time per test file in this run (seconds of test time):');
   L.push('');
   L.push('| file | seconds |');
   L.push('|---|---:|');
   for (const f of files.sort((a, b) => b.seconds - a.seconds)) L.push(`| ${f.name} | ${f.seconds.toFixed(1)} |`);
   L.push('');
   fs.writeFileSync(DOC, L.join('\n'));
-  console.log(`wrote ${path.relative(ROOT, DOC)}: ${T.passed} pass of ${T.ported} ported (${rate(T)}), ${T.failed} failing`);
+  console.log(`wrote ${path.relative(ROOT, DOC)}: ${T.passed} pass of ${T.ported} tests (${rate(T)}), ${T.failed} failing`);
   process.exitCode = T.failed ? 1 : 0;
 }
 

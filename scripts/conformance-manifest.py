@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Lists the test methods of CPython's Lib/test files that test/cpython/ ports.
+"""Lists the Python test methods that test/conformance/ has a test for.
 
 Writes JSON to stdout: {"python": version, "files": {file: {"scope": text,
 "methods": [{"cls", "name", "linux", "skip"}]}}}. A method is counted for
 Linux unless a decorator skips it statically here (skipIf(win32),
 skipUnless(darwin), a missing attribute...); skips decided while a test runs
-(skipTest, requires('walltime')) are the port's business. Run by
-`node scripts/cpython-conformance.js --manifest` with the python3 (3.11+)
+(skipTest, requires('walltime')) are the tests' business. Run by
+`node scripts/conformance.js --manifest` with the python3 (3.11+)
 whose Lib/test it reads.
 """
 import importlib

@@ -3,7 +3,7 @@
 // ThreadableTest's client half run in a forked child (a thread in CPython).
 // `run(file, classes)` turns each class into a vitest describe
 // '<file>.<Class>' with one it('<method>') per test method, and skips the
-// methods listed in ../known.ts (set CPYTHON_KNOWN=run to run them anyway).
+// methods listed in ../known.ts (set CONFORMANCE_KNOWN=run to run them anyway).
 import { inspect, isDeepStrictEqual } from 'node:util';
 import { describe, it } from 'vitest';
 import * as errors from '../../../lib/errors';
@@ -119,17 +119,17 @@ export class SkipTest extends Error {
 
 /**
  * CPython's test resources (regrtest -u), plus 'slow' (known.ts): enabled by
- * CPYTHON_RESOURCES=walltime,cpu,slow or =all. 'network' (the internet) is
+ * CONFORMANCE_RESOURCES=walltime,cpu,slow or =all. 'network' (the internet) is
  * only on when named: the machines this runs on have loopback only.
  */
 export function resourceEnabled(name: string): boolean {
-  const set = (process.env.CPYTHON_RESOURCES ?? '').split(',').map((s) => s.trim());
+  const set = (process.env.CONFORMANCE_RESOURCES ?? '').split(',').map((s) => s.trim());
   return set.includes(name) || (set.includes('all') && name !== 'network');
 }
 
 /** support.requires(resource): skips unless the resource is enabled. */
 export function requires(resource: string): void {
-  if (!resourceEnabled(resource)) throw new SkipTest(`resource '${resource}' is not enabled (CPYTHON_RESOURCES)`);
+  if (!resourceEnabled(resource)) throw new SkipTest(`resource '${resource}' is not enabled (CONFORMANCE_RESOURCES)`);
 }
 
 type Cleanup = () => unknown;
@@ -366,11 +366,11 @@ export function testMethods(cls: Function): string[] {
   return [...names].sort();
 }
 
-const runKnown = process.env.CPYTHON_KNOWN === 'run';
+const runKnown = process.env.CONFORMANCE_KNOWN === 'run';
 
 /**
  * One describe per class ('<file>.<Class>'), one it per test method. Methods
- * in known.ts are skipped unless CPYTHON_KNOWN=run. `timeout` (seconds) is the
+ * in known.ts are skipped unless CONFORMANCE_KNOWN=run. `timeout` (seconds) is the
  * per-method watchdog: a method blocked longer than that kills this worker.
  */
 export function run(file: string, classes: Function[], opts: { timeout?: number } = {}): void {
@@ -382,16 +382,16 @@ export function run(file: string, classes: Function[], opts: { timeout?: number 
         const id = `${file}.${cls.name}.${m}`;
         const k = known[id] ?? known[`${file}.${cls.name}.*`];
         if (k && (k.kind === 'python-only' || !runKnown)) {
-          it.skip(m, { meta: { cpython: { id, known: k.kind } } } as never, () => {});
+          it.skip(m, { meta: { conformance: { id, known: k.kind } } } as never, () => {});
           continue;
         }
         if (slow[id] && !resourceEnabled('slow')) {
-          it.skip(m, { meta: { cpython: { id, skip: `slow: ${slow[id]}` } } } as never, () => {});
+          it.skip(m, { meta: { conformance: { id, skip: `slow: ${slow[id]}` } } } as never, () => {});
           continue;
         }
         // A slow method gets 5 minutes: it is slow because it waits, not because it hangs.
         const limit = (slow[id] ? 300 : opts.timeout ?? 60) * 1000;
-        it(m, { timeout: limit + 5000, meta: { cpython: { id, known: k?.kind } } } as never, async (ctx) => {
+        it(m, { timeout: limit + 5000, meta: { conformance: { id, known: k?.kind } } } as never, async (ctx) => {
           resetEvents();
           const t = new cls(m);
           using _w = watchdog(id, limit);
@@ -400,7 +400,7 @@ export function run(file: string, classes: Function[], opts: { timeout?: number 
           // defect under test) must not run the rest of the test runner.
           const escaped = (): void => {
             if (os.getpid() !== owner) {
-              process.stderr.write(`cpython harness: a forked child (pid ${os.getpid()}) returned into ${id}; exiting it\n`);
+              process.stderr.write(`conformance harness: a forked child (pid ${os.getpid()}) returned into ${id}; exiting it\n`);
               os._exit(70);
             }
           };
@@ -410,7 +410,7 @@ export function run(file: string, classes: Function[], opts: { timeout?: number 
           } catch (e) {
             escaped();
             if (e instanceof SkipTest) {
-              (ctx.task.meta as Record<string, unknown>).cpython = { id, skip: e.message };
+              (ctx.task.meta as Record<string, unknown>).conformance = { id, skip: e.message };
               ctx.skip(e.message);
             }
             throw e;

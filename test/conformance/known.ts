@@ -1,6 +1,6 @@
-// The ported CPython test methods that do not pass, and why. The harness
-// (support/unittest.ts) skips every method listed here; CPYTHON_KNOWN=run runs
-// them anyway (`node scripts/cpython-conformance.js --verify` does, to check
+// The conformance test methods that do not pass, and why. The harness
+// (support/unittest.ts) skips every method listed here; CONFORMANCE_KNOWN=run runs
+// them anyway (`node scripts/conformance.js --verify` does, to check
 // that each entry still fails). Fix the defect or add the API, then delete
 // the entry.
 //   missing-api  posixkit lacks an API the test needs (named in the reason)
@@ -19,7 +19,7 @@ const NON_INTEGER = 'a non-integer number is a RangeError (ERR_OUT_OF_RANGE), th
 const NEGATIVE_FD = 'a negative fd (other than the -1 that means "none" where an API has it) is refused before the '
   + 'syscall with a RangeError (ERR_OUT_OF_RANGE), the rule for every posixkit fd argument; Python passes it to the '
   + 'kernel and gets OSError EBADF';
-const PTHREAD_KILL_TID = 'the port passes threading.getIdent() (Node\'s threadId, 0 on the main thread); posixkit\'s '
+const PTHREAD_KILL_TID = 'the test passes threading.getIdent() (Node\'s threadId, 0 on the main thread); posixkit\'s '
   + 'pthread_kill names a thread by its kernel thread id (os.gettid(), threading.getNativeId()): worker threads '
   + 'have no pthread_t, and a tid cannot reach another process\'s thread';
 
@@ -27,14 +27,14 @@ const entries: Record<string, [KnownKind, string]> = {
   // ---- test_poll
   'test_poll.PollTests.test_threaded_poll': ['difference',
     'two threads cannot share one poll object in JS (a worker has its own heap), so Python\'s RuntimeError for '
-    + 'concurrent poll() calls has no counterpart; the port\'s forked "thread" polls its own copy'],
+    + 'concurrent poll() calls has no counterpart; the test\'s forked "thread" polls its own copy'],
   // ---- test_select
   'test_select.SelectTestCase.test_disallow_instantiation': ['python-only',
     'checks the C type flag Py_TPFLAGS_DISALLOW_INSTANTIATION of select.poll'],
   // ---- test_socketserver
   'test_socketserver.ErrorHandlerTest.test_threading_not_handled': ['defect',
     'ThreadingMixIn\'s request thread ends a handler\'s SystemExit quietly instead of letting it reach '
-    + 'threading.excepthook, as Python\'s process_request_thread does (and the port still assigns '
+    + 'threading.excepthook, as Python\'s process_request_thread does (and the test still assigns '
     + 'threading.excepthook where posixkit has setExcepthook)'],
   'test_socketserver.MiscTestCase.test_threads_reaped': ['difference',
     'timing: a worker thread lives 30-90 ms (a new V8 isolate), so ten requests made back to back usually all '
@@ -137,15 +137,15 @@ const entries: Record<string, [KnownKind, string]> = {
   '_test_multiprocessing._TestSharedMemory.test_shared_memory_SharedMemoryManager_basics': ['missing-api',
     'multiprocessing.SharedMemoryManager (and ShareableList)'],
   '_test_multiprocessing._TestSharedMemory.test_shared_memory_ShareableList_basics': ['missing-api',
-    'shared_memory.ShareableList as the port calls it: posixkit has multiprocessing.ShareableList (sl[i], get/set, '
+    'shared_memory.ShareableList as the test calls it: posixkit has multiprocessing.ShareableList (sl[i], get/set, '
     + 'new ShareableList(seq, { name })), not a shared_memory namespace with getitem/setitem and a positional name'],
   '_test_multiprocessing._TestSharedMemory.test_shared_memory_cleaned_after_process_termination': ['difference',
     'posixkit has no resource tracker: a segment outlives a creator killed before unlink() (docs/api/mmap.md, Lifetime policy)'],
 };
 
 /**
- * Ported methods that pass but take too long for `npm test` (they run when
- * CPYTHON_RESOURCES includes 'slow', as .ci/run and the conformance script do).
+ * Test methods that pass but take too long for `npm test` (they run when
+ * CONFORMANCE_RESOURCES includes 'slow', as .ci/run and the conformance script do).
  */
 export const slow: Record<string, string> = {
   'test_signal.StressTest.test_stress_delivery_simultaneous':
