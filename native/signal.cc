@@ -76,6 +76,7 @@ static void OnSignal(int signo, siginfo_t* info, void* context) {
     if (info->si_code == SI_QUEUE && info->si_pid == pid && info->si_value.sival_int == kSteerCookie) {
       // SteerAway's request: block it here from now on, nothing to forward.
       sigaddset(&static_cast<ucontext_t*>(context)->uc_sigmask, signo);
+      SteerAck();
       errno = saved_errno;
       return;
     }

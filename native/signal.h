@@ -26,6 +26,8 @@ constexpr int kSteerCookie = 0x706b7374;
 // Once per signal, when its first JS handler is installed: every other
 // thread of the process blocks it before this returns.
 void SteerAway(int signo);
+// Called by OnSignal on a helper thread that took SteerAway's signal (async-signal-safe).
+void SteerAck();
 // kill(getpid(), signo). When the calling thread is the main thread and
 // blocks signo, the signal is queued on it directly (same siginfo as kill):
 // pending at once, as in a single-threaded process. -1 and errno on failure.

@@ -3,11 +3,14 @@
 // delivery side (OnSignal's forwarding) is in signal.cc; docs/signals.md.
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -60,6 +63,27 @@ static ThreadSig ThreadState(pid_t tid, int signo) {
   return t;
 }
 
+// Bumped (and futex-woken) by each helper thread that took SteerAway's
+// signal, so SteerAway sleeps until one did rather than for a fixed time.
+static std::atomic<int32_t> g_steer_acks{0};
+static_assert(std::atomic<int32_t>::is_always_lock_free && sizeof(std::atomic<int32_t>) == sizeof(int32_t),
+              "the futex word is the atomic itself");
+
+void SteerAck() {
+  g_steer_acks.fetch_add(1, std::memory_order_release);
+  syscall(SYS_futex, reinterpret_cast<int32_t*>(&g_steer_acks), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
+
+static struct timespec Monotonic() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts;
+}
+
+static long long MsBetween(const struct timespec& a, const struct timespec& b) {
+  return (b.tv_sec - a.tv_sec) * 1000LL + (b.tv_nsec - a.tv_nsec) / 1000000;
+}
+
 // rt_tgsigqueueinfo(2) of signo to thread tid of this process, as sent by
 // this process (its pid and uid) with si_code `code` and si_value `value`.
 static int QueueFromSelf(pid_t tid, int signo, int code, int value) {
@@ -91,17 +115,22 @@ void SteerAway(int signo) {
   closedir(dir);
   // Wait until each has taken it (a woken thread does so in microseconds):
   // were the disposition changed to SIG_DFL while one still had it queued,
-  // its default action (often: end the process) would run there.
-  for (int round = 0; round < 20000 && !asked.empty(); round++) {
+  // its default action (often: end the process) would run there. Each one
+  // that takes it wakes us (SteerAck); /proc then says which are done. The
+  // 10 ms timeout only notices a thread that ended with the signal still
+  // queued (it never acks); 2 s bound the whole wait.
+  struct timespec start = Monotonic();
+  for (;;) {
+    int32_t seen = g_steer_acks.load(std::memory_order_acquire);
     for (size_t k = asked.size(); k-- > 0;) {
       ThreadSig t = ThreadState(asked[k], signo);
       // Blocked with nothing queued: it took it (not merely blocking everything for a moment).
       if (t.gone || (t.blocked && !t.queued)) asked.erase(asked.begin() + static_cast<long>(k));
     }
-    if (!asked.empty()) {
-      struct timespec ts = {0, 100 * 1000};
-      nanosleep(&ts, nullptr);
-    }
+    long long left = 2000 - MsBetween(start, Monotonic());
+    if (asked.empty() || left <= 0) break;
+    struct timespec ts = {0, (left < 10 ? left : 10) * 1000000L};
+    syscall(SYS_futex, reinterpret_cast<int32_t*>(&g_steer_acks), FUTEX_WAIT_PRIVATE, seen, &ts, nullptr, 0);
   }
 }
 
