@@ -4,7 +4,7 @@
 // small static files pays one open+fstat per request (documented).
 import { closeSync, readdirSync, readSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { Jail, JailError, SmallLookup } from '../server/jail';
+import { Jail, JailError, SmallLookup, unread } from '../server/jail';
 import { escapeHtml } from './response';
 
 export const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
@@ -154,10 +154,7 @@ export function openStatic(jail: Jail, p: Extract<DecodedPath, { ok: true }>, op
 }
 
 function find(jail: Jail, segments: readonly string[], opts: StaticOptions): SmallLookup {
-  if (opts.read) return jail.lookupSmall(segments, opts.read.maxBytes, opts.read.into);
-  const r = jail.lookup(segments);
-  return r.ok ? { ok: true, real: r.real, size: r.stat.size, mtimeMs: r.stat.mtimeMs, mode: r.stat.mode,
-    directory: r.fd < 0, fd: r.fd, read: 0 } : r;
+  return opts.read ? jail.lookupSmall(segments, opts.read.maxBytes, opts.read.into) : unread(jail.lookup(segments));
 }
 
 /**

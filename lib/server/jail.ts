@@ -34,6 +34,12 @@ export type SmallLookup =
   | { ok: true; real: string; size: number; mtimeMs: number; mode: number; directory: boolean; fd: number; read: number }
   | { ok: false; error: JailError };
 
+/** A lookup() result as a SmallLookup: nothing read, a file still open. */
+export function unread(r: LookedUp): SmallLookup {
+  return r.ok ? { ok: true, real: r.real, size: r.stat.size, mtimeMs: r.stat.mtimeMs, mode: r.stat.mode,
+    directory: r.fd < 0, fd: r.fd, read: 0 } : r;
+}
+
 export interface OpenedFile {
   fd: number;
   real: string;
@@ -189,10 +195,11 @@ export class Jail {
   }
 
   /**
-   * lookup() that also reads a regular file of at most `maxBytes` (and at most
-   * `into.length`) whole into `into` at 0 and closes it. Without a symlink on
-   * the path that is one native call (openat2, fstat, pread, close) and no
-   * Stats object; otherwise lookup()'s walk and a read.
+   * lookup() that, without a symlink on the path, also reads a regular file
+   * of at most `maxBytes` (and at most `into.length`) whole into `into` at 0
+   * and closes it: one native call (openat2, fstat, pread, close), no Stats
+   * object. A path through a symlink takes lookup()'s walk and comes back
+   * open, unread.
    */
   lookupSmall(segments: readonly string[], maxBytes: number, into: Buffer): SmallLookup {
     if (badPath(segments)) return { ok: false, error: 'EINVAL' };
@@ -208,22 +215,8 @@ export class Jail {
       const known = fastRefusal(n);
       if (known) return known;
     }
-    const r = this.#walk(segments);
-    if (!r.ok) return r;
-    const small = { ok: true as const, real: r.real, size: r.stat.size, mtimeMs: r.stat.mtimeMs, mode: r.stat.mode,
-      directory: r.fd < 0, fd: r.fd, read: 0 };
-    if (r.fd < 0 || r.stat.size > maxBytes || r.stat.size > into.length) return small;
-    try {
-      let got = 0;
-      for (let k; got < r.stat.size && (k = fs.readSync(r.fd, into, got, r.stat.size - got, got)) > 0;) got += k;
-      small.read = got;
-    } catch (e) {
-      return { ok: false, error: errorOf(e) };
-    } finally {
-      fs.closeSync(r.fd);
-      small.fd = -1;
-    }
-    return small;
+    // The walk opens and checks; the caller reads what comes back open.
+    return unread(this.#walk(segments));
   }
 
   /** lookup() by resolve(): a symlink on the way, or no openat2. */
